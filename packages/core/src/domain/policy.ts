@@ -1,0 +1,113 @@
+import { domainOf, isAssociated, isStaff, mainOf } from './license';
+import type { Actor, AddContactInput, Decision, License, Role } from './types';
+
+/** What every policy question receives. */
+export interface PolicyContext {
+  license: License;
+  actor: Actor;
+}
+
+/**
+ * Who may do what on a license (R4–R6). Commands and `permissions` both ask it, so they never disagree.
+ * Structural rules (R2's last contact, R3's duplicates) are not the policy's: they always hold.
+ */
+export interface Policy {
+  /** Whether the actor may see the license at all; when not, it answers NOT_FOUND (R4). */
+  canView(context: PolicyContext): boolean;
+  /** Adding a contact; `input` is absent when asked for `permissions`. */
+  addContact(context: PolicyContext & { input?: AddContactInput }): Decision;
+  /** Making `email` the main contact of `role`. */
+  setMain(context: PolicyContext & { role: Role; email: string }): Decision;
+  /** Removing `role` from `email`; `successor` is set when `email` is the main contact and one was named. */
+  removeContact(context: PolicyContext & { role: Role; email: string; successor?: string }): Decision;
+  /** Replacing `email` by `successor` on this license; both are absent when asked for `permissions`. */
+  replaceContact(context: PolicyContext & { email?: string; successor?: string }): Decision;
+  /** Reading the audit history. */
+  viewHistory(context: PolicyContext): Decision;
+}
+
+/** Options of `createDefaultPolicy`. */
+export interface DefaultPolicyOptions {
+  /** Mail domains that are not a company's (promotion across people needs a shared company domain). */
+  publicDomains?: Iterable<string>;
+}
+
+/** Public mail domains the default policy does not count as a company domain. */
+export const PUBLIC_MAIL_DOMAINS: readonly string[] = Object.freeze([
+  'gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'hotmail.co.uk', 'live.com', 'msn.com',
+  'yahoo.com', 'yahoo.co.uk', 'yahoo.fr', 'ymail.com', 'icloud.com', 'me.com', 'mac.com', 'aol.com',
+  'proton.me', 'protonmail.com', 'pm.me', 'gmx.com', 'gmx.de', 'gmx.net', 'web.de', 't-online.de',
+  'mail.com', 'mail.ru', 'yandex.ru', 'yandex.com', 'zoho.com', 'fastmail.com', 'hey.com', 'tutanota.com',
+  'qq.com', '163.com', '126.com', 'naver.com', 'orange.fr', 'free.fr', 'libero.it', 'seznam.cz',
+]);
+
+const ALLOWED: Decision = Object.freeze({ allowed: true });
+
+/** A refusal with a machine-readable reason and an English message. */
+export function deny(reason: string, message: string): Decision {
+  return { allowed: false, reason, message };
+}
+
+function viewer({ license, actor }: PolicyContext): boolean {
+  return isStaff(actor) || isAssociated(license, actor.email);
+}
+
+const NOT_ASSOCIATED = (): Decision => deny('NOT_ASSOCIATED', 'Only contacts of this license can change it');
+
+/**
+ * The rules of DESIGN R4–R6: contacts see and change their licenses; promoting someone else needs a
+ * shared company domain; only the main contact of a role (or staff) removes that main contact.
+ * @example createLicenseContacts({ storage, policy: createDefaultPolicy({ publicDomains: ['example.org'] }) })
+ */
+export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy {
+  const publicDomains = new Set([...(options.publicDomains ?? PUBLIC_MAIL_DOMAINS)].map((d) => d.toLowerCase()));
+
+  /** R5: may the actor put `email` into a main position? */
+  function mayPromote(actor: Actor, email: string): Decision {
+    if (isStaff(actor) || actor.email === email) return ALLOWED;
+    const domain = domainOf(email);
+    if (publicDomains.has(domain)) {
+      return deny('PUBLIC_DOMAIN', `${email} uses a public mail domain and must make themselves main`);
+    }
+    if (domain !== domainOf(actor.email)) {
+      return deny('DIFFERENT_DOMAIN', `${email} is not on your company domain and must make themselves main`);
+    }
+    return ALLOWED;
+  }
+
+  return {
+    canView: viewer,
+    addContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+    setMain: (context) => (viewer(context) ? mayPromote(context.actor, context.email) : NOT_ASSOCIATED()),
+    removeContact(context) {
+      const { license, actor, role, email, successor } = context;
+      if (!viewer(context)) return NOT_ASSOCIATED();
+      if (mainOf(license, role) !== email) return ALLOWED;
+      if (!isStaff(actor) && actor.email !== email) {
+        return deny('NOT_MAIN', `Only the main ${role} contact can remove the main ${role} contact`);
+      }
+      return successor === undefined ? ALLOWED : mayPromote(actor, successor);
+    },
+    replaceContact(context) {
+      const { license, actor, email, successor } = context;
+      if (!viewer(context)) return NOT_ASSOCIATED();
+      if (email === undefined || successor === undefined) return ALLOWED;
+      const holdsMain = mainOf(license, 'technical') === email || mainOf(license, 'billing') === email;
+      return holdsMain ? mayPromote(actor, successor) : ALLOWED;
+    },
+    viewHistory: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+  };
+}
+
+/** The default policy (R4–R6) with the built-in list of public mail domains. */
+export const defaultPolicy: Policy = createDefaultPolicy();
+
+/** Any contact of a license may do anything the structural rules (R2, R3) allow; staff everything. */
+export const openPolicy: Policy = {
+  canView: viewer,
+  addContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+  setMain: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+  removeContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+  replaceContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+  viewHistory: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+};

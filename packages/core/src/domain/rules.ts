@@ -1,0 +1,282 @@
+import { produce } from 'immer';
+import { LicenseContactsError } from './errors';
+import type { ErrorCode } from './errors';
+import { contactsState, findContact, holdsRole, isAssociated, mainOf, nameOf } from './license';
+import { deny } from './policy';
+import type { Policy } from './policy';
+import { ROLES } from './types';
+import type {
+  Actor,
+  AddContactInput,
+  AuditEntry,
+  Contact,
+  CreateLicenseInput,
+  Decision,
+  License,
+  Permissions,
+  Person,
+  Role,
+} from './types';
+
+/** A change to one license's contacts, as the service applies it. Emails are normalized. */
+export type Command =
+  | { type: 'addContact'; input: AddContactInput }
+  | { type: 'setMain'; role: Role; email: string }
+  | { type: 'removeContact'; email: string; role?: Role; successor?: string }
+  | { type: 'replaceContact'; email: string; successor: Person };
+
+/** The result of applying a command: the new license and its audit entry. */
+export interface Applied {
+  license: License;
+  entry: AuditEntry;
+}
+
+const ALLOWED: Decision = Object.freeze({ allowed: true });
+
+/** How a refusal's reason surfaces as an error; any other reason is FORBIDDEN. */
+const REFUSALS: Record<string, { code: ErrorCode; field?: string }> = {
+  NOT_ASSOCIATED: { code: 'NOT_FOUND' },
+  NOT_A_CONTACT: { code: 'NOT_FOUND', field: 'email' },
+  LAST_CONTACT: { code: 'LAST_CONTACT' },
+  DUPLICATE: { code: 'DUPLICATE', field: 'email' },
+  INVALID_SUCCESSOR: { code: 'VALIDATION', field: 'successor' },
+};
+
+/** The error a refused decision raises. */
+export function refusalError(decision: Decision & { allowed: false }, licenseId: string): LicenseContactsError {
+  const refusal = REFUSALS[decision.reason];
+  if (refusal?.code === 'NOT_FOUND' && decision.reason === 'NOT_ASSOCIATED') {
+    return new LicenseContactsError('NOT_FOUND', `License ${licenseId} not found`);
+  }
+  return new LicenseContactsError(refusal?.code ?? 'FORBIDDEN', decision.message, {
+    reason: decision.reason,
+    ...(refusal?.field === undefined ? {} : { field: refusal.field }),
+  });
+}
+
+/** Whether the command is allowed on the license: structural rules (R2, R3) first, then the policy. */
+export function checkCommand(license: License, command: Command, actor: Actor, policy: Policy): Decision {
+  const context = { license, actor };
+  switch (command.type) {
+    case 'addContact': {
+      const { input } = command;
+      const existing = findContact(license, input.email);
+      if (existing && input.roles.every((role) => existing.roles.includes(role))) {
+        const held = input.roles.join(' and ');
+        return deny('DUPLICATE', `${existing.name} is already a ${held} contact`);
+      }
+      return policy.addContact({ ...context, input });
+    }
+    case 'setMain': {
+      const { role, email } = command;
+      if (!holdsRole(license, role, email)) {
+        return deny('NOT_A_CONTACT', `${email} is not a ${role} contact of ${license.id}`);
+      }
+      if (mainOf(license, role) === email) {
+        return deny('ALREADY_MAIN', `${nameOf(license, email)} is already the main ${role} contact`);
+      }
+      return policy.setMain({ ...context, role, email });
+    }
+    case 'removeContact': {
+      const { email, successor } = command;
+      const contact = findContact(license, email);
+      if (!contact || (command.role !== undefined && !contact.roles.includes(command.role))) {
+        const what = command.role === undefined ? 'a contact' : `a ${command.role} contact`;
+        return deny('NOT_A_CONTACT', `${email} is not ${what} of ${license.id}`);
+      }
+      const roles = command.role === undefined ? contact.roles : [command.role];
+      if (successor === email) {
+        return deny('INVALID_SUCCESSOR', 'The successor must be someone other than the contact removed');
+      }
+      for (const role of roles) {
+        if (license[role].length === 1) {
+          return deny('LAST_CONTACT', `${contact.name} is the only ${role} contact; add another ${role} contact first`);
+        }
+      }
+      for (const role of roles) {
+        const isMain = mainOf(license, role) === email;
+        if (isMain && successor !== undefined && !holdsRole(license, role, successor)) {
+          return deny('INVALID_SUCCESSOR', `The successor ${successor} is not a ${role} contact`);
+        }
+        const decision = policy.removeContact({
+          ...context,
+          role,
+          email,
+          ...(isMain && successor !== undefined ? { successor } : {}),
+        });
+        if (!decision.allowed) return decision;
+      }
+      return ALLOWED;
+    }
+    case 'replaceContact': {
+      const { email, successor } = command;
+      if (!isAssociated(license, email)) return deny('NOT_A_CONTACT', `${email} is not a contact of ${license.id}`);
+      if (successor.email === email) {
+        return deny('INVALID_SUCCESSOR', 'The successor must be someone other than the contact replaced');
+      }
+      return policy.replaceContact({ ...context, email, successor: successor.email });
+    }
+  }
+}
+
+function moveToFront(list: string[], email: string): void {
+  const index = list.indexOf(email);
+  if (index > 0) {
+    list.splice(index, 1);
+    list.unshift(email);
+  }
+}
+
+function inRoleOrder(roles: Iterable<Role>): Role[] {
+  const set = new Set(roles);
+  return ROLES.filter((role) => set.has(role));
+}
+
+/** Applies the command's change to a draft license (no checks). */
+function mutate(draft: License, command: Command): void {
+  switch (command.type) {
+    case 'addContact': {
+      const { email, name, roles } = command.input;
+      const existing = draft.contacts.find((contact) => contact.email === email);
+      const added = roles.filter((role) => !existing?.roles.includes(role));
+      if (existing) existing.roles = inRoleOrder([...existing.roles, ...added]);
+      else draft.contacts.push({ email, name, roles: [...roles] });
+      for (const role of added) draft[role].push(email);
+      return;
+    }
+    case 'setMain':
+      moveToFront(draft[command.role], command.email);
+      return;
+    case 'removeContact': {
+      const { email, successor } = command;
+      const index = draft.contacts.findIndex((contact) => contact.email === email);
+      const contact = draft.contacts[index] as Contact;
+      const roles = command.role === undefined ? [...contact.roles] : [command.role];
+      for (const role of roles) {
+        const wasMain = draft[role][0] === email;
+        draft[role] = draft[role].filter((e) => e !== email);
+        if (wasMain && successor !== undefined) moveToFront(draft[role], successor);
+      }
+      contact.roles = contact.roles.filter((role) => !roles.includes(role));
+      if (contact.roles.length === 0) draft.contacts.splice(index, 1);
+      return;
+    }
+    case 'replaceContact': {
+      const { email, successor } = command;
+      const index = draft.contacts.findIndex((contact) => contact.email === email);
+      const old = draft.contacts[index] as Contact;
+      const existing = draft.contacts.find((contact) => contact.email === successor.email);
+      for (const role of old.roles) {
+        // The successor takes the old position; an earlier entry of theirs keeps its (higher) place.
+        draft[role] = [...new Set(draft[role].map((e) => (e === email ? successor.email : e)))];
+      }
+      if (existing) {
+        existing.roles = inRoleOrder([...existing.roles, ...old.roles]);
+        draft.contacts.splice(index, 1);
+      } else {
+        draft.contacts[index] = { email: successor.email, name: successor.name, roles: [...old.roles] };
+      }
+      return;
+    }
+  }
+}
+
+/** Details an audit entry records about the command. */
+function describe(command: Command): Pick<AuditEntry, 'email' | 'role' | 'successor'> {
+  switch (command.type) {
+    case 'addContact':
+      return { email: command.input.email };
+    case 'setMain':
+      return { email: command.email, role: command.role };
+    case 'removeContact':
+      return {
+        email: command.email,
+        ...(command.role === undefined ? {} : { role: command.role }),
+        ...(command.successor === undefined ? {} : { successor: command.successor }),
+      };
+    case 'replaceContact':
+      return { email: command.email, successor: command.successor.email };
+  }
+}
+
+/** Builds the audit entry of a committed change. */
+export function auditEntry(
+  before: License | null,
+  after: License,
+  actor: Actor | null,
+  action: AuditEntry['action'],
+  details: Pick<AuditEntry, 'email' | 'role' | 'successor'> = {},
+): AuditEntry {
+  return {
+    id: `${after.id}:${after.version}`,
+    licenseId: after.id,
+    version: after.version,
+    at: after.updatedAt,
+    actor: actor?.email ?? null,
+    staff: actor?.staff === true,
+    action,
+    ...details,
+    before: before && contactsState(before),
+    after: contactsState(after),
+  };
+}
+
+/**
+ * Applies a command to a license: checks it (structural rules, then the policy) and returns the new
+ * license, one version up, with its audit entry; `null` when the command changes nothing (promoting
+ * the main contact). Throws a `LicenseContactsError` when refused. Pure: no I/O, no clock.
+ */
+export function applyCommand(
+  license: License,
+  command: Command,
+  actor: Actor,
+  policy: Policy,
+  now: string,
+): Applied | null {
+  const decision = checkCommand(license, command, actor, policy);
+  if (!decision.allowed) {
+    if (decision.reason === 'ALREADY_MAIN') return null;
+    throw refusalError(decision, license.id);
+  }
+  const next = produce(license, (draft) => {
+    mutate(draft, command);
+    draft.version = license.version + 1;
+    draft.updatedAt = now;
+  });
+  return { license: next, entry: auditEntry(license, next, actor, command.type, describe(command)) };
+}
+
+/** Builds a new license (R2: with its main technical and billing contacts) and its audit entry. */
+export function createLicenseState(input: CreateLicenseInput, now: string): Applied {
+  const base: License = { id: input.id, product: input.product, contacts: [], technical: [], billing: [], version: 1, updatedAt: now };
+  if (input.edition !== undefined) base.edition = input.edition;
+  if (input.seats !== undefined) base.seats = input.seats;
+  if (input.expiresAt !== undefined) base.expiresAt = input.expiresAt;
+  const contacts: AddContactInput[] = [
+    { ...input.technical, roles: ['technical'] },
+    { ...input.billing, roles: ['billing'] },
+    ...(input.contacts ?? []),
+  ];
+  const license = produce(base, (draft) => {
+    for (const contact of contacts) mutate(draft, { type: 'addContact', input: contact });
+  });
+  return { license, entry: auditEntry(null, license, null, 'createLicense') };
+}
+
+/** Everything the actor may do on the license, each decided exactly as the command would be. */
+export function permissionsFor(license: License, actor: Actor, policy: Policy): Permissions {
+  const context = { license, actor };
+  const perRole = (decide: (role: Role, email: string) => Decision) =>
+    Object.fromEntries(
+      ROLES.map((role) => [role, Object.fromEntries(license[role].map((email) => [email, decide(role, email)]))]),
+    ) as Record<Role, Record<string, Decision>>;
+  return {
+    addContact: policy.addContact(context),
+    replaceContact: policy.replaceContact(context),
+    viewHistory: policy.viewHistory(context),
+    setMain: perRole((role, email) => checkCommand(license, { type: 'setMain', role, email }, actor, policy)),
+    removeContact: perRole((role, email) =>
+      checkCommand(license, { type: 'removeContact', email, role }, actor, policy),
+    ),
+  };
+}

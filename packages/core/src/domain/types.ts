@@ -1,0 +1,231 @@
+/** A contact role on a license. */
+export type Role = 'technical' | 'billing';
+
+/** Both roles, in display order. */
+export const ROLES: readonly Role[] = Object.freeze(['technical', 'billing'] as const);
+
+/** A person as the caller names them: an email address and a display name. */
+export interface Person {
+  email: string;
+  name: string;
+}
+
+/** A person on a license with the roles they hold there. */
+export interface Contact {
+  email: string;
+  name: string;
+  roles: Role[];
+}
+
+/** A license (identified by its support entitlement number) and its contacts. */
+export interface License {
+  id: string;
+  product: string;
+  edition?: string;
+  seats?: number;
+  expiresAt?: string;
+  /** Every person once, in the order they joined. */
+  contacts: Contact[];
+  /** Emails of the technical contacts, in order; `[0]` is the main technical contact. */
+  technical: string[];
+  /** Emails of the billing contacts, in order; `[0]` is the main billing contact. */
+  billing: string[];
+  /** Incremented by every committed change; starts at 1. */
+  version: number;
+  updatedAt: string;
+}
+
+/** The part of a license that contact commands change, as recorded in the audit history. */
+export interface ContactsState {
+  contacts: Contact[];
+  technical: string[];
+  billing: string[];
+}
+
+/** Who acts: a signed-in person, or staff who may act on every license. */
+export interface Actor {
+  email: string;
+  staff?: boolean;
+}
+
+/** Who the interface is acting for, as the server sees them. */
+export interface Me {
+  email: string;
+  staff: boolean;
+}
+
+/** Whether an action is allowed, and why not when it is not. */
+export type Decision =
+  | { allowed: true }
+  | {
+      allowed: false;
+      /** Machine-readable reason, e.g. `NOT_MAIN`, `LAST_CONTACT`, `DIFFERENT_DOMAIN`. */
+      reason: string;
+      /** An English sentence a UI may show. */
+      message: string;
+    };
+
+/** Everything a signed-in person may or may not do on one license. */
+export interface Permissions {
+  addContact: Decision;
+  replaceContact: Decision;
+  viewHistory: Decision;
+  /** By role, then by the target contact's email. */
+  setMain: Record<Role, Record<string, Decision>>;
+  /** Removing that role from that contact, by role, then by the target contact's email. */
+  removeContact: Record<Role, Record<string, Decision>>;
+}
+
+/** What a mail is about, for `recipients`. */
+export type Topic = 'license' | 'invoice' | 'support' | 'releases';
+
+/** Every topic, for validation and iteration. */
+export const TOPICS: readonly Topic[] = Object.freeze(['license', 'invoice', 'support', 'releases'] as const);
+
+/** Addresses for a mail; an address appears at most once across `to` and `cc`. */
+export interface Recipients {
+  to: string[];
+  cc: string[];
+}
+
+/** The kind of change an audit entry records; the names of the commands. */
+export type AuditAction = 'createLicense' | 'addContact' | 'setMain' | 'removeContact' | 'replaceContact';
+
+/** One recorded change to one license. */
+export interface AuditEntry {
+  /** `${licenseId}:${version}`: unique, one entry per committed version. */
+  id: string;
+  licenseId: string;
+  /** The license version this change produced. */
+  version: number;
+  /** ISO-8601 time of the change. */
+  at: string;
+  /** Email of who acted; `null` for system-level calls such as `createLicense`. */
+  actor: string | null;
+  staff: boolean;
+  action: AuditAction;
+  /** The contact the command was about, when it names one. */
+  email?: string;
+  /** The role the command was about, when it names one. */
+  role?: Role;
+  /** The contact who replaced or succeeded `email`, when there was one. */
+  successor?: string;
+  before: ContactsState | null;
+  after: ContactsState;
+}
+
+/** One page of results; pass `nextCursor` back as `cursor` for the next page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+/** Input of `createLicense`. */
+export interface CreateLicenseInput {
+  id: string;
+  product: string;
+  edition?: string;
+  seats?: number;
+  expiresAt?: string;
+  /** The main technical contact. */
+  technical: Person;
+  /** The main billing contact (may be the same person as `technical`). */
+  billing: Person;
+  /** Further contacts, appended after the main ones in the order given. */
+  contacts?: AddContactInput[];
+}
+
+/** Input of `addContact`. */
+export interface AddContactInput {
+  email: string;
+  name: string;
+  roles: Role[];
+}
+
+/** Options of `listLicenses`. */
+export interface ListLicensesOptions {
+  /** Case-insensitive substring of the id, product, or a contact's email or name. */
+  query?: string;
+  cursor?: string;
+  /** Default 50; larger than 200 is clamped to 200. */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+/** Options of `history`. */
+export interface HistoryOptions {
+  cursor?: string;
+  /** Default 50; larger than 200 is clamped to 200. */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+/** Options every call accepts. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Options every mutation of one license accepts. */
+export interface MutationOptions extends CallOptions {
+  /** Fail with CONFLICT (HTTP 412) unless the license is still at this version. */
+  expectedVersion?: number;
+}
+
+/** Options of `removeContact`. */
+export interface RemoveContactOptions extends MutationOptions {
+  /** Remove only this role; without it, every role the person holds. */
+  role?: Role;
+  /** Who becomes main when a main contact is removed; default: the next contact of that role. */
+  successor?: string;
+}
+
+/** Options of `replaceContact`. */
+export interface ReplaceContactOptions extends CallOptions {
+  /** Compute the change set without writing. */
+  dryRun?: boolean;
+  /** Only these licenses; each must be one the actor may change, or the whole call fails. */
+  licenseIds?: string[];
+}
+
+/** One license a `replaceContact` changes (or would change, on a dry run). */
+export interface ReplacedLicense {
+  licenseId: string;
+  before: License;
+  after: License;
+}
+
+/** A license `replaceContact` left alone, and why. */
+export interface SkippedLicense {
+  licenseId: string;
+  reason: string;
+  message: string;
+}
+
+/** Result of `replaceContact`. */
+export interface ReplaceResult {
+  dryRun: boolean;
+  changed: ReplacedLicense[];
+  skipped: SkippedLicense[];
+}
+
+/** Everything a signed-in person can do; `service.as(actor)` and `createHttpClient()` both implement it. */
+export interface LicenseContactsApi {
+  /** Who this interface acts for. */
+  me(options?: CallOptions): Promise<Me>;
+  /** Licenses the actor is associated with (staff: all), ordered by id. */
+  listLicenses(options?: ListLicensesOptions): Promise<Page<License>>;
+  /** One license; NOT_FOUND when it does not exist or the actor may not see it. */
+  getLicense(licenseId: string, options?: CallOptions): Promise<License>;
+  /** Adds a person with the given roles, or extends an existing contact's roles. */
+  addContact(licenseId: string, input: AddContactInput, options?: MutationOptions): Promise<License>;
+  /** Makes a contact the main contact of a role they hold. */
+  setMain(licenseId: string, role: Role, email: string, options?: MutationOptions): Promise<License>;
+  /** Removes one role (or every role) of a contact. */
+  removeContact(licenseId: string, email: string, options?: RemoveContactOptions): Promise<License>;
+  /** Replaces a person by a successor on every license the actor may change, atomically. */
+  replaceContact(oldEmail: string, successor: Person, options?: ReplaceContactOptions): Promise<ReplaceResult>;
+  /** The audit history of a license, newest first. */
+  history(licenseId: string, options?: HistoryOptions): Promise<Page<AuditEntry>>;
+  /** What the actor may do on a license, with reasons. */
+  permissions(licenseId: string, options?: CallOptions): Promise<Permissions>;
+}

@@ -1,0 +1,420 @@
+import { LicenseContactsError } from '../domain/errors';
+import { mainOf } from '../domain/license';
+import { defaultPolicy } from '../domain/policy';
+import type { Policy } from '../domain/policy';
+import { applyCommand, checkCommand, createLicenseState, permissionsFor, refusalError } from '../domain/rules';
+import type { Applied, Command } from '../domain/rules';
+import {
+  parseAddContactInput,
+  parseCreateLicenseInput,
+  parseEmail,
+  parseLicenseId,
+  parseLimit,
+  parsePerson,
+  parseRole,
+  parseTopic,
+} from '../domain/validate';
+import type {
+  Actor,
+  AuditEntry,
+  CreateLicenseInput,
+  License,
+  LicenseContactsApi,
+  Recipients,
+  ReplaceResult,
+  Topic,
+} from '../domain/types';
+import { memoryStorage } from '../storage/memory';
+import type { LicenseStorage, StorageCommit } from '../storage/types';
+import { KeyedQueue } from './keyedQueue';
+
+/** Options of `createLicenseContacts`. */
+export interface LicenseContactsOptions {
+  /** Where licenses live; default `memoryStorage()`. */
+  storage?: LicenseStorage;
+  /** Who may do what (R4–R6); default `defaultPolicy`. */
+  policy?: Policy;
+  /** The time of changes; default `() => new Date()`. */
+  clock?: () => Date;
+  /** Re-reads after a stale version before giving up with CONFLICT; default 5. */
+  maxRetries?: number;
+  /** Milliseconds to wait before retry `attempt` (1-based); default a jittered 2^attempt ms. */
+  retryDelay?: (attempt: number) => number;
+}
+
+/** What the service tells subscribers after each commit. */
+export type LicenseContactsEvent =
+  | { type: 'licenseCreated'; license: License; entry: AuditEntry }
+  | { type: 'licenseUpdated'; license: License; entry: AuditEntry };
+
+/** The service: system-level calls, and `as(actor)` for everything a signed-in person does. */
+export interface LicenseContacts {
+  readonly storage: LicenseStorage;
+  readonly policy: Policy;
+  /** Creates a license with its main technical and billing contacts (system level: no actor check). */
+  createLicense(input: CreateLicenseInput): Promise<License>;
+  /** A license by id, or `null` (system level). */
+  findLicense(licenseId: string): Promise<License | null>;
+  /** Who receives mail about a topic (R7). */
+  recipients(licenseId: string, topic: Topic): Promise<Recipients>;
+  /** Whether the person is a technical contact, who may request support (R7); false for an unknown license. */
+  canRequestSupport(licenseId: string, email: string): Promise<boolean>;
+  /** Calls `listener` after every commit; returns the function that unsubscribes it. */
+  subscribe(listener: (event: LicenseContactsEvent) => void): () => void;
+  /** The interface of one signed-in person (or staff member). */
+  as(actor: Actor): LicenseContactsApi;
+}
+
+/** A commit refused for a stale version: the command is re-read and re-applied. */
+class StaleRead {
+  constructor(readonly error: LicenseContactsError) {}
+}
+
+function notFound(licenseId: string): LicenseContactsError {
+  return new LicenseContactsError('NOT_FOUND', `License ${licenseId} not found`);
+}
+
+function readOptions(options: unknown): Record<string, unknown> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new LicenseContactsError('VALIDATION', 'options must be an object', { field: 'options' });
+  }
+  const own: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) own[key] = (options as Record<string, unknown>)[key];
+  return own;
+}
+
+function readSignal(options: Record<string, unknown>): void {
+  const signal = options.signal;
+  if (signal instanceof AbortSignal) signal.throwIfAborted();
+}
+
+function readExpectedVersion(options: Record<string, unknown>): number | undefined {
+  const value = options.expectedVersion;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new LicenseContactsError('VALIDATION', 'expectedVersion must be a positive integer', {
+      field: 'expectedVersion',
+    });
+  }
+  return value;
+}
+
+const defaultRetryDelay = (attempt: number) => Math.random() * 2 ** attempt;
+
+/**
+ * Creates the license contacts service: the only place the rules live.
+ * @example
+ * const service = createLicenseContacts({ storage: memoryStorage() });
+ * await service.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: bob });
+ * await service.as({ email: 'alice@acme.test' }).addContact('SEN-1', { email, name, roles: ['technical'] });
+ */
+export function createLicenseContacts(options: LicenseContactsOptions = {}): LicenseContacts {
+  const storage = options.storage ?? memoryStorage();
+  const policy = options.policy ?? defaultPolicy;
+  const clock = options.clock ?? (() => new Date());
+  const maxRetries = options.maxRetries ?? 5;
+  const retryDelay = options.retryDelay ?? defaultRetryDelay;
+  const queue = new KeyedQueue();
+  const listeners = new Set<(event: LicenseContactsEvent) => void>();
+
+  /** Runs a storage call; anything but a library error becomes STORAGE, with the driver error as cause. */
+  async function guard<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof LicenseContactsError) throw error;
+      throw new LicenseContactsError('STORAGE', 'The storage is unavailable; nothing was changed', { cause: error });
+    }
+  }
+
+  function emit(event: LicenseContactsEvent): void {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A listener's failure must not undo or fail a committed change.
+        (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+      }
+    }
+  }
+
+  async function commit(applied: Applied[], created: boolean): Promise<void> {
+    const batch: StorageCommit = {
+      writes: applied.map(({ license }) => ({ license, expectedVersion: created ? null : license.version - 1 })),
+      audit: applied.map(({ entry }) => entry),
+    };
+    try {
+      await guard(() => storage.commit(batch));
+    } catch (error) {
+      if (error instanceof LicenseContactsError && error.code === 'CONFLICT') throw new StaleRead(error);
+      throw error;
+    }
+    for (const { license, entry } of applied) {
+      emit({ type: created ? 'licenseCreated' : 'licenseUpdated', license, entry });
+    }
+  }
+
+  /** Runs `attempt` until it commits without a stale version, at most `maxRetries` more times. */
+  async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof StaleRead)) throw error;
+        if (retry >= maxRetries) throw error.error;
+        const delay = retryDelay(retry + 1);
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  const now = () => clock().toISOString();
+
+  async function createLicense(input: CreateLicenseInput): Promise<License> {
+    const parsed = parseCreateLicenseInput(input);
+    return queue.run([parsed.id], () =>
+      withRetries(async () => {
+        if (await guard(() => storage.getLicense(parsed.id))) {
+          throw new LicenseContactsError('DUPLICATE', `License ${parsed.id} already exists`, { field: 'id' });
+        }
+        const applied = createLicenseState(parsed, now());
+        await commit([applied], true);
+        return applied.license;
+      }),
+    );
+  }
+
+  async function findLicense(licenseId: string): Promise<License | null> {
+    const id = parseLicenseId(licenseId);
+    return guard(() => storage.getLicense(id));
+  }
+
+  async function recipients(licenseId: string, topic: Topic): Promise<Recipients> {
+    const which = parseTopic(topic);
+    const license = await findLicense(licenseId);
+    if (!license) throw notFound(licenseId);
+    const unique = (emails: string[]) => [...new Set(emails)];
+    switch (which) {
+      case 'license':
+        return { to: unique([mainOf(license, 'technical'), mainOf(license, 'billing')]), cc: [] };
+      case 'invoice':
+        return { to: [mainOf(license, 'billing')], cc: license.billing.slice(1) };
+      case 'support':
+      case 'releases':
+        return { to: [...license.technical], cc: [] };
+    }
+  }
+
+  async function canRequestSupport(licenseId: string, email: string): Promise<boolean> {
+    const who = parseEmail(email);
+    const license = await findLicense(licenseId);
+    return license?.technical.includes(who) ?? false;
+  }
+
+  function as(who: Actor): LicenseContactsApi {
+    if (typeof who !== 'object' || who === null) {
+      throw new LicenseContactsError('VALIDATION', 'actor must be an object', { field: 'actor' });
+    }
+    const actor: Actor = Object.freeze({ email: parseEmail(who.email, 'actor.email'), staff: who.staff === true });
+
+    /** The license if the actor may see it; NOT_FOUND otherwise, exactly as if it did not exist (R4). */
+    async function visible(licenseId: string): Promise<License> {
+      const license = await guard(() => storage.getLicense(licenseId));
+      if (!license || !policy.canView({ license, actor })) throw notFound(licenseId);
+      return license;
+    }
+
+    async function run(licenseId: unknown, command: Command, expectedVersion?: number): Promise<License> {
+      const id = parseLicenseId(licenseId);
+      return queue.run([id], () =>
+        withRetries(async () => {
+          const license = await visible(id);
+          if (expectedVersion !== undefined && license.version !== expectedVersion) {
+            throw new LicenseContactsError(
+              'CONFLICT',
+              `License ${id} is at version ${license.version}, not ${expectedVersion}`,
+            );
+          }
+          const applied = applyCommand(license, command, actor, policy, now());
+          if (!applied) return license;
+          await commit([applied], false);
+          return applied.license;
+        }),
+      );
+    }
+
+    return {
+      async me() {
+        return { email: actor.email, staff: actor.staff === true };
+      },
+
+      async listLicenses(opts) {
+        const o = readOptions(opts);
+        readSignal(o);
+        const limit = parseLimit(o.limit);
+        const cursor = o.cursor === undefined ? undefined : parseLicenseId(o.cursor, 'cursor');
+        let query: string | undefined;
+        if (o.query !== undefined) {
+          if (typeof o.query !== 'string' || o.query.length > 200) {
+            throw new LicenseContactsError('VALIDATION', 'query must be a string of at most 200 characters', {
+              field: 'query',
+            });
+          }
+          query = o.query.trim() || undefined;
+        }
+        return guard(() =>
+          storage.listLicenses({
+            ...(actor.staff ? {} : { email: actor.email }),
+            ...(query === undefined ? {} : { query }),
+            ...(cursor === undefined ? {} : { after: cursor }),
+            limit,
+          }),
+        );
+      },
+
+      async getLicense(licenseId, opts) {
+        readSignal(readOptions(opts));
+        return visible(parseLicenseId(licenseId));
+      },
+
+      async addContact(licenseId, input, opts) {
+        const o = readOptions(opts);
+        readSignal(o);
+        const command: Command = { type: 'addContact', input: parseAddContactInput(input) };
+        return run(licenseId, command, readExpectedVersion(o));
+      },
+
+      async setMain(licenseId, role, email, opts) {
+        const o = readOptions(opts);
+        readSignal(o);
+        const command: Command = { type: 'setMain', role: parseRole(role), email: parseEmail(email) };
+        return run(licenseId, command, readExpectedVersion(o));
+      },
+
+      async removeContact(licenseId, email, opts) {
+        const o = readOptions(opts);
+        readSignal(o);
+        const command: Command = {
+          type: 'removeContact',
+          email: parseEmail(email),
+          ...(o.role === undefined ? {} : { role: parseRole(o.role) }),
+          ...(o.successor === undefined ? {} : { successor: parseEmail(o.successor, 'successor') }),
+        };
+        return run(licenseId, command, readExpectedVersion(o));
+      },
+
+      async replaceContact(oldEmail, successor, opts): Promise<ReplaceResult> {
+        const o = readOptions(opts);
+        readSignal(o);
+        const email = parseEmail(oldEmail);
+        const person = parsePerson(successor, 'successor');
+        if (person.email === email) {
+          throw new LicenseContactsError('VALIDATION', 'The successor must be someone other than the contact replaced', {
+            field: 'successor.email',
+          });
+        }
+        const dryRun = o.dryRun === undefined ? false : o.dryRun;
+        if (typeof dryRun !== 'boolean') {
+          throw new LicenseContactsError('VALIDATION', 'dryRun must be a boolean', { field: 'dryRun' });
+        }
+        let named: string[] | undefined;
+        if (o.licenseIds !== undefined) {
+          if (!Array.isArray(o.licenseIds) || o.licenseIds.length === 0 || o.licenseIds.length > 1000) {
+            throw new LicenseContactsError('VALIDATION', 'licenseIds must be a list of 1–1000 license ids', {
+              field: 'licenseIds',
+            });
+          }
+          named = [...new Set(o.licenseIds.map((id) => parseLicenseId(id, 'licenseIds')))];
+        }
+        const ids = named ?? (await licensesOf(email));
+        const command: Command = { type: 'replaceContact', email, successor: person };
+
+        return queue.run(ids, () =>
+          withRetries(async () => {
+            const result: ReplaceResult = { dryRun, changed: [], skipped: [] };
+            const applied: Applied[] = [];
+            const at = now();
+            for (const id of ids) {
+              const license = await guard(() => storage.getLicense(id));
+              if (!license || !policy.canView({ license, actor })) {
+                if (named) throw notFound(id);
+                continue; // gone, or no longer visible since the listing: not in scope
+              }
+              const decision = checkCommand(license, command, actor, policy);
+              if (!decision.allowed) {
+                if (named) throw refusalError(decision, id);
+                // A license the person left since the listing is out of scope, not skipped.
+                if (decision.reason !== 'NOT_A_CONTACT') {
+                  result.skipped.push({ licenseId: id, reason: decision.reason, message: decision.message });
+                }
+                continue;
+              }
+              const next = applyCommand(license, command, actor, policy, at) as Applied;
+              applied.push(next);
+              result.changed.push({ licenseId: id, before: license, after: next.license });
+            }
+            if (!dryRun && applied.length > 0) await commit(applied, false);
+            return result;
+          }),
+        );
+      },
+
+      async history(licenseId, opts) {
+        const o = readOptions(opts);
+        readSignal(o);
+        const id = parseLicenseId(licenseId);
+        const limit = parseLimit(o.limit);
+        let beforeVersion: number | undefined;
+        if (o.cursor !== undefined) {
+          beforeVersion = typeof o.cursor === 'string' && /^[1-9]\d{0,15}$/.test(o.cursor) ? Number(o.cursor) : NaN;
+          if (Number.isNaN(beforeVersion)) {
+            throw new LicenseContactsError('VALIDATION', 'cursor is not one this call returned', { field: 'cursor' });
+          }
+        }
+        const license = await visible(id);
+        const decision = policy.viewHistory({ license, actor });
+        if (!decision.allowed) throw refusalError(decision, id);
+        return guard(() =>
+          storage.listAudit(id, { limit, ...(beforeVersion === undefined ? {} : { beforeVersion }) }),
+        );
+      },
+
+      async permissions(licenseId, opts) {
+        readSignal(readOptions(opts));
+        return permissionsFor(await visible(parseLicenseId(licenseId)), actor, policy);
+      },
+    };
+
+    /** Ids of every license the person is a contact of and the actor may see, in id order. */
+    async function licensesOf(email: string): Promise<string[]> {
+      const ids: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await guard(() =>
+          storage.listLicenses({ email, limit: 200, ...(after === undefined ? {} : { after }) }),
+        );
+        for (const license of page.items) if (policy.canView({ license, actor })) ids.push(license.id);
+        after = page.nextCursor;
+      } while (after !== undefined);
+      return ids;
+    }
+
+  }
+
+  return {
+    storage,
+    policy,
+    createLicense,
+    findLicense,
+    recipients,
+    canRequestSupport,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    as,
+  };
+}

@@ -1,0 +1,56 @@
+import type { AuditEntry, License, Page } from '../domain/types';
+
+/** One license write of a commit, with the version the writer read. */
+export interface LicenseWrite {
+  /** The new state; its `version` is `expectedVersion + 1` (or 1 when created). */
+  license: License;
+  /** The version the writer read; `null` creates the license and fails if it exists. */
+  expectedVersion: number | null;
+}
+
+/** Writes and their audit entries, committed all or nothing. */
+export interface StorageCommit {
+  writes: LicenseWrite[];
+  audit: AuditEntry[];
+}
+
+/** What `listLicenses` asks of a storage. */
+export interface StorageListQuery {
+  /** Only licenses where this (lower-cased) email is a contact; absent: every license. */
+  email?: string;
+  /** Case-insensitive substring of the id, product, or a contact's email or name. */
+  query?: string;
+  /** Only licenses whose id sorts after this one. */
+  after?: string;
+  /** At most this many items, ordered by id. */
+  limit: number;
+}
+
+/** What `listAudit` asks of a storage. */
+export interface StorageAuditQuery {
+  /** Only entries with a version below this one. */
+  beforeVersion?: number;
+  /** At most this many items, newest first. */
+  limit: number;
+}
+
+/**
+ * Persistence only, no rules. Every adapter passes `runStorageConformance`.
+ *
+ * `commit` applies every write and every audit entry atomically, after a compare-and-set of each
+ * write's `expectedVersion`; a mismatch rejects the whole commit with a CONFLICT
+ * `LicenseContactsError` and writes nothing. Any other failure is a STORAGE error with the driver
+ * error as `cause`. Returned objects are never shared with stored state (copies, or frozen).
+ */
+export interface LicenseStorage {
+  /** The license with this id, or `null`. */
+  getLicense(id: string): Promise<License | null>;
+  /** Licenses ordered by id; `nextCursor` is the id of the last item when more may follow. */
+  listLicenses(query: StorageListQuery): Promise<Page<License>>;
+  /** Commits writes and audit entries all or nothing. */
+  commit(commit: StorageCommit): Promise<void>;
+  /** Audit entries of one license, newest first; `nextCursor` is the version of the last item. */
+  listAudit(licenseId: string, query: StorageAuditQuery): Promise<Page<AuditEntry>>;
+  /** Releases what the storage holds open (connections); optional. */
+  close?(): Promise<void>;
+}
