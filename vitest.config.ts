@@ -1,0 +1,91 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defaultClientConditions, defaultServerConditions } from 'vite';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const at = (path: string) => `${root}${path}`;
+
+// Packages are imported by name and resolved to their sources through this export condition: no build first.
+const SOURCE_CONDITION = '@license-contacts/source';
+
+// Chromium flags that work headless as root in a container.
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+const unit: TestProjectInlineConfiguration = {
+  extends: true,
+  plugins: [react()],
+  test: {
+    name: 'unit',
+    environment: 'happy-dom',
+    include: ['packages/*/src/**/__tests__/**/*.test.{ts,tsx}', 'tests/**/*.test.{ts,tsx}'],
+    exclude: ['tests/e2e/**', '**/node_modules/**', '**/dist/**'],
+    setupFiles: [at('vitest.setup.ts')],
+    // A fresh PGlite instance takes 3-7 s to start on small machines.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+};
+
+const projects: TestProjectInlineConfiguration[] = [unit];
+
+// Stories run as tests in real Chromium once Storybook is configured.
+const storybookDir = at('.storybook');
+const hasStorybook =
+  existsSync(storybookDir) && readdirSync(storybookDir).some((file) => /^main\.[cm]?[jt]sx?$/.test(file));
+if (hasStorybook) {
+  const { storybookTest } = await import('@storybook/addon-vitest/vitest-plugin');
+  const { playwright } = await import('@vitest/browser-playwright');
+  projects.push({
+    extends: true,
+    plugins: [storybookTest({ configDir: storybookDir })],
+    test: {
+      name: 'storybook',
+      testTimeout: 30_000,
+      browser: {
+        enabled: true,
+        headless: true,
+        provider: playwright({
+          launchOptions: {
+            executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+            args: chromiumArgs,
+          },
+        }),
+        instances: [{ browser: 'chromium' }],
+      },
+    },
+  });
+}
+
+// End-to-end tests drive the example portal in Chromium, one file at a time.
+if (existsSync(at('tests/e2e'))) {
+  const globalSetup = ['tests/e2e/global-setup.ts'].map(at).filter((file) => existsSync(file));
+  projects.push({
+    extends: true,
+    test: {
+      name: 'e2e',
+      environment: 'node',
+      include: ['tests/e2e/**/*.test.ts'],
+      globalSetup,
+      fileParallelism: false,
+      testTimeout: 120_000,
+      hookTimeout: 180_000,
+    },
+  });
+}
+
+export default defineConfig({
+  resolve: { conditions: [SOURCE_CONDITION, ...defaultClientConditions] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
+  test: { projects },
+});
