@@ -1,0 +1,3 @@
+export { runStorageConformance } from './runStorageConformance';
+export type { StorageConformanceOptions } from './runStorageConformance';
+export * from './fixtures';

@@ -1,0 +1,392 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LicenseContactsError } from '../domain/errors';
+import { defaultPolicy } from '../domain/policy';
+import { applyCommand, createLicenseState } from '../domain/rules';
+import type { Applied, Command } from '../domain/rules';
+import type { AuditEntry, CreateLicenseInput, License } from '../domain/types';
+import type { LicenseStorage } from '../storage/types';
+
+/** Options of `runStorageConformance`. */
+export interface StorageConformanceOptions {
+  /** Shown in the test names. */
+  name: string;
+  /** A fresh, empty storage for each test. */
+  create: () => LicenseStorage | Promise<LicenseStorage>;
+  /** Releases a storage after its test. */
+  destroy?: (storage: LicenseStorage) => void | Promise<void>;
+}
+
+const T0 = '2026-02-01T10:00:00.000Z';
+const staff = { email: 'staff@vendor.test', staff: true };
+
+function input(id: string, extra: Partial<CreateLicenseInput> = {}): CreateLicenseInput {
+  return {
+    id,
+    product: 'Jira Software',
+    technical: { email: `tech@${id.toLowerCase()}.test`, name: 'Tess Tech' },
+    billing: { email: 'bill@acme.test', name: 'Bill Billing' },
+    ...extra,
+  };
+}
+
+function created(id: string, extra: Partial<CreateLicenseInput> = {}): Applied {
+  return createLicenseState(input(id, extra), T0);
+}
+
+function change(license: License, command: Command, at = '2026-02-02T10:00:00.000Z'): Applied {
+  const applied = applyCommand(license, command, staff, defaultPolicy, at);
+  if (!applied) throw new Error('the command changed nothing');
+  return applied;
+}
+
+function add(license: License, email: string, name = email.split('@')[0] as string): Applied {
+  return change(license, { type: 'addContact', input: { email, name, roles: ['technical'] } });
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(LicenseContactsError);
+  expect((error as LicenseContactsError).code).toBe(code);
+}
+
+/** A plain copy, to compare stored values structurally whatever the storage returns. */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/**
+ * The storage contract as tests: one test per promise, a fresh storage for each. Run it on your own
+ * adapter to know it works with the service.
+ * @example runStorageConformance({ name: 'memoryStorage', create: () => memoryStorage() })
+ */
+export function runStorageConformance(options: StorageConformanceOptions): void {
+  describe(`${options.name} storage conformance`, () => {
+    let storage: LicenseStorage;
+
+    beforeEach(async () => {
+      storage = await options.create();
+    });
+    afterEach(async () => {
+      await options.destroy?.(storage);
+    });
+
+    async function commitNew(...applied: Applied[]): Promise<License[]> {
+      await storage.commit({
+        writes: applied.map((a) => ({ license: a.license, expectedVersion: null })),
+        audit: applied.map((a) => a.entry),
+      });
+      return applied.map((a) => a.license);
+    }
+
+    async function commitChange(before: License, applied: Applied): Promise<License> {
+      await storage.commit({
+        writes: [{ license: applied.license, expectedVersion: before.version }],
+        audit: [applied.entry],
+      });
+      return applied.license;
+    }
+
+    it('getLicense answers null for an unknown id', async () => {
+      expect(await storage.getLicense('SEN-0000000')).toBeNull();
+    });
+
+    it('commit creates a license that getLicense returns whole', async () => {
+      const [license] = await commitNew(
+        created('SEN-1', {
+          edition: 'Data Center',
+          seats: 500,
+          expiresAt: '2027-03-01',
+          contacts: [{ email: 'carol@acme.test', name: 'Carol', roles: ['technical', 'billing'] }],
+        }),
+      );
+      expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(license));
+    });
+
+    it('optional fields that were absent stay absent', async () => {
+      await commitNew(created('SEN-1'));
+      const stored = (await storage.getLicense('SEN-1')) as License;
+      expect(stored).not.toHaveProperty('edition');
+      expect(stored).not.toHaveProperty('seats');
+      expect(stored).not.toHaveProperty('expiresAt');
+    });
+
+    it('contact order, role order and names (unicode included) are kept', async () => {
+      let license = (await commitNew(created('SEN-1')))[0] as License;
+      for (const [email, name] of [
+        ['zoë@acme.test', 'Zoë Ångström'],
+        ['a@acme.test', '李小龙'],
+        ['m@acme.test', 'Émile 🚀 Zola'],
+      ] as const) {
+        license = await commitChange(license, add(license, email, name));
+      }
+      license = await commitChange(license, change(license, { type: 'setMain', role: 'technical', email: 'm@acme.test' }));
+      const stored = (await storage.getLicense('SEN-1')) as License;
+      expect(stored.technical).toEqual(['m@acme.test', 'tech@sen-1.test', 'zoë@acme.test', 'a@acme.test']);
+      expect(stored.contacts.map((c) => c.name)).toEqual(['Tess Tech', 'Bill Billing', 'Zoë Ångström', '李小龙', 'Émile 🚀 Zola']);
+      expect(plain(stored)).toEqual(plain(license));
+    });
+
+    it('commit with expectedVersion null rejects an existing license with CONFLICT', async () => {
+      await commitNew(created('SEN-1'));
+      const again = created('SEN-1', { product: 'Other' });
+      await expectCode(
+        storage.commit({ writes: [{ license: again.license, expectedVersion: null }], audit: [again.entry] }),
+        'CONFLICT',
+      );
+      expect((await storage.getLicense('SEN-1'))?.product).toBe('Jira Software');
+      expect((await storage.listAudit('SEN-1', { limit: 10 })).items).toHaveLength(1);
+    });
+
+    it('commit rejects a stale version with CONFLICT and writes nothing', async () => {
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const v2 = await commitChange(v1, add(v1, 'first@acme.test'));
+      const stale = add(v1, 'second@acme.test');
+      await expectCode(commitChange(v1, stale), 'CONFLICT');
+      expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(v2));
+      expect((await storage.listAudit('SEN-1', { limit: 10 })).items.map((e) => e.version)).toEqual([2, 1]);
+    });
+
+    it('commit rejects a write to a license that does not exist with CONFLICT', async () => {
+      const ghost = created('SEN-9');
+      const next = add(ghost.license, 'x@acme.test');
+      await expectCode(
+        storage.commit({ writes: [{ license: next.license, expectedVersion: 1 }], audit: [next.entry] }),
+        'CONFLICT',
+      );
+      expect(await storage.getLicense('SEN-9')).toBeNull();
+    });
+
+    it('a multi-license commit is all or nothing', async () => {
+      const [a, b] = (await commitNew(created('SEN-A'), created('SEN-B'))) as [License, License];
+      const bNow = await commitChange(b, add(b, 'moved@acme.test'));
+      const aNext = add(a, 'new@acme.test');
+      const bStale = add(b, 'new@acme.test');
+      await expectCode(
+        storage.commit({
+          writes: [
+            { license: aNext.license, expectedVersion: a.version },
+            { license: bStale.license, expectedVersion: b.version },
+          ],
+          audit: [aNext.entry, bStale.entry],
+        }),
+        'CONFLICT',
+      );
+      expect(plain(await storage.getLicense('SEN-A'))).toEqual(plain(a));
+      expect(plain(await storage.getLicense('SEN-B'))).toEqual(plain(bNow));
+      expect((await storage.listAudit('SEN-A', { limit: 10 })).items).toHaveLength(1);
+      expect((await storage.listLicenses({ email: 'new@acme.test', limit: 10 })).items).toEqual([]);
+    });
+
+    it('a multi-license commit applies every write and entry', async () => {
+      const [a, b] = (await commitNew(created('SEN-A'), created('SEN-B'))) as [License, License];
+      const aNext = add(a, 'new@acme.test');
+      const bNext = add(b, 'new@acme.test');
+      await storage.commit({
+        writes: [
+          { license: aNext.license, expectedVersion: 1 },
+          { license: bNext.license, expectedVersion: 1 },
+        ],
+        audit: [aNext.entry, bNext.entry],
+      });
+      const page = await storage.listLicenses({ email: 'new@acme.test', limit: 10 });
+      expect(page.items.map((l) => l.id)).toEqual(['SEN-A', 'SEN-B']);
+      expect((await storage.listAudit('SEN-B', { limit: 1 })).items[0]?.version).toBe(2);
+    });
+
+    it('of two concurrent commits on the same version exactly one wins', async () => {
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const results = await Promise.allSettled(
+        ['x@acme.test', 'y@acme.test', 'z@acme.test'].map((email) => commitChange(v1, add(v1, email))),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === 'rejected') expect((r.reason as LicenseContactsError).code).toBe('CONFLICT');
+      }
+      const stored = (await storage.getLicense('SEN-1')) as License;
+      expect(stored.version).toBe(2);
+      expect(stored.contacts).toHaveLength(3);
+      expect((await storage.listAudit('SEN-1', { limit: 10 })).items).toHaveLength(2);
+    });
+
+    it('audit entries are committed with their license and come back whole', async () => {
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const v2 = await commitChange(v1, add(v1, 'carol@acme.test', 'Carol'));
+      const removal = change(v2, { type: 'removeContact', email: 'tech@sen-1.test', successor: 'carol@acme.test' });
+      await commitChange(v2, removal);
+      const { items } = await storage.listAudit('SEN-1', { limit: 10 });
+      expect(items.map((e) => e.action)).toEqual(['removeContact', 'addContact', 'createLicense']);
+      expect(plain(items[0])).toEqual(plain(removal.entry));
+      expect(items[2]?.before).toBeNull();
+      expect(items[2]?.actor).toBeNull();
+    });
+
+    it('listAudit answers newest first and pages with beforeVersion', async () => {
+      let license = (await commitNew(created('SEN-1')))[0] as License;
+      for (let i = 0; i < 6; i++) license = await commitChange(license, add(license, `p${i}@acme.test`));
+      const seen: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page: { items: AuditEntry[]; nextCursor?: string } = await storage.listAudit('SEN-1', {
+          limit: 3,
+          ...(cursor === undefined ? {} : { beforeVersion: Number(cursor) }),
+        });
+        expect(page.items.length).toBeLessThanOrEqual(3);
+        seen.push(...page.items.map((e) => e.version));
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      expect(seen).toEqual([7, 6, 5, 4, 3, 2, 1]);
+      expect((await storage.listAudit('SEN-1', { limit: 2, beforeVersion: 3 })).items.map((e) => e.version)).toEqual([2, 1]);
+      expect((await storage.listAudit('SEN-404', { limit: 5 })).items).toEqual([]);
+    });
+
+    it('listLicenses orders by id and pages completely and stably', async () => {
+      const ids = Array.from({ length: 23 }, (_, i) => `SEN-${String(1000 + ((i * 7) % 23))}`);
+      await commitNew(...ids.map((id) => created(id)));
+      for (const limit of [1, 4, 10, 23, 50]) {
+        const seen: string[] = [];
+        let after: string | undefined;
+        let pages = 0;
+        do {
+          const page = await storage.listLicenses({ limit, ...(after === undefined ? {} : { after }) });
+          expect(page.items.length).toBeLessThanOrEqual(limit);
+          seen.push(...page.items.map((l) => l.id));
+          after = page.nextCursor;
+          pages++;
+        } while (after !== undefined && pages < 100);
+        expect(seen).toEqual([...ids].sort());
+      }
+    });
+
+    it('listLicenses pages stay stable when licenses are added between pages', async () => {
+      await commitNew(created('SEN-B'), created('SEN-D'), created('SEN-F'));
+      const first = await storage.listLicenses({ limit: 2 });
+      expect(first.items.map((l) => l.id)).toEqual(['SEN-B', 'SEN-D']);
+      await commitNew(created('SEN-A'), created('SEN-E'));
+      const second = await storage.listLicenses({ limit: 2, after: first.nextCursor as string });
+      expect(second.items.map((l) => l.id)).toEqual(['SEN-E', 'SEN-F']);
+    });
+
+    it('listLicenses by email finds exactly that person’s licenses, case-insensitively', async () => {
+      const [a, , c] = (await commitNew(created('SEN-A'), created('SEN-B'), created('SEN-C'))) as License[];
+      await commitChange(a as License, add(a as License, 'carol@acme.test'));
+      await commitChange(c as License, add(c as License, 'carol@acme.test'));
+      expect((await storage.listLicenses({ email: 'carol@acme.test', limit: 10 })).items.map((l) => l.id)).toEqual([
+        'SEN-A',
+        'SEN-C',
+      ]);
+      expect((await storage.listLicenses({ email: 'Carol@ACME.test', limit: 10 })).items.map((l) => l.id)).toEqual([
+        'SEN-A',
+        'SEN-C',
+      ]);
+      expect((await storage.listLicenses({ email: 'bill@acme.test', limit: 10 })).items).toHaveLength(3);
+      expect((await storage.listLicenses({ email: 'nobody@acme.test', limit: 10 })).items).toEqual([]);
+    });
+
+    it('listLicenses by email follows removals at once', async () => {
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const v2 = await commitChange(v1, add(v1, 'carol@acme.test'));
+      await commitChange(v2, change(v2, { type: 'removeContact', email: 'carol@acme.test' }));
+      expect((await storage.listLicenses({ email: 'carol@acme.test', limit: 10 })).items).toEqual([]);
+      expect((await storage.listLicenses({ email: 'tech@sen-1.test', limit: 10 })).items).toHaveLength(1);
+    });
+
+    it('listLicenses by email pages with after', async () => {
+      await commitNew(...['SEN-1', 'SEN-2', 'SEN-3', 'SEN-4', 'SEN-5'].map((id) => created(id)));
+      const first = await storage.listLicenses({ email: 'bill@acme.test', limit: 2 });
+      const second = await storage.listLicenses({ email: 'bill@acme.test', limit: 2, after: first.nextCursor as string });
+      const third = await storage.listLicenses({ email: 'bill@acme.test', limit: 2, after: second.nextCursor as string });
+      expect([...first.items, ...second.items, ...third.items].map((l) => l.id)).toEqual([
+        'SEN-1',
+        'SEN-2',
+        'SEN-3',
+        'SEN-4',
+        'SEN-5',
+      ]);
+      expect(third.nextCursor).toBeUndefined();
+    });
+
+    it('listLicenses query matches id, product, contact email and name, case-insensitively', async () => {
+      const [a] = (await commitNew(
+        created('SEN-AAA', { product: 'Confluence' }),
+        created('SEN-BBB', { product: 'Jira Software' }),
+        created('SEN-CCC', { product: 'Bitbucket' }),
+      )) as License[];
+      await commitChange(a as License, add(a as License, 'zed@globex.test', 'Zoë Quinn'));
+      const ids = async (query: string, email?: string) =>
+        (await storage.listLicenses({ query, limit: 10, ...(email === undefined ? {} : { email }) })).items.map(
+          (l) => l.id,
+        );
+      expect(await ids('sen-bbb')).toEqual(['SEN-BBB']);
+      expect(await ids('BUCKET')).toEqual(['SEN-CCC']);
+      expect(await ids('GLOBEX')).toEqual(['SEN-AAA']);
+      expect(await ids('zoë q')).toEqual(['SEN-AAA']);
+      expect(await ids('tech@sen-c')).toEqual(['SEN-CCC']);
+      expect(await ids('nothing-like-this')).toEqual([]);
+      expect(await ids('sen-', 'zed@globex.test')).toEqual(['SEN-AAA']);
+      expect(await ids('%')).toEqual([]);
+      expect(await ids('_')).toEqual([]);
+    });
+
+    it('listLicenses with a query pages completely', async () => {
+      await commitNew(
+        ...Array.from({ length: 9 }, (_, i) => created(`SEN-${i}`, { product: i % 2 ? 'Jira' : 'Confluence' })),
+      );
+      const seen: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await storage.listLicenses({ query: 'jira', limit: 2, ...(after === undefined ? {} : { after }) });
+        seen.push(...page.items.map((l) => l.id));
+        after = page.nextCursor;
+      } while (after !== undefined);
+      expect(seen).toEqual(['SEN-1', 'SEN-3', 'SEN-5', 'SEN-7']);
+    });
+
+    it('returned objects are copies: changing them changes nothing stored', async () => {
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const read = (await storage.getLicense('SEN-1')) as License;
+      const listed = (await storage.listLicenses({ limit: 1 })).items[0] as License;
+      const entry = (await storage.listAudit('SEN-1', { limit: 1 })).items[0] as AuditEntry;
+      for (const target of [read, listed]) {
+        try {
+          target.technical.push('evil@acme.test');
+          (target.contacts[0] as { name: string }).name = 'Evil';
+          target.version = 99;
+        } catch {
+          // frozen objects refuse changes, which keeps the promise too
+        }
+      }
+      try {
+        entry.after.technical.push('evil@acme.test');
+      } catch {
+        // frozen
+      }
+      expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(v1));
+      expect((await storage.listAudit('SEN-1', { limit: 1 })).items[0]?.after.technical).toEqual(['tech@sen-1.test']);
+    });
+
+    it('committed objects are copied: changing them afterwards changes nothing stored', async () => {
+      const applied = created('SEN-1');
+      const license = structuredClone(applied.license);
+      await storage.commit({ writes: [{ license, expectedVersion: null }], audit: [structuredClone(applied.entry)] });
+      license.technical.push('evil@acme.test');
+      license.product = 'Evil';
+      expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(applied.license));
+    });
+
+    it('a license with 300 contacts round-trips in order', async () => {
+      const contacts = Array.from({ length: 299 }, (_, i) => ({
+        email: `p${String(i).padStart(3, '0')}@acme.test`,
+        name: `Person ${i}`,
+        roles: (i % 3 === 0 ? ['technical', 'billing'] : i % 3 === 1 ? ['technical'] : ['billing']) as (
+          | 'technical'
+          | 'billing'
+        )[],
+      }));
+      const [license] = await commitNew(created('SEN-BIG', { contacts }));
+      expect(plain(await storage.getLicense('SEN-BIG'))).toEqual(plain(license));
+    });
+  });
+}
