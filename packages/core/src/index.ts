@@ -57,3 +57,5 @@ export type {
   StorageCommit,
   StorageListQuery,
 } from './storage/types';
+export { createContactsStore } from './store/createContactsStore';
+export type { ContactsStore, ContactsStoreEvent, ContactsStoreInitialData, ContactsStoreOptions, ContactsStoreState, ListResource, PendingMutation, Resource, ResourceStatus } from './store/createContactsStore';

@@ -1,0 +1,228 @@
+import { createContactsStore, LicenseContactsError } from '@license-contacts/core';
+import type { ContactsStoreEvent, License, LicenseContactsApi } from '@license-contacts/core';
+import { createDemoService, demoPeople } from '@license-contacts/core/testing';
+import { describe, expect, it, vi } from 'vitest';
+
+const JIRA = 'SEN-4821337';
+const { alice, bob, carol, dan, outsider } = demoPeople;
+
+/** A promise and the functions that settle it. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function setup(email = alice.email) {
+  const service = createDemoService();
+  const api = service.as({ email });
+  const store = createContactsStore(api);
+  return { service, api, store };
+}
+
+describe('createContactsStore', () => {
+  it('keeps the same snapshot until something changes, and notifies subscribers of changes', async () => {
+    const { store } = setup();
+    const first = store.getSnapshot();
+    expect(store.getSnapshot()).toBe(first);
+    const listener = vi.fn();
+    const unsubscribe = store.subscribe(listener);
+    await store.ensureList();
+    expect(listener).toHaveBeenCalled();
+    const loaded = store.getSnapshot();
+    expect(loaded).not.toBe(first);
+    expect(store.getSnapshot()).toBe(loaded);
+    unsubscribe();
+    const calls = listener.mock.calls.length;
+    await store.refreshList();
+    expect(listener.mock.calls.length).toBe(calls);
+  });
+
+  it('lists the licenses of the actor by query and pages through them', async () => {
+    const service = createDemoService();
+    const store = createContactsStore(service.as({ email: alice.email }), { pageSize: 2 });
+    await store.ensureList();
+    let list = store.getSnapshot().lists[''];
+    expect(list?.status).toBe('success');
+    expect(list?.ids).toHaveLength(2);
+    expect(list?.nextCursor).toBeDefined();
+    await store.loadMore();
+    list = store.getSnapshot().lists[''];
+    expect(list?.ids).toEqual(['SEN-3141592', 'SEN-4821337', 'SEN-5550142']);
+    expect(list?.nextCursor).toBeUndefined();
+    await store.ensureList('  Confluence ');
+    expect(store.getSnapshot().lists[store.queryKey('confluence')]?.ids).toEqual(['SEN-5550142']);
+  });
+
+  it('shows an outsider no licenses', async () => {
+    const { store } = setup(outsider.email);
+    await store.ensureList();
+    expect(store.getSnapshot().lists['']).toMatchObject({ status: 'success', ids: [] });
+  });
+
+  it('deduplicates concurrent loads of the same license', async () => {
+    const { api } = setup();
+    const getLicense = vi.spyOn(api, 'getLicense');
+    const store = createContactsStore(api);
+    await Promise.all([store.ensureLicense(JIRA), store.ensureLicense(JIRA), store.ensureLicense(JIRA)]);
+    expect(getLicense).toHaveBeenCalledTimes(1);
+    expect(store.getSnapshot().licenses[JIRA]?.data?.product).toBe('Jira Software');
+  });
+
+  it('records a load error and recovers on refresh', async () => {
+    const { api } = setup();
+    const original = api.getLicense.bind(api);
+    const failing = vi
+      .spyOn(api, 'getLicense')
+      .mockRejectedValueOnce(new TypeError('fetch failed'))
+      .mockImplementation(original);
+    const store = createContactsStore(api);
+    await store.ensureLicense(JIRA);
+    expect(store.getSnapshot().licenses[JIRA]).toMatchObject({ status: 'error', error: { code: 'NETWORK' } });
+    await store.refreshLicense(JIRA);
+    expect(store.getSnapshot().licenses[JIRA]?.status).toBe('success');
+    expect(store.getSnapshot().licenses[JIRA]?.error).toBeUndefined();
+    expect(failing).toHaveBeenCalledTimes(2);
+  });
+
+  it('draws a promotion at once, then takes the server answer', async () => {
+    const { api } = setup();
+    const gate = deferred<void>();
+    const real = api.setMain.bind(api);
+    vi.spyOn(api, 'setMain').mockImplementation(async (...args) => {
+      await gate.promise;
+      return real(...args);
+    });
+    const store = createContactsStore(api);
+    await store.ensureLicense(JIRA);
+    const done = store.setMain(JIRA, 'technical', carol.email);
+    expect(store.getSnapshot().licenses[JIRA]?.data?.technical[0]).toBe(carol.email);
+    expect(store.getSnapshot().pending).toMatchObject([{ type: 'setMain', email: carol.email }]);
+    gate.resolve();
+    const license = await done;
+    expect(store.getSnapshot().pending).toEqual([]);
+    expect(store.getSnapshot().licenses[JIRA]?.data).toEqual(license);
+    expect(license.technical).toEqual([carol.email, alice.email]);
+  });
+
+  it('rolls back an optimistic change and surfaces the error when the Api fails', async () => {
+    const { api } = setup();
+    vi.spyOn(api, 'addContact').mockRejectedValue(new LicenseContactsError('STORAGE', 'The storage is unavailable'));
+    const store = createContactsStore(api);
+    await store.ensureLicense(JIRA);
+    const before = store.getSnapshot().licenses[JIRA]?.data as License;
+    const events: ContactsStoreEvent[] = [];
+    store.onEvent((event) => events.push(event));
+    const done = store.addContact(JIRA, { email: dan.email, name: dan.name, roles: ['technical'] });
+    expect(store.getSnapshot().licenses[JIRA]?.data?.technical).toContain(dan.email);
+    await expect(done).rejects.toMatchObject({ code: 'STORAGE' });
+    expect(store.getSnapshot().licenses[JIRA]?.data).toEqual(before);
+    expect(store.getSnapshot().pending).toEqual([]);
+    expect(events.map((e) => e.type)).toEqual(['mutationFailed']);
+  });
+
+  it('keeps a later pending change when an earlier one is rolled back', async () => {
+    const { api } = setup();
+    const gate = deferred<void>();
+    vi.spyOn(api, 'addContact').mockRejectedValue(new LicenseContactsError('STORAGE', 'down'));
+    const realSetMain = api.setMain.bind(api);
+    vi.spyOn(api, 'setMain').mockImplementation(async (...args) => {
+      await gate.promise;
+      return realSetMain(...args);
+    });
+    const store = createContactsStore(api);
+    await store.ensureLicense(JIRA);
+    const promote = store.setMain(JIRA, 'technical', carol.email);
+    await expect(store.addContact(JIRA, { email: dan.email, name: dan.name, roles: ['technical'] })).rejects.toThrow();
+    expect(store.getSnapshot().licenses[JIRA]?.data?.technical).toEqual([carol.email, alice.email]);
+    gate.resolve();
+    await promote;
+    expect(store.getSnapshot().licenses[JIRA]?.data?.technical).toEqual([carol.email, alice.email]);
+  });
+
+  it('refetches the license and permissions after a CONFLICT', async () => {
+    const { service, api } = setup();
+    const store = createContactsStore(api, { versionCheck: true });
+    await store.ensureLicense(JIRA);
+    await store.ensurePermissions(JIRA);
+    // Someone else changes the license meanwhile.
+    await service.as({ email: bob.email }).addContact(JIRA, { email: dan.email, name: dan.name, roles: ['billing'] });
+    const getLicense = vi.spyOn(api, 'getLicense');
+    const permissions = vi.spyOn(api, 'permissions');
+    const conflicts: string[] = [];
+    store.onEvent((event) => event.type === 'conflict' && conflicts.push(event.licenseId));
+    await expect(store.setMain(JIRA, 'technical', carol.email)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(conflicts).toEqual([JIRA]);
+    await vi.waitFor(() => expect(store.getSnapshot().licenses[JIRA]?.data?.billing).toContain(dan.email));
+    expect(getLicense).toHaveBeenCalledWith(JIRA, expect.anything());
+    expect(permissions).toHaveBeenCalledWith(JIRA, expect.anything());
+    expect(store.getSnapshot().licenses[JIRA]?.data?.technical[0]).toBe(alice.email);
+  });
+
+  it('refreshes permissions after a change', async () => {
+    const { store } = setup(carol.email);
+    await store.ensureLicense(JIRA);
+    await store.ensurePermissions(JIRA);
+    expect(store.getSnapshot().permissions[JIRA]?.data?.removeContact.technical[alice.email]?.allowed).toBe(false);
+    await store.setMain(JIRA, 'technical', carol.email);
+    await vi.waitFor(() =>
+      expect(store.getSnapshot().permissions[JIRA]?.data?.removeContact.technical[alice.email]?.allowed).toBe(true),
+    );
+  });
+
+  it('drops a license from every cache when the actor removed their last role', async () => {
+    const { store } = setup(carol.email);
+    await store.ensureMe();
+    await store.ensureList();
+    expect(store.getSnapshot().lists['']?.ids).toContain(JIRA);
+    const dropped: string[] = [];
+    store.onEvent((event) => event.type === 'licenseDropped' && dropped.push(event.licenseId));
+    await store.removeContact(JIRA, carol.email, { role: 'technical' });
+    expect(dropped).toEqual([JIRA]);
+    expect(store.getSnapshot().lists['']?.ids).not.toContain(JIRA);
+    expect(store.getSnapshot().licenses[JIRA]).toBeUndefined();
+  });
+
+  it('drops the license too when it does not know who it acts for yet', async () => {
+    const { store } = setup(carol.email);
+    await store.ensureLicense(JIRA);
+    await store.removeContact(JIRA, carol.email, { role: 'technical' });
+    await vi.waitFor(() => expect(store.getSnapshot().licenses[JIRA]).toBeUndefined());
+  });
+
+  it('starts from initial data without requests, and dehydrates what it holds', async () => {
+    const { api } = setup();
+    const source = createContactsStore(api);
+    await Promise.all([source.ensureMe(), source.ensureList(), source.ensurePermissions(JIRA)]);
+    const data = JSON.parse(JSON.stringify(source.dehydrate()));
+    const spy: LicenseContactsApi = {
+      ...api,
+      listLicenses: vi.fn(api.listLicenses),
+      getLicense: vi.fn(api.getLicense),
+      permissions: vi.fn(api.permissions),
+      me: vi.fn(api.me),
+    };
+    const store = createContactsStore(spy, { initialData: data });
+    await Promise.all([store.ensureMe(), store.ensureList(), store.ensureLicense(JIRA), store.ensurePermissions(JIRA)]);
+    expect(spy.listLicenses).not.toHaveBeenCalled();
+    expect(spy.getLicense).not.toHaveBeenCalled();
+    expect(spy.permissions).not.toHaveBeenCalled();
+    expect(spy.me).not.toHaveBeenCalled();
+    expect(store.getSnapshot().lists['']?.ids).toEqual(source.getSnapshot().lists['']?.ids);
+    expect(store.getSnapshot().licenses[JIRA]?.data).toEqual(source.getSnapshot().licenses[JIRA]?.data);
+  });
+
+  it('aborts running requests on cancel without recording an error', async () => {
+    const service = createDemoService({ latency: 50 });
+    const store = createContactsStore(service.as({ email: alice.email }));
+    const loading = store.ensureLicense(JIRA);
+    store.cancel();
+    await loading;
+    expect(store.getSnapshot().licenses[JIRA]?.error).toBeUndefined();
+    expect(store.getSnapshot().licenses[JIRA]?.fetching).toBe(false);
+  });
+});
