@@ -1,3 +1,5 @@
 export { runStorageConformance } from './runStorageConformance';
 export type { StorageConformanceOptions } from './runStorageConformance';
 export * from './fixtures';
+export { runServiceModelTests, serviceModelCommands } from './serviceModel';
+export type { ServiceModelOptions } from './serviceModel';

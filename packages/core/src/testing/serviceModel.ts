@@ -1,0 +1,429 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LicenseContactsError } from '../domain/errors';
+import { PUBLIC_MAIL_DOMAINS } from '../domain/policy';
+import { ROLES } from '../domain/types';
+import type { Actor, License, Role } from '../domain/types';
+import { createLicenseContacts } from '../service/createLicenseContacts';
+import type { LicenseContacts } from '../service/createLicenseContacts';
+import type { LicenseStorage } from '../storage/types';
+
+/** Options of `runServiceModelTests`. */
+export interface ServiceModelOptions {
+  /** Shown in the test names. */
+  name: string;
+  /** A fresh, empty storage for each run. */
+  create: () => LicenseStorage | Promise<LicenseStorage>;
+  /** Releases a storage after its run. */
+  destroy?: (storage: LicenseStorage) => void | Promise<void>;
+  /** Runs of the model-based test; default `FC_RUNS` or 1,000. */
+  runs?: number;
+  /** Commands failed by injected storage faults; default 1,000. */
+  faults?: number;
+  /** Test timeout in milliseconds; default 120,000. */
+  timeout?: number;
+}
+
+const PEOPLE = [
+  'ann@acme.test',
+  'ben@acme.test',
+  'cat@acme.test',
+  'dev@globex.test',
+  'eve@gmail.com',
+  'fay@globex.test',
+] as const;
+const STAFF = 'ops@vendor.test';
+const OUTSIDER = 'zed@initech.test';
+const ACTORS: Actor[] = [...PEOPLE.map((email) => ({ email })), { email: STAFF, staff: true }, { email: OUTSIDER }];
+const LICENSES = ['SEN-A', 'SEN-B', 'SEN-C'] as const;
+const PUBLIC = new Set(PUBLIC_MAIL_DOMAINS);
+
+/** The reference model of one license: who holds which role, in order. */
+interface ModelLicense {
+  names: Map<string, string>;
+  technical: string[];
+  billing: string[];
+}
+type Model = Map<string, ModelLicense>;
+type Outcome = { ok: true } | { ok: false; code: string };
+
+const ok: Outcome = { ok: true };
+const fail = (code: string): Outcome => ({ ok: false, code });
+const domain = (email: string) => email.slice(email.indexOf('@') + 1);
+const holds = (l: ModelLicense, email: string) => l.technical.includes(email) || l.billing.includes(email);
+const visible = (l: ModelLicense | undefined, actor: Actor): l is ModelLicense =>
+  l !== undefined && (actor.staff === true || holds(l, actor.email));
+const mayPromote = (actor: Actor, email: string) =>
+  actor.staff === true ||
+  actor.email === email ||
+  (!PUBLIC.has(domain(email)) && domain(email) === domain(actor.email));
+const nameOf = (email: string) => email.slice(0, email.indexOf('@')).toUpperCase();
+
+function initialModel(): Model {
+  return new Map([
+    ['SEN-A', { names: new Map(), technical: ['ann@acme.test'], billing: ['ben@acme.test'] }],
+    ['SEN-B', { names: new Map(), technical: ['dev@globex.test', 'eve@gmail.com'], billing: ['dev@globex.test'] }],
+    ['SEN-C', { names: new Map(), technical: ['cat@acme.test'], billing: ['ann@acme.test', 'fay@globex.test'] }],
+  ]);
+}
+
+async function seed(service: LicenseContacts, model: Model): Promise<void> {
+  for (const [id, l] of model) {
+    const [technical, ...moreTech] = l.technical as [string, ...string[]];
+    const [billing, ...moreBill] = l.billing as [string, ...string[]];
+    await service.createLicense({
+      id,
+      product: `Product ${id}`,
+      technical: { email: technical, name: nameOf(technical) },
+      billing: { email: billing, name: nameOf(billing) },
+      contacts: [
+        ...moreTech.map((email) => ({ email, name: nameOf(email), roles: ['technical' as Role] })),
+        ...moreBill.map((email) => ({ email, name: nameOf(email), roles: ['billing' as Role] })),
+      ],
+    });
+  }
+}
+
+/** The state a license must be in, as the model sees it. */
+function expectAgrees(license: License | null, model: ModelLicense | undefined): void {
+  expect(license === null).toBe(model === undefined);
+  if (!license || !model) return;
+  expect(license.technical).toEqual(model.technical);
+  expect(license.billing).toEqual(model.billing);
+  // R2: one main per role; R3: each person once, roles matching the lists
+  expect(license.technical.length).toBeGreaterThan(0);
+  expect(license.billing.length).toBeGreaterThan(0);
+  const emails = license.contacts.map((c) => c.email);
+  expect(new Set(emails).size).toBe(emails.length);
+  for (const contact of license.contacts) {
+    for (const role of ROLES) expect(contact.roles.includes(role)).toBe(license[role].includes(contact.email));
+    expect(contact.roles.length).toBeGreaterThan(0);
+  }
+  for (const role of ROLES) for (const email of license[role]) expect(emails).toContain(email);
+}
+
+/** Real outcome of a call, as an `Outcome`. */
+async function outcome(call: () => Promise<unknown>): Promise<Outcome> {
+  try {
+    await call();
+    return ok;
+  } catch (error) {
+    if (!(error instanceof LicenseContactsError)) throw error;
+    return fail(error.code);
+  }
+}
+
+interface Real {
+  service: LicenseContacts;
+}
+
+abstract class Step implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  abstract run(model: Model, real: Real): Promise<void>;
+  abstract toString(): string;
+}
+
+class AddStep extends Step {
+  constructor(readonly actor: Actor, readonly id: string, readonly email: string, readonly roles: Role[]) {
+    super();
+  }
+  async run(model: Model, { service }: Real) {
+    const l = model.get(this.id);
+    let expected: Outcome = ok;
+    if (!visible(l, this.actor)) expected = fail('NOT_FOUND');
+    else if (this.roles.every((r) => l[r].includes(this.email))) expected = fail('DUPLICATE');
+    const actual = await outcome(() =>
+      service.as(this.actor).addContact(this.id, { email: this.email.toUpperCase(), name: nameOf(this.email), roles: this.roles }),
+    );
+    expect(actual).toEqual(expected);
+    if (expected.ok && l) for (const r of this.roles) if (!l[r].includes(this.email)) l[r].push(this.email);
+    expectAgrees(await service.findLicense(this.id), model.get(this.id));
+  }
+  toString() {
+    return `add(${this.actor.email} → ${this.id}: ${this.email} ${this.roles})`;
+  }
+}
+
+class SetMainStep extends Step {
+  constructor(readonly actor: Actor, readonly id: string, readonly role: Role, readonly email: string) {
+    super();
+  }
+  async run(model: Model, { service }: Real) {
+    const l = model.get(this.id);
+    let expected: Outcome = ok;
+    if (!visible(l, this.actor)) expected = fail('NOT_FOUND');
+    else if (!l[this.role].includes(this.email)) expected = fail('NOT_FOUND');
+    else if (l[this.role][0] !== this.email && !mayPromote(this.actor, this.email)) expected = fail('FORBIDDEN');
+    const actual = await outcome(() => service.as(this.actor).setMain(this.id, this.role, this.email));
+    expect(actual).toEqual(expected);
+    if (expected.ok && l) l[this.role] = [this.email, ...l[this.role].filter((e) => e !== this.email)];
+    expectAgrees(await service.findLicense(this.id), model.get(this.id));
+  }
+  toString() {
+    return `setMain(${this.actor.email} → ${this.id}: ${this.role} ${this.email})`;
+  }
+}
+
+class RemoveStep extends Step {
+  constructor(
+    readonly actor: Actor,
+    readonly id: string,
+    readonly email: string,
+    readonly role: Role | undefined,
+    readonly successor: string | undefined,
+  ) {
+    super();
+  }
+  expect(l: ModelLicense | undefined): Outcome {
+    if (!visible(l, this.actor)) return fail('NOT_FOUND');
+    if (!holds(l, this.email) || (this.role && !l[this.role].includes(this.email))) return fail('NOT_FOUND');
+    const roles = this.role ? [this.role] : ROLES.filter((r) => l[r].includes(this.email));
+    if (this.successor === this.email) return fail('VALIDATION');
+    if (roles.some((r) => l[r].length === 1)) return fail('LAST_CONTACT');
+    for (const r of roles) {
+      const isMain = l[r][0] === this.email;
+      if (!isMain) continue;
+      if (this.successor !== undefined && !l[r].includes(this.successor)) return fail('VALIDATION');
+      if (this.actor.staff !== true && this.actor.email !== this.email) return fail('FORBIDDEN');
+      if (this.successor !== undefined && !mayPromote(this.actor, this.successor)) return fail('FORBIDDEN');
+    }
+    return ok;
+  }
+  async run(model: Model, { service }: Real) {
+    const l = model.get(this.id);
+    const expected = this.expect(l);
+    const actual = await outcome(() =>
+      service.as(this.actor).removeContact(this.id, this.email, {
+        ...(this.role ? { role: this.role } : {}),
+        ...(this.successor ? { successor: this.successor } : {}),
+      }),
+    );
+    expect(actual).toEqual(expected);
+    if (expected.ok && l) {
+      for (const r of this.role ? [this.role] : ROLES) {
+        const wasMain = l[r][0] === this.email;
+        l[r] = l[r].filter((e) => e !== this.email);
+        if (wasMain && this.successor) l[r] = [this.successor, ...l[r].filter((e) => e !== this.successor)];
+      }
+    }
+    expectAgrees(await service.findLicense(this.id), model.get(this.id));
+  }
+  toString() {
+    return `remove(${this.actor.email} → ${this.id}: ${this.email} ${this.role ?? 'all'} successor=${this.successor})`;
+  }
+}
+
+class ReplaceStep extends Step {
+  constructor(readonly actor: Actor, readonly email: string, readonly successor: string, readonly dryRun: boolean) {
+    super();
+  }
+  async run(model: Model, { service }: Real) {
+    const expectedChanged: string[] = [];
+    const expectedSkipped: string[] = [];
+    for (const [id, l] of model) {
+      if (!visible(l, this.actor) || !holds(l, this.email)) continue;
+      const holdsMain = l.technical[0] === this.email || l.billing[0] === this.email;
+      if (holdsMain && !mayPromote(this.actor, this.successor)) expectedSkipped.push(id);
+      else expectedChanged.push(id);
+    }
+    if (this.email === this.successor) {
+      expect(await outcome(() => service.as(this.actor).replaceContact(this.email, { email: this.successor, name: 'X' }))).toEqual(
+        fail('VALIDATION'),
+      );
+      return;
+    }
+    const result = await service
+      .as(this.actor)
+      .replaceContact(this.email, { email: this.successor, name: nameOf(this.successor) }, { dryRun: this.dryRun });
+    expect(result.changed.map((c) => c.licenseId)).toEqual(expectedChanged);
+    expect(result.skipped.map((c) => c.licenseId)).toEqual(expectedSkipped);
+    if (!this.dryRun) {
+      for (const id of expectedChanged) {
+        const l = model.get(id) as ModelLicense;
+        for (const r of ROLES) l[r] = [...new Set(l[r].map((e) => (e === this.email ? this.successor : e)))];
+      }
+    }
+    for (const id of LICENSES) expectAgrees(await service.findLicense(id), model.get(id));
+  }
+  toString() {
+    return `replace(${this.actor.email}: ${this.email} → ${this.successor}${this.dryRun ? ' dry' : ''})`;
+  }
+}
+
+class ObserveStep extends Step {
+  constructor(readonly actor: Actor, readonly id: string) {
+    super();
+  }
+  async run(model: Model, { service }: Real) {
+    const api = service.as(this.actor);
+    const listed = (await api.listLicenses({ limit: 200 })).items.map((l) => l.id);
+    expect(listed).toEqual([...model].filter(([, l]) => visible(l, this.actor)).map(([id]) => id).sort());
+    const l = model.get(this.id);
+    if (!visible(l, this.actor)) {
+      expect(await outcome(() => api.permissions(this.id))).toEqual(fail('NOT_FOUND'));
+      expect(await outcome(() => api.getLicense(this.id))).toEqual(fail('NOT_FOUND'));
+      return;
+    }
+    const permissions = await api.permissions(this.id);
+    for (const role of ROLES) {
+      expect(Object.keys(permissions.setMain[role])).toEqual(l[role]);
+      for (const email of l[role]) {
+        const promote = permissions.setMain[role][email];
+        expect(promote?.allowed).toBe(l[role][0] !== email && mayPromote(this.actor, email));
+        const remove = permissions.removeContact[role][email];
+        const step = new RemoveStep(this.actor, this.id, email, role, undefined);
+        expect(remove?.allowed).toBe(step.expect(l).ok);
+      }
+    }
+  }
+  toString() {
+    return `observe(${this.actor.email} → ${this.id})`;
+  }
+}
+
+const actor = fc.constantFrom(...ACTORS);
+const person = fc.constantFrom(...PEOPLE);
+const license = fc.constantFrom(...LICENSES);
+const role = fc.constantFrom<Role>('technical', 'billing');
+const roles = fc.subarray<Role>(['technical', 'billing'], { minLength: 1 });
+
+/** Every command, with arguments biased towards people who are on the licenses. */
+export const serviceModelCommands = [
+  fc.tuple(actor, license, person, roles).map(([a, l, p, r]) => new AddStep(a, l, p, r)),
+  fc.tuple(actor, license, role, person).map(([a, l, r, p]) => new SetMainStep(a, l, r, p)),
+  fc
+    .tuple(actor, license, person, fc.option(role, { nil: undefined }), fc.option(person, { nil: undefined }))
+    .map(([a, l, p, r, s]) => new RemoveStep(a, l, p, r, s)),
+  fc.tuple(actor, person, person, fc.boolean()).map(([a, p, s, d]) => new ReplaceStep(a, p, s, d)),
+  fc.tuple(actor, license).map(([a, l]) => new ObserveStep(a, l)),
+];
+
+/** A storage that fails at random before, during or after a commit, or on a read. */
+function faultyStorage(inner: LicenseStorage, random: () => number, rate: number, onFault: () => void): LicenseStorage {
+  const fault = () => {
+    onFault();
+    return new Error('injected fault: connection reset');
+  };
+  return {
+    async getLicense(id) {
+      if (random() < rate / 4) throw fault();
+      return inner.getLicense(id);
+    },
+    async listLicenses(query) {
+      if (random() < rate / 4) throw fault();
+      return inner.listLicenses(query);
+    },
+    listAudit: (id, query) => inner.listAudit(id, query),
+    async commit(commit) {
+      const dice = random();
+      if (dice < rate / 3) throw fault(); // before
+      if (dice < (rate * 2) / 3) {
+        // during: the commit goes on while the caller already sees a failure
+        const pending = inner.commit(commit);
+        pending.catch(() => {});
+        await Promise.resolve();
+        throw fault();
+      }
+      await inner.commit(commit);
+      if (dice < rate) throw fault(); // after: written, but the answer is lost
+    },
+  };
+}
+
+/**
+ * The service against a reference model with random command sequences from insiders, outsiders and
+ * staff (invariants R2/R3 after every step), and under injected storage faults (every license wholly
+ * before or wholly after a failed command, history agreeing). Failures print the fast-check seed.
+ */
+export function runServiceModelTests(options: ServiceModelOptions): void {
+  const runs = options.runs ?? (Number(globalThis.process?.env?.FC_RUNS) || 1000);
+  const faults = options.faults ?? 1000;
+  const timeout = options.timeout ?? 120_000;
+
+  describe(`${options.name} service model`, () => {
+    it(
+      'agrees with the reference model on random sequences of every command from every kind of actor',
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.commands(serviceModelCommands, { maxCommands: 40 }), async (commands) => {
+            const storage = await options.create();
+            try {
+              const service = createLicenseContacts({ storage });
+              const model = initialModel();
+              await seed(service, model);
+              await fc.asyncModelRun(() => ({ model, real: { service } }), commands);
+            } finally {
+              await options.destroy?.(storage);
+            }
+          }),
+          { numRuns: runs, verbose: 1 },
+        );
+      },
+      timeout,
+    );
+
+    it(
+      `leaves every license wholly before or wholly after a command failed by ${faults} injected faults`,
+      async () => {
+        const inner = await options.create();
+        try {
+          let injected = 0;
+          let seedValue = 1;
+          const random = () => {
+            // a small deterministic generator, so a failure reproduces
+            seedValue = (seedValue * 1103515245 + 12345) % 2147483648;
+            return seedValue / 2147483648;
+          };
+          const faulty = createLicenseContacts({
+            storage: faultyStorage(inner, random, 0.5, () => injected++),
+            maxRetries: 0,
+          });
+          const plain = createLicenseContacts({ storage: inner });
+          await seed(plain, initialModel());
+          const staff = faulty.as({ email: STAFF, staff: true });
+          let step = 0;
+          while (injected < faults && step < faults * 20) {
+            step++;
+            const id = LICENSES[step % LICENSES.length] as string;
+            const before = (await inner.getLicense(id)) as License;
+            const historyBefore = (await inner.listAudit(id, { limit: 1 })).items[0]?.version;
+            const newcomer = `p${step}@acme.test`;
+            const drop = before.technical.at(-1) as string;
+            const action =
+              step % 3 === 0
+                ? () => staff.addContact(id, { email: newcomer, name: `P${step}`, roles: ['technical'] })
+                : step % 3 === 1
+                  ? () => staff.setMain(id, 'technical', before.technical.at(-1) as string)
+                  : () =>
+                      before.technical.length > 1
+                        ? staff.removeContact(id, drop, { role: 'technical' })
+                        : staff.addContact(id, { email: newcomer, name: `P${step}`, roles: ['technical'] });
+            const result = await outcome(action);
+            // let a commit still "during" settle before looking
+            await new Promise((resolve) => setTimeout(resolve, 0));
+            const after = (await inner.getLicense(id)) as License;
+            const history = (await inner.listAudit(id, { limit: 1 })).items[0];
+            if (result.ok) {
+              expect(after.version).toBe(before.version + (after.version === before.version ? 0 : 1));
+            } else {
+              expect(result.code).toBe('STORAGE');
+              expect([before.version, before.version + 1]).toContain(after.version);
+            }
+            if (after.version === before.version) {
+              expect(after).toEqual(before);
+              expect(history?.version).toBe(historyBefore);
+            } else {
+              expect(history?.version).toBe(after.version);
+              expect(history?.before?.technical).toEqual(before.technical);
+              expect(history?.after.technical).toEqual(after.technical);
+            }
+          }
+          expect(injected).toBeGreaterThanOrEqual(faults);
+        } finally {
+          await options.destroy?.(inner);
+        }
+      },
+      timeout,
+    );
+  });
+}
