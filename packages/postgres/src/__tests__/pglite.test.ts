@@ -1,0 +1,25 @@
+// @vitest-environment node
+import { PGlite } from '@electric-sql/pglite';
+import { runStorageConformance } from '@license-contacts/core/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { postgresStorage } from '../index';
+
+// One PGlite per file (its WASM start costs seconds); every test starts from empty tables.
+let db: PGlite;
+
+beforeAll(async () => {
+  db = await PGlite.create();
+  await postgresStorage({ pglite: db }).migrate();
+});
+
+afterAll(async () => {
+  await db.close();
+});
+
+runStorageConformance({
+  name: 'postgresStorage (PGlite)',
+  async create() {
+    await db.query('TRUNCATE license_contacts.licenses, license_contacts.license_contacts, license_contacts.audit_entries');
+    return postgresStorage({ pglite: db });
+  },
+});

@@ -1,0 +1,142 @@
+import { LicenseContactsError } from '@license-contacts/core';
+
+/** The rows of one statement and how many rows it wrote or returned. */
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+/**
+ * What the adapter needs from a driver: parameterised statements and transactions. One SQL code path
+ * runs on every driver through it.
+ */
+export interface Queryable {
+  /** Runs one statement with `$1…` parameters. */
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Releases the driver's connections. */
+  close(): Promise<void>;
+}
+
+/** The part of a `pg` client the adapter uses (a `PoolClient`). */
+export interface PgClientLike {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  release(error?: Error | boolean): void;
+}
+
+/** The part of a `pg` `Pool` the adapter uses; a `pg.Pool` (or a compatible pool) satisfies it. */
+export interface PgPoolLike {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  connect(): Promise<PgClientLike>;
+  end(): Promise<void>;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** The part of a PGlite instance the adapter uses. */
+export interface PGliteLike {
+  query<R>(text: string, params?: unknown[]): Promise<{ rows: R[]; rowCount?: number; affectedRows?: number }>;
+  transaction<T>(fn: (tx: { query: PGliteLike['query'] }) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  readonly closed?: boolean;
+}
+
+/** SQLSTATEs after which the same work may succeed when re-read and re-applied. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/**
+ * A driver failure as the library's error: serialization failures and deadlocks are CONFLICT (the
+ * service re-reads and retries them), anything else STORAGE with the driver error as `cause`. The
+ * message never carries SQL or driver text.
+ */
+export function storageError(error: unknown): LicenseContactsError {
+  if (error instanceof LicenseContactsError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && RETRYABLE.has(code)) {
+    return new LicenseContactsError('CONFLICT', 'A concurrent change got in the way; nothing was changed', {
+      cause: error,
+    });
+  }
+  return new LicenseContactsError('STORAGE', 'The storage is unavailable; nothing was changed', { cause: error });
+}
+
+function pgParams(params: readonly unknown[] | undefined): unknown[] | undefined {
+  return params === undefined ? undefined : [...params];
+}
+
+/** A `Queryable` over a `pg` pool: statements on any pooled connection, transactions on one checked out. */
+export function fromPool(pool: PgPoolLike, options: { close: boolean }): Queryable {
+  // An idle connection the server drops (restart, failover) makes the pool emit 'error'; without a
+  // listener that would end the process. The pool discards that connection and opens a new one later.
+  pool.on?.('error', () => {});
+
+  function onClient(client: PgClientLike): Queryable {
+    return {
+      async query<R>(text: string, params?: readonly unknown[]) {
+        const result = await client.query(text, pgParams(params));
+        return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+      },
+      transaction: (fn) => fn(onClient(client)),
+      close: async () => {},
+    };
+  }
+
+  return {
+    async query<R>(text: string, params?: readonly unknown[]) {
+      const result = await pool.query(text, pgParams(params));
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    },
+
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(onClient(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          // The connection is unusable: the pool must not hand it out again.
+          broken = rollbackError instanceof Error ? rollbackError : new Error('ROLLBACK failed');
+        }
+        throw error;
+      } finally {
+        client.release(broken ?? false);
+      }
+    },
+
+    async close() {
+      if (options.close) await pool.end();
+    },
+  };
+}
+
+/** A `Queryable` over PGlite: one connection, so transactions run exclusively. */
+export function fromPGlite(db: PGliteLike, options: { close: boolean }): Queryable {
+  function on(target: Pick<PGliteLike, 'query'>): Queryable['query'] {
+    return async <R>(text: string, params?: readonly unknown[]) => {
+      const result = await target.query<R>(text, params === undefined ? undefined : [...params]);
+      return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? 0 };
+    };
+  }
+
+  function inTransaction(tx: Pick<PGliteLike, 'query'>): Queryable {
+    const queryable: Queryable = {
+      query: on(tx),
+      transaction: (fn) => fn(queryable),
+      close: async () => {},
+    };
+    return queryable;
+  }
+
+  return {
+    query: on(db),
+    transaction: (fn) => db.transaction((tx) => fn(inTransaction(tx))),
+    async close() {
+      if (options.close && !db.closed) await db.close();
+    },
+  };
+}
