@@ -64,11 +64,17 @@ function pgParams(params: readonly unknown[] | undefined): unknown[] | undefined
   return params === undefined ? undefined : [...params];
 }
 
+/** Pools that already carry the listener below (several storages may share one pool). */
+const listened = new WeakSet<PgPoolLike>();
+
 /** A `Queryable` over a `pg` pool: statements on any pooled connection, transactions on one checked out. */
 export function fromPool(pool: PgPoolLike, options: { close: boolean }): Queryable {
   // An idle connection the server drops (restart, failover) makes the pool emit 'error'; without a
   // listener that would end the process. The pool discards that connection and opens a new one later.
-  pool.on?.('error', () => {});
+  if (!listened.has(pool)) {
+    listened.add(pool);
+    pool.on?.('error', () => {});
+  }
 
   function onClient(client: PgClientLike): Queryable {
     return {
