@@ -1,0 +1,195 @@
+// @vitest-environment node
+import { PGlite } from '@electric-sql/pglite';
+import { createLicenseContacts, LicenseContactsError } from '@license-contacts/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS, postgresStorage } from '../index';
+import { storageError } from '../queryable';
+
+// One PGlite per file (its WASM start costs seconds); each test uses a schema of its own.
+let db: PGlite;
+let schemas = 0;
+
+beforeAll(async () => {
+  db = await PGlite.create();
+});
+
+afterAll(async () => {
+  await db.close();
+});
+
+async function fresh() {
+  const storage = postgresStorage({ pglite: db, schema: `t${++schemas}` });
+  await storage.migrate();
+  return storage;
+}
+
+const alice = { email: 'alice@acme.test', name: 'Alice' };
+const bob = { email: 'bob@acme.test', name: 'Bob' };
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<LicenseContactsError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(LicenseContactsError);
+  expect((error as LicenseContactsError).code).toBe(code);
+  return error as LicenseContactsError;
+}
+
+describe('postgresStorage', () => {
+  it('migrate creates the tables and records each migration once, however often it runs', async () => {
+    const storage = postgresStorage({ pglite: db, schema: 'twice' });
+    await storage.migrate();
+    await storage.migrate();
+    await Promise.all([storage.migrate(), storage.migrate()]);
+    const { rows } = await db.query<{ version: number }>('SELECT version FROM twice.schema_migrations ORDER BY version');
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    const tables = await db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'twice' ORDER BY table_name`,
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'audit_entries',
+      'license_contacts',
+      'licenses',
+      'schema_migrations',
+    ]);
+  });
+
+  it('keeps the live contact lists as rows, not JSON', async () => {
+    const storage = await fresh();
+    const { rows } = await db.query<{ table_name: string; column_name: string }>(
+      `SELECT table_name, column_name FROM information_schema.columns
+       WHERE table_schema = $1 AND data_type IN ('json', 'jsonb', 'ARRAY') ORDER BY table_name, column_name`,
+      [storage.schema],
+    );
+    expect(rows).toEqual([
+      { table_name: 'audit_entries', column_name: 'after' },
+      { table_name: 'audit_entries', column_name: 'before' },
+    ]);
+  });
+
+  it('stores one row per person per role, emails lower-cased, with positions and join order', async () => {
+    const storage = await fresh();
+    const service = createLicenseContacts({ storage });
+    await service.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: alice });
+    await service.as(alice).addContact('SEN-1', { email: 'Carol@ACME.test', name: 'Carol', roles: ['billing'] });
+    await service.as(alice).setMain('SEN-1', 'billing', 'carol@acme.test');
+    const { rows } = await db.query(
+      `SELECT role, email, position, joined, name FROM ${storage.schema}.license_contacts
+       WHERE license_id = 'SEN-1' ORDER BY role, position`,
+    );
+    expect(rows).toEqual([
+      { role: 'billing', email: 'carol@acme.test', position: 0, joined: 1, name: 'Carol' },
+      { role: 'billing', email: 'alice@acme.test', position: 1, joined: 0, name: 'Alice' },
+      { role: 'technical', email: 'alice@acme.test', position: 0, joined: 0, name: 'Alice' },
+    ]);
+  });
+
+  it('runs the service end to end: commands, history, licenses of a person', async () => {
+    const storage = await fresh();
+    const service = createLicenseContacts({ storage });
+    await service.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: bob, seats: 10 });
+    await service.createLicense({ id: 'SEN-2', product: 'Confluence', technical: bob, billing: bob });
+    const api = service.as(bob);
+    await api.addContact('SEN-2', { email: 'dan@acme.test', name: 'Dan', roles: ['technical', 'billing'] });
+    await api.removeContact('SEN-2', 'bob@acme.test', { role: 'technical' });
+    const license = await api.getLicense('SEN-2');
+    expect(license.technical).toEqual(['dan@acme.test']);
+    expect(license.billing).toEqual(['bob@acme.test', 'dan@acme.test']);
+    expect(license.version).toBe(3);
+    expect((await api.listLicenses()).items.map((l) => l.id)).toEqual(['SEN-1', 'SEN-2']);
+    expect((await service.as({ email: 'dan@acme.test' }).listLicenses()).items.map((l) => l.id)).toEqual(['SEN-2']);
+    expect((await api.history('SEN-2')).items.map((e) => e.action)).toEqual([
+      'removeContact',
+      'addContact',
+      'createLicense',
+    ]);
+    await expectCode(service.as({ email: 'eve@evil.test' }).getLicense('SEN-1'), 'NOT_FOUND');
+  });
+
+  it('replaceContact commits several licenses in one transaction', async () => {
+    const storage = await fresh();
+    const service = createLicenseContacts({ storage });
+    for (const id of ['SEN-3', 'SEN-1', 'SEN-2']) {
+      await service.createLicense({ id, product: 'Jira', technical: alice, billing: bob });
+    }
+    const result = await service.as(bob).replaceContact('bob@acme.test', { email: 'ben@acme.test', name: 'Ben' });
+    expect(result.changed.map((c) => c.licenseId)).toEqual(['SEN-1', 'SEN-2', 'SEN-3']);
+    for (const id of ['SEN-1', 'SEN-2', 'SEN-3']) {
+      const license = (await storage.getLicense(id)) ?? expect.unreachable();
+      expect(license.billing).toEqual(['ben@acme.test']);
+      expect(license.version).toBe(2);
+    }
+    expect((await storage.listLicenses({ email: 'bob@acme.test', limit: 10 })).items).toEqual([]);
+  });
+
+  it('tables of different schemas are independent', async () => {
+    const one = await fresh();
+    const two = await fresh();
+    await createLicenseContacts({ storage: one }).createLicense({
+      id: 'SEN-1',
+      product: 'Jira',
+      technical: alice,
+      billing: bob,
+    });
+    expect(await one.getLicense('SEN-1')).not.toBeNull();
+    expect(await two.getLicense('SEN-1')).toBeNull();
+  });
+
+  it('refuses a schema name that is not a plain identifier', () => {
+    for (const schema of ['', 'a"b', 'public; DROP TABLE x', '1abc', 'x'.repeat(64)]) {
+      expect(() => postgresStorage({ pglite: db, schema })).toThrow(
+        expect.objectContaining({ code: 'VALIDATION', field: 'schema' }),
+      );
+    }
+  });
+
+  it('a query before migrate() is a STORAGE error keeping the driver error as cause, without SQL', async () => {
+    const storage = postgresStorage({ pglite: db, schema: 'never_migrated' });
+    const error = await expectCode(storage.getLicense('SEN-1'), 'STORAGE');
+    expect(error.cause).toBeInstanceOf(Error);
+    expect(error.message).not.toMatch(/select|relation|never_migrated/i);
+    expect(error.status).toBe(503);
+  });
+
+  it('serialization failures and deadlocks become CONFLICT, other driver errors STORAGE', () => {
+    const driverError = (code: string) => Object.assign(new Error(`driver says ${code}`), { code });
+    expect(storageError(driverError('40001')).code).toBe('CONFLICT');
+    expect(storageError(driverError('40P01')).code).toBe('CONFLICT');
+    expect(storageError(driverError('23505')).code).toBe('STORAGE');
+    expect(storageError(new Error('connect ECONNREFUSED')).code).toBe('STORAGE');
+    const own = new LicenseContactsError('CONFLICT', 'stale');
+    expect(storageError(own)).toBe(own);
+    expect(storageError(driverError('57P01')).message).not.toContain('driver says');
+  });
+
+  it('a failed write in a multi-license commit leaves the other licenses and the audit untouched', async () => {
+    const storage = await fresh();
+    const service = createLicenseContacts({ storage, maxRetries: 0 });
+    await service.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: bob });
+    const two = await service.createLicense({ id: 'SEN-2', product: 'Jira', technical: alice, billing: bob });
+    const one = (await storage.getLicense('SEN-1')) ?? expect.unreachable();
+    const stale = { ...two, version: 5, product: 'Changed' };
+    await expectCode(
+      storage.commit({
+        writes: [
+          { license: { ...one, version: 2, product: 'Changed' }, expectedVersion: 1 },
+          { license: stale, expectedVersion: 4 },
+        ],
+        audit: [],
+      }),
+      'CONFLICT',
+    );
+    expect((await storage.getLicense('SEN-1'))?.product).toBe('Jira');
+    expect((await storage.getLicense('SEN-1'))?.version).toBe(1);
+  });
+
+  it('close() closes the PGlite instance it was given, and later calls are STORAGE errors', async () => {
+    const own = await PGlite.create();
+    const storage = postgresStorage({ pglite: own });
+    await storage.migrate();
+    await storage.close();
+    expect(own.closed).toBe(true);
+    await expectCode(storage.getLicense('SEN-1'), 'STORAGE');
+  });
+});
