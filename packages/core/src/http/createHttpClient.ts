@@ -1,0 +1,245 @@
+import { ERROR_CODES, LicenseContactsError } from '../domain/errors';
+import type { ErrorCode } from '../domain/errors';
+import type {
+  AuditEntry,
+  License,
+  LicenseContactsApi,
+  Me,
+  MutationOptions,
+  Page,
+  Permissions,
+  ReplaceResult,
+} from '../domain/types';
+
+/** Options of `createHttpClient`. */
+export interface HttpClientOptions {
+  /** Where the handler is mounted, e.g. `/api` in a browser or `http://127.0.0.1:3000/api`. */
+  baseUrl: string;
+  /** The fetch to use; default `globalThis.fetch`. */
+  fetch?: typeof globalThis.fetch;
+  /** Sent with every request (e.g. `Authorization`); a function is called per request. */
+  headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+  /** `credentials` of every request; default `same-origin`. */
+  credentials?: RequestCredentials;
+  /**
+   * Times a request is sent again after a network failure (GETs, and mutations with their same
+   * `Idempotency-Key`, so a lost response never applies a change twice); default 1.
+   */
+  retries?: number;
+  /** Milliseconds before retry `attempt` (1-based); default 100 × attempt. */
+  retryDelay?: (attempt: number) => number;
+}
+
+interface Call {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+  expectedVersion?: unknown;
+}
+
+const CODES = new Set<string>(ERROR_CODES.filter((code) => code !== 'NETWORK'));
+
+function network(message: string, cause?: unknown): LicenseContactsError {
+  return new LicenseContactsError('NETWORK', message, cause === undefined ? {} : { cause });
+}
+
+/** A path segment; a value that is not a string is refused as the service would refuse it. */
+function segment(value: unknown, field: string): string {
+  if (typeof value !== 'string') {
+    throw new LicenseContactsError('VALIDATION', `${field} must be a string`, { field });
+  }
+  return encodeURIComponent(value);
+}
+
+function optionsOf(options: unknown): Record<string, unknown> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new LicenseContactsError('VALIDATION', 'options must be an object', { field: 'options' });
+  }
+  return options as Record<string, unknown>;
+}
+
+function signalOf(options: Record<string, unknown>): AbortSignal | undefined {
+  return options.signal instanceof AbortSignal ? options.signal : undefined;
+}
+
+/** The error a problem+json body describes, or `null` when the body is not one. */
+function problemError(status: number, text: string): LicenseContactsError | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof body !== 'object' || body === null) return null;
+  const { code, detail, field, reason } = body as Record<string, unknown>;
+  if (typeof code !== 'string' || !CODES.has(code)) return null;
+  return new LicenseContactsError(code as ErrorCode, typeof detail === 'string' ? detail : `HTTP ${status}`, {
+    ...(typeof field === 'string' ? { field } : {}),
+    ...(typeof reason === 'string' ? { reason } : {}),
+  });
+}
+
+const wait = (ms: number, signal: AbortSignal | undefined) =>
+  new Promise<void>((resolve, reject) => {
+    if (ms <= 0) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    }
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+
+/**
+ * The `LicenseContactsApi` over HTTP, talking to `createHttpHandler`: the same interface, results and
+ * errors as `service.as(actor)`; the server decides who the actor is.
+ * Errors are rebuilt as `LicenseContactsError` (code, field, reason, message); when the request does
+ * not complete, or the answer is not one the handler gives (a proxy's HTML page, a cut body), the
+ * error is NETWORK: the outcome is unknown. An aborted call rejects with the signal's AbortError.
+ * @example
+ * const api = createHttpClient({ baseUrl: '/api' });
+ * const { items } = await api.listLicenses({ query: 'jira' });
+ * await api.addContact(items[0].id, { email: 'carol@acme.test', name: 'Carol', roles: ['technical'] });
+ */
+export function createHttpClient(options: HttpClientOptions): LicenseContactsApi {
+  if (typeof options?.baseUrl !== 'string') throw new TypeError('createHttpClient needs a baseUrl');
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const retries = Math.max(0, options.retries ?? 1);
+  const retryDelay = options.retryDelay ?? ((attempt: number) => 100 * attempt);
+  const credentials = options.credentials ?? 'same-origin';
+
+  async function request<T>(call: Call): Promise<T> {
+    const doFetch = options.fetch ?? globalThis.fetch;
+    const search = new URLSearchParams();
+    for (const [name, value] of Object.entries(call.query ?? {})) {
+      if (value !== undefined) search.set(name, String(value));
+    }
+    const url = `${baseUrl}${call.path}${search.size > 0 ? `?${search}` : ''}`;
+    const extra = typeof options.headers === 'function' ? await options.headers() : options.headers;
+    const headers = new Headers(extra);
+    headers.set('Accept', 'application/json');
+    if (call.body !== undefined) headers.set('Content-Type', 'application/json');
+    if (call.expectedVersion !== undefined) {
+      // The handler turns this back into the service's expectedVersion, which validates it.
+      headers.set('If-Match', `"${typeof call.expectedVersion === 'number' ? call.expectedVersion : 'invalid'}"`);
+    }
+    // One key per logical call: every retry of it carries the same one.
+    if (call.method !== 'GET') headers.set('Idempotency-Key', crypto.randomUUID());
+    const body = call.body === undefined ? null : JSON.stringify(call.body);
+    const signal = call.signal;
+
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      let text: string;
+      try {
+        signal?.throwIfAborted();
+        response = await doFetch(url, {
+          method: call.method,
+          headers,
+          body,
+          credentials,
+          ...(signal === undefined ? {} : { signal }),
+        });
+        text = await response.text();
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        if (attempt < retries) {
+          await wait(retryDelay(attempt + 1), signal);
+          continue;
+        }
+        throw network(`The request to ${call.method} ${call.path} did not complete`, error);
+      }
+      if (response.ok) {
+        try {
+          const value: unknown = JSON.parse(text);
+          if (typeof value === 'object' && value !== null) return value as T;
+        } catch {
+          // answered below
+        }
+        throw network(`The answer to ${call.method} ${call.path} was not readable (HTTP ${response.status})`);
+      }
+      throw (
+        problemError(response.status, text) ??
+        network(`The answer to ${call.method} ${call.path} was not readable (HTTP ${response.status})`)
+      );
+    }
+  }
+
+  function mutation(options: MutationOptions | undefined): Pick<Call, 'signal' | 'expectedVersion'> {
+    const o = optionsOf(options);
+    return { signal: signalOf(o), expectedVersion: o.expectedVersion };
+  }
+
+  const license = (id: unknown) => `/licenses/${segment(id, 'licenseId')}`;
+
+  return {
+    me(opts) {
+      return request<Me>({ method: 'GET', path: '/me', signal: signalOf(optionsOf(opts)) });
+    },
+    async listLicenses(opts) {
+      const o = optionsOf(opts);
+      return request<Page<License>>({
+        method: 'GET',
+        path: '/licenses',
+        query: { query: o.query as string, cursor: o.cursor as string, limit: o.limit as number },
+        signal: signalOf(o),
+      });
+    },
+    async getLicense(licenseId, opts) {
+      return request<License>({ method: 'GET', path: license(licenseId), signal: signalOf(optionsOf(opts)) });
+    },
+    async addContact(licenseId, input, opts) {
+      return request<License>({
+        method: 'POST',
+        path: `${license(licenseId)}/contacts`,
+        body: input === undefined ? null : input,
+        ...mutation(opts),
+      });
+    },
+    async setMain(licenseId, role, email, opts) {
+      const path = `${license(licenseId)}/main/${segment(role, 'role')}`;
+      return request<License>({ method: 'PUT', path, body: { email: email === undefined ? null : email }, ...mutation(opts) });
+    },
+    async removeContact(licenseId, email, opts) {
+      const o = optionsOf(opts);
+      return request<License>({
+        method: 'DELETE',
+        path: `${license(licenseId)}/contacts/${segment(email, 'email')}`,
+        query: { role: o.role as string, successor: o.successor as string },
+        ...mutation(opts),
+      });
+    },
+    async replaceContact(oldEmail, successor, opts) {
+      const o = optionsOf(opts);
+      return request<ReplaceResult>({
+        method: 'POST',
+        path: '/replacements',
+        body: { email: oldEmail, successor, dryRun: o.dryRun, licenseIds: o.licenseIds },
+        signal: signalOf(o),
+      });
+    },
+    async history(licenseId, opts) {
+      const o = optionsOf(opts);
+      return request<Page<AuditEntry>>({
+        method: 'GET',
+        path: `${license(licenseId)}/history`,
+        query: { cursor: o.cursor as string, limit: o.limit as number },
+        signal: signalOf(o),
+      });
+    },
+    async permissions(licenseId, opts) {
+      return request<Permissions>({
+        method: 'GET',
+        path: `${license(licenseId)}/permissions`,
+        signal: signalOf(optionsOf(opts)),
+      });
+    },
+  };
+}

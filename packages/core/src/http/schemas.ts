@@ -1,0 +1,86 @@
+import * as v from 'valibot';
+import { LicenseContactsError } from '../domain/errors';
+
+// Shape only: JSON types and sizes. The service validates every value itself (R11) and names the same
+// fields, so the edge never decides anything a direct call would decide differently.
+
+/** Strings longer than this are refused at the edge; the service's own limits are far lower. */
+const MAX_TEXT = 1024;
+/** Lists longer than this are refused at the edge (the service accepts at most 1000 license ids). */
+const MAX_LIST = 1000;
+
+const text = v.pipe(v.string(), v.maxLength(MAX_TEXT));
+const texts = v.pipe(v.array(text), v.maxLength(MAX_LIST));
+
+/** Body of `POST /licenses/:id/contacts`: the `AddContactInput`. */
+export const addContactBody = v.object({ email: text, name: text, roles: texts });
+
+/** Body of `PUT /licenses/:id/main/:role`. */
+export const setMainBody = v.object({ email: text });
+
+/** Body of `POST /replacements`. */
+export const replacementBody = v.object({
+  email: text,
+  successor: v.object({ email: text, name: text }),
+  dryRun: v.optional(v.boolean()),
+  licenseIds: v.optional(texts),
+});
+
+const one = v.optional(v.pipe(v.string(), v.maxLength(MAX_TEXT)));
+const limit = v.optional(
+  v.pipe(
+    v.string(),
+    v.regex(/^\d{1,15}$/, 'limit must be a positive integer'),
+    v.transform((value) => Number(value)),
+  ),
+);
+
+/** Query of `GET /licenses`. */
+export const listQuery = v.object({ query: one, cursor: one, limit });
+
+/** Query of `GET /licenses/:id/history`. */
+export const historyQuery = v.object({ cursor: one, limit });
+
+/** Query of `DELETE /licenses/:id/contacts/:email`. */
+export const removeQuery = v.object({ role: one, successor: one });
+
+/**
+ * Parses `input` with `schema`, or throws VALIDATION naming the first wrong field the way the service
+ * names it (`successor.email`; list items by the list's name, e.g. `roles`); `root` names the whole value.
+ */
+export function parseShape<TSchema extends v.GenericSchema>(
+  schema: TSchema,
+  input: unknown,
+  root: string,
+): v.InferOutput<TSchema> {
+  const result = v.safeParse(schema, input, { abortEarly: true });
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const keys = (issue.path ?? [])
+    .map((item) => item.key)
+    .filter((key): key is string => typeof key === 'string');
+  const field = keys.length > 0 ? keys.join('.') : root;
+  throw new LicenseContactsError('VALIDATION', describe(field, issue), { field });
+}
+
+function describe(field: string, issue: v.BaseIssue<unknown>): string {
+  if (issue.kind === 'validation' && issue.type === 'regex') return `${field} must be a positive integer`;
+  if (issue.type === 'max_length') return `${field} is too long`;
+  if (issue.received === 'undefined') return `${field} is required`;
+  return `${field} must be ${expectation(issue.expected)}`;
+}
+
+function expectation(expected: string | null): string {
+  switch (expected) {
+    case 'string':
+      return 'a string';
+    case 'boolean':
+      return 'a boolean';
+    case 'Array':
+      return 'a list';
+    case 'Object':
+      return 'an object';
+    default:
+      return 'of the expected type';
+  }
+}
