@@ -1,0 +1,142 @@
+import { createLicenseContacts, memoryStorage } from '@license-contacts/core';
+import type { AuditEntry, LicenseContacts, LicenseStorage } from '@license-contacts/core';
+import { demoLicenseInputs, demoPeople } from '@license-contacts/core/testing';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+const ID = 'SEN-4821337';
+const alice = { email: demoPeople.alice.email };
+
+async function fullHistory(service: LicenseContacts, id: string): Promise<AuditEntry[]> {
+  const entries: AuditEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await service.as({ email: 'ops@vendor.test', staff: true }).history(id, {
+      limit: 200,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    entries.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return entries.reverse();
+}
+
+/** No lost update: each entry starts from the state the previous one ended in, and the license is the last. */
+async function expectUnbrokenChain(service: LicenseContacts, id: string): Promise<void> {
+  const entries = await fullHistory(service, id);
+  for (let i = 1; i < entries.length; i++) {
+    expect(entries[i]?.version).toBe((entries[i - 1]?.version ?? 0) + 1);
+    expect(entries[i]?.before).toEqual(entries[i - 1]?.after);
+  }
+  const license = await service.findLicense(id);
+  expect(license?.version).toBe(entries.at(-1)?.version);
+  expect({ contacts: license?.contacts, technical: license?.technical, billing: license?.billing }).toEqual(
+    entries.at(-1)?.after,
+  );
+}
+
+/** A memory storage holding the demo licenses, created through the service so their history starts at 1. */
+async function seeded(latency = 0): Promise<LicenseStorage> {
+  const storage = memoryStorage({ latency });
+  const service = createLicenseContacts({ storage });
+  for (const input of demoLicenseInputs) await service.createLicense(input);
+  return storage;
+}
+
+describe('service concurrency', () => {
+  it('applies every one of many concurrent adds on one license within one instance', async () => {
+    const service = createLicenseContacts({ storage: await seeded() });
+    const api = service.as(alice);
+    const emails = Array.from({ length: 60 }, (_, i) => `colleague${i}@acme.test`);
+    const results = await Promise.allSettled(
+      emails.map((email, i) => api.addContact(ID, { email, name: `Colleague ${i}`, roles: ['technical'] })),
+    );
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    const license = await api.getLicense(ID);
+    for (const email of emails) expect(license.technical).toContain(email);
+    expect(license.version).toBe(1 + emails.length);
+    await expectUnbrokenChain(service, ID);
+  });
+
+  it('loses no update when instances sharing one storage conflict and retry', async () => {
+    const storage = await seeded(1);
+    const services = Array.from({ length: 8 }, () => createLicenseContacts({ storage, maxRetries: 50, retryDelay: () => 1 }));
+    const calls = services.flatMap((service, s) =>
+      Array.from({ length: 6 }, (_, i) =>
+        service.as(alice).addContact(ID, { email: `s${s}-${i}@acme.test`, name: `S${s} ${i}`, roles: ['billing'] }),
+      ),
+    );
+    const results = await Promise.allSettled(calls);
+    const fulfilled = results.filter((r) => r.status === 'fulfilled').length;
+    expect(fulfilled).toBe(calls.length);
+    const license = (await storage.getLicense(ID)) ?? expect.unreachable();
+    expect(license.billing).toHaveLength(1 + calls.length);
+    await expectUnbrokenChain(services[0] as LicenseContacts, ID);
+  });
+
+  it('fails with CONFLICT, changing nothing, only when retries run out', async () => {
+    const storage = await seeded();
+    const inner = storage.commit;
+    let conflicts = 0;
+    const racing: LicenseStorage = {
+      ...storage,
+      async commit(commit) {
+        // someone else always commits first
+        const current = (await storage.getLicense(ID)) ?? expect.unreachable();
+        const bumped = { ...current, version: current.version + 1, updatedAt: current.updatedAt };
+        await inner({ writes: [{ license: bumped, expectedVersion: current.version }], audit: [] });
+        conflicts++;
+        return inner(commit);
+      },
+    };
+    const service = createLicenseContacts({ storage: racing, maxRetries: 3, retryDelay: () => 0 });
+    const error = await service
+      .as(alice)
+      .addContact(ID, { email: 'x@acme.test', name: 'X', roles: ['technical'] })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONFLICT' });
+    expect(conflicts).toBe(4);
+    expect((await storage.getLicense(ID))?.technical).not.toContain('x@acme.test');
+  });
+
+  it('keeps an unbroken history under every interleaving of concurrent commands from two instances', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.array(fc.tuple(fc.nat(1), fc.nat(3), fc.nat(5)), { minLength: 2, maxLength: 8 }),
+        async (s, plan) => {
+          const base = await seeded();
+          const scheduled: LicenseStorage = {
+            getLicense: s.scheduleFunction((id: string) => base.getLicense(id)),
+            listLicenses: (q) => base.listLicenses(q),
+            listAudit: (id, q) => base.listAudit(id, q),
+            commit: s.scheduleFunction((c: Parameters<LicenseStorage['commit']>[0]) => base.commit(c)),
+          };
+          const services = [0, 1].map(() => createLicenseContacts({ storage: scheduled, maxRetries: 20, retryDelay: () => 0 }));
+          const people = ['carol@acme.test', 'dan@acme.test', 'bob@acme.test', 'alice@acme.test', 'x1@acme.test', 'x2@acme.test'];
+          const calls = plan.map(([who, kind, p]) => {
+            const api = (services[who] as LicenseContacts).as(alice);
+            const email = people[p] as string;
+            switch (kind) {
+              case 0:
+                return api.addContact(ID, { email, name: email, roles: ['technical'] });
+              case 1:
+                return api.setMain(ID, 'technical', email);
+              case 2:
+                return api.removeContact(ID, email, { role: 'technical' });
+              default:
+                return api.addContact(ID, { email, name: email, roles: ['billing'] });
+            }
+          });
+          const settled = Promise.allSettled(calls);
+          await s.waitFor(settled);
+          for (const r of await settled) {
+            if (r.status === 'rejected') expect(['NOT_FOUND', 'DUPLICATE', 'LAST_CONTACT', 'FORBIDDEN']).toContain(r.reason.code);
+          }
+          await expectUnbrokenChain(createLicenseContacts({ storage: base }), ID);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
