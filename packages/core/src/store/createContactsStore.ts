@@ -270,7 +270,9 @@ export function createContactsStore(api: LicenseContactsApi, options: ContactsSt
   /** Forgets a license the actor may no longer see, everywhere it is cached. */
   function drop(licenseId: string): void {
     confirmed.delete(licenseId);
-    const { [licenseId]: _license, ...restLicenses } = state.licenses;
+    // Kept as NOT_FOUND (what the server now answers), so a view of it shows that instead of loading again.
+    const gone = new LicenseContactsError('NOT_FOUND', `License ${licenseId} not found`);
+    const restLicenses = { ...state.licenses, [licenseId]: { status: 'error' as const, error: gone, fetching: false } };
     const { [licenseId]: _permissions, ...restPermissions } = state.permissions;
     const restLists: Record<string, ListResource> = {};
     for (const [key, list] of Object.entries(state.lists)) {

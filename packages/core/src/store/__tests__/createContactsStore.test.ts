@@ -184,14 +184,16 @@ describe('createContactsStore', () => {
     await store.removeContact(JIRA, carol.email, { role: 'technical' });
     expect(dropped).toEqual([JIRA]);
     expect(store.getSnapshot().lists['']?.ids).not.toContain(JIRA);
-    expect(store.getSnapshot().licenses[JIRA]).toBeUndefined();
+    expect(store.getSnapshot().licenses[JIRA]).toMatchObject({ status: 'error', error: { code: 'NOT_FOUND' } });
+    expect(store.getSnapshot().licenses[JIRA]?.data).toBeUndefined();
   });
 
   it('drops the license too when it does not know who it acts for yet', async () => {
     const { store } = setup(carol.email);
     await store.ensureLicense(JIRA);
     await store.removeContact(JIRA, carol.email, { role: 'technical' });
-    await vi.waitFor(() => expect(store.getSnapshot().licenses[JIRA]).toBeUndefined());
+    await vi.waitFor(() => expect(store.getSnapshot().licenses[JIRA]?.error?.code).toBe('NOT_FOUND'));
+    expect(store.getSnapshot().licenses[JIRA]?.data).toBeUndefined();
   });
 
   it('starts from initial data without requests, and dehydrates what it holds', async () => {

@@ -1,0 +1,51 @@
+import { createContactsStore } from '@license-contacts/core';
+import type { ContactsStore, ContactsStoreInitialData, LicenseContactsApi } from '@license-contacts/core';
+import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
+import { LicenseContactsContext } from './context';
+import { type Messages, resolveMessages } from './messages';
+import { visuallyHidden } from './visuallyHidden';
+
+/** Props of `LicenseContactsProvider`: an `api` (the provider makes a store) or a `store` you made. */
+export type LicenseContactsProviderProps = {
+  children?: ReactNode;
+  /** Overrides of the locale's messages. */
+  messages?: Partial<Messages>;
+  /** Shipped locales: `en` (default), `de`. */
+  locale?: string;
+} & (
+  | { api: LicenseContactsApi; store?: never; initialData?: ContactsStoreInitialData }
+  | { store: ContactsStore; api?: never; initialData?: never }
+);
+
+/**
+ * Gives the hooks and components below it a store and messages, and renders the polite live region
+ * that announces changes.
+ * @example
+ * <LicenseContactsProvider api={createHttpClient({ baseUrl: '/api' })} locale="de">
+ *   <LicenseList />
+ * </LicenseContactsProvider>
+ */
+export function LicenseContactsProvider(props: LicenseContactsProviderProps): ReactNode {
+  const { children, messages: overrides, locale } = props;
+  const [ownStore] = useState(() =>
+    props.store ? null : createContactsStore(props.api, props.initialData ? { initialData: props.initialData } : {}),
+  );
+  const store = props.store ?? (ownStore as ContactsStore);
+  const messages = useMemo(() => resolveMessages(locale, overrides), [locale, overrides]);
+  const [announcement, setAnnouncement] = useState({ text: '', n: 0 });
+  const announce = useCallback((text: string) => setAnnouncement((a) => ({ text, n: a.n + 1 })), []);
+  const value = useMemo(() => ({ store, messages, announce }), [store, messages, announce]);
+
+  // An own store's requests end with the provider.
+  useEffect(() => () => ownStore?.cancel(), [ownStore]);
+
+  return (
+    <LicenseContactsContext.Provider value={value}>
+      {children}
+      <div role="status" aria-live="polite" aria-atomic="true" data-lc-announcer="" style={visuallyHidden}>
+        {/* A new key makes repeating the same sentence a change screen readers announce. */}
+        <span key={announcement.n}>{announcement.text}</span>
+      </div>
+    </LicenseContactsContext.Provider>
+  );
+}

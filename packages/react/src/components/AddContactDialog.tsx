@@ -1,0 +1,186 @@
+import { LicenseContactsError, type License, type Role } from '@license-contacts/core';
+import * as Dialog from '@radix-ui/react-dialog';
+import { type FormEvent, type ReactNode, type RefObject, useId, useRef, useState } from 'react';
+import { cx } from '../cx';
+import { useAnnounce } from '../hooks/useAnnounce';
+import { useContactActions } from '../hooks/useContactActions';
+import { useMessages } from '../hooks/useMessages';
+
+/** Props of `AddContactDialog`. */
+export interface AddContactDialogProps {
+  licenseId: string;
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  /** Roles checked when the dialog opens. */
+  defaultRoles?: readonly Role[];
+  /** Called with the server's license after the contact was added. */
+  onAdded?: (license: License) => void;
+  /** Where focus goes when the dialog closes (usually the button that opened it). */
+  returnFocusRef?: RefObject<HTMLElement | null>;
+  className?: string;
+  /** Where the dialog is portalled; default `document.body`. */
+  container?: HTMLElement | null;
+}
+
+type FieldErrors = Partial<Record<'email' | 'name' | 'roles' | 'form', string>>;
+
+const ROLE_ORDER: readonly Role[] = ['technical', 'billing'];
+
+/** The dialog that adds a person as a technical and/or billing contact (or adds a role to an existing one). */
+export function AddContactDialog(props: AddContactDialogProps): ReactNode {
+  const { open, onOpenChange, returnFocusRef, className, container } = props;
+  // A fresh form every time the dialog opens.
+  const [generation, setGeneration] = useState(0);
+  const handleOpenChange = (next: boolean) => {
+    if (!next) setGeneration((g) => g + 1);
+    onOpenChange(next);
+  };
+  return (
+    <Dialog.Root open={open} onOpenChange={handleOpenChange}>
+      <Dialog.Portal {...(container === undefined ? {} : { container })}>
+        <Dialog.Overlay className="lc-dialog-overlay" />
+        <Dialog.Content
+          className={cx('lc-dialog', className)}
+          data-dialog="add-contact"
+          onCloseAutoFocus={(event) => {
+            if (returnFocusRef?.current?.isConnected) {
+              event.preventDefault();
+              returnFocusRef.current.focus();
+            }
+          }}
+        >
+          <AddContactForm key={generation} {...props} onOpenChange={handleOpenChange} />
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}
+
+function AddContactForm({ licenseId, defaultRoles = [], onOpenChange, onAdded }: AddContactDialogProps): ReactNode {
+  const messages = useMessages();
+  const announce = useAnnounce();
+  const actions = useContactActions(licenseId);
+  const id = useId();
+  const emailRef = useRef<HTMLInputElement>(null);
+  const nameRef = useRef<HTMLInputElement>(null);
+  const technicalRef = useRef<HTMLInputElement>(null);
+  const [roles, setRoles] = useState<Role[]>(() => ROLE_ORDER.filter((r) => defaultRoles.includes(r)));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (busy) return;
+    const email = emailRef.current?.value ?? '';
+    const name = nameRef.current?.value ?? '';
+    setBusy(true);
+    setErrors({});
+    try {
+      const license = await actions.addContact({ email, name, roles });
+      const added = license.contacts.find((c) => c.email === email.trim().toLowerCase());
+      announce(messages.announceAdded(added?.name ?? name.trim(), roles));
+      onAdded?.(license);
+      onOpenChange(false);
+    } catch (error) {
+      const failure =
+        error instanceof LicenseContactsError ? error : new LicenseContactsError('NETWORK', String(error));
+      const text = messages.error(failure);
+      const field =
+        failure.code === 'DUPLICATE' ? 'email' : failure.code === 'VALIDATION' ? (failure.field ?? 'form') : 'form';
+      const key = field === 'email' || field === 'name' || field === 'roles' ? field : 'form';
+      setErrors({ [key]: text });
+      setBusy(false);
+      // Focus the refused field, so its error is read with it.
+      const target = key === 'email' ? emailRef : key === 'name' ? nameRef : key === 'roles' ? technicalRef : null;
+      queueMicrotask(() => target?.current?.focus());
+    }
+  }
+
+  const describe = (key: keyof FieldErrors) => (errors[key] ? `${id}-${key}-error` : undefined);
+
+  return (
+    <form className="lc-form" noValidate onSubmit={submit} aria-busy={busy || undefined}>
+      <Dialog.Title className="lc-dialog__title">{messages.addDialogTitle}</Dialog.Title>
+      <Dialog.Description className="lc-dialog__description">{messages.addDialogDescription}</Dialog.Description>
+      <div className="lc-field" data-invalid={errors.email ? '' : undefined}>
+        <label htmlFor={`${id}-email`}>{messages.email}</label>
+        <input
+          ref={emailRef}
+          id={`${id}-email`}
+          name="email"
+          type="text"
+          inputMode="email"
+          autoComplete="email"
+          spellCheck={false}
+          autoFocus
+          aria-invalid={errors.email ? 'true' : undefined}
+          aria-describedby={describe('email')}
+        />
+        {errors.email && (
+          <p id={`${id}-email-error`} className="lc-field__error">
+            {errors.email}
+          </p>
+        )}
+      </div>
+      <div className="lc-field" data-invalid={errors.name ? '' : undefined}>
+        <label htmlFor={`${id}-name`}>{messages.name}</label>
+        <input
+          ref={nameRef}
+          id={`${id}-name`}
+          name="name"
+          type="text"
+          autoComplete="name"
+          aria-invalid={errors.name ? 'true' : undefined}
+          aria-describedby={describe('name')}
+        />
+        {errors.name && (
+          <p id={`${id}-name-error`} className="lc-field__error">
+            {errors.name}
+          </p>
+        )}
+      </div>
+      <fieldset className="lc-fieldset" data-invalid={errors.roles ? '' : undefined}>
+        <legend>{messages.roles}</legend>
+        {ROLE_ORDER.map((role) => (
+          <label key={role} className="lc-checkbox" data-role={role}>
+            <input
+              ref={role === 'technical' ? technicalRef : undefined}
+              type="checkbox"
+              name="roles"
+              value={role}
+              checked={roles.includes(role)}
+              onChange={(e) =>
+                setRoles((current) =>
+                  e.target.checked ? ROLE_ORDER.filter((r) => r === role || current.includes(r)) : current.filter((r) => r !== role),
+                )
+              }
+              aria-invalid={errors.roles ? 'true' : undefined}
+              aria-describedby={describe('roles')}
+            />{' '}
+            {messages.roleContact(role)}
+          </label>
+        ))}
+        {errors.roles && (
+          <p id={`${id}-roles-error`} className="lc-field__error">
+            {errors.roles}
+          </p>
+        )}
+      </fieldset>
+      {errors.form && (
+        <p role="alert" className="lc-form__error">
+          {errors.form}
+        </p>
+      )}
+      <div className="lc-dialog__actions">
+        <button type="submit" className="lc-button lc-button--primary" data-state={busy ? 'pending' : 'idle'}>
+          {messages.addSubmit}
+        </button>
+        <Dialog.Close asChild>
+          <button type="button" className="lc-button">
+            {messages.cancel}
+          </button>
+        </Dialog.Close>
+      </div>
+    </form>
+  );
+}

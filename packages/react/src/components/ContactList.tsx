@@ -1,0 +1,223 @@
+import { type Contact, type Decision, LicenseContactsError, type Role } from '@license-contacts/core';
+import { forwardRef, type HTMLAttributes, useCallback, useRef, useState } from 'react';
+import { cx } from '../cx';
+import { useAnnounce } from '../hooks/useAnnounce';
+import { useContactActions } from '../hooks/useContactActions';
+import { useLicense } from '../hooks/useLicense';
+import { useMe } from '../hooks/useMe';
+import { useMessages } from '../hooks/useMessages';
+import { usePermissions } from '../hooks/usePermissions';
+import { ActionButton } from './ActionButton';
+import { AddContactDialog } from './AddContactDialog';
+import { RemoveContactDialog } from './RemoveContactDialog';
+
+/** Props of `ContactList`. */
+export interface ContactListProps extends HTMLAttributes<HTMLDivElement> {
+  licenseId: string;
+  role: Role;
+}
+
+/** The contact being removed, captured when its dialog opens. */
+interface RemovalTarget {
+  contact: Contact;
+  successors: Contact[];
+  losesAccess: boolean;
+}
+
+/**
+ * One role's ordered contacts of a license: the first is main; promote (↑), remove (×) and add, each
+ * enabled or explained as the core's permissions decide.
+ * @example <ContactList licenseId="SEN-4821337" role="technical" />
+ */
+export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function ContactList(
+  { licenseId, role, className, ...rest },
+  ref,
+) {
+  const messages = useMessages();
+  const announce = useAnnounce();
+  const license = useLicense(licenseId);
+  const permissions = usePermissions(licenseId).data;
+  const me = useMe().data;
+  const actions = useContactActions(licenseId);
+  const listRef = useRef<HTMLUListElement>(null);
+  const addRef = useRef<HTMLButtonElement>(null);
+  const returnRef = useRef<HTMLElement | null>(null);
+  const rows = useRef(new Map<string, HTMLLIElement>());
+  const [adding, setAdding] = useState(false);
+  const [removing, setRemoving] = useState<RemovalTarget | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const data = license.data;
+  const byEmail = useCallback((email: string) => data?.contacts.find((c) => c.email === email), [data]);
+
+  async function promote(contact: Contact) {
+    setError(null);
+    const done = actions.setMain(role, contact.email);
+    // The row moves first and loses its ↑ button: keep focus on the row itself.
+    rows.current.get(contact.email)?.focus();
+    try {
+      await done;
+      announce(messages.announceMain(contact.name, role));
+    } catch (caught) {
+      const failure = caught instanceof LicenseContactsError ? caught : new LicenseContactsError('NETWORK', String(caught));
+      setError(messages.error(failure));
+      announce(messages.announceFailed(failure));
+    }
+  }
+
+  function openRemove(contact: Contact, trigger: HTMLElement) {
+    if (!data) return;
+    const isMain = data[role][0] === contact.email;
+    const successors = isMain
+      ? data[role].filter((e) => e !== contact.email).map(byEmail).filter((c): c is Contact => c !== undefined)
+      : [];
+    const losesAccess =
+      me !== undefined && !me.staff && me.email === contact.email && contact.roles.length === 1 && contact.roles[0] === role;
+    returnRef.current = trigger;
+    setError(null);
+    setRemoving({ contact, successors, losesAccess });
+  }
+
+  const state = data ? 'ready' : license.status === 'error' ? 'error' : 'loading';
+  return (
+    <div ref={ref} {...rest} className={cx('lc-contact-list', className)} data-role={role} data-state={state}>
+      {!data && license.status === 'error' && license.error && (
+        <p role="alert" className="lc-error">
+          {messages.error(license.error)}
+        </p>
+      )}
+      {!data && license.status !== 'error' && <p className="lc-loading">{messages.loadingLicense}</p>}
+      {data && (
+        <ul ref={listRef} className="lc-contact-list__items" aria-label={messages.contactsHeading(role)} tabIndex={-1}>
+          {data[role].map((email, index) => {
+            const contact = byEmail(email);
+            if (!contact) return null;
+            return (
+              <ContactRow
+                key={email}
+                ref={(element) => {
+                  if (element) rows.current.set(email, element);
+                  else rows.current.delete(email);
+                }}
+                contact={contact}
+                role={role}
+                main={index === 0}
+                self={me?.email === email}
+                pending={actions.pending.some((m) => 'email' in m && m.email === email)}
+                promoteDecision={permissions?.setMain[role][email]}
+                removeDecision={permissions?.removeContact[role][email]}
+                onPromote={() => void promote(contact)}
+                onRemove={(trigger) => openRemove(contact, trigger)}
+              />
+            );
+          })}
+        </ul>
+      )}
+      {error && (
+        <p role="alert" className="lc-error">
+          {error}
+        </p>
+      )}
+      {data && (
+        <ActionButton
+          ref={addRef}
+          className="lc-contact-list__add"
+          decision={permissions?.addContact}
+          aria-haspopup="dialog"
+          onClick={() => setAdding(true)}
+        >
+          {messages.add(role)}
+        </ActionButton>
+      )}
+      <AddContactDialog
+        licenseId={licenseId}
+        open={adding}
+        onOpenChange={setAdding}
+        defaultRoles={[role]}
+        returnFocusRef={addRef}
+      />
+      {removing && (
+        <RemoveContactDialog
+          licenseId={licenseId}
+          role={role}
+          contact={removing.contact}
+          successors={removing.successors}
+          losesAccess={removing.losesAccess}
+          open
+          onOpenChange={(open) => {
+            if (!open) setRemoving(null);
+          }}
+          returnFocusRef={returnRef}
+          removedFocusRef={listRef}
+        />
+      )}
+    </div>
+  );
+});
+
+/** Props of `ContactRow`. */
+export interface ContactRowProps extends Omit<HTMLAttributes<HTMLLIElement>, 'role'> {
+  contact: Contact;
+  role: Role;
+  main: boolean;
+  /** The row is the signed-in person. */
+  self?: boolean;
+  /** A change to this contact is waiting for the server. */
+  pending?: boolean;
+  promoteDecision: Decision | undefined;
+  removeDecision: Decision | undefined;
+  onPromote: () => void;
+  onRemove: (trigger: HTMLButtonElement) => void;
+}
+
+/** One contact in a role's list: name, email, the `Main` badge, and the ↑ and × buttons. */
+export const ContactRow = forwardRef<HTMLLIElement, ContactRowProps>(function ContactRow(
+  { contact, role, main, self = false, pending = false, promoteDecision, removeDecision, onPromote, onRemove, className, ...rest },
+  ref,
+) {
+  const messages = useMessages();
+  return (
+    <li
+      ref={ref}
+      tabIndex={-1}
+      {...rest}
+      className={cx('lc-contact', className)}
+      data-role={role}
+      data-main={main ? 'true' : 'false'}
+      data-state={pending ? 'pending' : 'idle'}
+    >
+      <span className="lc-contact__name">
+        {contact.name}
+        {self && <span className="lc-contact__you"> {messages.you}</span>}
+      </span>{' '}
+      <span className="lc-contact__email">{contact.email}</span>
+      {main && (
+        <>
+          {' '}
+          <span className="lc-badge">{messages.main}</span>
+        </>
+      )}
+      <span className="lc-contact__actions">
+        {!main && (
+          <ActionButton
+            className="lc-contact__promote"
+            decision={promoteDecision}
+            aria-label={messages.makeMain(contact.name, role)}
+            onClick={onPromote}
+          >
+            <span aria-hidden="true">↑</span>
+          </ActionButton>
+        )}
+        <ActionButton
+          className="lc-contact__remove"
+          decision={removeDecision}
+          aria-label={messages.remove(contact.name, role)}
+          aria-haspopup="dialog"
+          onClick={(event) => onRemove(event.currentTarget)}
+        >
+          <span aria-hidden="true">×</span>
+        </ActionButton>
+      </span>
+    </li>
+  );
+});

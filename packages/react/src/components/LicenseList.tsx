@@ -1,0 +1,125 @@
+import { forwardRef, type HTMLAttributes, useEffect, useId, useRef, useState } from 'react';
+import { cx } from '../cx';
+import { useLicenseContacts } from '../hooks/useLicenseContacts';
+import { useLicenses } from '../hooks/useLicenses';
+import { useMessages } from '../hooks/useMessages';
+import { type HeadingLevel, LicensePanel } from './LicensePanel';
+
+/** Props of `LicenseList`. */
+export interface LicenseListProps extends HTMLAttributes<HTMLDivElement> {
+  /** Milliseconds the search waits after the last keystroke; default 250. */
+  debounceMs?: number;
+  /** Licenses expanded at first. */
+  defaultExpanded?: readonly string[];
+  /** Level of an expanded panel's heading; default 3. */
+  panelHeadingLevel?: HeadingLevel;
+}
+
+/**
+ * The licenses the signed-in person is associated with: a search, one expandable row per license
+ * (its `LicensePanel` opens in place), and more pages on demand.
+ * @example <LicenseList />
+ */
+export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function LicenseList(
+  { debounceMs = 250, defaultExpanded = [], panelHeadingLevel = 3, className, ...rest },
+  ref,
+) {
+  const messages = useMessages();
+  const { store } = useLicenseContacts();
+  const id = useId();
+  const searchRef = useRef<HTMLInputElement>(null);
+  const [input, setInput] = useState('');
+  const [query, setQuery] = useState('');
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set(defaultExpanded));
+  const list = useLicenses(query);
+
+  useEffect(() => {
+    const trimmed = input.trim();
+    if (trimmed === query) return;
+    const timer = setTimeout(() => setQuery(trimmed), debounceMs);
+    return () => clearTimeout(timer);
+  }, [input, query, debounceMs]);
+
+  // When a license disappears under the focus (its last role removed), keep the keyboard in the list.
+  useEffect(
+    () =>
+      store.onEvent((event) => {
+        if (event.type !== 'licenseDropped') return;
+        setTimeout(() => {
+          if (typeof document !== 'undefined' && (document.activeElement === document.body || !document.activeElement)) {
+            searchRef.current?.focus();
+          }
+        }, 0);
+      }),
+    [store],
+  );
+
+  const toggle = (licenseId: string) =>
+    setExpanded((current) => {
+      const next = new Set(current);
+      if (!next.delete(licenseId)) next.add(licenseId);
+      return next;
+    });
+
+  const state = list.status === 'success' ? (list.licenses.length === 0 ? 'empty' : 'ready') : list.status === 'error' ? 'error' : 'loading';
+  return (
+    <div ref={ref} {...rest} className={cx('lc-license-list', className)} data-state={state}>
+      <input
+        ref={searchRef}
+        type="search"
+        className="lc-license-list__search"
+        aria-label={messages.searchLicenses}
+        placeholder={messages.searchLicenses}
+        value={input}
+        onChange={(e) => setInput(e.target.value)}
+      />
+      {state === 'loading' && <p className="lc-loading">{messages.loadingLicenses}</p>}
+      {state === 'error' && list.error && (
+        <div role="alert" className="lc-error">
+          {messages.error(list.error)}{' '}
+          <button type="button" className="lc-button" onClick={() => void list.refresh()}>
+            {messages.retry}
+          </button>
+        </div>
+      )}
+      {state === 'empty' && <p className="lc-empty">{query ? messages.noLicensesMatching(query) : messages.noLicenses}</p>}
+      {list.licenses.length > 0 && (
+        <ul className="lc-license-list__items" aria-busy={list.fetching || undefined}>
+          {list.licenses.map((license) => {
+            const open = expanded.has(license.id);
+            const panelId = `${id}-${license.id}`;
+            return (
+              <li key={license.id} className="lc-license-list__item" data-state={open ? 'open' : 'closed'}>
+                <button
+                  type="button"
+                  className="lc-license-list__toggle"
+                  aria-expanded={open}
+                  aria-controls={open ? panelId : undefined}
+                  data-state={open ? 'open' : 'closed'}
+                  onClick={() => toggle(license.id)}
+                >
+                  <span className="lc-license-list__name">{messages.licenseRow(license)}</span>
+                  {license.edition !== undefined && <span className="lc-license-list__edition"> · {license.edition}</span>}
+                </button>
+                {open && <LicensePanel id={panelId} licenseId={license.id} headingLevel={panelHeadingLevel} />}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {list.hasMore && (
+        <button
+          type="button"
+          className="lc-button lc-license-list__more"
+          aria-disabled={list.fetchingMore || undefined}
+          data-state={list.fetchingMore ? 'pending' : 'idle'}
+          onClick={() => {
+            if (!list.fetchingMore) void list.loadMore();
+          }}
+        >
+          {messages.loadMore}
+        </button>
+      )}
+    </div>
+  );
+});

@@ -1,0 +1,16 @@
+import type { License, Resource } from '@license-contacts/core';
+import { useEffect } from 'react';
+import { useLicenseContacts } from './useLicenseContacts';
+import { useStoreState } from './useStoreState';
+
+const IDLE: Resource<License> = Object.freeze({ status: 'idle', fetching: false });
+
+/** One license (with pending changes drawn in), loaded on first use; `refresh` reloads it. */
+export function useLicense(licenseId: string): Resource<License> & { refresh: () => Promise<void> } {
+  const { store } = useLicenseContacts();
+  const resource = useStoreState((state) => state.licenses[licenseId] ?? IDLE);
+  useEffect(() => {
+    void store.ensureLicense(licenseId);
+  }, [store, licenseId]);
+  return { ...resource, refresh: () => store.refreshLicense(licenseId) };
+}
