@@ -28,7 +28,11 @@ const unit: TestProjectInlineConfiguration = {
   test: {
     name: 'unit',
     environment: 'happy-dom',
-    include: ['packages/*/src/**/__tests__/**/*.test.{ts,tsx}', 'tests/**/*.test.{ts,tsx}'],
+    include: [
+      'packages/*/src/**/__tests__/**/*.test.{ts,tsx}',
+      'examples/*/src/**/__tests__/**/*.test.{ts,tsx}',
+      'tests/**/*.test.{ts,tsx}',
+    ],
     exclude: ['tests/e2e/**', '**/node_modules/**', '**/dist/**'],
     setupFiles: [at('vitest.setup.ts')],
     // A fresh PGlite instance takes 3-7 s to start on small machines.
