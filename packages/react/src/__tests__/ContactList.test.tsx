@@ -1,0 +1,179 @@
+import { LicenseContactsError } from '@license-contacts/core';
+import { demoPeople } from '@license-contacts/core/testing';
+import { LicensePanel } from '@license-contacts/react';
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { announcement, deferred, enabledButton, namesIn, refusedButton, renderKit } from './helpers';
+
+const JIRA = 'SEN-4821337';
+const BITBUCKET = 'SEN-3141592';
+const { alice, bob, carol, dan, erin } = demoPeople;
+
+const technicalList = () => screen.getByRole('list', { name: 'Technical contacts' });
+const billingList = () => screen.getByRole('list', { name: 'Billing contacts' });
+
+describe('ContactList', () => {
+  it('adds a colleague as technical contact from the add dialog, by keyboard', async () => {
+    const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />);
+    const add = await enabledButton('Add technical contact');
+    await user.click(add);
+    const dialog = await screen.findByRole('dialog', { name: 'Add contact' });
+    expect(within(dialog).getByRole('checkbox', { name: 'Technical contact' })).toBeChecked();
+    expect(within(dialog).getByRole('checkbox', { name: 'Billing contact' })).not.toBeChecked();
+    expect(within(dialog).getByRole('textbox', { name: 'Email' })).toHaveFocus();
+    await user.keyboard(dan.email);
+    await user.tab();
+    expect(within(dialog).getByRole('textbox', { name: 'Name' })).toHaveFocus();
+    await user.keyboard(`${dan.name}{Enter}`);
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(namesIn(technicalList())).toEqual([alice.name, carol.name, dan.name]);
+    expect(announcement()).toBe(`${dan.name} was added as a technical contact`);
+    expect(add).toHaveFocus();
+    expect((await service.findLicense(JIRA))?.technical).toEqual([alice.email, carol.email, dan.email]);
+  });
+
+  it('promotes a colleague with the up arrow', async () => {
+    const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />);
+    const items = await within(await screen.findByRole('list', { name: 'Technical contacts' })).findAllByRole('listitem');
+    expect(items[0]).toHaveTextContent('Main');
+    expect(within(items[0] as HTMLElement).queryByRole('button', { name: /^Make/ })).not.toBeInTheDocument();
+    await user.click(await enabledButton(`Make ${carol.name} main technical contact`));
+    const [first, second] = within(technicalList()).getAllByRole('listitem');
+    expect(first).toHaveTextContent(carol.name);
+    expect(first).toHaveTextContent('Main');
+    expect(first).toHaveAttribute('data-main', 'true');
+    expect(second).not.toHaveTextContent('Main');
+    expect(first).toHaveFocus();
+    await waitFor(() => expect(announcement()).toBe(`${carol.name} is now the main technical contact`));
+    expect((await service.findLicense(JIRA))?.technical).toEqual([carol.email, alice.email]);
+    expect(screen.getByRole('button', { name: `Make ${alice.name} main technical contact` })).toBeInTheDocument();
+  });
+
+  it('removes a contact with the x and puts focus on the list', async () => {
+    const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />);
+    await user.click(await enabledButton(`Remove ${carol.name} from technical contacts`));
+    const dialog = await screen.findByRole('alertdialog', { name: `Remove ${carol.name}?` });
+    expect(within(dialog).queryByRole('combobox')).not.toBeInTheDocument();
+    expect(dialog).not.toHaveTextContent('lose access');
+    await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
+    expect(namesIn(technicalList())).toEqual([alice.name]);
+    expect(announcement()).toBe(`${carol.name} was removed from technical contacts`);
+    await waitFor(() => expect(technicalList()).toHaveFocus());
+    expect((await service.findLicense(JIRA))?.contacts.map((c) => c.email)).not.toContain(carol.email);
+  });
+
+  it('returns focus to the x when the removal is cancelled, and changes nothing', async () => {
+    const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />);
+    const remove = await enabledButton(`Remove ${carol.name} from technical contacts`);
+    await user.click(remove);
+    const dialog = await screen.findByRole('alertdialog', { name: `Remove ${carol.name}?` });
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(remove).toHaveFocus());
+    expect(namesIn(technicalList())).toEqual([alice.name, carol.name]);
+    expect((await service.findLicense(JIRA))?.technical).toEqual([alice.email, carol.email]);
+  });
+
+  it('adds the other role to a person already on the license, who then appears in both lists', async () => {
+    const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />);
+    await user.click(await enabledButton('Add technical contact'));
+    const dialog = await screen.findByRole('dialog', { name: 'Add contact' });
+    await user.type(within(dialog).getByRole('textbox', { name: 'Email' }), bob.email);
+    await user.type(within(dialog).getByRole('textbox', { name: 'Name' }), bob.name);
+    await user.click(within(dialog).getByRole('button', { name: 'Add contact' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(namesIn(technicalList())).toContain(bob.name);
+    expect(namesIn(billingList())).toEqual([bob.name]);
+    const stored = await service.findLicense(JIRA);
+    const bobs = stored?.contacts.filter((c) => c.email === bob.email) ?? [];
+    expect(bobs).toHaveLength(1);
+    expect([...(bobs[0]?.roles ?? [])].sort()).toEqual(['billing', 'technical']);
+  });
+
+  it('removes the main contact choosing a successor, and warns that removing yourself loses access', async () => {
+    const service = (await import('@license-contacts/core/testing')).createDemoService();
+    await service.as({ email: alice.email }).addContact(JIRA, { ...dan, roles: ['technical'] });
+    const { user } = renderKit(<LicensePanel licenseId={JIRA} />, { service });
+    await user.click(await enabledButton(`Remove ${alice.name} from technical contacts`));
+    const dialog = await screen.findByRole('alertdialog', { name: `Remove ${alice.name}?` });
+    expect(dialog).toHaveTextContent(/lose access/);
+    const successor = within(dialog).getByRole('combobox', { name: 'New main contact' });
+    expect(within(successor).getAllByRole('option').map((o) => o.textContent)).toEqual([
+      `${carol.name} (${carol.email})`,
+      `${dan.name} (${dan.email})`,
+    ]);
+    await user.selectOptions(successor, dan.email);
+    await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
+    expect((await service.findLicense(JIRA))?.technical).toEqual([dan.email, carol.email]);
+    // Alice held only that role: the license is gone from her view.
+    expect(await screen.findByRole('alert')).toHaveTextContent(`License ${JIRA} not found`);
+  });
+
+  it('keeps the remove dialog open with the reason when the core refuses the successor, and rolls back', async () => {
+    const { user } = renderKit(<LicensePanel licenseId={BITBUCKET} />, { email: carol.email });
+    await user.click(await enabledButton(`Remove ${carol.name} from technical contacts`));
+    const dialog = await screen.findByRole('alertdialog', { name: `Remove ${carol.name}?` });
+    await user.selectOptions(within(dialog).getByRole('combobox', { name: 'New main contact' }), erin.email);
+    await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(/public mail domain/);
+    expect(screen.getByRole('alertdialog')).toBeInTheDocument();
+    // Behind the modal dialog the list is hidden from assistive technology, so read it directly.
+    const list = screen.getByRole('list', { name: 'Technical contacts', hidden: true });
+    expect(namesIn(list)).toEqual([carol.name, alice.name, erin.name]);
+  });
+
+  it('shows an action the person may not take as aria-disabled with the reason, and ignores clicks', async () => {
+    const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />, { email: carol.email });
+    const remove = await refusedButton(`Remove ${alice.name} from technical contacts`);
+    expect(remove).toHaveAttribute('aria-disabled', 'true');
+    expect(remove).not.toBeDisabled();
+    expect(remove).toHaveAccessibleDescription('Only the main technical contact can remove the main technical contact');
+    await user.click(remove);
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    remove.focus();
+    expect(remove).toHaveFocus();
+    await user.keyboard('{Enter}');
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    expect((await service.findLicense(JIRA))?.technical).toEqual([alice.email, carol.email]);
+    // Her own row is hers to change.
+    expect(await enabledButton(`Remove ${carol.name} from technical contacts`)).not.toHaveAttribute('aria-describedby');
+  });
+
+  it('explains why someone on a public mail domain must promote themselves', async () => {
+    renderKit(<LicensePanel licenseId={BITBUCKET} />, { email: carol.email });
+    const promote = await refusedButton(`Make ${erin.name} main technical contact`);
+    expect(promote).toHaveAccessibleDescription(`${erin.email} uses a public mail domain and must make themselves main`);
+    expect(await enabledButton(`Make ${alice.name} main technical contact`)).toBeInTheDocument();
+  });
+
+  it('draws a promotion at once and rolls it back with an error when the Api fails', async () => {
+    const gate = deferred();
+    const { user } = renderKit(<LicensePanel licenseId={JIRA} />, {
+      wrapApi: (api) => ({
+        ...api,
+        setMain: async () => {
+          await gate.promise;
+          throw new LicenseContactsError('STORAGE', 'The storage is unavailable; nothing was changed');
+        },
+      }),
+    });
+    await user.click(await enabledButton(`Make ${carol.name} main technical contact`));
+    expect(namesIn(technicalList())).toEqual([carol.name, alice.name]);
+    expect(within(technicalList()).getAllByRole('listitem')[0]).toHaveAttribute('data-state', 'pending');
+    gate.resolve();
+    expect(await screen.findByRole('alert')).toHaveTextContent('The storage is unavailable; nothing was changed');
+    expect(namesIn(technicalList())).toEqual([alice.name, carol.name]);
+    expect(announcement()).toMatch(/failed/);
+  });
+
+  it('refetches the license after a CONFLICT and shows what changed meanwhile', async () => {
+    const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />, { storeOptions: { versionCheck: true } });
+    const promote = await enabledButton(`Make ${carol.name} main technical contact`);
+    await service.as({ email: bob.email }).addContact(JIRA, { ...dan, roles: ['billing'] });
+    await user.click(promote);
+    expect(await screen.findByRole('alert')).toHaveTextContent(/version/);
+    await waitFor(() => expect(namesIn(billingList())).toEqual([bob.name, dan.name]));
+    expect(namesIn(technicalList())).toEqual([alice.name, carol.name]);
+  });
+});
