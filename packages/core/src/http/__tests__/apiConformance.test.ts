@@ -1,0 +1,46 @@
+// @vitest-environment node
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLicenseContacts } from '@license-contacts/core';
+import type { Actor } from '@license-contacts/core';
+import { createHttpClient, createHttpHandler, toNodeListener } from '@license-contacts/core/http';
+import { runApiConformance } from '@license-contacts/core/testing';
+
+/** `Authorization: Bearer <email>` or `Bearer staff:<email>`: a stand-in for a real session. */
+export function bearer(actor: Actor): string {
+  return `Bearer ${actor.staff ? 'staff:' : ''}${actor.email}`;
+}
+
+runApiConformance({
+  name: 'service.as(actor)',
+  setup() {
+    const service = createLicenseContacts({ retryDelay: () => 0 });
+    return { service, as: (actor) => service.as(actor) };
+  },
+});
+
+runApiConformance({
+  name: 'HTTP client over node:http',
+  async setup() {
+    const service = createLicenseContacts({ retryDelay: () => 0 });
+    const handler = createHttpHandler(service, {
+      authenticate(request) {
+        const match = /^Bearer (staff:)?(\S+)$/.exec(request.headers.get('authorization') ?? '');
+        return match ? { email: match[2] as string, staff: match[1] !== undefined } : null;
+      },
+    });
+    const server: Server = createServer(toNodeListener(handler));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      service,
+      as: (actor) =>
+        createHttpClient({ baseUrl: `http://127.0.0.1:${port}/api`, headers: { Authorization: bearer(actor) } }),
+      async teardown() {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  },
+});

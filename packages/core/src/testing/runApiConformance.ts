@@ -1,0 +1,540 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LicenseContactsError } from '../domain/errors';
+import type { ErrorCode } from '../domain/errors';
+import type { Actor, License, LicenseContactsApi } from '../domain/types';
+import type { LicenseContacts } from '../service/createLicenseContacts';
+
+/** What `setup` of `runApiConformance` gives: a fresh, empty service and the Api of any actor on it. */
+export interface ApiConformanceContext {
+  /** The service behind the Api; the suite creates its licenses through it. */
+  service: Pick<LicenseContacts, 'createLicense'>;
+  /** The Api of an actor: `service.as(actor)`, or a client whose requests authenticate as `actor`. */
+  as(actor: Actor): LicenseContactsApi;
+  /** Called after each test. */
+  teardown?(): void | Promise<void>;
+}
+
+/** Options of `runApiConformance`. */
+export interface ApiConformanceOptions {
+  /** Names the `describe` block, e.g. `service.as(actor)` or `HTTP client`. */
+  name: string;
+  /** Called before each test: a fresh service with no licenses. */
+  setup(): ApiConformanceContext | Promise<ApiConformanceContext>;
+}
+
+/** The people of the suite's licenses. */
+export const API_ACTORS = Object.freeze({
+  alice: { email: 'alice@acme.test' },
+  bob: { email: 'bob@acme.test' },
+  carol: { email: 'carol@acme.test' },
+  erin: { email: 'erin@gmail.com' },
+  frank: { email: 'frank@acme.test' },
+  mallory: { email: 'mallory@other.test' },
+  nobody: { email: 'nobody@nowhere.test' },
+  staff: { email: 'support@vendor.test', staff: true },
+} satisfies Record<string, Actor>);
+
+async function seed(service: ApiConformanceContext['service']): Promise<void> {
+  // SEN-1001: technical [alice, carol], billing [bob, erin]
+  await service.createLicense({
+    id: 'SEN-1001',
+    product: 'Jira Software',
+    edition: 'Data Center',
+    seats: 500,
+    expiresAt: '2027-03-01',
+    technical: { email: 'alice@acme.test', name: 'Alice' },
+    billing: { email: 'bob@acme.test', name: 'Bob' },
+    contacts: [
+      { email: 'carol@acme.test', name: 'Carol', roles: ['technical'] },
+      { email: 'erin@gmail.com', name: 'Erin', roles: ['billing'] },
+    ],
+  });
+  // SEN-1002: technical [frank, bob], billing [alice]
+  await service.createLicense({
+    id: 'SEN-1002',
+    product: 'Confluence',
+    technical: { email: 'frank@acme.test', name: 'Frank' },
+    billing: { email: 'alice@acme.test', name: 'Alice' },
+    contacts: [{ email: 'bob@acme.test', name: 'Bob', roles: ['technical'] }],
+  });
+  // SEN-2001: another company's license
+  await service.createLicense({
+    id: 'SEN-2001',
+    product: 'Bitbucket',
+    technical: { email: 'mallory@other.test', name: 'Mallory' },
+    billing: { email: 'mallory@other.test', name: 'Mallory' },
+  });
+}
+
+/** The error a promise rejects with; fails the test when it resolves. */
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** Asserts a `LicenseContactsError` with this code (and field / reason when given). */
+async function rejects(
+  promise: Promise<unknown>,
+  code: ErrorCode,
+  extra: { field?: string; reason?: string } = {},
+): Promise<LicenseContactsError> {
+  const error = await failure(promise);
+  expect(error).toBeInstanceOf(LicenseContactsError);
+  const e = error as LicenseContactsError;
+  expect({ code: e.code, ...pick(e, extra) }).toEqual({ code, ...extra });
+  expect(typeof e.message).toBe('string');
+  return e;
+}
+
+function pick(error: LicenseContactsError, extra: { field?: string; reason?: string }) {
+  return {
+    ...('field' in extra ? { field: error.field } : {}),
+    ...('reason' in extra ? { reason: error.reason } : {}),
+  };
+}
+
+const ids = (licenses: License[]) => licenses.map((license) => license.id);
+
+/**
+ * The shared suite of `LicenseContactsApi`: every method's results and errors, run against any way
+ * of reaching a service (in process, over HTTP…), so every transport behaves the same.
+ * @example
+ * runApiConformance({
+ *   name: 'service.as(actor)',
+ *   setup: () => { const service = createLicenseContacts(); return { service, as: (actor) => service.as(actor) }; },
+ * });
+ */
+export function runApiConformance({ name, setup }: ApiConformanceOptions): void {
+  describe(`LicenseContactsApi conformance: ${name}`, () => {
+    let context: ApiConformanceContext;
+    let as: (actor: Actor) => LicenseContactsApi;
+    const version = async (id: string) => (await as(API_ACTORS.staff).getLicense(id)).version;
+
+    beforeEach(async () => {
+      context = await setup();
+      as = (actor) => context.as(actor);
+      await seed(context.service);
+    });
+
+    afterEach(async () => {
+      await context?.teardown?.();
+    });
+
+    describe('me', () => {
+      it('returns the signed-in person with a normalized email and the staff flag', async () => {
+        expect(await as({ email: 'Alice@ACME.test' }).me()).toEqual({ email: 'alice@acme.test', staff: false });
+        expect(await as(API_ACTORS.staff).me()).toEqual({ email: 'support@vendor.test', staff: true });
+      });
+    });
+
+    describe('listLicenses', () => {
+      it('lists only the licenses the actor is a contact of, ordered by id', async () => {
+        expect(ids((await as(API_ACTORS.alice).listLicenses()).items)).toEqual(['SEN-1001', 'SEN-1002']);
+        expect(ids((await as(API_ACTORS.mallory).listLicenses()).items)).toEqual(['SEN-2001']);
+        expect((await as(API_ACTORS.nobody).listLicenses()).items).toEqual([]);
+      });
+
+      it('lists every license for staff', async () => {
+        expect(ids((await as(API_ACTORS.staff).listLicenses({})).items)).toEqual(['SEN-1001', 'SEN-1002', 'SEN-2001']);
+      });
+
+      it('filters by a case-insensitive substring of id, product, contact email or name', async () => {
+        const alice = as(API_ACTORS.alice);
+        expect(ids((await alice.listLicenses({ query: 'CONFLUENCE' })).items)).toEqual(['SEN-1002']);
+        expect(ids((await alice.listLicenses({ query: 'erin' })).items)).toEqual(['SEN-1001']);
+        expect(ids((await alice.listLicenses({ query: 'frank@' })).items)).toEqual(['SEN-1002']);
+        expect(ids((await alice.listLicenses({ query: 'sen-100' })).items)).toEqual(['SEN-1001', 'SEN-1002']);
+        expect((await alice.listLicenses({ query: 'bitbucket' })).items).toEqual([]);
+      });
+
+      it('pages with limit and nextCursor until every license was returned once', async () => {
+        const staff = as(API_ACTORS.staff);
+        const first = await staff.listLicenses({ limit: 1 });
+        expect(ids(first.items)).toEqual(['SEN-1001']);
+        expect(typeof first.nextCursor).toBe('string');
+        const seen = ids(first.items);
+        let cursor = first.nextCursor;
+        for (let page = 0; cursor !== undefined && page < 10; page++) {
+          const next = await staff.listLicenses({ limit: 1, cursor });
+          expect(next.items.length).toBeLessThanOrEqual(1);
+          seen.push(...ids(next.items));
+          cursor = next.nextCursor;
+        }
+        expect(cursor).toBeUndefined();
+        expect(seen).toEqual(['SEN-1001', 'SEN-1002', 'SEN-2001']);
+      });
+
+      it('refuses a bad limit or cursor with VALIDATION naming it', async () => {
+        const alice = as(API_ACTORS.alice);
+        await rejects(alice.listLicenses({ limit: 0 }), 'VALIDATION', { field: 'limit' });
+        await rejects(alice.listLicenses({ limit: 2.5 }), 'VALIDATION', { field: 'limit' });
+        await rejects(alice.listLicenses({ cursor: 'not a cursor!' }), 'VALIDATION', { field: 'cursor' });
+      });
+    });
+
+    describe('getLicense', () => {
+      it('returns the license with its contacts, role lists and version', async () => {
+        const license = await as(API_ACTORS.carol).getLicense('SEN-1001');
+        expect(license).toMatchObject({
+          id: 'SEN-1001',
+          product: 'Jira Software',
+          edition: 'Data Center',
+          seats: 500,
+          expiresAt: '2027-03-01',
+          technical: ['alice@acme.test', 'carol@acme.test'],
+          billing: ['bob@acme.test', 'erin@gmail.com'],
+          version: 1,
+        });
+        expect(license.contacts).toEqual([
+          { email: 'alice@acme.test', name: 'Alice', roles: ['technical'] },
+          { email: 'bob@acme.test', name: 'Bob', roles: ['billing'] },
+          { email: 'carol@acme.test', name: 'Carol', roles: ['technical'] },
+          { email: 'erin@gmail.com', name: 'Erin', roles: ['billing'] },
+        ]);
+        expect(Number.isNaN(Date.parse(license.updatedAt))).toBe(false);
+      });
+
+      it('answers NOT_FOUND for a license the actor may not see, exactly as for a missing one', async () => {
+        const hidden = await rejects(as(API_ACTORS.mallory).getLicense('SEN-1001'), 'NOT_FOUND');
+        const missing = await rejects(as(API_ACTORS.mallory).getLicense('SEN-1009'), 'NOT_FOUND');
+        expect(hidden.message.replace('SEN-1001', 'X')).toBe(missing.message.replace('SEN-1009', 'X'));
+      });
+
+      it('lets staff see any license', async () => {
+        expect((await as(API_ACTORS.staff).getLicense('SEN-2001')).product).toBe('Bitbucket');
+      });
+
+      it('refuses a malformed license id with VALIDATION on licenseId', async () => {
+        await rejects(as(API_ACTORS.alice).getLicense('not an id!'), 'VALIDATION', { field: 'licenseId' });
+        await rejects(as(API_ACTORS.alice).getLicense(''), 'VALIDATION', { field: 'licenseId' });
+      });
+    });
+
+    describe('addContact', () => {
+      it('appends a new person with normalized email and trimmed name to each role', async () => {
+        const license = await as(API_ACTORS.alice).addContact('SEN-1001', {
+          email: ' Dan@Acme.TEST ',
+          name: '  Dan Smith ',
+          roles: ['billing', 'technical'],
+        });
+        expect(license.technical).toEqual(['alice@acme.test', 'carol@acme.test', 'dan@acme.test']);
+        expect(license.billing).toEqual(['bob@acme.test', 'erin@gmail.com', 'dan@acme.test']);
+        expect(license.contacts.at(-1)).toEqual({
+          email: 'dan@acme.test',
+          name: 'Dan Smith',
+          roles: ['technical', 'billing'],
+        });
+        expect(license.version).toBe(2);
+        expect(await version('SEN-1001')).toBe(2);
+      });
+
+      it('refuses a role the person holds with DUPLICATE and extends with the other role', async () => {
+        const alice = as(API_ACTORS.alice);
+        const input = { email: 'carol@acme.test', name: 'Carol', roles: ['technical' as const] };
+        await rejects(alice.addContact('SEN-1001', input), 'DUPLICATE');
+        expect(await version('SEN-1001')).toBe(1);
+        const license = await alice.addContact('SEN-1001', { ...input, roles: ['billing'] });
+        expect(license.contacts.find((c) => c.email === 'carol@acme.test')?.roles).toEqual(['technical', 'billing']);
+        expect(license.billing).toEqual(['bob@acme.test', 'erin@gmail.com', 'carol@acme.test']);
+      });
+
+      it('refuses bad input with VALIDATION naming the field and changes nothing', async () => {
+        const alice = as(API_ACTORS.alice);
+        const ok = { email: 'dan@acme.test', name: 'Dan', roles: ['technical' as const] };
+        await rejects(alice.addContact('SEN-1001', { ...ok, email: 'not-an-email' }), 'VALIDATION', { field: 'email' });
+        await rejects(alice.addContact('SEN-1001', { ...ok, email: 42 as never }), 'VALIDATION', { field: 'email' });
+        await rejects(alice.addContact('SEN-1001', { ...ok, name: '   ' }), 'VALIDATION', { field: 'name' });
+        await rejects(alice.addContact('SEN-1001', { ...ok, roles: [] }), 'VALIDATION', { field: 'roles' });
+        await rejects(alice.addContact('SEN-1001', { ...ok, roles: ['admin' as never] }), 'VALIDATION', {
+          field: 'roles',
+        });
+        await rejects(alice.addContact('SEN-1001', null as never), 'VALIDATION', { field: 'input' });
+        await rejects(alice.addContact('bad id!', ok), 'VALIDATION', { field: 'licenseId' });
+        expect(await version('SEN-1001')).toBe(1);
+      });
+
+      it('ignores unknown keys such as __proto__ and constructor', async () => {
+        const input = JSON.parse(
+          '{"email":"dan@acme.test","name":"Dan","roles":["technical"],"__proto__":{"staff":true},"constructor":{"x":1}}',
+        );
+        const license = await as(API_ACTORS.alice).addContact('SEN-1001', input);
+        expect(license.contacts.at(-1)).toEqual({ email: 'dan@acme.test', name: 'Dan', roles: ['technical'] });
+        expect(({} as { staff?: unknown }).staff).toBeUndefined();
+      });
+
+      it('answers NOT_FOUND to an outsider and changes nothing', async () => {
+        const input = { email: 'mallory@other.test', name: 'Mallory', roles: ['technical' as const] };
+        await rejects(as(API_ACTORS.mallory).addContact('SEN-1001', input), 'NOT_FOUND');
+        expect(await version('SEN-1001')).toBe(1);
+      });
+
+      it('applies with the current expectedVersion and refuses a stale one with CONFLICT', async () => {
+        const alice = as(API_ACTORS.alice);
+        const input = { email: 'dan@acme.test', name: 'Dan', roles: ['technical' as const] };
+        expect((await alice.addContact('SEN-1001', input, { expectedVersion: 1 })).version).toBe(2);
+        const stale = { email: 'eve@acme.test', name: 'Eve', roles: ['technical' as const] };
+        await rejects(alice.addContact('SEN-1001', stale, { expectedVersion: 1 }), 'CONFLICT');
+        await rejects(alice.addContact('SEN-1001', stale, { expectedVersion: 0 }), 'VALIDATION', {
+          field: 'expectedVersion',
+        });
+        expect(await version('SEN-1001')).toBe(2);
+      });
+    });
+
+    describe('setMain', () => {
+      it('lets a contact promote themselves; the former main stays a contact', async () => {
+        const license = await as(API_ACTORS.carol).setMain('SEN-1001', 'technical', 'carol@acme.test');
+        expect(license.technical).toEqual(['carol@acme.test', 'alice@acme.test']);
+        expect(license.version).toBe(2);
+      });
+
+      it('lets a contact promote a colleague on the company domain', async () => {
+        const license = await as(API_ACTORS.alice).setMain('SEN-1001', 'technical', 'Carol@acme.test');
+        expect(license.technical).toEqual(['carol@acme.test', 'alice@acme.test']);
+      });
+
+      it('refuses promoting someone on a public mail domain with FORBIDDEN, who may promote themselves', async () => {
+        await rejects(as(API_ACTORS.bob).setMain('SEN-1001', 'billing', 'erin@gmail.com'), 'FORBIDDEN', {
+          reason: 'PUBLIC_DOMAIN',
+        });
+        expect(await version('SEN-1001')).toBe(1);
+        const license = await as(API_ACTORS.erin).setMain('SEN-1001', 'billing', 'erin@gmail.com');
+        expect(license.billing).toEqual(['erin@gmail.com', 'bob@acme.test']);
+      });
+
+      it('refuses a bad role or email with VALIDATION naming it', async () => {
+        const alice = as(API_ACTORS.alice);
+        await rejects(alice.setMain('SEN-1001', 'admin' as never, 'carol@acme.test'), 'VALIDATION', { field: 'role' });
+        await rejects(alice.setMain('SEN-1001', 'technical', 'carol'), 'VALIDATION', { field: 'email' });
+        expect(await version('SEN-1001')).toBe(1);
+      });
+
+      it('answers NOT_FOUND to an outsider', async () => {
+        await rejects(as(API_ACTORS.mallory).setMain('SEN-1001', 'technical', 'carol@acme.test'), 'NOT_FOUND');
+      });
+    });
+
+    describe('removeContact', () => {
+      it('lets any contact remove a non-main contact, who then loses access at once', async () => {
+        const carol = as(API_ACTORS.carol);
+        expect((await carol.getLicense('SEN-1001')).id).toBe('SEN-1001');
+        const license = await as(API_ACTORS.alice).removeContact('SEN-1001', 'carol@acme.test', { role: 'technical' });
+        expect(license.technical).toEqual(['alice@acme.test']);
+        expect(license.contacts.some((c) => c.email === 'carol@acme.test')).toBe(false);
+        await rejects(carol.getLicense('SEN-1001'), 'NOT_FOUND');
+        await rejects(carol.addContact('SEN-1001', { email: 'x@acme.test', name: 'X', roles: ['technical'] }), 'NOT_FOUND');
+        expect((await carol.listLicenses()).items).toEqual([]);
+      });
+
+      it('refuses a secondary removing the main contact with FORBIDDEN NOT_MAIN', async () => {
+        await rejects(as(API_ACTORS.carol).removeContact('SEN-1001', 'alice@acme.test', { role: 'technical' }), 'FORBIDDEN', {
+          reason: 'NOT_MAIN',
+        });
+        expect(await version('SEN-1001')).toBe(1);
+      });
+
+      it('refuses removing the last contact of a role with LAST_CONTACT', async () => {
+        await rejects(as(API_ACTORS.alice).removeContact('SEN-1002', 'alice@acme.test', { role: 'billing' }), 'LAST_CONTACT');
+        await rejects(as(API_ACTORS.alice).removeContact('SEN-1002', 'alice@acme.test'), 'LAST_CONTACT');
+        expect(await version('SEN-1002')).toBe(1);
+      });
+
+      it('promotes the next contact when the main removes themselves, or the named successor', async () => {
+        const bob = await as(API_ACTORS.bob).removeContact('SEN-1001', 'bob@acme.test', { role: 'billing' });
+        expect(bob.billing).toEqual(['erin@gmail.com']);
+        const alice = as(API_ACTORS.alice);
+        await alice.addContact('SEN-1001', { email: 'dan@acme.test', name: 'Dan', roles: ['technical'] });
+        const license = await alice.removeContact('SEN-1001', 'alice@acme.test', {
+          role: 'technical',
+          successor: 'dan@acme.test',
+        });
+        expect(license.technical).toEqual(['dan@acme.test', 'carol@acme.test']);
+        expect(license.version).toBe(4);
+      });
+
+      it('removes every role without a role, and answers NOT_FOUND for someone not on the license', async () => {
+        const alice = as(API_ACTORS.alice);
+        await alice.addContact('SEN-1001', { email: 'carol@acme.test', name: 'Carol', roles: ['billing'] });
+        const license = await alice.removeContact('SEN-1001', 'carol@acme.test');
+        expect(license.contacts.map((c) => c.email)).not.toContain('carol@acme.test');
+        expect(license.billing).toEqual(['bob@acme.test', 'erin@gmail.com']);
+        await rejects(alice.removeContact('SEN-1001', 'zed@acme.test'), 'NOT_FOUND');
+      });
+
+      it('refuses a bad email, role or successor with VALIDATION naming it', async () => {
+        const alice = as(API_ACTORS.alice);
+        await rejects(alice.removeContact('SEN-1001', 'carol'), 'VALIDATION', { field: 'email' });
+        await rejects(alice.removeContact('SEN-1001', 'carol@acme.test', { role: 'admin' as never }), 'VALIDATION', {
+          field: 'role',
+        });
+        await rejects(alice.removeContact('SEN-1001', 'alice@acme.test', { successor: 'nope' }), 'VALIDATION', {
+          field: 'successor',
+        });
+        expect(await version('SEN-1001')).toBe(1);
+      });
+
+      it('refuses a stale expectedVersion with CONFLICT', async () => {
+        await as(API_ACTORS.alice).setMain('SEN-1001', 'technical', 'carol@acme.test');
+        await rejects(
+          as(API_ACTORS.alice).removeContact('SEN-1001', 'alice@acme.test', { role: 'technical', expectedVersion: 1 }),
+          'CONFLICT',
+        );
+        expect(await version('SEN-1001')).toBe(2);
+      });
+    });
+
+    describe('replaceContact', () => {
+      const dan = { email: 'dan@acme.test', name: 'Dan' };
+
+      it('previews on a dry run without writing anything', async () => {
+        const result = await as(API_ACTORS.alice).replaceContact('bob@acme.test', dan, { dryRun: true });
+        expect(result.dryRun).toBe(true);
+        expect(result.skipped).toEqual([]);
+        expect(result.changed.map((c) => c.licenseId)).toEqual(['SEN-1001', 'SEN-1002']);
+        const [first, second] = result.changed;
+        expect(first?.before.billing).toEqual(['bob@acme.test', 'erin@gmail.com']);
+        expect(first?.after.billing).toEqual(['dan@acme.test', 'erin@gmail.com']);
+        expect(second?.after.technical).toEqual(['frank@acme.test', 'dan@acme.test']);
+        expect(await version('SEN-1001')).toBe(1);
+        expect(await version('SEN-1002')).toBe(1);
+      });
+
+      it('replaces the person on every license, keeping each role and main position', async () => {
+        const result = await as(API_ACTORS.alice).replaceContact('bob@acme.test', dan);
+        expect(result.dryRun).toBe(false);
+        expect(result.changed.map((c) => c.licenseId)).toEqual(['SEN-1001', 'SEN-1002']);
+        const alice = as(API_ACTORS.alice);
+        const one = await alice.getLicense('SEN-1001');
+        expect(one.billing).toEqual(['dan@acme.test', 'erin@gmail.com']);
+        expect(one.contacts.map((c) => c.email)).not.toContain('bob@acme.test');
+        expect((await alice.getLicense('SEN-1002')).technical).toEqual(['frank@acme.test', 'dan@acme.test']);
+        await rejects(as(API_ACTORS.bob).getLicense('SEN-1001'), 'NOT_FOUND');
+        const [latest] = (await alice.history('SEN-1001')).items;
+        expect(latest).toMatchObject({ action: 'replaceContact', email: 'bob@acme.test', successor: 'dan@acme.test' });
+      });
+
+      it('skips licenses it may not change and lists them with the reason', async () => {
+        const zed = { email: 'zed@other.test', name: 'Zed' };
+        const result = await as(API_ACTORS.alice).replaceContact('bob@acme.test', zed);
+        expect(result.changed.map((c) => c.licenseId)).toEqual(['SEN-1002']);
+        expect(result.skipped).toEqual([
+          { licenseId: 'SEN-1001', reason: 'DIFFERENT_DOMAIN', message: expect.any(String) },
+        ]);
+        expect(await version('SEN-1001')).toBe(1);
+        expect(await version('SEN-1002')).toBe(2);
+      });
+
+      it('fails as a whole, changing nothing, when a named license may not be changed', async () => {
+        const zed = { email: 'zed@other.test', name: 'Zed' };
+        const alice = as(API_ACTORS.alice);
+        await rejects(alice.replaceContact('bob@acme.test', zed, { licenseIds: ['SEN-1002', 'SEN-1001'] }), 'FORBIDDEN', {
+          reason: 'DIFFERENT_DOMAIN',
+        });
+        await rejects(alice.replaceContact('bob@acme.test', dan, { licenseIds: ['SEN-1002', 'SEN-2001'] }), 'NOT_FOUND');
+        expect(await version('SEN-1001')).toBe(1);
+        expect(await version('SEN-1002')).toBe(1);
+      });
+
+      it('refuses bad input with VALIDATION naming the field', async () => {
+        const alice = as(API_ACTORS.alice);
+        await rejects(alice.replaceContact('bob', dan), 'VALIDATION', { field: 'email' });
+        await rejects(alice.replaceContact('bob@acme.test', { email: 'Bob@acme.test', name: 'Bob' }), 'VALIDATION', {
+          field: 'successor.email',
+        });
+        await rejects(alice.replaceContact('bob@acme.test', { email: 'dan@acme.test' } as never), 'VALIDATION', {
+          field: 'successor.name',
+        });
+        await rejects(alice.replaceContact('bob@acme.test', dan, { dryRun: 'yes' as never }), 'VALIDATION', {
+          field: 'dryRun',
+        });
+        await rejects(alice.replaceContact('bob@acme.test', dan, { licenseIds: [] }), 'VALIDATION', {
+          field: 'licenseIds',
+        });
+        expect(await version('SEN-1001')).toBe(1);
+      });
+    });
+
+    describe('history', () => {
+      it('lists changes newest first, paging with nextCursor', async () => {
+        const alice = as(API_ACTORS.alice);
+        await alice.addContact('SEN-1001', { email: 'dan@acme.test', name: 'Dan', roles: ['technical'] });
+        await alice.setMain('SEN-1001', 'technical', 'dan@acme.test');
+        await alice.removeContact('SEN-1001', 'carol@acme.test');
+        const first = await alice.history('SEN-1001', { limit: 2 });
+        expect(first.items.map((e) => [e.version, e.action])).toEqual([
+          [4, 'removeContact'],
+          [3, 'setMain'],
+        ]);
+        expect(first.items[0]).toMatchObject({ licenseId: 'SEN-1001', actor: 'alice@acme.test', staff: false });
+        expect(first.items[0]?.before?.technical).toEqual(['dan@acme.test', 'alice@acme.test', 'carol@acme.test']);
+        expect(first.items[0]?.after.technical).toEqual(['dan@acme.test', 'alice@acme.test']);
+        const versions = first.items.map((e) => e.version);
+        let cursor = first.nextCursor;
+        expect(typeof cursor).toBe('string');
+        for (let page = 0; cursor !== undefined && page < 10; page++) {
+          const next = await alice.history('SEN-1001', { limit: 2, cursor });
+          versions.push(...next.items.map((e) => e.version));
+          cursor = next.nextCursor;
+        }
+        expect(versions).toEqual([4, 3, 2, 1]);
+      });
+
+      it('answers NOT_FOUND to an outsider and VALIDATION to a bad cursor', async () => {
+        await rejects(as(API_ACTORS.mallory).history('SEN-1001'), 'NOT_FOUND');
+        await rejects(as(API_ACTORS.alice).history('SEN-1001', { cursor: 'x' }), 'VALIDATION', { field: 'cursor' });
+      });
+    });
+
+    describe('permissions', () => {
+      it('says what the actor may do on each contact, with reasons', async () => {
+        const permissions = await as(API_ACTORS.carol).permissions('SEN-1001');
+        expect(permissions.addContact).toEqual({ allowed: true });
+        expect(permissions.viewHistory).toEqual({ allowed: true });
+        expect(permissions.replaceContact).toEqual({ allowed: true });
+        expect(Object.keys(permissions.setMain.technical).sort()).toEqual(['alice@acme.test', 'carol@acme.test']);
+        expect(Object.keys(permissions.removeContact.billing).sort()).toEqual(['bob@acme.test', 'erin@gmail.com']);
+        expect(permissions.setMain.technical['carol@acme.test']).toEqual({ allowed: true });
+        expect(permissions.setMain.billing['erin@gmail.com']).toMatchObject({ allowed: false, reason: 'PUBLIC_DOMAIN' });
+        expect(permissions.removeContact.technical['alice@acme.test']).toMatchObject({
+          allowed: false,
+          reason: 'NOT_MAIN',
+          message: expect.any(String),
+        });
+        expect(permissions.removeContact.billing['erin@gmail.com']).toEqual({ allowed: true });
+      });
+
+      it('agrees with the commands it describes', async () => {
+        const carol = as(API_ACTORS.carol);
+        const permissions = await carol.permissions('SEN-1001');
+        const decision = permissions.removeContact.technical['alice@acme.test'];
+        expect(decision?.allowed).toBe(false);
+        await rejects(carol.removeContact('SEN-1001', 'alice@acme.test', { role: 'technical' }), 'FORBIDDEN', {
+          reason: decision?.allowed === false ? decision.reason : 'none',
+        });
+      });
+
+      it('answers NOT_FOUND to an outsider', async () => {
+        await rejects(as(API_ACTORS.mallory).permissions('SEN-1001'), 'NOT_FOUND');
+      });
+    });
+
+    describe('signals', () => {
+      it('rejects a call whose signal is aborted with the AbortError and changes nothing', async () => {
+        const controller = new AbortController();
+        controller.abort();
+        const alice = as(API_ACTORS.alice);
+        const read = await failure(alice.getLicense('SEN-1001', { signal: controller.signal }));
+        expect((read as Error).name).toBe('AbortError');
+        const input = { email: 'dan@acme.test', name: 'Dan', roles: ['technical' as const] };
+        const write = await failure(alice.addContact('SEN-1001', input, { signal: controller.signal }));
+        expect((write as Error).name).toBe('AbortError');
+        expect(write).not.toBeInstanceOf(LicenseContactsError);
+        expect(await version('SEN-1001')).toBe(1);
+      });
+    });
+  });
+}
