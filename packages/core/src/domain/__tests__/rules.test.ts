@@ -1,0 +1,113 @@
+import { applyCommand, checkCommand, createLicenseState, defaultPolicy, permissionsFor } from '@license-contacts/core';
+import type { Actor, Command, License, Role } from '@license-contacts/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+const NOW = '2026-04-01T08:00:00.000Z';
+const people = ['ann@acme.test', 'ben@acme.test', 'cy@globex.test', 'di@gmail.com'];
+
+const base = createLicenseState(
+  {
+    id: 'SEN-1',
+    product: 'Jira',
+    technical: { email: 'ann@acme.test', name: 'Ann' },
+    billing: { email: 'ben@acme.test', name: 'Ben' },
+    contacts: [
+      { email: 'cy@globex.test', name: 'Cy', roles: ['technical', 'billing'] },
+      { email: 'di@gmail.com', name: 'Di', roles: ['technical'] },
+    ],
+  },
+  NOW,
+).license;
+
+describe('applyCommand', () => {
+  it('is pure: the input license is untouched and frozen, the output shares what did not change', () => {
+    const applied = applyCommand(base, { type: 'setMain', role: 'billing', email: 'cy@globex.test' }, { email: 'cy@globex.test' }, defaultPolicy, NOW);
+    expect(base.billing).toEqual(['ben@acme.test', 'cy@globex.test']);
+    expect(Object.isFrozen(base)).toBe(true);
+    expect(applied?.license.billing).toEqual(['cy@globex.test', 'ben@acme.test']);
+    expect(applied?.license.technical).toBe(base.technical);
+    expect(applied?.license.contacts).toBe(base.contacts);
+    expect(applied?.license.version).toBe(2);
+    expect(applied?.entry).toMatchObject({ id: 'SEN-1:2', action: 'setMain', actor: 'cy@globex.test', at: NOW });
+  });
+
+  it('answers null for a command that changes nothing', () => {
+    expect(applyCommand(base, { type: 'setMain', role: 'technical', email: 'ann@acme.test' }, { email: 'ann@acme.test' }, defaultPolicy, NOW)).toBeNull();
+  });
+
+  it('keeps one main per role and each person once (R2, R3), whatever the allowed command', () => {
+    const role = fc.constantFrom<Role>('technical', 'billing');
+    const email = fc.constantFrom(...people, 'new@acme.test');
+    const command: fc.Arbitrary<Command> = fc.oneof(
+      fc.tuple(email, fc.subarray<Role>(['technical', 'billing'], { minLength: 1 })).map(([e, roles]) => ({
+        type: 'addContact' as const,
+        input: { email: e, name: 'Someone', roles },
+      })),
+      fc.tuple(role, email).map(([r, e]) => ({ type: 'setMain' as const, role: r, email: e })),
+      fc.tuple(email, fc.option(role, { nil: undefined }), fc.option(email, { nil: undefined })).map(([e, r, s]) => ({
+        type: 'removeContact' as const,
+        email: e,
+        ...(r ? { role: r } : {}),
+        ...(s ? { successor: s } : {}),
+      })),
+      fc.tuple(email, email).map(([e, s]) => ({ type: 'replaceContact' as const, email: e, successor: { email: s, name: 'S' } })),
+    );
+    const actor = fc.constantFrom<Actor>(...people.map((e) => ({ email: e })), { email: 'ops@vendor.test', staff: true });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(command, actor), { maxLength: 25 }), (steps) => {
+        let license: License = base;
+        for (const [c, a] of steps) {
+          const decision = checkCommand(license, c, a, defaultPolicy);
+          let next: License | undefined;
+          try {
+            next = applyCommand(license, c, a, defaultPolicy, NOW)?.license ?? license;
+          } catch {
+            next = undefined;
+          }
+          // the decision and the command agree
+          expect(next !== undefined).toBe(decision.allowed || (decision.allowed === false && decision.reason === 'ALREADY_MAIN'));
+          license = next ?? license;
+          expect(license.technical.length).toBeGreaterThan(0);
+          expect(license.billing.length).toBeGreaterThan(0);
+          const emails = license.contacts.map((x) => x.email);
+          expect(new Set(emails).size).toBe(emails.length);
+          expect(new Set(license.technical).size).toBe(license.technical.length);
+          for (const contact of license.contacts) {
+            expect(contact.roles.length).toBeGreaterThan(0);
+            for (const r of ['technical', 'billing'] as const) expect(license[r].includes(contact.email)).toBe(contact.roles.includes(r));
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('permissionsFor', () => {
+  it('decides every row exactly as the command would be decided', () => {
+    for (const email of [...people, 'ops@vendor.test']) {
+      const actor: Actor = email.startsWith('ops') ? { email, staff: true } : { email };
+      const permissions = permissionsFor(base, actor, defaultPolicy);
+      for (const role of ['technical', 'billing'] as const) {
+        expect(Object.keys(permissions.removeContact[role])).toEqual(base[role]);
+        for (const target of base[role]) {
+          expect(permissions.removeContact[role][target]).toEqual(
+            checkCommand(base, { type: 'removeContact', email: target, role }, actor, defaultPolicy),
+          );
+          expect(permissions.setMain[role][target]).toEqual(checkCommand(base, { type: 'setMain', role, email: target }, actor, defaultPolicy));
+        }
+      }
+    }
+  });
+
+  it('gives a reason for every refusal', () => {
+    const p = permissionsFor(base, { email: 'di@gmail.com' }, defaultPolicy);
+    expect(p.setMain.technical['cy@globex.test']).toMatchObject({ allowed: false, reason: 'DIFFERENT_DOMAIN' });
+    expect(p.setMain.technical['di@gmail.com']).toEqual({ allowed: true });
+    expect(p.removeContact.technical['ann@acme.test']).toMatchObject({ allowed: false, reason: 'NOT_MAIN' });
+    const ann = permissionsFor(base, { email: 'ann@acme.test' }, defaultPolicy);
+    expect(ann.setMain.technical['di@gmail.com']).toMatchObject({ allowed: false, reason: 'PUBLIC_DOMAIN' });
+    expect(ann.removeContact.technical['ann@acme.test']).toEqual({ allowed: true });
+  });
+});
