@@ -1,5 +1,5 @@
-import { ERROR_CODES, LicenseContactsError } from '../domain/errors';
 import type { ErrorCode } from '../domain/errors';
+import { ERROR_CODES, LicenseContactsError } from '../domain/errors';
 import type {
   AuditEntry,
   License,
@@ -128,7 +128,10 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
     if (call.body !== undefined) headers.set('Content-Type', 'application/json');
     if (call.expectedVersion !== undefined) {
       // The handler turns this back into the service's expectedVersion, which validates it.
-      headers.set('If-Match', `"${typeof call.expectedVersion === 'number' ? call.expectedVersion : 'invalid'}"`);
+      headers.set(
+        'If-Match',
+        `"${typeof call.expectedVersion === 'number' ? call.expectedVersion : 'invalid'}"`,
+      );
     }
     // One key per logical call: every retry of it carries the same one.
     if (call.method !== 'GET') headers.set('Idempotency-Key', crypto.randomUUID());
@@ -205,7 +208,12 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
     },
     async setMain(licenseId, role, email, opts) {
       const path = `${license(licenseId)}/main/${segment(role, 'role')}`;
-      return request<License>({ method: 'PUT', path, body: { email: email === undefined ? null : email }, ...mutation(opts) });
+      return request<License>({
+        method: 'PUT',
+        path,
+        body: { email: email === undefined ? null : email },
+        ...mutation(opts),
+      });
     },
     async removeContact(licenseId, email, opts) {
       const o = optionsOf(opts);

@@ -1,8 +1,8 @@
 import { LicenseContactsError } from '../domain/errors';
 import type { Actor, AddContactInput, License, LicenseContactsApi } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
-import { IdempotencyCache } from './idempotency';
 import type { IdempotencyOptions, StoredResponse } from './idempotency';
+import { IdempotencyCache } from './idempotency';
 import { problemResponse, SECURITY_HEADERS, toProblem } from './problem';
 import {
   addContactBody,
@@ -139,7 +139,12 @@ const ROUTES: Route[] = [
     versioned: true,
     run(context) {
       const { email } = parseShape(setMainBody, context.body, 'email');
-      return context.api.setMain(param(context, 0), param(context, 1) as never, email, mutationOptions(context));
+      return context.api.setMain(
+        param(context, 0),
+        param(context, 1) as never,
+        email,
+        mutationOptions(context),
+      );
     },
   },
   {
@@ -326,7 +331,9 @@ export function createHttpHandler(
   const authenticate = options.authenticate;
   const basePath = (options.basePath ?? '/api').replace(/\/+$/, '');
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const allowedOrigins = new Set([...(options.allowedOrigins ?? [])].map((origin) => origin.replace(/\/+$/, '')));
+  const allowedOrigins = new Set(
+    [...(options.allowedOrigins ?? [])].map((origin) => origin.replace(/\/+$/, '')),
+  );
   const cache = options.idempotency === false ? null : new IdempotencyCache(options.idempotency ?? {});
 
   function corsHeaders(request: Request): Record<string, string> {
@@ -345,10 +352,14 @@ export function createHttpHandler(
     const origin = request.headers.get('origin');
     const allowed = origin !== null && allowedOrigins.has(origin);
     if (request.headers.get('sec-fetch-site') === 'cross-site' && !allowed) {
-      throw new LicenseContactsError('FORBIDDEN', 'Changes from another site are refused', { reason: 'CROSS_SITE' });
+      throw new LicenseContactsError('FORBIDDEN', 'Changes from another site are refused', {
+        reason: 'CROSS_SITE',
+      });
     }
     if (origin !== null && origin !== url.origin && !allowed) {
-      throw new LicenseContactsError('FORBIDDEN', 'Changes from another origin are refused', { reason: 'CROSS_SITE' });
+      throw new LicenseContactsError('FORBIDDEN', 'Changes from another origin are refused', {
+        reason: 'CROSS_SITE',
+      });
     }
   }
 
@@ -424,14 +435,20 @@ export function createHttpHandler(
       const key = route.mutation ? request.headers.get('idempotency-key') : null;
       if (key !== null && cache) {
         if (!IDEMPOTENCY_KEY.test(key)) {
-          throw new LicenseContactsError('BAD_REQUEST', 'Idempotency-Key must be 1–255 visible ASCII characters');
+          throw new LicenseContactsError(
+            'BAD_REQUEST',
+            'Idempotency-Key must be 1–255 visible ASCII characters',
+          );
         }
         const me = await api.me();
         const cacheKey = JSON.stringify([me.email, me.staff, method, path, key]);
         const fingerprint = JSON.stringify([url.search, request.headers.get('if-match'), text]);
         const outcome = await cache.run(cacheKey, fingerprint, execute, (response) => response.status < 500);
         if (outcome.kind === 'mismatch') {
-          throw new LicenseContactsError('BAD_REQUEST', 'This Idempotency-Key was used for a different request');
+          throw new LicenseContactsError(
+            'BAD_REQUEST',
+            'This Idempotency-Key was used for a different request',
+          );
         }
         result = outcome.response;
         replayed = outcome.kind === 'replayed';

@@ -1,10 +1,10 @@
-export { createHttpHandler } from './createHttpHandler';
-export type { Authenticate, HttpHandler, HttpHandlerOptions } from './createHttpHandler';
-export { createHttpClient } from './createHttpClient';
 export type { HttpClientOptions } from './createHttpClient';
-export { toNodeListener } from './toNodeListener';
-export type { NodeListener } from './toNodeListener';
-export { IdempotencyCache } from './idempotency';
+export { createHttpClient } from './createHttpClient';
+export type { Authenticate, HttpHandler, HttpHandlerOptions } from './createHttpHandler';
+export { createHttpHandler } from './createHttpHandler';
 export type { IdempotencyOptions, IdempotencyOutcome, StoredResponse } from './idempotency';
-export { problemResponse, toProblem, SECURITY_HEADERS } from './problem';
+export { IdempotencyCache } from './idempotency';
 export type { ProblemDetails } from './problem';
+export { problemResponse, SECURITY_HEADERS, toProblem } from './problem';
+export type { NodeListener } from './toNodeListener';
+export { toNodeListener } from './toNodeListener';

@@ -1,5 +1,5 @@
-import { ERROR_STATUS, LicenseContactsError } from '../domain/errors';
 import type { ErrorCode } from '../domain/errors';
+import { ERROR_STATUS, LicenseContactsError } from '../domain/errors';
 
 /** The JSON body of every error response (`application/problem+json`, RFC 9457). */
 export interface ProblemDetails {

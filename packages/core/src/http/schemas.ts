@@ -10,18 +10,27 @@ const MAX_TEXT = 1024;
 const MAX_LIST = 1000;
 
 const text = v.pipe(v.string(), v.maxLength(MAX_TEXT));
+
+/** A JSON object that is not a list (valibot's `object` would read a list's keys). */
+function record<const TEntries extends v.ObjectEntries>(entries: TEntries) {
+  return v.pipe(
+    v.unknown(),
+    v.check((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'not an object'),
+    v.object(entries),
+  );
+}
 const texts = v.pipe(v.array(text), v.maxLength(MAX_LIST));
 
 /** Body of `POST /licenses/:id/contacts`: the `AddContactInput`. */
-export const addContactBody = v.object({ email: text, name: text, roles: texts });
+export const addContactBody = record({ email: text, name: text, roles: texts });
 
 /** Body of `PUT /licenses/:id/main/:role`. */
-export const setMainBody = v.object({ email: text });
+export const setMainBody = record({ email: text });
 
 /** Body of `POST /replacements`. */
-export const replacementBody = v.object({
+export const replacementBody = record({
   email: text,
-  successor: v.object({ email: text, name: text }),
+  successor: record({ email: text, name: text }),
   dryRun: v.optional(v.boolean()),
   licenseIds: v.optional(texts),
 });
@@ -66,6 +75,7 @@ export function parseShape<TSchema extends v.GenericSchema>(
 function describe(field: string, issue: v.BaseIssue<unknown>): string {
   if (issue.kind === 'validation' && issue.type === 'regex') return `${field} must be a positive integer`;
   if (issue.type === 'max_length') return `${field} is too long`;
+  if (issue.type === 'check') return `${field} must be an object`;
   if (issue.received === 'undefined') return `${field} is required`;
   return `${field} must be ${expectation(issue.expected)}`;
 }

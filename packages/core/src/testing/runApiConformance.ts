@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LicenseContactsError } from '../domain/errors';
 import type { ErrorCode } from '../domain/errors';
+import { LicenseContactsError } from '../domain/errors';
 import type { Actor, License, LicenseContactsApi } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
 
@@ -126,7 +126,10 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
 
     describe('me', () => {
       it('returns the signed-in person with a normalized email and the staff flag', async () => {
-        expect(await as({ email: 'Alice@ACME.test' }).me()).toEqual({ email: 'alice@acme.test', staff: false });
+        expect(await as({ email: 'Alice@ACME.test' }).me()).toEqual({
+          email: 'alice@acme.test',
+          staff: false,
+        });
         expect(await as(API_ACTORS.staff).me()).toEqual({ email: 'support@vendor.test', staff: true });
       });
     });
@@ -139,7 +142,11 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
       });
 
       it('lists every license for staff', async () => {
-        expect(ids((await as(API_ACTORS.staff).listLicenses({})).items)).toEqual(['SEN-1001', 'SEN-1002', 'SEN-2001']);
+        expect(ids((await as(API_ACTORS.staff).listLicenses({})).items)).toEqual([
+          'SEN-1001',
+          'SEN-1002',
+          'SEN-2001',
+        ]);
       });
 
       it('filters by a case-insensitive substring of id, product, contact email or name', async () => {
@@ -238,15 +245,22 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
         await rejects(alice.addContact('SEN-1001', input), 'DUPLICATE');
         expect(await version('SEN-1001')).toBe(1);
         const license = await alice.addContact('SEN-1001', { ...input, roles: ['billing'] });
-        expect(license.contacts.find((c) => c.email === 'carol@acme.test')?.roles).toEqual(['technical', 'billing']);
+        expect(license.contacts.find((c) => c.email === 'carol@acme.test')?.roles).toEqual([
+          'technical',
+          'billing',
+        ]);
         expect(license.billing).toEqual(['bob@acme.test', 'erin@gmail.com', 'carol@acme.test']);
       });
 
       it('refuses bad input with VALIDATION naming the field and changes nothing', async () => {
         const alice = as(API_ACTORS.alice);
         const ok = { email: 'dan@acme.test', name: 'Dan', roles: ['technical' as const] };
-        await rejects(alice.addContact('SEN-1001', { ...ok, email: 'not-an-email' }), 'VALIDATION', { field: 'email' });
-        await rejects(alice.addContact('SEN-1001', { ...ok, email: 42 as never }), 'VALIDATION', { field: 'email' });
+        await rejects(alice.addContact('SEN-1001', { ...ok, email: 'not-an-email' }), 'VALIDATION', {
+          field: 'email',
+        });
+        await rejects(alice.addContact('SEN-1001', { ...ok, email: 42 as never }), 'VALIDATION', {
+          field: 'email',
+        });
         await rejects(alice.addContact('SEN-1001', { ...ok, name: '   ' }), 'VALIDATION', { field: 'name' });
         await rejects(alice.addContact('SEN-1001', { ...ok, roles: [] }), 'VALIDATION', { field: 'roles' });
         await rejects(alice.addContact('SEN-1001', { ...ok, roles: ['admin' as never] }), 'VALIDATION', {
@@ -262,7 +276,11 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
           '{"email":"dan@acme.test","name":"Dan","roles":["technical"],"__proto__":{"staff":true},"constructor":{"x":1}}',
         );
         const license = await as(API_ACTORS.alice).addContact('SEN-1001', input);
-        expect(license.contacts.at(-1)).toEqual({ email: 'dan@acme.test', name: 'Dan', roles: ['technical'] });
+        expect(license.contacts.at(-1)).toEqual({
+          email: 'dan@acme.test',
+          name: 'Dan',
+          roles: ['technical'],
+        });
         expect(({} as { staff?: unknown }).staff).toBeUndefined();
       });
 
@@ -308,13 +326,18 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
 
       it('refuses a bad role or email with VALIDATION naming it', async () => {
         const alice = as(API_ACTORS.alice);
-        await rejects(alice.setMain('SEN-1001', 'admin' as never, 'carol@acme.test'), 'VALIDATION', { field: 'role' });
+        await rejects(alice.setMain('SEN-1001', 'admin' as never, 'carol@acme.test'), 'VALIDATION', {
+          field: 'role',
+        });
         await rejects(alice.setMain('SEN-1001', 'technical', 'carol'), 'VALIDATION', { field: 'email' });
         expect(await version('SEN-1001')).toBe(1);
       });
 
       it('answers NOT_FOUND to an outsider', async () => {
-        await rejects(as(API_ACTORS.mallory).setMain('SEN-1001', 'technical', 'carol@acme.test'), 'NOT_FOUND');
+        await rejects(
+          as(API_ACTORS.mallory).setMain('SEN-1001', 'technical', 'carol@acme.test'),
+          'NOT_FOUND',
+        );
       });
     });
 
@@ -322,23 +345,35 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
       it('lets any contact remove a non-main contact, who then loses access at once', async () => {
         const carol = as(API_ACTORS.carol);
         expect((await carol.getLicense('SEN-1001')).id).toBe('SEN-1001');
-        const license = await as(API_ACTORS.alice).removeContact('SEN-1001', 'carol@acme.test', { role: 'technical' });
+        const license = await as(API_ACTORS.alice).removeContact('SEN-1001', 'carol@acme.test', {
+          role: 'technical',
+        });
         expect(license.technical).toEqual(['alice@acme.test']);
         expect(license.contacts.some((c) => c.email === 'carol@acme.test')).toBe(false);
         await rejects(carol.getLicense('SEN-1001'), 'NOT_FOUND');
-        await rejects(carol.addContact('SEN-1001', { email: 'x@acme.test', name: 'X', roles: ['technical'] }), 'NOT_FOUND');
+        await rejects(
+          carol.addContact('SEN-1001', { email: 'x@acme.test', name: 'X', roles: ['technical'] }),
+          'NOT_FOUND',
+        );
         expect((await carol.listLicenses()).items).toEqual([]);
       });
 
       it('refuses a secondary removing the main contact with FORBIDDEN NOT_MAIN', async () => {
-        await rejects(as(API_ACTORS.carol).removeContact('SEN-1001', 'alice@acme.test', { role: 'technical' }), 'FORBIDDEN', {
-          reason: 'NOT_MAIN',
-        });
+        await rejects(
+          as(API_ACTORS.carol).removeContact('SEN-1001', 'alice@acme.test', { role: 'technical' }),
+          'FORBIDDEN',
+          {
+            reason: 'NOT_MAIN',
+          },
+        );
         expect(await version('SEN-1001')).toBe(1);
       });
 
       it('refuses removing the last contact of a role with LAST_CONTACT', async () => {
-        await rejects(as(API_ACTORS.alice).removeContact('SEN-1002', 'alice@acme.test', { role: 'billing' }), 'LAST_CONTACT');
+        await rejects(
+          as(API_ACTORS.alice).removeContact('SEN-1002', 'alice@acme.test', { role: 'billing' }),
+          'LAST_CONTACT',
+        );
         await rejects(as(API_ACTORS.alice).removeContact('SEN-1002', 'alice@acme.test'), 'LAST_CONTACT');
         expect(await version('SEN-1002')).toBe(1);
       });
@@ -368,19 +403,30 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
       it('refuses a bad email, role or successor with VALIDATION naming it', async () => {
         const alice = as(API_ACTORS.alice);
         await rejects(alice.removeContact('SEN-1001', 'carol'), 'VALIDATION', { field: 'email' });
-        await rejects(alice.removeContact('SEN-1001', 'carol@acme.test', { role: 'admin' as never }), 'VALIDATION', {
-          field: 'role',
-        });
-        await rejects(alice.removeContact('SEN-1001', 'alice@acme.test', { successor: 'nope' }), 'VALIDATION', {
-          field: 'successor',
-        });
+        await rejects(
+          alice.removeContact('SEN-1001', 'carol@acme.test', { role: 'admin' as never }),
+          'VALIDATION',
+          {
+            field: 'role',
+          },
+        );
+        await rejects(
+          alice.removeContact('SEN-1001', 'alice@acme.test', { successor: 'nope' }),
+          'VALIDATION',
+          {
+            field: 'successor',
+          },
+        );
         expect(await version('SEN-1001')).toBe(1);
       });
 
       it('refuses a stale expectedVersion with CONFLICT', async () => {
         await as(API_ACTORS.alice).setMain('SEN-1001', 'technical', 'carol@acme.test');
         await rejects(
-          as(API_ACTORS.alice).removeContact('SEN-1001', 'alice@acme.test', { role: 'technical', expectedVersion: 1 }),
+          as(API_ACTORS.alice).removeContact('SEN-1001', 'alice@acme.test', {
+            role: 'technical',
+            expectedVersion: 1,
+          }),
           'CONFLICT',
         );
         expect(await version('SEN-1001')).toBe(2);
@@ -414,7 +460,11 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
         expect((await alice.getLicense('SEN-1002')).technical).toEqual(['frank@acme.test', 'dan@acme.test']);
         await rejects(as(API_ACTORS.bob).getLicense('SEN-1001'), 'NOT_FOUND');
         const [latest] = (await alice.history('SEN-1001')).items;
-        expect(latest).toMatchObject({ action: 'replaceContact', email: 'bob@acme.test', successor: 'dan@acme.test' });
+        expect(latest).toMatchObject({
+          action: 'replaceContact',
+          email: 'bob@acme.test',
+          successor: 'dan@acme.test',
+        });
       });
 
       it('skips licenses it may not change and lists them with the reason', async () => {
@@ -431,10 +481,17 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
       it('fails as a whole, changing nothing, when a named license may not be changed', async () => {
         const zed = { email: 'zed@other.test', name: 'Zed' };
         const alice = as(API_ACTORS.alice);
-        await rejects(alice.replaceContact('bob@acme.test', zed, { licenseIds: ['SEN-1002', 'SEN-1001'] }), 'FORBIDDEN', {
-          reason: 'DIFFERENT_DOMAIN',
-        });
-        await rejects(alice.replaceContact('bob@acme.test', dan, { licenseIds: ['SEN-1002', 'SEN-2001'] }), 'NOT_FOUND');
+        await rejects(
+          alice.replaceContact('bob@acme.test', zed, { licenseIds: ['SEN-1002', 'SEN-1001'] }),
+          'FORBIDDEN',
+          {
+            reason: 'DIFFERENT_DOMAIN',
+          },
+        );
+        await rejects(
+          alice.replaceContact('bob@acme.test', dan, { licenseIds: ['SEN-1002', 'SEN-2001'] }),
+          'NOT_FOUND',
+        );
         expect(await version('SEN-1001')).toBe(1);
         expect(await version('SEN-1002')).toBe(1);
       });
@@ -442,12 +499,20 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
       it('refuses bad input with VALIDATION naming the field', async () => {
         const alice = as(API_ACTORS.alice);
         await rejects(alice.replaceContact('bob', dan), 'VALIDATION', { field: 'email' });
-        await rejects(alice.replaceContact('bob@acme.test', { email: 'Bob@acme.test', name: 'Bob' }), 'VALIDATION', {
-          field: 'successor.email',
-        });
-        await rejects(alice.replaceContact('bob@acme.test', { email: 'dan@acme.test' } as never), 'VALIDATION', {
-          field: 'successor.name',
-        });
+        await rejects(
+          alice.replaceContact('bob@acme.test', { email: 'Bob@acme.test', name: 'Bob' }),
+          'VALIDATION',
+          {
+            field: 'successor.email',
+          },
+        );
+        await rejects(
+          alice.replaceContact('bob@acme.test', { email: 'dan@acme.test' } as never),
+          'VALIDATION',
+          {
+            field: 'successor.name',
+          },
+        );
         await rejects(alice.replaceContact('bob@acme.test', dan, { dryRun: 'yes' as never }), 'VALIDATION', {
           field: 'dryRun',
         });
@@ -469,8 +534,16 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
           [4, 'removeContact'],
           [3, 'setMain'],
         ]);
-        expect(first.items[0]).toMatchObject({ licenseId: 'SEN-1001', actor: 'alice@acme.test', staff: false });
-        expect(first.items[0]?.before?.technical).toEqual(['dan@acme.test', 'alice@acme.test', 'carol@acme.test']);
+        expect(first.items[0]).toMatchObject({
+          licenseId: 'SEN-1001',
+          actor: 'alice@acme.test',
+          staff: false,
+        });
+        expect(first.items[0]?.before?.technical).toEqual([
+          'dan@acme.test',
+          'alice@acme.test',
+          'carol@acme.test',
+        ]);
         expect(first.items[0]?.after.technical).toEqual(['dan@acme.test', 'alice@acme.test']);
         const versions = first.items.map((e) => e.version);
         let cursor = first.nextCursor;
@@ -485,7 +558,9 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
 
       it('answers NOT_FOUND to an outsider and VALIDATION to a bad cursor', async () => {
         await rejects(as(API_ACTORS.mallory).history('SEN-1001'), 'NOT_FOUND');
-        await rejects(as(API_ACTORS.alice).history('SEN-1001', { cursor: 'x' }), 'VALIDATION', { field: 'cursor' });
+        await rejects(as(API_ACTORS.alice).history('SEN-1001', { cursor: 'x' }), 'VALIDATION', {
+          field: 'cursor',
+        });
       });
     });
 
@@ -495,10 +570,19 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
         expect(permissions.addContact).toEqual({ allowed: true });
         expect(permissions.viewHistory).toEqual({ allowed: true });
         expect(permissions.replaceContact).toEqual({ allowed: true });
-        expect(Object.keys(permissions.setMain.technical).sort()).toEqual(['alice@acme.test', 'carol@acme.test']);
-        expect(Object.keys(permissions.removeContact.billing).sort()).toEqual(['bob@acme.test', 'erin@gmail.com']);
+        expect(Object.keys(permissions.setMain.technical).sort()).toEqual([
+          'alice@acme.test',
+          'carol@acme.test',
+        ]);
+        expect(Object.keys(permissions.removeContact.billing).sort()).toEqual([
+          'bob@acme.test',
+          'erin@gmail.com',
+        ]);
         expect(permissions.setMain.technical['carol@acme.test']).toEqual({ allowed: true });
-        expect(permissions.setMain.billing['erin@gmail.com']).toMatchObject({ allowed: false, reason: 'PUBLIC_DOMAIN' });
+        expect(permissions.setMain.billing['erin@gmail.com']).toMatchObject({
+          allowed: false,
+          reason: 'PUBLIC_DOMAIN',
+        });
         expect(permissions.removeContact.technical['alice@acme.test']).toMatchObject({
           allowed: false,
           reason: 'NOT_MAIN',
@@ -512,9 +596,13 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
         const permissions = await carol.permissions('SEN-1001');
         const decision = permissions.removeContact.technical['alice@acme.test'];
         expect(decision?.allowed).toBe(false);
-        await rejects(carol.removeContact('SEN-1001', 'alice@acme.test', { role: 'technical' }), 'FORBIDDEN', {
-          reason: decision?.allowed === false ? decision.reason : 'none',
-        });
+        await rejects(
+          carol.removeContact('SEN-1001', 'alice@acme.test', { role: 'technical' }),
+          'FORBIDDEN',
+          {
+            reason: decision?.allowed === false ? decision.reason : 'none',
+          },
+        );
       });
 
       it('answers NOT_FOUND to an outsider', async () => {

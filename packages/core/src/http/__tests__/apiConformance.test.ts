@@ -1,9 +1,10 @@
 // @vitest-environment node
-import { createServer } from 'node:http';
+
 import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLicenseContacts } from '@license-contacts/core';
 import type { Actor } from '@license-contacts/core';
+import { createLicenseContacts } from '@license-contacts/core';
 import { createHttpClient, createHttpHandler, toNodeListener } from '@license-contacts/core/http';
 import { runApiConformance } from '@license-contacts/core/testing';
 
@@ -36,7 +37,10 @@ runApiConformance({
     return {
       service,
       as: (actor) =>
-        createHttpClient({ baseUrl: `http://127.0.0.1:${port}/api`, headers: { Authorization: bearer(actor) } }),
+        createHttpClient({
+          baseUrl: `http://127.0.0.1:${port}/api`,
+          headers: { Authorization: bearer(actor) },
+        }),
       async teardown() {
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
