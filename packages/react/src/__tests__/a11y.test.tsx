@@ -1,0 +1,89 @@
+// @vitest-environment jsdom
+import { LicenseContactsError } from '@license-contacts/core';
+import { demoPeople } from '@license-contacts/core/testing';
+import { LicenseList, LicensePanel } from '@license-contacts/react';
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { axe } from 'vitest-axe';
+import { enabledButton, refusedButton, renderKit } from './helpers';
+
+const JIRA = 'SEN-4821337';
+const { alice, carol, outsider } = demoPeople;
+
+// A portal places the kit inside its own landmarks, as <main> does here.
+
+/** Axe over the whole document (dialogs are portalled to the body); no layout in jsdom, so no contrast. */
+async function expectAxeClean() {
+  const results = await axe(document.body, { rules: { 'color-contrast': { enabled: false } } });
+  expect(results).toHaveNoViolations();
+  // The matcher above must be able to fail: it saw the page.
+  expect(results.passes.length).toBeGreaterThan(0);
+}
+
+describe('accessibility (axe)', () => {
+  it('LicenseList loading, loaded, expanded and empty', async () => {
+    const { user, unmount } = renderKit(<main><LicenseList /></main>, { email: alice.email });
+    await expectAxeClean();
+    const row = await screen.findByRole('button', { name: /^Jira Software/ });
+    await expectAxeClean();
+    await user.click(row);
+    await enabledButton('Add technical contact');
+    await expectAxeClean();
+    unmount();
+    renderKit(<main><LicenseList /></main>, { email: outsider.email });
+    await screen.findByText('No licenses');
+    await expectAxeClean();
+  });
+
+  it('LicenseList error state', async () => {
+    renderKit(<main><LicenseList /></main>, {
+      wrapApi: (api) => ({
+        ...api,
+        listLicenses: async () => {
+          throw new LicenseContactsError('NETWORK', 'The network is down');
+        },
+      }),
+    });
+    await screen.findByRole('alert');
+    await expectAxeClean();
+  });
+
+  it('LicensePanel with refused actions and their reasons', async () => {
+    renderKit(<LicensePanel licenseId={JIRA} />, { email: carol.email });
+    await refusedButton(`Remove ${alice.name} from technical contacts`);
+    await expectAxeClean();
+  });
+
+  it('AddContactDialog open, and with a refused field', async () => {
+    const { user } = renderKit(<LicensePanel licenseId={JIRA} />);
+    await user.click(await enabledButton('Add billing contact'));
+    const dialog = await screen.findByRole('dialog', { name: 'Add contact' });
+    await expectAxeClean();
+    await user.click(within(dialog).getByRole('button', { name: 'Add contact' }));
+    await waitFor(() =>
+      expect(within(dialog).getByRole('textbox', { name: 'Email' })).toHaveAttribute('aria-invalid', 'true'),
+    );
+    await expectAxeClean();
+  });
+
+  it('RemoveContactDialog for a main contact with a successor choice', async () => {
+    const { user } = renderKit(<LicensePanel licenseId={JIRA} />);
+    await user.click(await enabledButton(`Remove ${alice.name} from technical contacts`));
+    await screen.findByRole('combobox', { name: 'New main contact' });
+    await expectAxeClean();
+  });
+
+  it('a promotion that failed, with its error shown', async () => {
+    const { user } = renderKit(<LicensePanel licenseId={JIRA} />, {
+      wrapApi: (api) => ({
+        ...api,
+        setMain: async () => {
+          throw new LicenseContactsError('STORAGE', 'The storage is unavailable; nothing was changed');
+        },
+      }),
+    });
+    await user.click(await enabledButton(`Make ${carol.name} main technical contact`));
+    await screen.findByRole('alert');
+    await expectAxeClean();
+  });
+});
