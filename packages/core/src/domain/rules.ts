@@ -1,4 +1,4 @@
-import { produce } from 'immer';
+import { freeze, produce } from 'immer';
 import { LicenseContactsError } from './errors';
 import type { ErrorCode } from './errors';
 import { contactsState, findContact, holdsRole, isAssociated, mainOf, nameOf } from './license';
@@ -119,63 +119,66 @@ export function checkCommand(license: License, command: Command, actor: Actor, p
   }
 }
 
-function moveToFront(list: string[], email: string): void {
-  const index = list.indexOf(email);
-  if (index > 0) {
-    list.splice(index, 1);
-    list.unshift(email);
-  }
-}
-
 function inRoleOrder(roles: Iterable<Role>): Role[] {
   const set = new Set(roles);
   return ROLES.filter((role) => set.has(role));
 }
 
-/** Applies the command's change to a draft license (no checks). */
-function mutate(draft: License, command: Command): void {
+function withFirst(list: readonly string[], email: string): string[] {
+  const result = [email];
+  for (const e of list) if (e !== email) result.push(e);
+  return result;
+}
+
+/**
+ * Applies the command's change to a draft (no checks). Lookups read the base license, and the draft
+ * gets whole new arrays and objects assigned: immer then proxies only what changed, not every row.
+ */
+function mutate(draft: License, base: License, command: Command): void {
   switch (command.type) {
     case 'addContact': {
       const { email, name, roles } = command.input;
-      const existing = draft.contacts.find((contact) => contact.email === email);
+      const index = base.contacts.findIndex((contact) => contact.email === email);
+      const existing = base.contacts[index];
       const added = roles.filter((role) => !existing?.roles.includes(role));
-      if (existing) existing.roles = inRoleOrder([...existing.roles, ...added]);
+      if (existing) draft.contacts[index] = { ...existing, roles: inRoleOrder([...existing.roles, ...added]) };
       else draft.contacts.push({ email, name, roles: [...roles] });
-      for (const role of added) draft[role].push(email);
+      for (const role of added) draft[role] = [...base[role], email];
       return;
     }
     case 'setMain':
-      moveToFront(draft[command.role], command.email);
+      draft[command.role] = withFirst(base[command.role], command.email);
       return;
     case 'removeContact': {
       const { email, successor } = command;
-      const index = draft.contacts.findIndex((contact) => contact.email === email);
-      const contact = draft.contacts[index] as Contact;
-      const roles = command.role === undefined ? [...contact.roles] : [command.role];
+      const index = base.contacts.findIndex((contact) => contact.email === email);
+      const contact = base.contacts[index] as Contact;
+      const roles = command.role === undefined ? contact.roles : [command.role];
       for (const role of roles) {
-        const wasMain = draft[role][0] === email;
-        draft[role] = draft[role].filter((e) => e !== email);
-        if (wasMain && successor !== undefined) moveToFront(draft[role], successor);
+        const rest = base[role].filter((e) => e !== email);
+        draft[role] = base[role][0] === email && successor !== undefined ? withFirst(rest, successor) : rest;
       }
-      contact.roles = contact.roles.filter((role) => !roles.includes(role));
-      if (contact.roles.length === 0) draft.contacts.splice(index, 1);
+      const left = contact.roles.filter((role) => !roles.includes(role));
+      draft.contacts =
+        left.length === 0
+          ? base.contacts.filter((_, i) => i !== index)
+          : base.contacts.map((c, i) => (i === index ? { ...c, roles: left } : c));
       return;
     }
     case 'replaceContact': {
       const { email, successor } = command;
-      const index = draft.contacts.findIndex((contact) => contact.email === email);
-      const old = draft.contacts[index] as Contact;
-      const existing = draft.contacts.find((contact) => contact.email === successor.email);
+      const index = base.contacts.findIndex((contact) => contact.email === email);
+      const old = base.contacts[index] as Contact;
+      const existing = base.contacts.find((contact) => contact.email === successor.email);
       for (const role of old.roles) {
         // The successor takes the old position; an earlier entry of theirs keeps its (higher) place.
-        draft[role] = [...new Set(draft[role].map((e) => (e === email ? successor.email : e)))];
+        draft[role] = [...new Set(base[role].map((e) => (e === email ? successor.email : e)))];
       }
-      if (existing) {
-        existing.roles = inRoleOrder([...existing.roles, ...old.roles]);
-        draft.contacts.splice(index, 1);
-      } else {
-        draft.contacts[index] = { email: successor.email, name: successor.name, roles: [...old.roles] };
-      }
+      draft.contacts = existing
+        ? base.contacts
+            .filter((_, i) => i !== index)
+            .map((c) => (c === existing ? { ...c, roles: inRoleOrder([...c.roles, ...old.roles]) } : c))
+        : base.contacts.map((c, i) => (i === index ? { email: successor.email, name: successor.name, roles: [...old.roles] } : c));
       return;
     }
   }
@@ -207,7 +210,8 @@ export function auditEntry(
   action: AuditEntry['action'],
   details: Pick<AuditEntry, 'email' | 'role' | 'successor'> = {},
 ): AuditEntry {
-  return {
+  // Frozen like the licenses it points into, so storages can keep it without copying.
+  return Object.freeze({
     id: `${after.id}:${after.version}`,
     licenseId: after.id,
     version: after.version,
@@ -216,9 +220,9 @@ export function auditEntry(
     staff: actor?.staff === true,
     action,
     ...details,
-    before: before && contactsState(before),
-    after: contactsState(after),
-  };
+    before: before && Object.freeze(contactsState(before)),
+    after: Object.freeze(contactsState(after)),
+  });
 }
 
 /**
@@ -239,7 +243,7 @@ export function applyCommand(
     throw refusalError(decision, license.id);
   }
   const next = produce(license, (draft) => {
-    mutate(draft, command);
+    mutate(draft, license, command);
     draft.version = license.version + 1;
     draft.updatedAt = now;
   });
@@ -257,9 +261,9 @@ export function createLicenseState(input: CreateLicenseInput, now: string): Appl
     { ...input.billing, roles: ['billing'] },
     ...(input.contacts ?? []),
   ];
-  const license = produce(base, (draft) => {
-    for (const contact of contacts) mutate(draft, { type: 'addContact', input: contact });
-  });
+  // A new object nobody else holds: built in place, then frozen like every other license.
+  for (const contact of contacts) mutate(base, base, { type: 'addContact', input: contact });
+  const license = freeze(base, true);
   return { license, entry: auditEntry(null, license, null, 'createLicense') };
 }
 

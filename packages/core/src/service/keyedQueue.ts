@@ -9,25 +9,29 @@ export class KeyedQueue {
   async run<T>(keys: readonly string[], task: () => Promise<T>): Promise<T> {
     const releases: Array<() => void> = [];
     try {
-      for (const key of [...new Set(keys)].sort()) releases.push(await this.#acquire(key));
+      for (const key of keys.length === 1 ? keys : [...new Set(keys)].sort()) {
+        const waiting = this.#acquire(key, releases);
+        if (waiting) await waiting;
+      }
       return await task();
     } finally {
       for (const release of releases) release();
     }
   }
 
-  async #acquire(key: string): Promise<() => void> {
-    const previous = this.#tails.get(key) ?? Promise.resolve();
+  /** Takes the key, adding its release to `releases`; returns what to wait for when someone holds it. */
+  #acquire(key: string, releases: Array<() => void>): Promise<void> | undefined {
+    const previous = this.#tails.get(key);
     let release!: () => void;
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const tail = previous.then(() => held);
+    const tail = previous ? previous.then(() => held) : held;
     this.#tails.set(key, tail);
-    await previous;
-    return () => {
+    releases.push(() => {
       release();
       if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    };
+    });
+    return previous;
   }
 }

@@ -59,22 +59,25 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
   const audit = new Map<string, AuditEntry[]>();
   const latency = options.latency ?? 0;
 
-  const settle = () => new Promise<void>((resolve) => (latency > 0 ? setTimeout(resolve, latency) : resolve()));
+  const settle = () => (latency > 0 ? new Promise<void>((resolve) => setTimeout(resolve, latency)) : undefined);
 
   function put(license: License): void {
     const previous = licenses.get(license.id);
-    for (const contact of previous?.contacts ?? []) {
-      if (!license.contacts.some((c) => c.email === contact.email)) {
-        const list = byEmail.get(contact.email) ?? [];
+    if (previous?.contacts !== license.contacts) {
+      const before = new Set(previous?.contacts.map((c) => c.email));
+      const after = new Set(license.contacts.map((c) => c.email));
+      for (const email of before) {
+        if (after.has(email)) continue;
+        const list = byEmail.get(email) as string[];
         list.splice(list.indexOf(license.id), 1);
-        if (list.length === 0) byEmail.delete(contact.email);
+        if (list.length === 0) byEmail.delete(email);
       }
-    }
-    for (const contact of license.contacts) {
-      if (previous?.contacts.some((c) => c.email === contact.email)) continue;
-      const list = byEmail.get(contact.email) ?? [];
-      insertSorted(list, license.id);
-      byEmail.set(contact.email, list);
+      for (const email of after) {
+        if (before.has(email)) continue;
+        const list = byEmail.get(email) ?? [];
+        insertSorted(list, license.id);
+        byEmail.set(email, list);
+      }
     }
     if (!previous) insertSorted(ids, license.id);
     licenses.set(license.id, license);
