@@ -7,6 +7,8 @@ import type { LicenseStorage, StorageAuditQuery, StorageCommit, StorageListQuery
 export interface MemoryStorageOptions {
   /** Licenses to start with (for example the fixtures of `@license-contacts/core/testing`). */
   licenses?: Iterable<License>;
+  /** Audit entries to start with, oldest first per license. */
+  audit?: Iterable<AuditEntry>;
   /** Milliseconds every call waits, to make loading states visible in stories; default 0. */
   latency?: number;
 }
@@ -84,6 +86,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
   }
 
   for (const license of options.licenses ?? []) put(own(license));
+  for (const entry of options.audit ?? []) {
+    const list = audit.get(entry.licenseId) ?? [];
+    list.push(own(entry));
+    audit.set(entry.licenseId, list);
+  }
 
   return {
     async getLicense(id) {

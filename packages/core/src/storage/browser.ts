@@ -1,0 +1,94 @@
+import { LicenseContactsError } from '../domain/errors';
+import type { AuditEntry, License } from '../domain/types';
+import { memoryStorage } from './memory';
+import type { LicenseStorage, StorageCommit } from './types';
+
+/** The part of the Web Storage API the adapter uses (`localStorage`, `sessionStorage`, or your own). */
+export interface WebStorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/** Options of `browserStorage`. */
+export interface BrowserStorageOptions {
+  /** Where to keep the data; default `globalThis.localStorage`. */
+  storage?: WebStorageLike;
+  /** The key holding the data; default `license-contacts`. */
+  key?: string;
+  /** Licenses to start with when the key holds nothing yet (a demo's seed). */
+  licenses?: Iterable<License>;
+}
+
+interface Persisted {
+  format: 1;
+  licenses: License[];
+  audit: AuditEntry[];
+}
+
+/**
+ * Storage in the browser's `localStorage` (one JSON document under one key): demos and offline
+ * prototypes that keep their data across reloads. Every call re-reads the document when another tab
+ * changed it; a commit checks versions, writes the whole new document, and only then answers, so a
+ * full quota fails the commit with STORAGE and changes nothing.
+ * @example createLicenseContacts({ storage: browserStorage({ licenses: demoLicenses() }) })
+ */
+export function browserStorage(options: BrowserStorageOptions = {}): LicenseStorage {
+  const key = options.key ?? 'license-contacts';
+  let raw: string | null | undefined;
+  let state: Persisted = { format: 1, licenses: [], audit: [] };
+  let inner = memoryStorage();
+
+  function web(): WebStorageLike {
+    const storage = options.storage ?? (globalThis as { localStorage?: WebStorageLike }).localStorage;
+    if (!storage) throw new LicenseContactsError('STORAGE', 'No localStorage is available here (server side?)');
+    return storage;
+  }
+
+  /** Brings the in-memory copy up to date with the stored document. */
+  function load(): LicenseStorage {
+    const current = web().getItem(key);
+    if (current === raw) return inner;
+    if (current === null) {
+      state = { format: 1, licenses: [...(options.licenses ?? [])], audit: [] };
+    } else {
+      try {
+        const parsed = JSON.parse(current) as Persisted;
+        if (parsed?.format !== 1 || !Array.isArray(parsed.licenses) || !Array.isArray(parsed.audit)) {
+          throw new Error(`unknown document format under "${key}"`);
+        }
+        state = parsed;
+      } catch (cause) {
+        // Never overwrite what we cannot read: the data may be someone's.
+        throw new LicenseContactsError('STORAGE', 'The stored license data cannot be read', { cause });
+      }
+    }
+    inner = memoryStorage({ licenses: state.licenses, audit: state.audit });
+    raw = current;
+    return inner;
+  }
+
+  return {
+    getLicense: async (id) => load().getLicense(id),
+    listLicenses: async (query) => load().listLicenses(query),
+    listAudit: async (id, query) => load().listAudit(id, query),
+    async commit(commit: StorageCommit) {
+      const memory = load();
+      for (const { license, expectedVersion } of commit.writes) {
+        if (((await memory.getLicense(license.id))?.version ?? null) !== expectedVersion) {
+          throw new LicenseContactsError('CONFLICT', `License ${license.id} was changed by someone else`);
+        }
+      }
+      const written = new Map(commit.writes.map((w) => [w.license.id, w.license]));
+      const next: Persisted = {
+        format: 1,
+        licenses: [...state.licenses.filter((l) => !written.has(l.id)), ...written.values()],
+        audit: [...state.audit, ...commit.audit],
+      };
+      const text = JSON.stringify(next);
+      web().setItem(key, text); // may throw (quota): nothing changed yet
+      await memory.commit(commit);
+      state = next;
+      raw = text;
+    },
+  };
+}
