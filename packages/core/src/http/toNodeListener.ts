@@ -1,10 +1,37 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { LicenseContactsError } from '../domain/errors';
 import type { HttpHandler } from './createHttpHandler';
 import { problemResponse } from './problem';
 
 /** A `node:http` request listener; Express and Fastify (through `reply.raw`) accept it too. */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** How long, and how many bytes, a closing connection drops what the client still sends. */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 1024 * 1024;
+
+/**
+ * Closes the connection after the answer without resetting it: node destroys a `Connection: close`
+ * socket as soon as the answer is flushed, and destroying it with unread bytes makes the kernel send
+ * a reset that can discard the answer before the client reads it. Instead the write side is closed
+ * and further bytes are dropped for a bounded time and size (a "lingering close"), then it is destroyed.
+ */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = function lingeringClose(this: Socket) {
+    if (this.writable) this.end();
+    let dropped = 0;
+    const stop = () => this.destroy();
+    const timer = setTimeout(stop, LINGER_MS);
+    timer.unref();
+    this.on('data', (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > LINGER_BYTES) stop();
+    });
+    this.once('end', stop);
+    this.once('close', () => clearTimeout(timer));
+  };
+}
 
 /** The request body as a pull stream: nothing is read from the socket until the handler asks for it. */
 function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
@@ -100,7 +127,10 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) res.setHeader('Set-Cookie', cookies);
   // A body left unread (refused, too large) is not drained to keep the connection: close it instead.
-  if (!req.complete) res.setHeader('Connection', 'close');
+  if (!req.complete) {
+    res.setHeader('Connection', 'close');
+    lingerOnClose(req.socket);
+  }
   if (response.body === null) {
     res.end();
     return;
