@@ -3,8 +3,9 @@
  * the same state change made with a bare immer `produce` on a plain object (written the cheap way:
  * whole arrays assigned, as the rules do), in the same run.
  */
-import { createLicenseContacts, memoryStorage } from '@license-contacts/core';
+
 import type { License } from '@license-contacts/core';
+import { createLicenseContacts, memoryStorage } from '@license-contacts/core';
 import { licenseWithContacts } from '@license-contacts/core/testing';
 import { produce } from 'immer';
 import { comparePairs, printRatios } from './util';

@@ -1,5 +1,5 @@
-import { Bench } from 'tinybench';
 import type { Fn, FnOptions } from 'tinybench';
+import { Bench } from 'tinybench';
 
 /** One measured subject and the baseline it is compared with. */
 export interface Pair {
@@ -9,7 +9,10 @@ export interface Pair {
 }
 
 /** Median latency in microseconds of each side of each pair, measured in one run, with their ratio. */
-export async function comparePairs(pairs: Pair[], time = 1500): Promise<Array<{ name: string; subject: number; baseline: number; ratio: number }>> {
+export async function comparePairs(
+  pairs: Pair[],
+  time = 1500,
+): Promise<Array<{ name: string; subject: number; baseline: number; ratio: number }>> {
   const bench = new Bench({ time, warmupTime: 300 });
   for (const pair of pairs) {
     bench.add(`${pair.name} (subject)`, ...pair.subject);
@@ -37,7 +40,9 @@ export function printRatios(
   console.log(`| case | ${labels.subject} µs | ${labels.baseline} µs | ratio |`);
   console.log('|---|---|---|---|');
   for (const row of rows) {
-    console.log(`| ${row.name} | ${row.subject.toFixed(1)} | ${row.baseline.toFixed(1)} | ${row.ratio.toFixed(2)}× |`);
+    console.log(
+      `| ${row.name} | ${row.subject.toFixed(1)} | ${row.baseline.toFixed(1)} | ${row.ratio.toFixed(2)}× |`,
+    );
   }
   console.log(`goal: ${labels.goal}`);
 }

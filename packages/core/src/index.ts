@@ -1,6 +1,10 @@
-export { LicenseContactsError, ERROR_STATUS, ERROR_CODES, validationError } from './domain/errors';
 export type { ErrorCode, LicenseContactsErrorOptions } from './domain/errors';
-export { ROLES, TOPICS } from './domain/types';
+export { ERROR_CODES, ERROR_STATUS, LicenseContactsError, validationError } from './domain/errors';
+export { domainOf, findContact, holdsRole, isAssociated, mainOf } from './domain/license';
+export type { DefaultPolicyOptions, Policy, PolicyContext } from './domain/policy';
+export { createDefaultPolicy, defaultPolicy, deny, openPolicy, PUBLIC_MAIL_DOMAINS } from './domain/policy';
+export type { Applied, Command } from './domain/rules';
+export { applyCommand, checkCommand, createLicenseState, permissionsFor } from './domain/rules';
 export type {
   Actor,
   AddContactInput,
@@ -29,27 +33,27 @@ export type {
   SkippedLicense,
   Topic,
 } from './domain/types';
-export { createDefaultPolicy, defaultPolicy, openPolicy, deny, PUBLIC_MAIL_DOMAINS } from './domain/policy';
-export type { Policy, PolicyContext, DefaultPolicyOptions } from './domain/policy';
-export { applyCommand, checkCommand, createLicenseState, permissionsFor } from './domain/rules';
-export type { Applied, Command } from './domain/rules';
+export { ROLES, TOPICS } from './domain/types';
 export {
-  parseEmail,
-  parseName,
-  parseRole,
-  parseRoles,
-  parseLicenseId,
-  parsePerson,
-  parseAddContactInput,
-  parseCreateLicenseInput,
   MAX_EMAIL,
   MAX_NAME,
+  parseAddContactInput,
+  parseCreateLicenseInput,
+  parseEmail,
+  parseLicenseId,
+  parseName,
+  parsePerson,
+  parseRole,
+  parseRoles,
 } from './domain/validate';
-export { findContact, isAssociated, holdsRole, mainOf, domainOf } from './domain/license';
+export type {
+  LicenseContacts,
+  LicenseContactsEvent,
+  LicenseContactsOptions,
+} from './service/createLicenseContacts';
 export { createLicenseContacts } from './service/createLicenseContacts';
-export type { LicenseContacts, LicenseContactsEvent, LicenseContactsOptions } from './service/createLicenseContacts';
-export { memoryStorage, matchesQuery } from './storage/memory';
 export type { MemoryStorageOptions } from './storage/memory';
+export { matchesQuery, memoryStorage } from './storage/memory';
 export type {
   LicenseStorage,
   LicenseWrite,
@@ -57,5 +61,15 @@ export type {
   StorageCommit,
   StorageListQuery,
 } from './storage/types';
+export type {
+  ContactsStore,
+  ContactsStoreEvent,
+  ContactsStoreInitialData,
+  ContactsStoreOptions,
+  ContactsStoreState,
+  ListResource,
+  PendingMutation,
+  Resource,
+  ResourceStatus,
+} from './store/createContactsStore';
 export { createContactsStore } from './store/createContactsStore';
-export type { ContactsStore, ContactsStoreEvent, ContactsStoreInitialData, ContactsStoreOptions, ContactsStoreState, ListResource, PendingMutation, Resource, ResourceStatus } from './store/createContactsStore';

@@ -34,11 +34,45 @@ export interface DefaultPolicyOptions {
 
 /** Public mail domains the default policy does not count as a company domain. */
 export const PUBLIC_MAIL_DOMAINS: readonly string[] = Object.freeze([
-  'gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'hotmail.co.uk', 'live.com', 'msn.com',
-  'yahoo.com', 'yahoo.co.uk', 'yahoo.fr', 'ymail.com', 'icloud.com', 'me.com', 'mac.com', 'aol.com',
-  'proton.me', 'protonmail.com', 'pm.me', 'gmx.com', 'gmx.de', 'gmx.net', 'web.de', 't-online.de',
-  'mail.com', 'mail.ru', 'yandex.ru', 'yandex.com', 'zoho.com', 'fastmail.com', 'hey.com', 'tutanota.com',
-  'qq.com', '163.com', '126.com', 'naver.com', 'orange.fr', 'free.fr', 'libero.it', 'seznam.cz',
+  'gmail.com',
+  'googlemail.com',
+  'outlook.com',
+  'hotmail.com',
+  'hotmail.co.uk',
+  'live.com',
+  'msn.com',
+  'yahoo.com',
+  'yahoo.co.uk',
+  'yahoo.fr',
+  'ymail.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'aol.com',
+  'proton.me',
+  'protonmail.com',
+  'pm.me',
+  'gmx.com',
+  'gmx.de',
+  'gmx.net',
+  'web.de',
+  't-online.de',
+  'mail.com',
+  'mail.ru',
+  'yandex.ru',
+  'yandex.com',
+  'zoho.com',
+  'fastmail.com',
+  'hey.com',
+  'tutanota.com',
+  'qq.com',
+  '163.com',
+  '126.com',
+  'naver.com',
+  'orange.fr',
+  'free.fr',
+  'libero.it',
+  'seznam.cz',
 ]);
 
 const ALLOWED: Decision = Object.freeze({ allowed: true });
@@ -60,7 +94,9 @@ const NOT_ASSOCIATED = (): Decision => deny('NOT_ASSOCIATED', 'Only contacts of 
  * @example createLicenseContacts({ storage, policy: createDefaultPolicy({ publicDomains: ['example.org'] }) })
  */
 export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy {
-  const publicDomains = new Set([...(options.publicDomains ?? PUBLIC_MAIL_DOMAINS)].map((d) => d.toLowerCase()));
+  const publicDomains = new Set(
+    [...(options.publicDomains ?? PUBLIC_MAIL_DOMAINS)].map((d) => d.toLowerCase()),
+  );
 
   /** R5: may the actor put `email` into a main position? */
   function mayPromote(actor: Actor, email: string): Decision {

@@ -1,10 +1,9 @@
 import { freeze, produce } from 'immer';
-import { LicenseContactsError } from './errors';
 import type { ErrorCode } from './errors';
+import { LicenseContactsError } from './errors';
 import { contactsState, findContact, holdsRole, isAssociated, mainOf, nameOf } from './license';
-import { deny } from './policy';
 import type { Policy } from './policy';
-import { ROLES } from './types';
+import { deny } from './policy';
 import type {
   Actor,
   AddContactInput,
@@ -17,6 +16,7 @@ import type {
   Person,
   Role,
 } from './types';
+import { ROLES } from './types';
 
 /** A change to one license's contacts, as the service applies it. Emails are normalized. */
 export type Command =
@@ -43,7 +43,10 @@ const REFUSALS: Record<string, { code: ErrorCode; field?: string }> = {
 };
 
 /** The error a refused decision raises. */
-export function refusalError(decision: Decision & { allowed: false }, licenseId: string): LicenseContactsError {
+export function refusalError(
+  decision: Decision & { allowed: false },
+  licenseId: string,
+): LicenseContactsError {
   const refusal = REFUSALS[decision.reason];
   if (refusal?.code === 'NOT_FOUND' && decision.reason === 'NOT_ASSOCIATED') {
     return new LicenseContactsError('NOT_FOUND', `License ${licenseId} not found`);
@@ -90,7 +93,10 @@ export function checkCommand(license: License, command: Command, actor: Actor, p
       }
       for (const role of roles) {
         if (license[role].length === 1) {
-          return deny('LAST_CONTACT', `${contact.name} is the only ${role} contact; add another ${role} contact first`);
+          return deny(
+            'LAST_CONTACT',
+            `${contact.name} is the only ${role} contact; add another ${role} contact first`,
+          );
         }
       }
       for (const role of roles) {
@@ -110,7 +116,8 @@ export function checkCommand(license: License, command: Command, actor: Actor, p
     }
     case 'replaceContact': {
       const { email, successor } = command;
-      if (!isAssociated(license, email)) return deny('NOT_A_CONTACT', `${email} is not a contact of ${license.id}`);
+      if (!isAssociated(license, email))
+        return deny('NOT_A_CONTACT', `${email} is not a contact of ${license.id}`);
       if (successor.email === email) {
         return deny('INVALID_SUCCESSOR', 'The successor must be someone other than the contact replaced');
       }
@@ -141,7 +148,8 @@ function mutate(draft: License, base: License, command: Command): void {
       const index = base.contacts.findIndex((contact) => contact.email === email);
       const existing = base.contacts[index];
       const added = roles.filter((role) => !existing?.roles.includes(role));
-      if (existing) draft.contacts[index] = { ...existing, roles: inRoleOrder([...existing.roles, ...added]) };
+      if (existing)
+        draft.contacts[index] = { ...existing, roles: inRoleOrder([...existing.roles, ...added]) };
       else draft.contacts.push({ email, name, roles: [...roles] });
       for (const role of added) draft[role] = [...base[role], email];
       return;
@@ -178,7 +186,9 @@ function mutate(draft: License, base: License, command: Command): void {
         ? base.contacts
             .filter((_, i) => i !== index)
             .map((c) => (c === existing ? { ...c, roles: inRoleOrder([...c.roles, ...old.roles]) } : c))
-        : base.contacts.map((c, i) => (i === index ? { email: successor.email, name: successor.name, roles: [...old.roles] } : c));
+        : base.contacts.map((c, i) =>
+            i === index ? { email: successor.email, name: successor.name, roles: [...old.roles] } : c,
+          );
       return;
     }
   }
@@ -252,7 +262,15 @@ export function applyCommand(
 
 /** Builds a new license (R2: with its main technical and billing contacts) and its audit entry. */
 export function createLicenseState(input: CreateLicenseInput, now: string): Applied {
-  const base: License = { id: input.id, product: input.product, contacts: [], technical: [], billing: [], version: 1, updatedAt: now };
+  const base: License = {
+    id: input.id,
+    product: input.product,
+    contacts: [],
+    technical: [],
+    billing: [],
+    version: 1,
+    updatedAt: now,
+  };
   if (input.edition !== undefined) base.edition = input.edition;
   if (input.seats !== undefined) base.seats = input.seats;
   if (input.expiresAt !== undefined) base.expiresAt = input.expiresAt;
@@ -272,7 +290,10 @@ export function permissionsFor(license: License, actor: Actor, policy: Policy): 
   const context = { license, actor };
   const perRole = (decide: (role: Role, email: string) => Decision) =>
     Object.fromEntries(
-      ROLES.map((role) => [role, Object.fromEntries(license[role].map((email) => [email, decide(role, email)]))]),
+      ROLES.map((role) => [
+        role,
+        Object.fromEntries(license[role].map((email) => [email, decide(role, email)])),
+      ]),
     ) as Record<Role, Record<string, Decision>>;
   return {
     addContact: policy.addContact(context),

@@ -223,7 +223,11 @@ export interface LicenseContactsApi {
   /** Removes one role (or every role) of a contact. */
   removeContact(licenseId: string, email: string, options?: RemoveContactOptions): Promise<License>;
   /** Replaces a person by a successor on every license the actor may change, atomically. */
-  replaceContact(oldEmail: string, successor: Person, options?: ReplaceContactOptions): Promise<ReplaceResult>;
+  replaceContact(
+    oldEmail: string,
+    successor: Person,
+    options?: ReplaceContactOptions,
+  ): Promise<ReplaceResult>;
   /** The audit history of a license, newest first. */
   history(licenseId: string, options?: HistoryOptions): Promise<Page<AuditEntry>>;
   /** What the actor may do on a license, with reasons. */

@@ -1,6 +1,6 @@
 import { validationError } from './errors';
-import { ROLES, TOPICS } from './types';
 import type { AddContactInput, CreateLicenseInput, Person, Role, Topic } from './types';
+import { ROLES, TOPICS } from './types';
 
 // Inputs are read field by field from unknown values; unknown keys (including `__proto__`) are never copied.
 
@@ -30,7 +30,8 @@ export function parseEmail(value: unknown, field = 'email'): string {
   if (typeof value !== 'string') throw validationError(field, `${field} must be a string`);
   const email = value.trim().toLowerCase();
   if (email.length === 0) throw validationError(field, `${field} is required`);
-  if (email.length > MAX_EMAIL) throw validationError(field, `${field} is longer than ${MAX_EMAIL} characters`);
+  if (email.length > MAX_EMAIL)
+    throw validationError(field, `${field} is longer than ${MAX_EMAIL} characters`);
   if (/\s/.test(email) || CONTROL.test(email)) {
     throw validationError(field, `${field} may not contain spaces or control characters`);
   }

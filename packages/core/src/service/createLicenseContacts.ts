@@ -1,19 +1,15 @@
 import { LicenseContactsError } from '../domain/errors';
 import { mainOf } from '../domain/license';
-import { defaultPolicy } from '../domain/policy';
 import type { Policy } from '../domain/policy';
-import { applyCommand, checkCommand, createLicenseState, permissionsFor, refusalError } from '../domain/rules';
+import { defaultPolicy } from '../domain/policy';
 import type { Applied, Command } from '../domain/rules';
 import {
-  parseAddContactInput,
-  parseCreateLicenseInput,
-  parseEmail,
-  parseLicenseId,
-  parseLimit,
-  parsePerson,
-  parseRole,
-  parseTopic,
-} from '../domain/validate';
+  applyCommand,
+  checkCommand,
+  createLicenseState,
+  permissionsFor,
+  refusalError,
+} from '../domain/rules';
 import type {
   Actor,
   AuditEntry,
@@ -24,6 +20,16 @@ import type {
   ReplaceResult,
   Topic,
 } from '../domain/types';
+import {
+  parseAddContactInput,
+  parseCreateLicenseInput,
+  parseEmail,
+  parseLicenseId,
+  parseLimit,
+  parsePerson,
+  parseRole,
+  parseTopic,
+} from '../domain/validate';
 import { memoryStorage } from '../storage/memory';
 import type { LicenseStorage, StorageCommit } from '../storage/types';
 import { KeyedQueue } from './keyedQueue';
@@ -124,7 +130,9 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       return await call();
     } catch (error) {
       if (error instanceof LicenseContactsError) throw error;
-      throw new LicenseContactsError('STORAGE', 'The storage is unavailable; nothing was changed', { cause: error });
+      throw new LicenseContactsError('STORAGE', 'The storage is unavailable; nothing was changed', {
+        cause: error,
+      });
     }
   }
 
@@ -141,7 +149,10 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
 
   async function commit(applied: Applied[], created: boolean): Promise<void> {
     const batch: StorageCommit = {
-      writes: applied.map(({ license }) => ({ license, expectedVersion: created ? null : license.version - 1 })),
+      writes: applied.map(({ license }) => ({
+        license,
+        expectedVersion: created ? null : license.version - 1,
+      })),
       audit: applied.map(({ entry }) => entry),
     };
     try {
@@ -216,7 +227,10 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     if (typeof who !== 'object' || who === null) {
       throw new LicenseContactsError('VALIDATION', 'actor must be an object', { field: 'actor' });
     }
-    const actor: Actor = Object.freeze({ email: parseEmail(who.email, 'actor.email'), staff: who.staff === true });
+    const actor: Actor = Object.freeze({
+      email: parseEmail(who.email, 'actor.email'),
+      staff: who.staff === true,
+    });
 
     /** The license if the actor may see it; NOT_FOUND otherwise, exactly as if it did not exist (R4). */
     async function visible(licenseId: string): Promise<License> {
@@ -310,9 +324,13 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         const email = parseEmail(oldEmail);
         const person = parsePerson(successor, 'successor');
         if (person.email === email) {
-          throw new LicenseContactsError('VALIDATION', 'The successor must be someone other than the contact replaced', {
-            field: 'successor.email',
-          });
+          throw new LicenseContactsError(
+            'VALIDATION',
+            'The successor must be someone other than the contact replaced',
+            {
+              field: 'successor.email',
+            },
+          );
         }
         const dryRun = o.dryRun === undefined ? false : o.dryRun;
         if (typeof dryRun !== 'boolean') {
@@ -367,9 +385,12 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         const limit = parseLimit(o.limit);
         let beforeVersion: number | undefined;
         if (o.cursor !== undefined) {
-          beforeVersion = typeof o.cursor === 'string' && /^[1-9]\d{0,15}$/.test(o.cursor) ? Number(o.cursor) : NaN;
+          beforeVersion =
+            typeof o.cursor === 'string' && /^[1-9]\d{0,15}$/.test(o.cursor) ? Number(o.cursor) : NaN;
           if (Number.isNaN(beforeVersion)) {
-            throw new LicenseContactsError('VALIDATION', 'cursor is not one this call returned', { field: 'cursor' });
+            throw new LicenseContactsError('VALIDATION', 'cursor is not one this call returned', {
+              field: 'cursor',
+            });
           }
         }
         const license = await visible(id);
@@ -399,7 +420,6 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       } while (after !== undefined);
       return ids;
     }
-
   }
 
   return {

@@ -40,7 +40,8 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
 
   function web(): WebStorageLike {
     const storage = options.storage ?? (globalThis as { localStorage?: WebStorageLike }).localStorage;
-    if (!storage) throw new LicenseContactsError('STORAGE', 'No localStorage is available here (server side?)');
+    if (!storage)
+      throw new LicenseContactsError('STORAGE', 'No localStorage is available here (server side?)');
     return storage;
   }
 

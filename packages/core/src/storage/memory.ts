@@ -61,7 +61,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
   const audit = new Map<string, AuditEntry[]>();
   const latency = options.latency ?? 0;
 
-  const settle = () => (latency > 0 ? new Promise<void>((resolve) => setTimeout(resolve, latency)) : undefined);
+  const settle = () =>
+    latency > 0 ? new Promise<void>((resolve) => setTimeout(resolve, latency)) : undefined;
 
   function put(license: License): void {
     const previous = licenses.get(license.id);
@@ -104,7 +105,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
       const text = query.query?.toLowerCase();
       const items: License[] = [];
       let more = false;
-      for (let i = query.after === undefined ? 0 : firstAfter(candidates, query.after); i < candidates.length; i++) {
+      for (
+        let i = query.after === undefined ? 0 : firstAfter(candidates, query.after);
+        i < candidates.length;
+        i++
+      ) {
         const license = licenses.get(candidates[i] as string) as License;
         if (text !== undefined && !matchesQuery(license, text)) continue;
         if (items.length === query.limit) {

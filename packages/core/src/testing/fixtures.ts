@@ -1,7 +1,7 @@
 import { createLicenseState } from '../domain/rules';
 import type { AddContactInput, CreateLicenseInput, License, Person } from '../domain/types';
-import { createLicenseContacts } from '../service/createLicenseContacts';
 import type { LicenseContacts, LicenseContactsOptions } from '../service/createLicenseContacts';
+import { createLicenseContacts } from '../service/createLicenseContacts';
 import { memoryStorage } from '../storage/memory';
 
 /** The time every fixture license was created at, so fixtures are reproducible. */
@@ -111,7 +111,9 @@ export function licenseWithContacts(id: string, technical: number, billing = 1):
 }
 
 /** A service on `memoryStorage` holding the demo licenses. */
-export function createDemoService(options: Omit<LicenseContactsOptions, 'storage'> & { latency?: number } = {}): LicenseContacts {
+export function createDemoService(
+  options: Omit<LicenseContactsOptions, 'storage'> & { latency?: number } = {},
+): LicenseContacts {
   const { latency, ...rest } = options;
   return createLicenseContacts({
     ...rest,

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LicenseContactsError } from '../domain/errors';
 import { defaultPolicy } from '../domain/policy';
-import { applyCommand, createLicenseState } from '../domain/rules';
 import type { Applied, Command } from '../domain/rules';
+import { applyCommand, createLicenseState } from '../domain/rules';
 import type { AuditEntry, CreateLicenseInput, License } from '../domain/types';
 import type { LicenseStorage } from '../storage/types';
 
@@ -122,10 +122,19 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       ] as const) {
         license = await commitChange(license, add(license, email, name));
       }
-      license = await commitChange(license, change(license, { type: 'setMain', role: 'technical', email: 'm@acme.test' }));
+      license = await commitChange(
+        license,
+        change(license, { type: 'setMain', role: 'technical', email: 'm@acme.test' }),
+      );
       const stored = (await storage.getLicense('SEN-1')) as License;
       expect(stored.technical).toEqual(['m@acme.test', 'tech@sen-1.test', 'zoë@acme.test', 'a@acme.test']);
-      expect(stored.contacts.map((c) => c.name)).toEqual(['Tess Tech', 'Bill Billing', 'Zoë Ångström', '李小龙', 'Émile 🚀 Zola']);
+      expect(stored.contacts.map((c) => c.name)).toEqual([
+        'Tess Tech',
+        'Bill Billing',
+        'Zoë Ångström',
+        '李小龙',
+        'Émile 🚀 Zola',
+      ]);
       expect(plain(stored)).toEqual(plain(license));
     });
 
@@ -214,7 +223,11 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
     it('audit entries are committed with their license and come back whole', async () => {
       const [v1] = (await commitNew(created('SEN-1'))) as [License];
       const v2 = await commitChange(v1, add(v1, 'carol@acme.test', 'Carol'));
-      const removal = change(v2, { type: 'removeContact', email: 'tech@sen-1.test', successor: 'carol@acme.test' });
+      const removal = change(v2, {
+        type: 'removeContact',
+        email: 'tech@sen-1.test',
+        successor: 'carol@acme.test',
+      });
       await commitChange(v2, removal);
       const { items } = await storage.listAudit('SEN-1', { limit: 10 });
       expect(items.map((e) => e.action)).toEqual(['removeContact', 'addContact', 'createLicense']);
@@ -238,7 +251,9 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         cursor = page.nextCursor;
       } while (cursor !== undefined);
       expect(seen).toEqual([7, 6, 5, 4, 3, 2, 1]);
-      expect((await storage.listAudit('SEN-1', { limit: 2, beforeVersion: 3 })).items.map((e) => e.version)).toEqual([2, 1]);
+      expect(
+        (await storage.listAudit('SEN-1', { limit: 2, beforeVersion: 3 })).items.map((e) => e.version),
+      ).toEqual([2, 1]);
       expect((await storage.listAudit('SEN-404', { limit: 5 })).items).toEqual([]);
     });
 
@@ -273,14 +288,12 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       const [a, , c] = (await commitNew(created('SEN-A'), created('SEN-B'), created('SEN-C'))) as License[];
       await commitChange(a as License, add(a as License, 'carol@acme.test'));
       await commitChange(c as License, add(c as License, 'carol@acme.test'));
-      expect((await storage.listLicenses({ email: 'carol@acme.test', limit: 10 })).items.map((l) => l.id)).toEqual([
-        'SEN-A',
-        'SEN-C',
-      ]);
-      expect((await storage.listLicenses({ email: 'Carol@ACME.test', limit: 10 })).items.map((l) => l.id)).toEqual([
-        'SEN-A',
-        'SEN-C',
-      ]);
+      expect(
+        (await storage.listLicenses({ email: 'carol@acme.test', limit: 10 })).items.map((l) => l.id),
+      ).toEqual(['SEN-A', 'SEN-C']);
+      expect(
+        (await storage.listLicenses({ email: 'Carol@ACME.test', limit: 10 })).items.map((l) => l.id),
+      ).toEqual(['SEN-A', 'SEN-C']);
       expect((await storage.listLicenses({ email: 'bill@acme.test', limit: 10 })).items).toHaveLength(3);
       expect((await storage.listLicenses({ email: 'nobody@acme.test', limit: 10 })).items).toEqual([]);
     });
@@ -296,8 +309,16 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
     it('listLicenses by email pages with after', async () => {
       await commitNew(...['SEN-1', 'SEN-2', 'SEN-3', 'SEN-4', 'SEN-5'].map((id) => created(id)));
       const first = await storage.listLicenses({ email: 'bill@acme.test', limit: 2 });
-      const second = await storage.listLicenses({ email: 'bill@acme.test', limit: 2, after: first.nextCursor as string });
-      const third = await storage.listLicenses({ email: 'bill@acme.test', limit: 2, after: second.nextCursor as string });
+      const second = await storage.listLicenses({
+        email: 'bill@acme.test',
+        limit: 2,
+        after: first.nextCursor as string,
+      });
+      const third = await storage.listLicenses({
+        email: 'bill@acme.test',
+        limit: 2,
+        after: second.nextCursor as string,
+      });
       expect([...first.items, ...second.items, ...third.items].map((l) => l.id)).toEqual([
         'SEN-1',
         'SEN-2',
@@ -316,9 +337,9 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       )) as License[];
       await commitChange(a as License, add(a as License, 'zed@globex.test', 'Zoë Quinn'));
       const ids = async (query: string, email?: string) =>
-        (await storage.listLicenses({ query, limit: 10, ...(email === undefined ? {} : { email }) })).items.map(
-          (l) => l.id,
-        );
+        (
+          await storage.listLicenses({ query, limit: 10, ...(email === undefined ? {} : { email }) })
+        ).items.map((l) => l.id);
       expect(await ids('sen-bbb')).toEqual(['SEN-BBB']);
       expect(await ids('BUCKET')).toEqual(['SEN-CCC']);
       expect(await ids('GLOBEX')).toEqual(['SEN-AAA']);
@@ -332,12 +353,18 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
 
     it('listLicenses with a query pages completely', async () => {
       await commitNew(
-        ...Array.from({ length: 9 }, (_, i) => created(`SEN-${i}`, { product: i % 2 ? 'Jira' : 'Confluence' })),
+        ...Array.from({ length: 9 }, (_, i) =>
+          created(`SEN-${i}`, { product: i % 2 ? 'Jira' : 'Confluence' }),
+        ),
       );
       const seen: string[] = [];
       let after: string | undefined;
       do {
-        const page = await storage.listLicenses({ query: 'jira', limit: 2, ...(after === undefined ? {} : { after }) });
+        const page = await storage.listLicenses({
+          query: 'jira',
+          limit: 2,
+          ...(after === undefined ? {} : { after }),
+        });
         seen.push(...page.items.map((l) => l.id));
         after = page.nextCursor;
       } while (after !== undefined);
@@ -364,13 +391,18 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         // frozen
       }
       expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(v1));
-      expect((await storage.listAudit('SEN-1', { limit: 1 })).items[0]?.after.technical).toEqual(['tech@sen-1.test']);
+      expect((await storage.listAudit('SEN-1', { limit: 1 })).items[0]?.after.technical).toEqual([
+        'tech@sen-1.test',
+      ]);
     });
 
     it('committed objects are copied: changing them afterwards changes nothing stored', async () => {
       const applied = created('SEN-1');
       const license = structuredClone(applied.license);
-      await storage.commit({ writes: [{ license, expectedVersion: null }], audit: [structuredClone(applied.entry)] });
+      await storage.commit({
+        writes: [{ license, expectedVersion: null }],
+        audit: [structuredClone(applied.entry)],
+      });
       license.technical.push('evil@acme.test');
       license.product = 'Evil';
       expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(applied.license));

@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LicenseContactsError } from '../domain/errors';
 import { PUBLIC_MAIL_DOMAINS } from '../domain/policy';
-import { ROLES } from '../domain/types';
 import type { Actor, License, Role } from '../domain/types';
-import { createLicenseContacts } from '../service/createLicenseContacts';
+import { ROLES } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
+import { createLicenseContacts } from '../service/createLicenseContacts';
 import type { LicenseStorage } from '../storage/types';
 
 /** Options of `runServiceModelTests`. */
@@ -34,7 +34,11 @@ const PEOPLE = [
 ] as const;
 const STAFF = 'ops@vendor.test';
 const OUTSIDER = 'zed@initech.test';
-const ACTORS: Actor[] = [...PEOPLE.map((email) => ({ email })), { email: STAFF, staff: true }, { email: OUTSIDER }];
+const ACTORS: Actor[] = [
+  ...PEOPLE.map((email) => ({ email })),
+  { email: STAFF, staff: true },
+  { email: OUTSIDER },
+];
 const LICENSES = ['SEN-A', 'SEN-B', 'SEN-C'] as const;
 const PUBLIC = new Set(PUBLIC_MAIL_DOMAINS);
 
@@ -62,8 +66,14 @@ const nameOf = (email: string) => email.slice(0, email.indexOf('@')).toUpperCase
 function initialModel(): Model {
   return new Map([
     ['SEN-A', { names: new Map(), technical: ['ann@acme.test'], billing: ['ben@acme.test'] }],
-    ['SEN-B', { names: new Map(), technical: ['dev@globex.test', 'eve@gmail.com'], billing: ['dev@globex.test'] }],
-    ['SEN-C', { names: new Map(), technical: ['cat@acme.test'], billing: ['ann@acme.test', 'fay@globex.test'] }],
+    [
+      'SEN-B',
+      { names: new Map(), technical: ['dev@globex.test', 'eve@gmail.com'], billing: ['dev@globex.test'] },
+    ],
+    [
+      'SEN-C',
+      { names: new Map(), technical: ['cat@acme.test'], billing: ['ann@acme.test', 'fay@globex.test'] },
+    ],
   ]);
 }
 
@@ -96,7 +106,8 @@ function expectAgrees(license: License | null, model: ModelLicense | undefined):
   const emails = license.contacts.map((c) => c.email);
   expect(new Set(emails).size).toBe(emails.length);
   for (const contact of license.contacts) {
-    for (const role of ROLES) expect(contact.roles.includes(role)).toBe(license[role].includes(contact.email));
+    for (const role of ROLES)
+      expect(contact.roles.includes(role)).toBe(license[role].includes(contact.email));
     expect(contact.roles.length).toBeGreaterThan(0);
   }
   for (const role of ROLES) for (const email of license[role]) expect(emails).toContain(email);
@@ -124,7 +135,12 @@ abstract class Step implements fc.AsyncCommand<Model, Real> {
 }
 
 class AddStep extends Step {
-  constructor(readonly actor: Actor, readonly id: string, readonly email: string, readonly roles: Role[]) {
+  constructor(
+    readonly actor: Actor,
+    readonly id: string,
+    readonly email: string,
+    readonly roles: Role[],
+  ) {
     super();
   }
   async run(model: Model, { service }: Real) {
@@ -133,7 +149,11 @@ class AddStep extends Step {
     if (!visible(l, this.actor)) expected = fail('NOT_FOUND');
     else if (this.roles.every((r) => l[r].includes(this.email))) expected = fail('DUPLICATE');
     const actual = await outcome(() =>
-      service.as(this.actor).addContact(this.id, { email: this.email.toUpperCase(), name: nameOf(this.email), roles: this.roles }),
+      service.as(this.actor).addContact(this.id, {
+        email: this.email.toUpperCase(),
+        name: nameOf(this.email),
+        roles: this.roles,
+      }),
     );
     expect(actual).toEqual(expected);
     if (expected.ok && l) for (const r of this.roles) if (!l[r].includes(this.email)) l[r].push(this.email);
@@ -145,7 +165,12 @@ class AddStep extends Step {
 }
 
 class SetMainStep extends Step {
-  constructor(readonly actor: Actor, readonly id: string, readonly role: Role, readonly email: string) {
+  constructor(
+    readonly actor: Actor,
+    readonly id: string,
+    readonly role: Role,
+    readonly email: string,
+  ) {
     super();
   }
   async run(model: Model, { service }: Real) {
@@ -153,7 +178,8 @@ class SetMainStep extends Step {
     let expected: Outcome = ok;
     if (!visible(l, this.actor)) expected = fail('NOT_FOUND');
     else if (!l[this.role].includes(this.email)) expected = fail('NOT_FOUND');
-    else if (l[this.role][0] !== this.email && !mayPromote(this.actor, this.email)) expected = fail('FORBIDDEN');
+    else if (l[this.role][0] !== this.email && !mayPromote(this.actor, this.email))
+      expected = fail('FORBIDDEN');
     const actual = await outcome(() => service.as(this.actor).setMain(this.id, this.role, this.email));
     expect(actual).toEqual(expected);
     if (expected.ok && l) l[this.role] = [this.email, ...l[this.role].filter((e) => e !== this.email)];
@@ -214,7 +240,12 @@ class RemoveStep extends Step {
 }
 
 class ReplaceStep extends Step {
-  constructor(readonly actor: Actor, readonly email: string, readonly successor: string, readonly dryRun: boolean) {
+  constructor(
+    readonly actor: Actor,
+    readonly email: string,
+    readonly successor: string,
+    readonly dryRun: boolean,
+  ) {
     super();
   }
   async run(model: Model, { service }: Real) {
@@ -227,14 +258,20 @@ class ReplaceStep extends Step {
       else expectedChanged.push(id);
     }
     if (this.email === this.successor) {
-      expect(await outcome(() => service.as(this.actor).replaceContact(this.email, { email: this.successor, name: 'X' }))).toEqual(
-        fail('VALIDATION'),
-      );
+      expect(
+        await outcome(() =>
+          service.as(this.actor).replaceContact(this.email, { email: this.successor, name: 'X' }),
+        ),
+      ).toEqual(fail('VALIDATION'));
       return;
     }
     const result = await service
       .as(this.actor)
-      .replaceContact(this.email, { email: this.successor, name: nameOf(this.successor) }, { dryRun: this.dryRun });
+      .replaceContact(
+        this.email,
+        { email: this.successor, name: nameOf(this.successor) },
+        { dryRun: this.dryRun },
+      );
     expect(result.changed.map((c) => c.licenseId)).toEqual(expectedChanged);
     expect(result.skipped.map((c) => c.licenseId)).toEqual(expectedSkipped);
     if (!this.dryRun) {
@@ -251,13 +288,21 @@ class ReplaceStep extends Step {
 }
 
 class ObserveStep extends Step {
-  constructor(readonly actor: Actor, readonly id: string) {
+  constructor(
+    readonly actor: Actor,
+    readonly id: string,
+  ) {
     super();
   }
   async run(model: Model, { service }: Real) {
     const api = service.as(this.actor);
     const listed = (await api.listLicenses({ limit: 200 })).items.map((l) => l.id);
-    expect(listed).toEqual([...model].filter(([, l]) => visible(l, this.actor)).map(([id]) => id).sort());
+    expect(listed).toEqual(
+      [...model]
+        .filter(([, l]) => visible(l, this.actor))
+        .map(([id]) => id)
+        .sort(),
+    );
     const l = model.get(this.id);
     if (!visible(l, this.actor)) {
       expect(await outcome(() => api.permissions(this.id))).toEqual(fail('NOT_FOUND'));
@@ -299,7 +344,12 @@ export const serviceModelCommands = [
 ];
 
 /** A storage that fails at random before, during or after a commit, or on a read. */
-function faultyStorage(inner: LicenseStorage, random: () => number, rate: number, onFault: () => void): LicenseStorage {
+function faultyStorage(
+  inner: LicenseStorage,
+  random: () => number,
+  rate: number,
+  onFault: () => void,
+): LicenseStorage {
   const fault = () => {
     onFault();
     return new Error('injected fault: connection reset');

@@ -1,5 +1,11 @@
-import { applyCommand, checkCommand, createLicenseState, defaultPolicy, permissionsFor } from '@license-contacts/core';
 import type { Actor, Command, License, Role } from '@license-contacts/core';
+import {
+  applyCommand,
+  checkCommand,
+  createLicenseState,
+  defaultPolicy,
+  permissionsFor,
+} from '@license-contacts/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -22,18 +28,37 @@ const base = createLicenseState(
 
 describe('applyCommand', () => {
   it('is pure: the input license is untouched and frozen, the output shares what did not change', () => {
-    const applied = applyCommand(base, { type: 'setMain', role: 'billing', email: 'cy@globex.test' }, { email: 'cy@globex.test' }, defaultPolicy, NOW);
+    const applied = applyCommand(
+      base,
+      { type: 'setMain', role: 'billing', email: 'cy@globex.test' },
+      { email: 'cy@globex.test' },
+      defaultPolicy,
+      NOW,
+    );
     expect(base.billing).toEqual(['ben@acme.test', 'cy@globex.test']);
     expect(Object.isFrozen(base)).toBe(true);
     expect(applied?.license.billing).toEqual(['cy@globex.test', 'ben@acme.test']);
     expect(applied?.license.technical).toBe(base.technical);
     expect(applied?.license.contacts).toBe(base.contacts);
     expect(applied?.license.version).toBe(2);
-    expect(applied?.entry).toMatchObject({ id: 'SEN-1:2', action: 'setMain', actor: 'cy@globex.test', at: NOW });
+    expect(applied?.entry).toMatchObject({
+      id: 'SEN-1:2',
+      action: 'setMain',
+      actor: 'cy@globex.test',
+      at: NOW,
+    });
   });
 
   it('answers null for a command that changes nothing', () => {
-    expect(applyCommand(base, { type: 'setMain', role: 'technical', email: 'ann@acme.test' }, { email: 'ann@acme.test' }, defaultPolicy, NOW)).toBeNull();
+    expect(
+      applyCommand(
+        base,
+        { type: 'setMain', role: 'technical', email: 'ann@acme.test' },
+        { email: 'ann@acme.test' },
+        defaultPolicy,
+        NOW,
+      ),
+    ).toBeNull();
   });
 
   it('keeps one main per role and each person once (R2, R3), whatever the allowed command', () => {
@@ -45,15 +70,22 @@ describe('applyCommand', () => {
         input: { email: e, name: 'Someone', roles },
       })),
       fc.tuple(role, email).map(([r, e]) => ({ type: 'setMain' as const, role: r, email: e })),
-      fc.tuple(email, fc.option(role, { nil: undefined }), fc.option(email, { nil: undefined })).map(([e, r, s]) => ({
-        type: 'removeContact' as const,
-        email: e,
-        ...(r ? { role: r } : {}),
-        ...(s ? { successor: s } : {}),
-      })),
-      fc.tuple(email, email).map(([e, s]) => ({ type: 'replaceContact' as const, email: e, successor: { email: s, name: 'S' } })),
+      fc
+        .tuple(email, fc.option(role, { nil: undefined }), fc.option(email, { nil: undefined }))
+        .map(([e, r, s]) => ({
+          type: 'removeContact' as const,
+          email: e,
+          ...(r ? { role: r } : {}),
+          ...(s ? { successor: s } : {}),
+        })),
+      fc
+        .tuple(email, email)
+        .map(([e, s]) => ({ type: 'replaceContact' as const, email: e, successor: { email: s, name: 'S' } })),
     );
-    const actor = fc.constantFrom<Actor>(...people.map((e) => ({ email: e })), { email: 'ops@vendor.test', staff: true });
+    const actor = fc.constantFrom<Actor>(...people.map((e) => ({ email: e })), {
+      email: 'ops@vendor.test',
+      staff: true,
+    });
     fc.assert(
       fc.property(fc.array(fc.tuple(command, actor), { maxLength: 25 }), (steps) => {
         let license: License = base;
@@ -66,7 +98,9 @@ describe('applyCommand', () => {
             next = undefined;
           }
           // the decision and the command agree
-          expect(next !== undefined).toBe(decision.allowed || (decision.allowed === false && decision.reason === 'ALREADY_MAIN'));
+          expect(next !== undefined).toBe(
+            decision.allowed || (decision.allowed === false && decision.reason === 'ALREADY_MAIN'),
+          );
           license = next ?? license;
           expect(license.technical.length).toBeGreaterThan(0);
           expect(license.billing.length).toBeGreaterThan(0);
@@ -75,7 +109,8 @@ describe('applyCommand', () => {
           expect(new Set(license.technical).size).toBe(license.technical.length);
           for (const contact of license.contacts) {
             expect(contact.roles.length).toBeGreaterThan(0);
-            for (const r of ['technical', 'billing'] as const) expect(license[r].includes(contact.email)).toBe(contact.roles.includes(r));
+            for (const r of ['technical', 'billing'] as const)
+              expect(license[r].includes(contact.email)).toBe(contact.roles.includes(r));
           }
         }
       }),
@@ -95,7 +130,9 @@ describe('permissionsFor', () => {
           expect(permissions.removeContact[role][target]).toEqual(
             checkCommand(base, { type: 'removeContact', email: target, role }, actor, defaultPolicy),
           );
-          expect(permissions.setMain[role][target]).toEqual(checkCommand(base, { type: 'setMain', role, email: target }, actor, defaultPolicy));
+          expect(permissions.setMain[role][target]).toEqual(
+            checkCommand(base, { type: 'setMain', role, email: target }, actor, defaultPolicy),
+          );
         }
       }
     }
@@ -103,7 +140,10 @@ describe('permissionsFor', () => {
 
   it('gives a reason for every refusal', () => {
     const p = permissionsFor(base, { email: 'di@gmail.com' }, defaultPolicy);
-    expect(p.setMain.technical['cy@globex.test']).toMatchObject({ allowed: false, reason: 'DIFFERENT_DOMAIN' });
+    expect(p.setMain.technical['cy@globex.test']).toMatchObject({
+      allowed: false,
+      reason: 'DIFFERENT_DOMAIN',
+    });
     expect(p.setMain.technical['di@gmail.com']).toEqual({ allowed: true });
     expect(p.removeContact.technical['ann@acme.test']).toMatchObject({ allowed: false, reason: 'NOT_MAIN' });
     const ann = permissionsFor(base, { email: 'ann@acme.test' }, defaultPolicy);

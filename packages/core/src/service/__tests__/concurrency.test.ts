@@ -1,5 +1,5 @@
-import { createLicenseContacts, memoryStorage } from '@license-contacts/core';
 import type { AuditEntry, LicenseContacts, LicenseStorage } from '@license-contacts/core';
+import { createLicenseContacts, memoryStorage } from '@license-contacts/core';
 import { demoLicenseInputs, demoPeople } from '@license-contacts/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -60,10 +60,14 @@ describe('service concurrency', () => {
 
   it('loses no update when instances sharing one storage conflict and retry', async () => {
     const storage = await seeded(1);
-    const services = Array.from({ length: 8 }, () => createLicenseContacts({ storage, maxRetries: 50, retryDelay: () => 1 }));
+    const services = Array.from({ length: 8 }, () =>
+      createLicenseContacts({ storage, maxRetries: 50, retryDelay: () => 1 }),
+    );
     const calls = services.flatMap((service, s) =>
       Array.from({ length: 6 }, (_, i) =>
-        service.as(alice).addContact(ID, { email: `s${s}-${i}@acme.test`, name: `S${s} ${i}`, roles: ['billing'] }),
+        service
+          .as(alice)
+          .addContact(ID, { email: `s${s}-${i}@acme.test`, name: `S${s} ${i}`, roles: ['billing'] }),
       ),
     );
     const results = await Promise.allSettled(calls);
@@ -112,8 +116,17 @@ describe('service concurrency', () => {
             listAudit: (id, q) => base.listAudit(id, q),
             commit: s.scheduleFunction((c: Parameters<LicenseStorage['commit']>[0]) => base.commit(c)),
           };
-          const services = [0, 1].map(() => createLicenseContacts({ storage: scheduled, maxRetries: 20, retryDelay: () => 0 }));
-          const people = ['carol@acme.test', 'dan@acme.test', 'bob@acme.test', 'alice@acme.test', 'x1@acme.test', 'x2@acme.test'];
+          const services = [0, 1].map(() =>
+            createLicenseContacts({ storage: scheduled, maxRetries: 20, retryDelay: () => 0 }),
+          );
+          const people = [
+            'carol@acme.test',
+            'dan@acme.test',
+            'bob@acme.test',
+            'alice@acme.test',
+            'x1@acme.test',
+            'x2@acme.test',
+          ];
           const calls = plan.map(([who, kind, p]) => {
             const api = (services[who] as LicenseContacts).as(alice);
             const email = people[p] as string;
@@ -131,7 +144,8 @@ describe('service concurrency', () => {
           const settled = Promise.allSettled(calls);
           await s.waitFor(settled);
           for (const r of await settled) {
-            if (r.status === 'rejected') expect(['NOT_FOUND', 'DUPLICATE', 'LAST_CONTACT', 'FORBIDDEN']).toContain(r.reason.code);
+            if (r.status === 'rejected')
+              expect(['NOT_FOUND', 'DUPLICATE', 'LAST_CONTACT', 'FORBIDDEN']).toContain(r.reason.code);
           }
           await expectUnbrokenChain(createLicenseContacts({ storage: base }), ID);
         },

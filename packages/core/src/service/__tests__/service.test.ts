@@ -1,11 +1,11 @@
+import type { LicenseContacts, LicenseContactsEvent, LicenseStorage } from '@license-contacts/core';
 import {
-  LicenseContactsError,
   createDefaultPolicy,
   createLicenseContacts,
+  LicenseContactsError,
   memoryStorage,
   openPolicy,
 } from '@license-contacts/core';
-import type { LicenseContacts, LicenseContactsEvent, LicenseStorage } from '@license-contacts/core';
 import { demoLicenseInputs, demoPeople } from '@license-contacts/core/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 
@@ -19,7 +19,11 @@ let clockTime = Date.parse('2026-03-01T12:00:00Z');
 
 beforeEach(async () => {
   clockTime = Date.parse('2026-03-01T12:00:00Z');
-  service = createLicenseContacts({ storage: memoryStorage(), clock: () => new Date((clockTime += 1000)) });
+  const tick = () => {
+    clockTime += 1000;
+    return new Date(clockTime);
+  };
+  service = createLicenseContacts({ storage: memoryStorage(), clock: tick });
   for (const input of demoLicenseInputs) await service.createLicense(input);
 });
 
@@ -35,7 +39,12 @@ async function rejection(promise: Promise<unknown>): Promise<LicenseContactsErro
 }
 
 /** Runs a call that must fail with `code` (and `field`), and checks that it changed nothing. */
-async function expectRefused(call: () => Promise<unknown>, code: string, field?: string, ids = [JIRA, BITBUCKET]) {
+async function expectRefused(
+  call: () => Promise<unknown>,
+  code: string,
+  field?: string,
+  ids = [JIRA, BITBUCKET],
+) {
   const before = await Promise.all(ids.map((id) => service.findLicense(id)));
   const historyBefore = await Promise.all(ids.map((id) => service.as(staff).history(id)));
   const error = await rejection(call());
@@ -68,7 +77,12 @@ describe('createLicense', () => {
   });
 
   it('lists one person holding both roles once (R3)', async () => {
-    const license = await service.createLicense({ id: 'SEN-2', product: 'Jira', technical: alice, billing: alice });
+    const license = await service.createLicense({
+      id: 'SEN-2',
+      product: 'Jira',
+      technical: alice,
+      billing: alice,
+    });
     expect(license.contacts).toEqual([{ ...alice, roles: ['technical', 'billing'] }]);
     expect(license.technical).toEqual([alice.email]);
     expect(license.billing).toEqual([alice.email]);
@@ -89,11 +103,17 @@ describe('createLicense', () => {
     [{ id: 'SEN-9', technical: alice, billing: bob }, 'product'],
     [{ id: 'SEN-9', product: 'P', billing: bob }, 'technical'],
     [{ id: 'SEN-9', product: 'P', technical: { email: 'nope', name: 'N' }, billing: bob }, 'technical.email'],
-    [{ id: 'SEN-9', product: 'P', technical: alice, billing: { email: 'b@x.test', name: '' } }, 'billing.name'],
+    [
+      { id: 'SEN-9', product: 'P', technical: alice, billing: { email: 'b@x.test', name: '' } },
+      'billing.name',
+    ],
     [{ id: 'SEN-9', product: 'P', technical: alice, billing: bob, seats: -1 }, 'seats'],
     [{ id: 'SEN-9', product: 'P', technical: alice, billing: bob, seats: 1.5 }, 'seats'],
     [{ id: 'SEN-9', product: 'P', technical: alice, billing: bob, expiresAt: 'soon' }, 'expiresAt'],
-    [{ id: 'SEN-9', product: 'P', technical: alice, billing: bob, contacts: [{ ...dan, roles: [] }] }, 'contacts.0.roles'],
+    [
+      { id: 'SEN-9', product: 'P', technical: alice, billing: bob, contacts: [{ ...dan, roles: [] }] },
+      'contacts.0.roles',
+    ],
     [null, 'input'],
   ])('refuses bad input #%# with VALIDATION naming $1', async (input, field) => {
     const error = await rejection(service.createLicense(input as never));
@@ -118,14 +138,23 @@ describe('recipients and canRequestSupport (R7)', () => {
     expect(await service.recipients(JIRA, 'license')).toEqual({ to: [alice.email, bob.email], cc: [] });
     expect(await service.recipients(JIRA, 'invoice')).toEqual({ to: [bob.email], cc: [] });
     expect(await service.recipients(BITBUCKET, 'invoice')).toEqual({ to: [bob.email], cc: [alice.email] });
-    expect(await service.recipients(BITBUCKET, 'support')).toEqual({ to: [carol.email, alice.email, erin.email], cc: [] });
-    expect(await service.recipients(BITBUCKET, 'releases')).toEqual({ to: [carol.email, alice.email, erin.email], cc: [] });
+    expect(await service.recipients(BITBUCKET, 'support')).toEqual({
+      to: [carol.email, alice.email, erin.email],
+      cc: [],
+    });
+    expect(await service.recipients(BITBUCKET, 'releases')).toEqual({
+      to: [carol.email, alice.email, erin.email],
+      cc: [],
+    });
     expect(await service.recipients('SEN-5550142', 'license')).toEqual({ to: [alice.email], cc: [] });
   });
 
   it('refuses an unknown license and an unknown topic', async () => {
     expect((await rejection(service.recipients('SEN-404', 'license'))).code).toBe('NOT_FOUND');
-    expect(await rejection(service.recipients(JIRA, 'spam' as never))).toMatchObject({ code: 'VALIDATION', field: 'topic' });
+    expect(await rejection(service.recipients(JIRA, 'spam' as never))).toMatchObject({
+      code: 'VALIDATION',
+      field: 'topic',
+    });
   });
 
   it('lets technical contacts request support, and nobody else', async () => {
@@ -166,7 +195,10 @@ describe('seeing licenses (R4)', () => {
   it('searches by id, product, contact email and name, and pages with a cursor', async () => {
     const api = service.as(staff);
     expect((await api.listLicenses({ query: 'bamboo' })).items.map((l) => l.id)).toEqual(['SEN-1618033']);
-    expect((await api.listLicenses({ query: 'schäfer' })).items.map((l) => l.id)).toEqual(['SEN-1618033', 'SEN-3141592']);
+    expect((await api.listLicenses({ query: 'schäfer' })).items.map((l) => l.id)).toEqual([
+      'SEN-1618033',
+      'SEN-3141592',
+    ]);
     expect((await api.listLicenses({ query: '48213' })).items.map((l) => l.id)).toEqual([JIRA]);
     expect((await api.listLicenses({ query: 'GLOBEX' })).items.map((l) => l.id)).toEqual(['SEN-1618033']);
     const first = await api.listLicenses({ limit: 2 });
@@ -189,7 +221,10 @@ describe('seeing licenses (R4)', () => {
     expect((await service.as(alice).listLicenses({ limit: 10_000 })).items).toHaveLength(200);
     expect((await service.as(alice).listLicenses()).items).toHaveLength(50);
     const api = service.as(alice);
-    expect(await rejection(api.listLicenses({ limit: 0 }))).toMatchObject({ code: 'VALIDATION', field: 'limit' });
+    expect(await rejection(api.listLicenses({ limit: 0 }))).toMatchObject({
+      code: 'VALIDATION',
+      field: 'limit',
+    });
     expect(await rejection(api.listLicenses({ limit: 'x' as never }))).toMatchObject({ field: 'limit' });
     expect(await rejection(api.listLicenses({ cursor: '../etc' }))).toMatchObject({ field: 'cursor' });
     expect(await rejection(api.listLicenses({ query: 'q'.repeat(201) }))).toMatchObject({ field: 'query' });
@@ -198,33 +233,47 @@ describe('seeing licenses (R4)', () => {
   it('refuses a bad actor and a bad license id', async () => {
     expect(() => service.as({ email: 'not-an-email' })).toThrow(LicenseContactsError);
     expect(() => service.as(null as never)).toThrow(/actor/);
-    expect(await rejection(service.as(alice).getLicense('bad id!'))).toMatchObject({ code: 'VALIDATION', field: 'licenseId' });
+    expect(await rejection(service.as(alice).getLicense('bad id!'))).toMatchObject({
+      code: 'VALIDATION',
+      field: 'licenseId',
+    });
   });
 
   it('tells who the interface acts for', async () => {
-    expect(await service.as({ email: ' Alice@Acme.test ' }).me()).toEqual({ email: alice.email, staff: false });
+    expect(await service.as({ email: ' Alice@Acme.test ' }).me()).toEqual({
+      email: alice.email,
+      staff: false,
+    });
     expect(await service.as(staff).me()).toEqual({ email: staff.email, staff: true });
   });
 });
 
 describe('addContact (R1, R3)', () => {
   it('adds a colleague at the end of the role list', async () => {
-    const license = await service.as(alice).addContact(JIRA, { email: 'Dan@ACME.test ', name: ' Dan ', roles: ['technical'] });
+    const license = await service
+      .as(alice)
+      .addContact(JIRA, { email: 'Dan@ACME.test ', name: ' Dan ', roles: ['technical'] });
     expect(license.technical).toEqual([alice.email, carol.email, dan.email]);
     expect(license.contacts.at(-1)).toEqual({ email: dan.email, name: 'Dan', roles: ['technical'] });
     expect(license.version).toBe(2);
   });
 
   it('extends the roles of an existing contact, keeping their name and place', async () => {
-    const license = await service.as(bob).addContact(JIRA, { email: carol.email, name: 'Someone Else', roles: ['billing'] });
-    expect(license.contacts.find((c) => c.email === carol.email)).toEqual({ ...carol, roles: ['technical', 'billing'] });
+    const license = await service
+      .as(bob)
+      .addContact(JIRA, { email: carol.email, name: 'Someone Else', roles: ['billing'] });
+    expect(license.contacts.find((c) => c.email === carol.email)).toEqual({
+      ...carol,
+      roles: ['technical', 'billing'],
+    });
     expect(license.billing).toEqual([bob.email, carol.email]);
     expect(license.contacts).toHaveLength(3);
   });
 
   it('refuses a role the person already holds with DUPLICATE', async () => {
     const error = await expectRefused(
-      () => service.as(alice).addContact(JIRA, { email: 'CAROL@acme.test', name: 'Carol', roles: ['technical'] }),
+      () =>
+        service.as(alice).addContact(JIRA, { email: 'CAROL@acme.test', name: 'Carol', roles: ['technical'] }),
       'DUPLICATE',
       'email',
     );
@@ -234,7 +283,9 @@ describe('addContact (R1, R3)', () => {
   it('accepts any number of contacts (no cap)', async () => {
     let license = await service.as(alice).getLicense(JIRA);
     for (let i = 0; i < 120; i++) {
-      license = await service.as(alice).addContact(JIRA, { email: `p${i}@acme.test`, name: `P ${i}`, roles: ['technical', 'billing'] });
+      license = await service
+        .as(alice)
+        .addContact(JIRA, { email: `p${i}@acme.test`, name: `P ${i}`, roles: ['technical', 'billing'] });
     }
     expect(license.technical).toHaveLength(122);
     expect(license.billing).toHaveLength(121);
@@ -262,7 +313,9 @@ describe('addContact (R1, R3)', () => {
   it('accepts a 200-character name and a 254-character email', async () => {
     const email = `${'a'.repeat(244)}@acme.test`;
     expect(email).toHaveLength(254);
-    const license = await service.as(alice).addContact(JIRA, { email, name: 'n'.repeat(200), roles: ['billing'] });
+    const license = await service
+      .as(alice)
+      .addContact(JIRA, { email, name: 'n'.repeat(200), roles: ['billing'] });
     expect(license.billing).toContain(email);
   });
 });
@@ -282,9 +335,15 @@ describe('setMain (R5)', () => {
   it('refuses promoting someone on another or a public domain; they must promote themselves', async () => {
     await service.as(alice).addContact(JIRA, { ...frank, roles: ['technical'] });
     await service.as(alice).addContact(JIRA, { ...erin, roles: ['technical'] });
-    const other = await expectRefused(() => service.as(alice).setMain(JIRA, 'technical', frank.email), 'FORBIDDEN');
+    const other = await expectRefused(
+      () => service.as(alice).setMain(JIRA, 'technical', frank.email),
+      'FORBIDDEN',
+    );
     expect(other.reason).toBe('DIFFERENT_DOMAIN');
-    const pub = await expectRefused(() => service.as(alice).setMain(JIRA, 'technical', erin.email), 'FORBIDDEN');
+    const pub = await expectRefused(
+      () => service.as(alice).setMain(JIRA, 'technical', erin.email),
+      'FORBIDDEN',
+    );
     expect(pub.reason).toBe('PUBLIC_DOMAIN');
     expect((await service.as(erin).setMain(JIRA, 'technical', erin.email)).technical[0]).toBe(erin.email);
     expect((await service.as(staff).setMain(JIRA, 'technical', frank.email)).technical[0]).toBe(frank.email);
@@ -298,12 +357,19 @@ describe('setMain (R5)', () => {
 
   it('refuses someone who does not hold the role with NOT_FOUND, and a bad role with VALIDATION', async () => {
     await expectRefused(() => service.as(alice).setMain(JIRA, 'billing', carol.email), 'NOT_FOUND', 'email');
-    await expectRefused(() => service.as(alice).setMain(JIRA, 'admin' as never, carol.email), 'VALIDATION', 'role');
+    await expectRefused(
+      () => service.as(alice).setMain(JIRA, 'admin' as never, carol.email),
+      'VALIDATION',
+      'role',
+    );
     await expectRefused(() => service.as(alice).setMain(JIRA, 'technical', 'x'), 'VALIDATION', 'email');
   });
 
   it('honours a portal’s list of public domains', async () => {
-    const strict = createLicenseContacts({ storage: service.storage, policy: createDefaultPolicy({ publicDomains: ['acme.test'] }) });
+    const strict = createLicenseContacts({
+      storage: service.storage,
+      policy: createDefaultPolicy({ publicDomains: ['acme.test'] }),
+    });
     const error = await rejection(strict.as(alice).setMain(JIRA, 'technical', carol.email));
     expect(error.reason).toBe('PUBLIC_DOMAIN');
   });
@@ -317,14 +383,23 @@ describe('removeContact (R2, R6)', () => {
   });
 
   it('refuses the last contact of a role with LAST_CONTACT', async () => {
-    await expectRefused(() => service.as(bob).removeContact(JIRA, bob.email, { role: 'billing' }), 'LAST_CONTACT');
-    await expectRefused(() => service.as(alice).removeContact('SEN-5550142', alice.email), 'LAST_CONTACT', undefined, [
-      'SEN-5550142',
-    ]);
+    await expectRefused(
+      () => service.as(bob).removeContact(JIRA, bob.email, { role: 'billing' }),
+      'LAST_CONTACT',
+    );
+    await expectRefused(
+      () => service.as(alice).removeContact('SEN-5550142', alice.email),
+      'LAST_CONTACT',
+      undefined,
+      ['SEN-5550142'],
+    );
   });
 
   it('refuses a secondary removing the main contact (NOT_MAIN)', async () => {
-    const error = await expectRefused(() => service.as(carol).removeContact(JIRA, alice.email, { role: 'technical' }), 'FORBIDDEN');
+    const error = await expectRefused(
+      () => service.as(carol).removeContact(JIRA, alice.email, { role: 'technical' }),
+      'FORBIDDEN',
+    );
     expect(error.reason).toBe('NOT_MAIN');
   });
 
@@ -337,10 +412,15 @@ describe('removeContact (R2, R6)', () => {
   });
 
   it('makes the named successor main', async () => {
-    const license = await service.as(carol).removeContact(BITBUCKET, carol.email, { role: 'technical', successor: erin.email }).catch((e) => e);
+    const license = await service
+      .as(carol)
+      .removeContact(BITBUCKET, carol.email, { role: 'technical', successor: erin.email })
+      .catch((e) => e);
     expect(license).toMatchObject({ code: 'FORBIDDEN', reason: 'PUBLIC_DOMAIN' });
     await service.as(alice).addContact(BITBUCKET, { ...dan, roles: ['technical'] });
-    const after = await service.as(carol).removeContact(BITBUCKET, carol.email, { role: 'technical', successor: dan.email });
+    const after = await service
+      .as(carol)
+      .removeContact(BITBUCKET, carol.email, { role: 'technical', successor: dan.email });
     expect(after.technical).toEqual([dan.email, alice.email, erin.email]);
   });
 
@@ -380,18 +460,26 @@ describe('removeContact (R2, R6)', () => {
 
   it('refuses a person or role that is not on the license with NOT_FOUND', async () => {
     await expectRefused(() => service.as(alice).removeContact(JIRA, dan.email), 'NOT_FOUND', 'email');
-    await expectRefused(() => service.as(alice).removeContact(JIRA, carol.email, { role: 'billing' }), 'NOT_FOUND', 'email');
+    await expectRefused(
+      () => service.as(alice).removeContact(JIRA, carol.email, { role: 'billing' }),
+      'NOT_FOUND',
+      'email',
+    );
   });
 
   it('lets any contact do anything R2 allows under openPolicy', async () => {
     const open = createLicenseContacts({ storage: service.storage, policy: openPolicy });
-    expect((await open.as(carol).removeContact(JIRA, alice.email, { role: 'technical' })).technical).toEqual([carol.email]);
+    expect((await open.as(carol).removeContact(JIRA, alice.email, { role: 'technical' })).technical).toEqual([
+      carol.email,
+    ]);
   });
 });
 
 describe('replaceContact (R8)', () => {
   it('replaces a person everywhere the actor is associated, keeping roles and main positions', async () => {
-    const result = await service.as(alice).replaceContact(bob.email, { email: dan.email, name: 'Dan Okafor' });
+    const result = await service
+      .as(alice)
+      .replaceContact(bob.email, { email: dan.email, name: 'Dan Okafor' });
     expect(result.dryRun).toBe(false);
     expect(result.changed.map((c) => c.licenseId)).toEqual([BITBUCKET, JIRA]);
     expect(result.skipped).toEqual([]);
@@ -400,7 +488,11 @@ describe('replaceContact (R8)', () => {
     expect(jira.contacts.find((c) => c.email === dan.email)?.roles).toEqual(['billing']);
     // SEN-2718281 has bob too, but alice is not on it
     expect((await service.findLicense('SEN-2718281'))?.billing).toEqual([bob.email]);
-    expect((await service.as(dan).history(JIRA)).items[0]).toMatchObject({ action: 'replaceContact', email: bob.email, successor: dan.email });
+    expect((await service.as(dan).history(JIRA)).items[0]).toMatchObject({
+      action: 'replaceContact',
+      email: bob.email,
+      successor: dan.email,
+    });
   });
 
   it('previews the same change set without writing on a dry run', async () => {
@@ -434,24 +526,48 @@ describe('replaceContact (R8)', () => {
       undefined,
       [JIRA, 'SEN-2718281'],
     );
-    await expectRefused(() => service.as(alice).replaceContact(bob.email, frank, { licenseIds: [JIRA] }), 'FORBIDDEN');
+    await expectRefused(
+      () => service.as(alice).replaceContact(bob.email, frank, { licenseIds: [JIRA] }),
+      'FORBIDDEN',
+    );
   });
 
   it('lets staff replace on every license, atomically', async () => {
-    const result = await service.as(staff).replaceContact(bob.email, { email: 'new.billing@acme.test', name: 'New Billing' });
+    const result = await service
+      .as(staff)
+      .replaceContact(bob.email, { email: 'new.billing@acme.test', name: 'New Billing' });
     expect(result.changed).toHaveLength(3);
     expect((await service.as(bob).listLicenses()).items).toEqual([]);
   });
 
   it('refuses the same person as successor and bad options', async () => {
-    await expectRefused(() => service.as(alice).replaceContact(bob.email, bob), 'VALIDATION', 'successor.email');
-    await expectRefused(() => service.as(alice).replaceContact(bob.email, { email: 'x@acme.test', name: '' }), 'VALIDATION', 'successor.name');
-    await expectRefused(() => service.as(alice).replaceContact(bob.email, dan, { licenseIds: [] }), 'VALIDATION', 'licenseIds');
-    await expectRefused(() => service.as(alice).replaceContact(bob.email, dan, { dryRun: 'yes' as never }), 'VALIDATION', 'dryRun');
+    await expectRefused(
+      () => service.as(alice).replaceContact(bob.email, bob),
+      'VALIDATION',
+      'successor.email',
+    );
+    await expectRefused(
+      () => service.as(alice).replaceContact(bob.email, { email: 'x@acme.test', name: '' }),
+      'VALIDATION',
+      'successor.name',
+    );
+    await expectRefused(
+      () => service.as(alice).replaceContact(bob.email, dan, { licenseIds: [] }),
+      'VALIDATION',
+      'licenseIds',
+    );
+    await expectRefused(
+      () => service.as(alice).replaceContact(bob.email, dan, { dryRun: 'yes' as never }),
+      'VALIDATION',
+      'dryRun',
+    );
   });
 
   it('leaves every license unchanged when the storage fails the commit', async () => {
-    const failing: LicenseStorage = { ...service.storage, commit: async () => Promise.reject(new Error('disk full at /var/lib')) };
+    const failing: LicenseStorage = {
+      ...service.storage,
+      commit: async () => Promise.reject(new Error('disk full at /var/lib')),
+    };
     const broken = createLicenseContacts({ storage: failing });
     const error = await expectRefused(() => broken.as(alice).replaceContact(bob.email, dan), 'STORAGE');
     expect(error.message).not.toContain('disk full');
@@ -479,7 +595,9 @@ describe('history (R9)', () => {
     const page2 = await service.as(alice).history(JIRA, { limit: 3, cursor: page1.nextCursor as string });
     expect([...page1.items, ...page2.items].map((e) => e.version)).toEqual([4, 3, 2, 1]);
     expect(page2.nextCursor).toBeUndefined();
-    expect(await rejection(service.as(alice).history(JIRA, { cursor: 'abc' }))).toMatchObject({ field: 'cursor' });
+    expect(await rejection(service.as(alice).history(JIRA, { cursor: 'abc' }))).toMatchObject({
+      field: 'cursor',
+    });
   });
 });
 
@@ -501,9 +619,15 @@ describe('permissions (R12)', () => {
   it('consults the policy a portal passes, for commands and permissions alike', async () => {
     const noAdds = createLicenseContacts({
       storage: service.storage,
-      policy: { ...openPolicy, addContact: () => ({ allowed: false, reason: 'FROZEN', message: 'Contacts are frozen' }) },
+      policy: {
+        ...openPolicy,
+        addContact: () => ({ allowed: false, reason: 'FROZEN', message: 'Contacts are frozen' }),
+      },
     });
-    expect((await noAdds.as(alice).permissions(JIRA)).addContact).toMatchObject({ allowed: false, reason: 'FROZEN' });
+    expect((await noAdds.as(alice).permissions(JIRA)).addContact).toMatchObject({
+      allowed: false,
+      reason: 'FROZEN',
+    });
     const error = await rejection(noAdds.as(alice).addContact(JIRA, { ...dan, roles: ['technical'] }));
     expect(error).toMatchObject({ code: 'FORBIDDEN', reason: 'FROZEN', message: 'Contacts are frozen' });
   });
@@ -516,7 +640,9 @@ describe('concurrency options and events', () => {
       () => service.as(alice).setMain(JIRA, 'technical', carol.email, { expectedVersion: 1 }),
       'CONFLICT',
     );
-    expect((await service.as(alice).setMain(JIRA, 'technical', carol.email, { expectedVersion: 2 })).version).toBe(3);
+    expect(
+      (await service.as(alice).setMain(JIRA, 'technical', carol.email, { expectedVersion: 2 })).version,
+    ).toBe(3);
   });
 
   it('tells subscribers about every commit, and stops when unsubscribed', async () => {
@@ -537,7 +663,10 @@ describe('concurrency options and events', () => {
 
   it('turns a storage failure into STORAGE with the driver error as cause and no driver text', async () => {
     const broken = createLicenseContacts({
-      storage: { ...service.storage, getLicense: () => Promise.reject(new Error('ECONNREFUSED 10.0.0.5:5432')) },
+      storage: {
+        ...service.storage,
+        getLicense: () => Promise.reject(new Error('ECONNREFUSED 10.0.0.5:5432')),
+      },
     });
     const error = await rejection(broken.as(alice).getLicense(JIRA));
     expect(error.code).toBe('STORAGE');
@@ -548,6 +677,8 @@ describe('concurrency options and events', () => {
   it('rejects a call whose signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(service.as(alice).getLicense(JIRA, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(service.as(alice).getLicense(JIRA, { signal: controller.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 });

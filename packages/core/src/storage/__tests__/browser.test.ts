@@ -1,20 +1,27 @@
-import { LicenseContactsError, createLicenseContacts } from '@license-contacts/core';
+import { createLicenseContacts, LicenseContactsError } from '@license-contacts/core';
 import { browserStorage } from '@license-contacts/core/browser';
 import { demoLicenses, runStorageConformance } from '@license-contacts/core/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 
 let n = 0;
-runStorageConformance({ name: 'browserStorage', create: () => browserStorage({ key: `conformance-${n++}` }) });
+runStorageConformance({
+  name: 'browserStorage',
+  create: () => browserStorage({ key: `conformance-${n++}` }),
+});
 
 describe('browserStorage', () => {
   beforeEach(() => localStorage.clear());
 
   it('keeps licenses and history across instances (a reload)', async () => {
     const first = createLicenseContacts({ storage: browserStorage({ licenses: demoLicenses() }) });
-    await first.as({ email: 'alice@acme.test' }).addContact('SEN-4821337', { email: 'zoe@acme.test', name: 'Zoe', roles: ['billing'] });
+    await first
+      .as({ email: 'alice@acme.test' })
+      .addContact('SEN-4821337', { email: 'zoe@acme.test', name: 'Zoe', roles: ['billing'] });
     const second = createLicenseContacts({ storage: browserStorage() });
     expect((await second.findLicense('SEN-4821337'))?.billing).toEqual(['bob@acme.test', 'zoe@acme.test']);
-    expect((await second.as({ email: 'zoe@acme.test' }).history('SEN-4821337')).items[0]?.action).toBe('addContact');
+    expect((await second.as({ email: 'zoe@acme.test' }).history('SEN-4821337')).items[0]?.action).toBe(
+      'addContact',
+    );
   });
 
   it('sees a change another tab made', async () => {
@@ -35,8 +42,12 @@ describe('browserStorage', () => {
         localStorage.setItem(k, v);
       },
     };
-    const service = createLicenseContacts({ storage: browserStorage({ storage: quota, licenses: demoLicenses() }) });
-    await service.as({ email: 'alice@acme.test' }).addContact('SEN-4821337', { email: 'a@acme.test', name: 'A', roles: ['billing'] });
+    const service = createLicenseContacts({
+      storage: browserStorage({ storage: quota, licenses: demoLicenses() }),
+    });
+    await service
+      .as({ email: 'alice@acme.test' })
+      .addContact('SEN-4821337', { email: 'a@acme.test', name: 'A', roles: ['billing'] });
     full = true;
     const error = await service
       .as({ email: 'alice@acme.test' })
