@@ -390,8 +390,11 @@ export function createHttpHandler(
     if (matches.length === 0) {
       return problemResponse(new LicenseContactsError('NOT_FOUND', 'No such route'), { headers: cors });
     }
-    const allow = matches.map(({ route }) => route.method).join(', ');
-    const method = request.method.toUpperCase();
+    const methods = matches.map(({ route }) => route.method);
+    const allow = (methods.includes('GET') ? [...methods, 'HEAD'] : methods).join(', ');
+    // HEAD is GET without the body.
+    const head = request.method.toUpperCase() === 'HEAD';
+    const method = head ? 'GET' : request.method.toUpperCase();
     if (method === 'OPTIONS') {
       const headers: Record<string, string> = { ...SECURITY_HEADERS, Allow: `${allow}, OPTIONS`, ...cors };
       if (cors['Access-Control-Allow-Origin'] !== undefined) {
@@ -404,6 +407,11 @@ export function createHttpHandler(
     }
     const match = matches.find(({ route }) => route.method === method);
     if (!match) {
+      if (head)
+        return new Response(null, {
+          status: 405,
+          headers: { ...SECURITY_HEADERS, ...cors, Allow: `${allow}, OPTIONS` },
+        });
       return problemResponse(
         new LicenseContactsError('METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${allow}`),
         { headers: { ...cors, Allow: `${allow}, OPTIONS` } },
@@ -470,7 +478,7 @@ export function createHttpHandler(
         return new Response(null, { status: 304, headers });
       }
     }
-    return new Response(result.body, { status: result.status, headers });
+    return new Response(head ? null : result.body, { status: result.status, headers });
   }
 
   return async (request: Request): Promise<Response> => {

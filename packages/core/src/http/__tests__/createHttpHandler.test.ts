@@ -114,7 +114,11 @@ describe('createHttpHandler routes', () => {
     const wrong = await call('PATCH', '/api/licenses/SEN-1');
     expect(wrong.status).toBe(405);
     expect(wrong.json.code).toBe('METHOD_NOT_ALLOWED');
-    expect(wrong.response.headers.get('allow')).toBe('GET, OPTIONS');
+    expect(wrong.response.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    const head = await handler(request('HEAD', '/api/licenses/SEN-1'));
+    expect(head.status).toBe(200);
+    expect(head.headers.get('etag')).toBe('"1"');
+    expect(await head.text()).toBe('');
     const post = await call('POST', '/api/licenses/SEN-1/contacts/bob%40acme.test');
     expect(post.response.headers.get('allow')).toBe('DELETE, OPTIONS');
   });
