@@ -1,5 +1,5 @@
-import { createContactsStore } from '@license-contacts/core';
 import type { ContactsStore, ContactsStoreInitialData, LicenseContactsApi } from '@license-contacts/core';
+import { createContactsStore } from '@license-contacts/core';
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { LicenseContactsContext } from './context';
 import { type Messages, resolveMessages } from './messages';
@@ -28,7 +28,9 @@ export type LicenseContactsProviderProps = {
 export function LicenseContactsProvider(props: LicenseContactsProviderProps): ReactNode {
   const { children, messages: overrides, locale } = props;
   const [ownStore] = useState(() =>
-    props.store ? null : createContactsStore(props.api, props.initialData ? { initialData: props.initialData } : {}),
+    props.store
+      ? null
+      : createContactsStore(props.api, props.initialData ? { initialData: props.initialData } : {}),
   );
   const store = props.store ?? (ownStore as ContactsStore);
   const messages = useMemo(() => resolveMessages(locale, overrides), [locale, overrides]);

@@ -99,9 +99,12 @@ const deRole = (role: Role) => (role === 'technical' ? 'technischen' : 'kaufmän
 /** Reasons the default policy and rules give, in German; other reasons fall back to the core's message. */
 const deReasons: Record<string, string> = {
   NOT_MAIN: 'Nur der Hauptkontakt dieser Rolle kann den Hauptkontakt entfernen',
-  DIFFERENT_DOMAIN: 'Diese Person gehört nicht zu Ihrer Firmendomain und muss sich selbst zum Hauptkontakt machen',
-  PUBLIC_DOMAIN: 'Diese Person nutzt eine öffentliche Mail-Domain und muss sich selbst zum Hauptkontakt machen',
-  LAST_CONTACT: 'Der letzte Kontakt einer Rolle kann nicht entfernt werden; fügen Sie zuerst einen weiteren hinzu',
+  DIFFERENT_DOMAIN:
+    'Diese Person gehört nicht zu Ihrer Firmendomain und muss sich selbst zum Hauptkontakt machen',
+  PUBLIC_DOMAIN:
+    'Diese Person nutzt eine öffentliche Mail-Domain und muss sich selbst zum Hauptkontakt machen',
+  LAST_CONTACT:
+    'Der letzte Kontakt einer Rolle kann nicht entfernt werden; fügen Sie zuerst einen weiteren hinzu',
   NOT_ASSOCIATED: 'Nur Kontakte dieser Lizenz können sie ändern',
   ALREADY_MAIN: 'Diese Person ist bereits Hauptkontakt',
   DUPLICATE: 'Diese Person ist bereits Kontakt in dieser Rolle',
@@ -138,7 +141,8 @@ export const de: Messages = {
   you: '(Sie)',
   makeMain: (name, role) => `${name} zum ${deRole(role)} Hauptkontakt machen`,
   remove: (name, role) => `${name} aus den ${deRole(role)} Kontakten entfernen`,
-  add: (role) => (role === 'technical' ? 'Technischen Kontakt hinzufügen' : 'Kaufmännischen Kontakt hinzufügen'),
+  add: (role) =>
+    role === 'technical' ? 'Technischen Kontakt hinzufügen' : 'Kaufmännischen Kontakt hinzufügen',
   checkingPermissions: 'Berechtigungen werden geprüft …',
   reason: (decision) => deReasons[decision.reason] ?? decision.message,
   error: (error) =>
@@ -154,11 +158,13 @@ export const de: Messages = {
   addSubmit: 'Kontakt hinzufügen',
   cancel: 'Abbrechen',
   removeTitle: (name) => `${name} entfernen?`,
-  removeDescription: (name, role) => `${name} ist danach kein ${role === 'technical' ? 'technischer' : 'kaufmännischer'} Kontakt dieser Lizenz mehr.`,
+  removeDescription: (name, role) =>
+    `${name} ist danach kein ${role === 'technical' ? 'technischer' : 'kaufmännischer'} Kontakt dieser Lizenz mehr.`,
   loseAccess: 'Das ist Ihre letzte Rolle auf dieser Lizenz: Sie verlieren den Zugriff darauf.',
   newMain: 'Neuer Hauptkontakt',
   removeSubmit: 'Entfernen',
-  announceMain: (name, role) => `${name} ist jetzt ${deRole(role) === 'technischen' ? 'technischer' : 'kaufmännischer'} Hauptkontakt`,
+  announceMain: (name, role) =>
+    `${name} ist jetzt ${deRole(role) === 'technischen' ? 'technischer' : 'kaufmännischer'} Hauptkontakt`,
   announceAdded: (name, roles) =>
     `${name} wurde als ${roles.map((r) => (r === 'technical' ? 'technischer' : 'kaufmännischer')).join(' und ')} Kontakt hinzugefügt`,
   announceRemoved: (name, role) => `${name} wurde aus den ${deRole(role)} Kontakten entfernt`,

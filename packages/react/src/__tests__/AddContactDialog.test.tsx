@@ -8,6 +8,23 @@ import { enabledButton, renderKit } from './helpers';
 const JIRA = 'SEN-4821337';
 const { alice, carol, dan } = demoPeople;
 
+/** The dialog used on its own, controlled by its parent. */
+function Standalone({ onAdded }: { onAdded: () => void }) {
+  const [open, setOpen] = useState(true);
+  return (
+    <>
+      <p>{open ? 'open' : 'closed'}</p>
+      <AddContactDialog
+        licenseId={JIRA}
+        open={open}
+        onOpenChange={setOpen}
+        defaultRoles={['billing']}
+        onAdded={onAdded}
+      />
+    </>
+  );
+}
+
 async function openAddDialog(role: 'technical' | 'billing' = 'technical') {
   const kit = renderKit(<LicensePanel licenseId={JIRA} />);
   await kit.user.click(await enabledButton(`Add ${role} contact`));
@@ -89,16 +106,7 @@ describe('AddContactDialog', () => {
 
   it('closes with Escape and works as a controlled part on its own', async () => {
     const onAdded = vi.fn();
-    function Standalone() {
-      const [open, setOpen] = useState(true);
-      return (
-        <>
-          <p>{open ? 'open' : 'closed'}</p>
-          <AddContactDialog licenseId={JIRA} open={open} onOpenChange={setOpen} defaultRoles={['billing']} onAdded={onAdded} />
-        </>
-      );
-    }
-    const { user } = renderKit(<Standalone />, { email: alice.email });
+    const { user } = renderKit(<Standalone onAdded={onAdded} />, { email: alice.email });
     const dialog = await screen.findByRole('dialog', { name: 'Add contact' });
     expect(within(dialog).getByRole('checkbox', { name: 'Billing contact' })).toBeChecked();
     await user.keyboard('{Escape}');

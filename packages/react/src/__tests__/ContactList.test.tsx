@@ -34,7 +34,9 @@ describe('ContactList', () => {
 
   it('promotes a colleague with the up arrow', async () => {
     const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />);
-    const items = await within(await screen.findByRole('list', { name: 'Technical contacts' })).findAllByRole('listitem');
+    const items = await within(await screen.findByRole('list', { name: 'Technical contacts' })).findAllByRole(
+      'listitem',
+    );
     expect(items[0]).toHaveTextContent('Main');
     expect(within(items[0] as HTMLElement).queryByRole('button', { name: /^Make/ })).not.toBeInTheDocument();
     await user.click(await enabledButton(`Make ${carol.name} main technical contact`));
@@ -46,7 +48,9 @@ describe('ContactList', () => {
     expect(first).toHaveFocus();
     await waitFor(() => expect(announcement()).toBe(`${carol.name} is now the main technical contact`));
     expect((await service.findLicense(JIRA))?.technical).toEqual([carol.email, alice.email]);
-    expect(screen.getByRole('button', { name: `Make ${alice.name} main technical contact` })).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: `Make ${alice.name} main technical contact` }),
+    ).toBeInTheDocument();
   });
 
   it('removes a contact with the x and puts focus on the list', async () => {
@@ -98,10 +102,11 @@ describe('ContactList', () => {
     const dialog = await screen.findByRole('alertdialog', { name: `Remove ${alice.name}?` });
     expect(dialog).toHaveTextContent(/lose access/);
     const successor = within(dialog).getByRole('combobox', { name: 'New main contact' });
-    expect(within(successor).getAllByRole('option').map((o) => o.textContent)).toEqual([
-      `${carol.name} (${carol.email})`,
-      `${dan.name} (${dan.email})`,
-    ]);
+    expect(
+      within(successor)
+        .getAllByRole('option')
+        .map((o) => o.textContent),
+    ).toEqual([`${carol.name} (${carol.email})`, `${dan.name} (${dan.email})`]);
     await user.selectOptions(successor, dan.email);
     await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
     await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
@@ -128,7 +133,9 @@ describe('ContactList', () => {
     const remove = await refusedButton(`Remove ${alice.name} from technical contacts`);
     expect(remove).toHaveAttribute('aria-disabled', 'true');
     expect(remove).not.toBeDisabled();
-    expect(remove).toHaveAccessibleDescription('Only the main technical contact can remove the main technical contact');
+    expect(remove).toHaveAccessibleDescription(
+      'Only the main technical contact can remove the main technical contact',
+    );
     await user.click(remove);
     expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
     remove.focus();
@@ -137,13 +144,17 @@ describe('ContactList', () => {
     expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
     expect((await service.findLicense(JIRA))?.technical).toEqual([alice.email, carol.email]);
     // Her own row is hers to change.
-    expect(await enabledButton(`Remove ${carol.name} from technical contacts`)).not.toHaveAttribute('aria-describedby');
+    expect(await enabledButton(`Remove ${carol.name} from technical contacts`)).not.toHaveAttribute(
+      'aria-describedby',
+    );
   });
 
   it('explains why someone on a public mail domain must promote themselves', async () => {
     renderKit(<LicensePanel licenseId={BITBUCKET} />, { email: carol.email });
     const promote = await refusedButton(`Make ${erin.name} main technical contact`);
-    expect(promote).toHaveAccessibleDescription(`${erin.email} uses a public mail domain and must make themselves main`);
+    expect(promote).toHaveAccessibleDescription(
+      `${erin.email} uses a public mail domain and must make themselves main`,
+    );
     expect(await enabledButton(`Make ${alice.name} main technical contact`)).toBeInTheDocument();
   });
 
@@ -162,13 +173,17 @@ describe('ContactList', () => {
     expect(namesIn(technicalList())).toEqual([carol.name, alice.name]);
     expect(within(technicalList()).getAllByRole('listitem')[0]).toHaveAttribute('data-state', 'pending');
     gate.resolve();
-    expect(await screen.findByRole('alert')).toHaveTextContent('The storage is unavailable; nothing was changed');
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'The storage is unavailable; nothing was changed',
+    );
     expect(namesIn(technicalList())).toEqual([alice.name, carol.name]);
     expect(announcement()).toMatch(/failed/);
   });
 
   it('refetches the license after a CONFLICT and shows what changed meanwhile', async () => {
-    const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />, { storeOptions: { versionCheck: true } });
+    const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />, {
+      storeOptions: { versionCheck: true },
+    });
     const promote = await enabledButton(`Make ${carol.name} main technical contact`);
     await service.as({ email: bob.email }).addContact(JIRA, { ...dan, roles: ['billing'] });
     await user.click(promote);

@@ -2,11 +2,11 @@ import { createContactsStore } from '@license-contacts/core';
 import { createDemoService, demoPeople } from '@license-contacts/core/testing';
 import {
   ContactList,
+  de,
+  en,
   LicenseContactsProvider,
   LicenseList,
   LicensePanel,
-  de,
-  en,
   resolveMessages,
   useLicenseContacts,
 } from '@license-contacts/react';
@@ -19,15 +19,18 @@ import { announcement, enabledButton, refusedButton, renderKit } from './helpers
 const JIRA = 'SEN-4821337';
 const { alice, carol, dan } = demoPeople;
 
+/** A component that needs the provider. */
+function Orphan() {
+  useLicenseContacts();
+  return null;
+}
+
 describe('LicenseContactsProvider', () => {
   it('makes useLicenseContacts throw a helpful error outside the provider', () => {
-    function Orphan() {
-      useLicenseContacts();
-      return null;
-    }
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
     expect(() => render(<Orphan />)).toThrow(/inside <LicenseContactsProvider>/);
-    expect(() => render(<ContactList licenseId={JIRA} role="technical" />)).toThrow(/LicenseContactsProvider/);
+    const role = 'technical';
+    expect(() => render(<ContactList licenseId={JIRA} role={role} />)).toThrow(/LicenseContactsProvider/);
     spy.mockRestore();
   });
 
@@ -60,18 +63,25 @@ describe('LicenseContactsProvider', () => {
     await user.type(within(dialog).getByRole('textbox', { name: 'Email' }), dan.email);
     await user.type(within(dialog).getByRole('textbox', { name: 'Name' }), `${dan.name}{Enter}`);
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
-    expect(within(screen.getByRole('list', { name: 'Technical contacts' })).getAllByRole('listitem')).toHaveLength(3);
+    expect(
+      within(screen.getByRole('list', { name: 'Technical contacts' })).getAllByRole('listitem'),
+    ).toHaveLength(3);
     expect(announcement()).toBe(`${dan.name} was added as a technical contact`);
   });
 
   it('speaks German with locale="de", including the reasons', async () => {
-    const { user } = renderKit(<LicenseList defaultExpanded={[JIRA]} />, { email: carol.email, locale: 'de' });
+    const { user } = renderKit(<LicenseList defaultExpanded={[JIRA]} />, {
+      email: carol.email,
+      locale: 'de',
+    });
     expect(screen.getByRole('searchbox', { name: 'Lizenzen durchsuchen' })).toBeInTheDocument();
     const region = await screen.findByRole('region', { name: 'Jira Software' });
     expect(within(region).getByRole('heading', { name: 'Technische Kontakte' })).toBeInTheDocument();
     expect(within(region).getByRole('heading', { name: 'Kaufmännische Kontakte' })).toBeInTheDocument();
     const remove = await refusedButton('Alice Johnson aus den technischen Kontakten entfernen');
-    expect(remove).toHaveAccessibleDescription('Nur der Hauptkontakt dieser Rolle kann den Hauptkontakt entfernen');
+    expect(remove).toHaveAccessibleDescription(
+      'Nur der Hauptkontakt dieser Rolle kann den Hauptkontakt entfernen',
+    );
     expect(within(region).getAllByText('Haupt')).toHaveLength(2);
     await user.click(await enabledButton('Carol Nguyen zum technischen Hauptkontakt machen'));
     await waitFor(() => expect(announcement()).toBe('Carol Nguyen ist jetzt technischer Hauptkontakt'));
@@ -86,7 +96,10 @@ describe('LicenseContactsProvider', () => {
   });
 
   it('applies message overrides over the locale', async () => {
-    renderKit(<LicenseList />, { email: 'nobody@example.test', messages: { noLicenses: 'Nothing here yet' } });
+    renderKit(<LicenseList />, {
+      email: 'nobody@example.test',
+      messages: { noLicenses: 'Nothing here yet' },
+    });
     expect(await screen.findByText('Nothing here yet')).toBeInTheDocument();
   });
 

@@ -8,14 +8,17 @@ import { enabledButton, renderKit } from './helpers';
 const { alice, carol, outsider } = demoPeople;
 
 const rowNames = () =>
-  within(screen.getByRole('list')).getAllByRole('button', { expanded: false }).concat(
-    within(screen.getByRole('list')).queryAllByRole('button', { expanded: true }),
-  );
+  within(screen.getByRole('list'))
+    .getAllByRole('button', { expanded: false })
+    .concat(within(screen.getByRole('list')).queryAllByRole('button', { expanded: true }));
 
 describe('LicenseList', () => {
   it('lists the licenses the signed-in person is associated with, each row named by product and id', async () => {
     renderKit(<LicenseList />, { email: alice.email });
-    expect(await screen.findByRole('button', { name: /^Jira Software SEN-4821337/ })).toHaveAttribute('aria-expanded', 'false');
+    expect(await screen.findByRole('button', { name: /^Jira Software SEN-4821337/ })).toHaveAttribute(
+      'aria-expanded',
+      'false',
+    );
     expect(screen.getByRole('button', { name: /^Confluence SEN-5550142/ })).toBeInTheDocument();
     expect(screen.getByRole('button', { name: /^Bitbucket SEN-3141592/ })).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /^Bamboo/ })).not.toBeInTheDocument();
@@ -50,7 +53,9 @@ describe('LicenseList', () => {
     await screen.findByRole('button', { name: /^Jira Software/ });
     const list = vi.spyOn(api, 'listLicenses');
     await user.type(screen.getByRole('searchbox', { name: 'Search licenses' }), 'conf');
-    await waitFor(() => expect(screen.queryByRole('button', { name: /^Jira Software/ })).not.toBeInTheDocument());
+    await waitFor(() =>
+      expect(screen.queryByRole('button', { name: /^Jira Software/ })).not.toBeInTheDocument(),
+    );
     expect(screen.getByRole('button', { name: /^Confluence SEN-5550142/ })).toBeInTheDocument();
     // One request for the settled query, not one per keystroke.
     expect(list).toHaveBeenCalledTimes(1);
@@ -96,7 +101,9 @@ describe('LicenseList', () => {
     const dialog = await screen.findByRole('alertdialog', { name: `Remove ${carol.name}?` });
     expect(dialog).toHaveTextContent(/lose access/);
     await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
-    await waitFor(() => expect(screen.queryByRole('button', { name: /^Jira Software SEN-4821337/ })).not.toBeInTheDocument());
+    await waitFor(() =>
+      expect(screen.queryByRole('button', { name: /^Jira Software SEN-4821337/ })).not.toBeInTheDocument(),
+    );
     expect(screen.getByRole('button', { name: /^Bitbucket SEN-3141592/ })).toBeInTheDocument();
     await waitFor(() => expect(screen.getByRole('searchbox', { name: 'Search licenses' })).toHaveFocus());
   });

@@ -22,7 +22,12 @@ async function expectAxeClean() {
 
 describe('accessibility (axe)', () => {
   it('LicenseList loading, loaded, expanded and empty', async () => {
-    const { user, unmount } = renderKit(<main><LicenseList /></main>, { email: alice.email });
+    const { user, unmount } = renderKit(
+      <main>
+        <LicenseList />
+      </main>,
+      { email: alice.email },
+    );
     await expectAxeClean();
     const row = await screen.findByRole('button', { name: /^Jira Software/ });
     await expectAxeClean();
@@ -30,20 +35,30 @@ describe('accessibility (axe)', () => {
     await enabledButton('Add technical contact');
     await expectAxeClean();
     unmount();
-    renderKit(<main><LicenseList /></main>, { email: outsider.email });
+    renderKit(
+      <main>
+        <LicenseList />
+      </main>,
+      { email: outsider.email },
+    );
     await screen.findByText('No licenses');
     await expectAxeClean();
   });
 
   it('LicenseList error state', async () => {
-    renderKit(<main><LicenseList /></main>, {
-      wrapApi: (api) => ({
-        ...api,
-        listLicenses: async () => {
-          throw new LicenseContactsError('NETWORK', 'The network is down');
-        },
-      }),
-    });
+    renderKit(
+      <main>
+        <LicenseList />
+      </main>,
+      {
+        wrapApi: (api) => ({
+          ...api,
+          listLicenses: async () => {
+            throw new LicenseContactsError('NETWORK', 'The network is down');
+          },
+        }),
+      },
+    );
     await screen.findByRole('alert');
     await expectAxeClean();
   });

@@ -1,11 +1,16 @@
+import type {
+  ContactsStore,
+  ContactsStoreOptions,
+  LicenseContacts,
+  LicenseContactsApi,
+} from '@license-contacts/core';
 import { createContactsStore } from '@license-contacts/core';
-import type { ContactsStore, ContactsStoreOptions, LicenseContacts, LicenseContactsApi } from '@license-contacts/core';
 import { createDemoService } from '@license-contacts/core/testing';
 import { LicenseContactsProvider, type Messages } from '@license-contacts/react';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { expect } from 'vitest';
 import type { ReactElement } from 'react';
+import { expect } from 'vitest';
 
 /** Options of `renderKit`. */
 export interface RenderKitOptions {
@@ -27,7 +32,11 @@ export function renderKit(ui: ReactElement, options: RenderKitOptions = {}) {
   const store: ContactsStore = createContactsStore(api, options.storeOptions ?? {});
   const user = userEvent.setup();
   const result = render(
-    <LicenseContactsProvider store={store} {...(options.locale ? { locale: options.locale } : {})} {...(options.messages ? { messages: options.messages } : {})}>
+    <LicenseContactsProvider
+      store={store}
+      {...(options.locale ? { locale: options.locale } : {})}
+      {...(options.messages ? { messages: options.messages } : {})}
+    >
       {ui}
     </LicenseContactsProvider>,
   );
@@ -51,7 +60,9 @@ export async function refusedButton(name: string | RegExp): Promise<HTMLElement>
 
 /** The names of the contacts in a role's list, in order. */
 export function namesIn(list: HTMLElement): string[] {
-  return Array.from(list.querySelectorAll(':scope > li .lc-contact__name')).map((el) => el.firstChild?.textContent ?? '');
+  return Array.from(list.querySelectorAll(':scope > li .lc-contact__name')).map(
+    (el) => el.firstChild?.textContent ?? '',
+  );
 }
 
 /** A promise and the functions that settle it. */

@@ -23,7 +23,12 @@ describe('hydration', () => {
     const service = createDemoService();
     const api = service.as({ email: alice.email });
     const loader = createContactsStore(api);
-    await Promise.all([loader.ensureMe(), loader.ensureList(), loader.ensureLicense(JIRA), loader.ensurePermissions(JIRA)]);
+    await Promise.all([
+      loader.ensureMe(),
+      loader.ensureList(),
+      loader.ensureLicense(JIRA),
+      loader.ensurePermissions(JIRA),
+    ]);
     const initialData = JSON.parse(JSON.stringify(loader.dehydrate()));
     const app = (store = createContactsStore(api, { initialData })) => (
       <StrictMode>
@@ -51,7 +56,9 @@ describe('hydration', () => {
 
     const user = userEvent.setup();
     const panel = screen.getByRole('region', { name: 'Jira Software' });
-    await user.click(within(panel).getByRole('button', { name: `Make ${carol.name} main technical contact` }));
+    await user.click(
+      within(panel).getByRole('button', { name: `Make ${carol.name} main technical contact` }),
+    );
     await waitFor(async () => expect((await service.findLicense(JIRA))?.technical[0]).toBe(carol.email));
   });
 });

@@ -19,7 +19,12 @@ export const ActionButton = forwardRef<HTMLButtonElement, ActionButtonProps>(fun
 ) {
   const messages = useMessages();
   const reasonId = useId();
-  const refusal = decision === undefined ? messages.checkingPermissions : decision.allowed ? null : messages.reason(decision);
+  const refusal =
+    decision === undefined
+      ? messages.checkingPermissions
+      : decision.allowed
+        ? null
+        : messages.reason(decision);
   const handleClick = (event: MouseEvent<HTMLButtonElement>) => {
     if (refusal !== null) {
       event.preventDefault();

@@ -1,4 +1,4 @@
-import { LicenseContactsError, type License, type Role } from '@license-contacts/core';
+import { type License, LicenseContactsError, type Role } from '@license-contacts/core';
 import * as Dialog from '@radix-ui/react-dialog';
 import { type FormEvent, type ReactNode, type RefObject, useId, useRef, useState } from 'react';
 import { cx } from '../cx';
@@ -56,7 +56,12 @@ export function AddContactDialog(props: AddContactDialogProps): ReactNode {
   );
 }
 
-function AddContactForm({ licenseId, defaultRoles = [], onOpenChange, onAdded }: AddContactDialogProps): ReactNode {
+function AddContactForm({
+  licenseId,
+  defaultRoles = [],
+  onOpenChange,
+  onAdded,
+}: AddContactDialogProps): ReactNode {
   const messages = useMessages();
   const announce = useAnnounce();
   const actions = useContactActions(licenseId);
@@ -86,12 +91,17 @@ function AddContactForm({ licenseId, defaultRoles = [], onOpenChange, onAdded }:
         error instanceof LicenseContactsError ? error : new LicenseContactsError('NETWORK', String(error));
       const text = messages.error(failure);
       const field =
-        failure.code === 'DUPLICATE' ? 'email' : failure.code === 'VALIDATION' ? (failure.field ?? 'form') : 'form';
+        failure.code === 'DUPLICATE'
+          ? 'email'
+          : failure.code === 'VALIDATION'
+            ? (failure.field ?? 'form')
+            : 'form';
       const key = field === 'email' || field === 'name' || field === 'roles' ? field : 'form';
       setErrors({ [key]: text });
       setBusy(false);
       // Focus the refused field, so its error is read with it.
-      const target = key === 'email' ? emailRef : key === 'name' ? nameRef : key === 'roles' ? technicalRef : null;
+      const target =
+        key === 'email' ? emailRef : key === 'name' ? nameRef : key === 'roles' ? technicalRef : null;
       queueMicrotask(() => target?.current?.focus());
     }
   }
@@ -101,7 +111,9 @@ function AddContactForm({ licenseId, defaultRoles = [], onOpenChange, onAdded }:
   return (
     <form className="lc-form" noValidate onSubmit={submit} aria-busy={busy || undefined}>
       <Dialog.Title className="lc-dialog__title">{messages.addDialogTitle}</Dialog.Title>
-      <Dialog.Description className="lc-dialog__description">{messages.addDialogDescription}</Dialog.Description>
+      <Dialog.Description className="lc-dialog__description">
+        {messages.addDialogDescription}
+      </Dialog.Description>
       <div className="lc-field" data-invalid={errors.email ? '' : undefined}>
         <label htmlFor={`${id}-email`}>{messages.email}</label>
         <input
@@ -112,7 +124,6 @@ function AddContactForm({ licenseId, defaultRoles = [], onOpenChange, onAdded }:
           inputMode="email"
           autoComplete="email"
           spellCheck={false}
-          autoFocus
           aria-invalid={errors.email ? 'true' : undefined}
           aria-describedby={describe('email')}
         />
@@ -151,7 +162,9 @@ function AddContactForm({ licenseId, defaultRoles = [], onOpenChange, onAdded }:
               checked={roles.includes(role)}
               onChange={(e) =>
                 setRoles((current) =>
-                  e.target.checked ? ROLE_ORDER.filter((r) => r === role || current.includes(r)) : current.filter((r) => r !== role),
+                  e.target.checked
+                    ? ROLE_ORDER.filter((r) => r === role || current.includes(r))
+                    : current.filter((r) => r !== role),
                 )
               }
               aria-invalid={errors.roles ? 'true' : undefined}

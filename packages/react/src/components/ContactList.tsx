@@ -1,5 +1,5 @@
 import { type Contact, type Decision, LicenseContactsError, type Role } from '@license-contacts/core';
-import { forwardRef, type HTMLAttributes, useCallback, useRef, useState } from 'react';
+import { forwardRef, type HTMLAttributes, memo, useCallback, useMemo, useRef, useState } from 'react';
 import { cx } from '../cx';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useContactActions } from '../hooks/useContactActions';
@@ -42,41 +42,66 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
   const listRef = useRef<HTMLUListElement>(null);
   const addRef = useRef<HTMLButtonElement>(null);
   const returnRef = useRef<HTMLElement | null>(null);
-  const rows = useRef(new Map<string, HTMLLIElement>());
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<RemovalTarget | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const data = license.data;
-  const byEmail = useCallback((email: string) => data?.contacts.find((c) => c.email === email), [data]);
+  const contacts = useMemo(() => new Map(data?.contacts.map((c) => [c.email, c])), [data?.contacts]);
+  const pendingEmails = useMemo(
+    () => new Set(actions.pending.flatMap((m) => ('email' in m ? [m.email] : []))),
+    [actions.pending],
+  );
 
-  async function promote(contact: Contact) {
-    setError(null);
-    const done = actions.setMain(role, contact.email);
-    // The row moves first and loses its ↑ button: keep focus on the row itself.
-    rows.current.get(contact.email)?.focus();
-    try {
-      await done;
-      announce(messages.announceMain(contact.name, role));
-    } catch (caught) {
-      const failure = caught instanceof LicenseContactsError ? caught : new LicenseContactsError('NETWORK', String(caught));
-      setError(messages.error(failure));
-      announce(messages.announceFailed(failure));
-    }
-  }
+  // Row handlers keep their identity across renders (so unchanged rows skip rendering) and read the latest values.
+  const latest = useRef({ data, contacts, me, actions, messages, announce });
+  latest.current = { data, contacts, me, actions, messages, announce };
 
-  function openRemove(contact: Contact, trigger: HTMLElement) {
-    if (!data) return;
-    const isMain = data[role][0] === contact.email;
-    const successors = isMain
-      ? data[role].filter((e) => e !== contact.email).map(byEmail).filter((c): c is Contact => c !== undefined)
-      : [];
-    const losesAccess =
-      me !== undefined && !me.staff && me.email === contact.email && contact.roles.length === 1 && contact.roles[0] === role;
-    returnRef.current = trigger;
-    setError(null);
-    setRemoving({ contact, successors, losesAccess });
-  }
+  const promote = useCallback(
+    async (contact: Contact) => {
+      const { actions, messages, announce } = latest.current;
+      setError(null);
+      const done = actions.setMain(role, contact.email);
+      // The row moves first and loses its ↑ button: keep focus on the row itself.
+      rowOf(listRef.current, contact.email)?.focus();
+      try {
+        await done;
+        announce(messages.announceMain(contact.name, role));
+      } catch (caught) {
+        const failure =
+          caught instanceof LicenseContactsError
+            ? caught
+            : new LicenseContactsError('NETWORK', String(caught));
+        setError(messages.error(failure));
+        announce(messages.announceFailed(failure));
+      }
+    },
+    [role],
+  );
+
+  const openRemove = useCallback(
+    (contact: Contact, trigger: HTMLElement) => {
+      const { data, contacts, me } = latest.current;
+      if (!data) return;
+      const isMain = data[role][0] === contact.email;
+      const successors = isMain
+        ? data[role]
+            .filter((e) => e !== contact.email)
+            .map((e) => contacts.get(e))
+            .filter((c): c is Contact => c !== undefined)
+        : [];
+      const losesAccess =
+        me !== undefined &&
+        !me.staff &&
+        me.email === contact.email &&
+        contact.roles.length === 1 &&
+        contact.roles[0] === role;
+      returnRef.current = trigger;
+      setError(null);
+      setRemoving({ contact, successors, losesAccess });
+    },
+    [role],
+  );
 
   const state = data ? 'ready' : license.status === 'error' ? 'error' : 'loading';
   return (
@@ -88,26 +113,27 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
       )}
       {!data && license.status !== 'error' && <p className="lc-loading">{messages.loadingLicense}</p>}
       {data && (
-        <ul ref={listRef} className="lc-contact-list__items" aria-label={messages.contactsHeading(role)} tabIndex={-1}>
+        <ul
+          ref={listRef}
+          className="lc-contact-list__items"
+          aria-label={messages.contactsHeading(role)}
+          tabIndex={-1}
+        >
           {data[role].map((email, index) => {
-            const contact = byEmail(email);
+            const contact = contacts.get(email);
             if (!contact) return null;
             return (
               <ContactRow
                 key={email}
-                ref={(element) => {
-                  if (element) rows.current.set(email, element);
-                  else rows.current.delete(email);
-                }}
                 contact={contact}
                 role={role}
                 main={index === 0}
                 self={me?.email === email}
-                pending={actions.pending.some((m) => 'email' in m && m.email === email)}
+                pending={pendingEmails.has(email)}
                 promoteDecision={permissions?.setMain[role][email]}
                 removeDecision={permissions?.removeContact[role][email]}
-                onPromote={() => void promote(contact)}
-                onRemove={(trigger) => openRemove(contact, trigger)}
+                onPromote={promote}
+                onRemove={openRemove}
               />
             );
           })}
@@ -166,58 +192,80 @@ export interface ContactRowProps extends Omit<HTMLAttributes<HTMLLIElement>, 'ro
   pending?: boolean;
   promoteDecision: Decision | undefined;
   removeDecision: Decision | undefined;
-  onPromote: () => void;
-  onRemove: (trigger: HTMLButtonElement) => void;
+  onPromote: (contact: Contact) => void;
+  onRemove: (contact: Contact, trigger: HTMLButtonElement) => void;
 }
 
 /** One contact in a role's list: name, email, the `Main` badge, and the ↑ and × buttons. */
-export const ContactRow = forwardRef<HTMLLIElement, ContactRowProps>(function ContactRow(
-  { contact, role, main, self = false, pending = false, promoteDecision, removeDecision, onPromote, onRemove, className, ...rest },
-  ref,
-) {
-  const messages = useMessages();
-  return (
-    <li
-      ref={ref}
-      tabIndex={-1}
-      {...rest}
-      className={cx('lc-contact', className)}
-      data-role={role}
-      data-main={main ? 'true' : 'false'}
-      data-state={pending ? 'pending' : 'idle'}
-    >
-      <span className="lc-contact__name">
-        {contact.name}
-        {self && <span className="lc-contact__you"> {messages.you}</span>}
-      </span>{' '}
-      <span className="lc-contact__email">{contact.email}</span>
-      {main && (
-        <>
-          {' '}
-          <span className="lc-badge">{messages.main}</span>
-        </>
-      )}
-      <span className="lc-contact__actions">
-        {!main && (
-          <ActionButton
-            className="lc-contact__promote"
-            decision={promoteDecision}
-            aria-label={messages.makeMain(contact.name, role)}
-            onClick={onPromote}
-          >
-            <span aria-hidden="true">↑</span>
-          </ActionButton>
+export const ContactRow = memo(
+  forwardRef<HTMLLIElement, ContactRowProps>(function ContactRow(
+    {
+      contact,
+      role,
+      main,
+      self = false,
+      pending = false,
+      promoteDecision,
+      removeDecision,
+      onPromote,
+      onRemove,
+      className,
+      ...rest
+    },
+    ref,
+  ) {
+    const messages = useMessages();
+    return (
+      <li
+        ref={ref}
+        tabIndex={-1}
+        {...rest}
+        className={cx('lc-contact', className)}
+        data-role={role}
+        data-main={main ? 'true' : 'false'}
+        data-state={pending ? 'pending' : 'idle'}
+        data-email={contact.email}
+      >
+        <span className="lc-contact__name">
+          {contact.name}
+          {self && <span className="lc-contact__you"> {messages.you}</span>}
+        </span>{' '}
+        <span className="lc-contact__email">{contact.email}</span>
+        {main && (
+          <>
+            {' '}
+            <span className="lc-badge">{messages.main}</span>
+          </>
         )}
-        <ActionButton
-          className="lc-contact__remove"
-          decision={removeDecision}
-          aria-label={messages.remove(contact.name, role)}
-          aria-haspopup="dialog"
-          onClick={(event) => onRemove(event.currentTarget)}
-        >
-          <span aria-hidden="true">×</span>
-        </ActionButton>
-      </span>
-    </li>
+        <span className="lc-contact__actions">
+          {!main && (
+            <ActionButton
+              className="lc-contact__promote"
+              decision={promoteDecision}
+              aria-label={messages.makeMain(contact.name, role)}
+              onClick={() => onPromote(contact)}
+            >
+              <span aria-hidden="true">↑</span>
+            </ActionButton>
+          )}
+          <ActionButton
+            className="lc-contact__remove"
+            decision={removeDecision}
+            aria-label={messages.remove(contact.name, role)}
+            aria-haspopup="dialog"
+            onClick={(event) => onRemove(contact, event.currentTarget)}
+          >
+            <span aria-hidden="true">×</span>
+          </ActionButton>
+        </span>
+      </li>
+    );
+  }),
+);
+
+/** The row of `email` in a contact list. */
+function rowOf(list: HTMLUListElement | null, email: string): HTMLElement | undefined {
+  return Array.from(list?.children ?? []).find(
+    (li): li is HTMLElement => (li as HTMLElement).dataset.email === email,
   );
-});
+}

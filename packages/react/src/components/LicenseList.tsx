@@ -46,7 +46,10 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
       store.onEvent((event) => {
         if (event.type !== 'licenseDropped') return;
         setTimeout(() => {
-          if (typeof document !== 'undefined' && (document.activeElement === document.body || !document.activeElement)) {
+          if (
+            typeof document !== 'undefined' &&
+            (document.activeElement === document.body || !document.activeElement)
+          ) {
             searchRef.current?.focus();
           }
         }, 0);
@@ -61,7 +64,14 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
       return next;
     });
 
-  const state = list.status === 'success' ? (list.licenses.length === 0 ? 'empty' : 'ready') : list.status === 'error' ? 'error' : 'loading';
+  const state =
+    list.status === 'success'
+      ? list.licenses.length === 0
+        ? 'empty'
+        : 'ready'
+      : list.status === 'error'
+        ? 'error'
+        : 'loading';
   return (
     <div ref={ref} {...rest} className={cx('lc-license-list', className)} data-state={state}>
       <input
@@ -82,7 +92,9 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
           </button>
         </div>
       )}
-      {state === 'empty' && <p className="lc-empty">{query ? messages.noLicensesMatching(query) : messages.noLicenses}</p>}
+      {state === 'empty' && (
+        <p className="lc-empty">{query ? messages.noLicensesMatching(query) : messages.noLicenses}</p>
+      )}
       {list.licenses.length > 0 && (
         <ul className="lc-license-list__items" aria-busy={list.fetching || undefined}>
           {list.licenses.map((license) => {
@@ -99,9 +111,13 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
                   onClick={() => toggle(license.id)}
                 >
                   <span className="lc-license-list__name">{messages.licenseRow(license)}</span>
-                  {license.edition !== undefined && <span className="lc-license-list__edition"> · {license.edition}</span>}
+                  {license.edition !== undefined && (
+                    <span className="lc-license-list__edition"> · {license.edition}</span>
+                  )}
                 </button>
-                {open && <LicensePanel id={panelId} licenseId={license.id} headingLevel={panelHeadingLevel} />}
+                {open && (
+                  <LicensePanel id={panelId} licenseId={license.id} headingLevel={panelHeadingLevel} />
+                )}
               </li>
             );
           })}

@@ -32,7 +32,13 @@ export const LicensePanel = forwardRef<HTMLElement, LicensePanelProps>(function 
   const state = data ? 'ready' : license.status === 'error' ? 'error' : 'loading';
   if (!data) {
     return (
-      <section ref={ref} {...rest} className={cx('lc-panel', className)} data-state={state} aria-busy={state === 'loading' || undefined}>
+      <section
+        ref={ref}
+        {...rest}
+        className={cx('lc-panel', className)}
+        data-state={state}
+        aria-busy={state === 'loading' || undefined}
+      >
         {license.status === 'error' && license.error ? (
           <div role="alert" className="lc-error">
             {messages.error(license.error)}{' '}
@@ -49,22 +55,45 @@ export const LicensePanel = forwardRef<HTMLElement, LicensePanelProps>(function 
     );
   }
   return (
-    <section ref={ref} {...rest} className={cx('lc-panel', className)} data-state={state} aria-labelledby={headingId}>
+    <section
+      ref={ref}
+      {...rest}
+      className={cx('lc-panel', className)}
+      data-state={state}
+      aria-labelledby={headingId}
+    >
       {createElement(`h${headingLevel}`, { id: headingId, className: 'lc-panel__title' }, data.product)}
       <LicenseDetails license={data} />
       {(['technical', 'billing'] as const).map((role) => (
-        <RoleSection key={role} licenseId={licenseId} role={role} level={(headingLevel + 1) as HeadingLevel | 6} />
+        <RoleSection
+          key={role}
+          licenseId={licenseId}
+          role={role}
+          level={(headingLevel + 1) as HeadingLevel | 6}
+        />
       ))}
     </section>
   );
 });
 
-function RoleSection({ licenseId, role, level }: { licenseId: string; role: Role; level: number }): ReactNode {
+function RoleSection({
+  licenseId,
+  role,
+  level,
+}: {
+  licenseId: string;
+  role: Role;
+  level: number;
+}): ReactNode {
   const messages = useMessages();
   const id = useId();
   return (
     <section className="lc-panel__section" data-role={role} aria-labelledby={id}>
-      {createElement(`h${level}`, { id, className: 'lc-panel__section-title' }, messages.contactsHeading(role))}
+      {createElement(
+        `h${level}`,
+        { id, className: 'lc-panel__section-title' },
+        messages.contactsHeading(role),
+      )}
       <ContactList licenseId={licenseId} role={role} />
     </section>
   );
@@ -90,8 +119,10 @@ export const LicenseDetails = forwardRef<HTMLDListElement, LicenseDetailsProps>(
   const messages = useMessages();
   const rows: [string, string, string][] = [['product', messages.product, license.product]];
   if (license.edition !== undefined) rows.push(['edition', messages.edition, license.edition]);
-  if (license.seats !== undefined) rows.push(['seats', messages.seats, new Intl.NumberFormat(messages.locale).format(license.seats)]);
-  if (license.expiresAt !== undefined) rows.push(['expires', messages.expires, formatDate(license.expiresAt, messages)]);
+  if (license.seats !== undefined)
+    rows.push(['seats', messages.seats, new Intl.NumberFormat(messages.locale).format(license.seats)]);
+  if (license.expiresAt !== undefined)
+    rows.push(['expires', messages.expires, formatDate(license.expiresAt, messages)]);
   rows.push(['sen', messages.sen, license.id]);
   return (
     <dl ref={ref} {...rest} className={cx('lc-details', className)}>

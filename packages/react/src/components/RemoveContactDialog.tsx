@@ -1,4 +1,4 @@
-import { type Contact, LicenseContactsError, type License, type Role } from '@license-contacts/core';
+import { type Contact, type License, LicenseContactsError, type Role } from '@license-contacts/core';
 import * as Dialog from '@radix-ui/react-dialog';
 import { type FormEvent, type ReactNode, type RefObject, useId, useRef, useState } from 'react';
 import { cx } from '../cx';
@@ -30,7 +30,16 @@ export interface RemoveContactDialogProps {
 
 /** The confirmation that removes a contact from a role, asking for the new main contact when they are main. */
 export function RemoveContactDialog(props: RemoveContactDialogProps): ReactNode {
-  const { licenseId, role, contact, open, onOpenChange, successors = [], losesAccess = false, onRemoved } = props;
+  const {
+    licenseId,
+    role,
+    contact,
+    open,
+    onOpenChange,
+    successors = [],
+    losesAccess = false,
+    onRemoved,
+  } = props;
   const messages = useMessages();
   const announce = useAnnounce();
   const actions = useContactActions(licenseId);
@@ -96,7 +105,11 @@ export function RemoveContactDialog(props: RemoveContactDialogProps): ReactNode 
             {successors.length > 0 && (
               <div className="lc-field">
                 <label htmlFor={`${id}-successor`}>{messages.newMain}</label>
-                <select id={`${id}-successor`} value={successor} onChange={(e) => setSuccessor(e.target.value)}>
+                <select
+                  id={`${id}-successor`}
+                  value={successor}
+                  onChange={(e) => setSuccessor(e.target.value)}
+                >
                   {successors.map((c) => (
                     <option key={c.email} value={c.email}>
                       {c.name} ({c.email})
@@ -111,7 +124,11 @@ export function RemoveContactDialog(props: RemoveContactDialogProps): ReactNode 
               </p>
             )}
             <div className="lc-dialog__actions">
-              <button type="submit" className="lc-button lc-button--danger" data-state={busy ? 'pending' : 'idle'}>
+              <button
+                type="submit"
+                className="lc-button lc-button--danger"
+                data-state={busy ? 'pending' : 'idle'}
+              >
                 {messages.removeSubmit}
               </button>
               <Dialog.Close asChild>

@@ -1,4 +1,10 @@
-import type { AddContactInput, License, PendingMutation, RemoveContactOptions, Role } from '@license-contacts/core';
+import type {
+  AddContactInput,
+  License,
+  PendingMutation,
+  RemoveContactOptions,
+  Role,
+} from '@license-contacts/core';
 import { useMemo } from 'react';
 import { useLicenseContacts } from './useLicenseContacts';
 import { useStoreState } from './useStoreState';
@@ -7,7 +13,10 @@ import { useStoreState } from './useStoreState';
 export interface ContactActions {
   addContact: (input: AddContactInput) => Promise<License>;
   setMain: (role: Role, email: string) => Promise<License>;
-  removeContact: (email: string, options?: Pick<RemoveContactOptions, 'role' | 'successor'>) => Promise<License>;
+  removeContact: (
+    email: string,
+    options?: Pick<RemoveContactOptions, 'role' | 'successor'>,
+  ) => Promise<License>;
   /** This license's mutations still waiting for the server. */
   pending: readonly PendingMutation[];
 }
