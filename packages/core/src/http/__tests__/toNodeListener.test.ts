@@ -1,0 +1,143 @@
+// @vitest-environment node
+
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HttpHandler } from '@license-contacts/core/http';
+import { toNodeListener } from '@license-contacts/core/http';
+import { afterEach, describe, expect, it } from 'vitest';
+
+let server: Server | undefined;
+
+async function serve(listener: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  server = createServer(listener);
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  server = undefined;
+});
+
+describe('toNodeListener', () => {
+  it('hands the handler a Fetch request with URL, method, headers and the streamed body', async () => {
+    let seen: unknown;
+    const handler: HttpHandler = async (request) => {
+      seen = {
+        url: request.url,
+        method: request.method,
+        type: request.headers.get('content-type'),
+        body: await request.text(),
+      };
+      return new Response('ok');
+    };
+    const base = await serve(toNodeListener(handler));
+    const response = await fetch(`${base}/api/x?y=1`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"a":1}',
+    });
+    expect(await response.text()).toBe('ok');
+    expect(seen).toEqual({
+      url: `${base}/api/x?y=1`,
+      method: 'POST',
+      type: 'application/json',
+      body: '{"a":1}',
+    });
+  });
+
+  it('writes status, every header including several Set-Cookie, and a streamed body', async () => {
+    const handler: HttpHandler = async () => {
+      const headers = new Headers({ 'X-One': '1' });
+      headers.append('Set-Cookie', 'a=1; Path=/');
+      headers.append('Set-Cookie', 'b=2; Path=/');
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const part of ['one ', 'two ', 'three']) controller.enqueue(new TextEncoder().encode(part));
+          controller.close();
+        },
+      });
+      return new Response(body, { status: 207, headers });
+    };
+    const base = await serve(toNodeListener(handler));
+    const response = await fetch(base);
+    expect(response.status).toBe(207);
+    expect(response.headers.get('x-one')).toBe('1');
+    expect(response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    expect(await response.text()).toBe('one two three');
+  });
+
+  it('uses the full original URL when mounted under a prefix (Express strips req.url)', async () => {
+    let url = '';
+    const listener = toNodeListener(async (request) => {
+      url = new URL(request.url).pathname;
+      return new Response(null, { status: 204 });
+    });
+    const base = await serve((req, res) => {
+      // What Express does for app.use('/api', listener).
+      Object.assign(req, { originalUrl: req.url, url: (req.url ?? '').replace(/^\/api/, '') });
+      listener(req, res);
+    });
+    await fetch(`${base}/api/licenses`);
+    expect(url).toBe('/api/licenses');
+  });
+
+  it('answers 500 with a generic problem when the handler throws', async () => {
+    const base = await serve(
+      toNodeListener(async () => {
+        throw new Error('SELECT * FROM secrets');
+      }),
+    );
+    const response = await fetch(base);
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({ status: 500, code: 'INTERNAL' });
+    expect(text).not.toContain('SELECT');
+  });
+
+  it('keeps connections alive between ordinary requests', async () => {
+    const ports: number[] = [];
+    const base = await serve((req, res) => {
+      ports.push(req.socket.remotePort ?? 0);
+      toNodeListener(async () => new Response('{}'))(req, res);
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<string | undefined>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port: new URL(base).port, path: '/', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.headers.connection));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await get()).toBe('keep-alive');
+    expect(await get()).toBe('keep-alive');
+    agent.destroy();
+    expect(ports).toHaveLength(2);
+    expect(ports[0]).toBe(ports[1]);
+  });
+
+  it('aborts the request signal when the client goes away', async () => {
+    let aborted: Promise<boolean> | undefined;
+    let arrived: () => void = () => {};
+    const arrival = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const handler: HttpHandler = (request) => {
+      aborted = new Promise((resolve) => request.signal.addEventListener('abort', () => resolve(true)));
+      arrived();
+      return aborted.then(() => new Response(null, { status: 204 }));
+    };
+    const base = await serve(toNodeListener(handler));
+    const { port } = new URL(base);
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/' });
+    req.on('error', () => {});
+    req.end();
+    await arrival;
+    req.destroy();
+    expect(await aborted).toBe(true);
+  });
+});
