@@ -9,6 +9,7 @@ const packages: Record<string, Record<string, string>> = {
     http: 'src/http/index.ts',
     browser: 'src/storage/browser.ts',
     testing: 'src/testing/index.ts',
+    fixtures: 'src/testing/fixtures.ts',
   },
   react: { index: 'src/index.ts' },
   postgres: { index: 'src/index.ts' },
