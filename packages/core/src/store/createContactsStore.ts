@@ -112,14 +112,23 @@ export interface ContactsStore {
   /** Makes a contact main, optimistically; resolves with the server's license. */
   setMain(licenseId: string, role: Role, email: string): Promise<License>;
   /** Removes a role (or every role) of a contact, optimistically; resolves with the server's license. */
-  removeContact(licenseId: string, email: string, options?: Pick<RemoveContactOptions, 'role' | 'successor'>): Promise<License>;
+  removeContact(
+    licenseId: string,
+    email: string,
+    options?: Pick<RemoveContactOptions, 'role' | 'successor'>,
+  ): Promise<License>;
   /** The data a server render used, to pass as `initialData` to the client's store. */
   dehydrate(): ContactsStoreInitialData;
   /** Aborts every running request; the store stays usable. */
   cancel(): void;
 }
 
-const IDLE_LIST: ListResource = Object.freeze({ status: 'idle', ids: [], fetching: false, fetchingMore: false });
+const IDLE_LIST: ListResource = Object.freeze({
+  status: 'idle',
+  ids: [],
+  fetching: false,
+  fetchingMore: false,
+});
 
 function asError(error: unknown): LicenseContactsError {
   if (error instanceof LicenseContactsError) return error;
@@ -132,6 +141,14 @@ function isAbort(error: unknown, signal: AbortSignal): boolean {
 }
 
 const normalise = (email: string) => email.trim().toLowerCase();
+
+/** After an aborted request: back to `idle` (so the next use loads again) unless something was loaded. */
+function aborted(current: { status: ResourceStatus } | undefined): {
+  fetching: false;
+  status?: ResourceStatus;
+} {
+  return current?.status === 'loading' ? { fetching: false, status: 'idle' } : { fetching: false };
+}
 
 /**
  * The visible effect of a pending mutation, drawn on the cached license until the server answers. It only
@@ -156,7 +173,9 @@ function drawOptimistic(license: License, mutation: PendingMutation): License {
         next = { ...next, [role]: list };
       }
       const contacts = next.contacts
-        .map((c) => (c.email === mutation.email ? { ...c, roles: c.roles.filter((r) => !roles.includes(r)) } : c))
+        .map((c) =>
+          c.email === mutation.email ? { ...c, roles: c.roles.filter((r) => !roles.includes(r)) } : c,
+        )
         .filter((c) => c.roles.length > 0);
       return { ...next, contacts };
     }
@@ -169,9 +188,14 @@ function drawOptimistic(license: License, mutation: PendingMutation): License {
       }
       const contacts = existing
         ? license.contacts.map((c) =>
-            c.email === email ? { ...c, roles: [...c.roles, ...mutation.input.roles.filter((r) => !c.roles.includes(r))] } : c,
+            c.email === email
+              ? { ...c, roles: [...c.roles, ...mutation.input.roles.filter((r) => !c.roles.includes(r))] }
+              : c,
           )
-        : [...license.contacts, { email, name: mutation.input.name.trim(), roles: [...mutation.input.roles] }];
+        : [
+            ...license.contacts,
+            { email, name: mutation.input.name.trim(), roles: [...mutation.input.roles] },
+          ];
       return { ...next, contacts };
     }
   }
@@ -186,7 +210,10 @@ function drawOptimistic(license: License, mutation: PendingMutation): License {
  * await store.ensureList();
  * await store.setMain('SEN-4821337', 'technical', 'carol@acme.test');
  */
-export function createContactsStore(api: LicenseContactsApi, options: ContactsStoreOptions = {}): ContactsStore {
+export function createContactsStore(
+  api: LicenseContactsApi,
+  options: ContactsStoreOptions = {},
+): ContactsStore {
   const pageSize = options.pageSize ?? 20;
   const listeners = new Set<() => void>();
   const eventListeners = new Set<(event: ContactsStoreEvent) => void>();
@@ -222,7 +249,9 @@ export function createContactsStore(api: LicenseContactsApi, options: ContactsSt
   }
 
   let state: ContactsStoreState = {
-    me: initial.me ? { status: 'success', data: initial.me, fetching: false } : { status: 'idle', fetching: false },
+    me: initial.me
+      ? { status: 'success', data: initial.me, fetching: false }
+      : { status: 'idle', fetching: false },
     lists,
     licenses,
     permissions,
@@ -272,11 +301,16 @@ export function createContactsStore(api: LicenseContactsApi, options: ContactsSt
     confirmed.delete(licenseId);
     // Kept as NOT_FOUND (what the server now answers), so a view of it shows that instead of loading again.
     const gone = new LicenseContactsError('NOT_FOUND', `License ${licenseId} not found`);
-    const restLicenses = { ...state.licenses, [licenseId]: { status: 'error' as const, error: gone, fetching: false } };
+    const restLicenses = {
+      ...state.licenses,
+      [licenseId]: { status: 'error' as const, error: gone, fetching: false },
+    };
     const { [licenseId]: _permissions, ...restPermissions } = state.permissions;
     const restLists: Record<string, ListResource> = {};
     for (const [key, list] of Object.entries(state.lists)) {
-      restLists[key] = list.ids.includes(licenseId) ? { ...list, ids: list.ids.filter((id) => id !== licenseId) } : list;
+      restLists[key] = list.ids.includes(licenseId)
+        ? { ...list, ids: list.ids.filter((id) => id !== licenseId) }
+        : list;
     }
     setState({ licenses: restLicenses, permissions: restPermissions, lists: restLists });
     emit({ type: 'licenseDropped', licenseId });
@@ -303,7 +337,12 @@ export function createContactsStore(api: LicenseContactsApi, options: ContactsSt
     return once(`list:${more ? 'more:' : ''}${key}`, async (signal) => {
       const current = state.lists[key] ?? IDLE_LIST;
       if (more && current.nextCursor === undefined) return;
-      patchList(key, more ? { fetchingMore: true } : { fetching: true, ...(current.status === 'success' ? {} : { status: 'loading' }) });
+      patchList(
+        key,
+        more
+          ? { fetchingMore: true }
+          : { fetching: true, ...(current.status === 'success' ? {} : { status: 'loading' }) },
+      );
       try {
         const page = await api.listLicenses({
           ...(key === '' ? {} : { query: key }),
@@ -312,7 +351,9 @@ export function createContactsStore(api: LicenseContactsApi, options: ContactsSt
           signal,
         });
         for (const license of page.items) receiveLicense(license);
-        const ids = more ? [...(state.lists[key] ?? IDLE_LIST).ids, ...page.items.map((l) => l.id)] : page.items.map((l) => l.id);
+        const ids = more
+          ? [...(state.lists[key] ?? IDLE_LIST).ids, ...page.items.map((l) => l.id)]
+          : page.items.map((l) => l.id);
         const { nextCursor: _old, error: _error, ...rest } = state.lists[key] ?? IDLE_LIST;
         setState({
           lists: {
@@ -328,7 +369,13 @@ export function createContactsStore(api: LicenseContactsApi, options: ContactsSt
           },
         });
       } catch (error) {
-        if (isAbort(error, signal)) return patchList(key, { fetching: false, fetchingMore: false });
+        if (isAbort(error, signal)) {
+          return patchList(key, {
+            fetching: false,
+            fetchingMore: false,
+            ...(more ? {} : aborted(state.lists[key])),
+          });
+        }
         patchList(key, {
           ...(more ? {} : { status: 'error' }),
           error: asError(error),
@@ -342,13 +389,20 @@ export function createContactsStore(api: LicenseContactsApi, options: ContactsSt
   function fetchLicense(licenseId: string): Promise<void> {
     return once(`license:${licenseId}`, async (signal) => {
       const current = state.licenses[licenseId];
-      patchResource('licenses', licenseId, { fetching: true, ...(current?.data ? {} : { status: 'loading' }) });
+      patchResource('licenses', licenseId, {
+        fetching: true,
+        ...(current?.data ? {} : { status: 'loading' }),
+      });
       try {
         receiveLicense(await api.getLicense(licenseId, { signal }));
-        const { error: _error, ...rest } = state.licenses[licenseId] ?? { status: 'success', fetching: false };
+        const { error: _error, ...rest } = state.licenses[licenseId] ?? {
+          status: 'success',
+          fetching: false,
+        };
         setState({ licenses: { ...state.licenses, [licenseId]: { ...rest, fetching: false } } });
       } catch (error) {
-        if (isAbort(error, signal)) return patchResource('licenses', licenseId, { fetching: false });
+        if (isAbort(error, signal))
+          return patchResource('licenses', licenseId, aborted(state.licenses[licenseId]));
         const failure = asError(error);
         if (failure.code === 'NOT_FOUND' && confirmed.has(licenseId)) return drop(licenseId);
         patchResource('licenses', licenseId, { status: 'error', error: failure, fetching: false });
@@ -364,9 +418,12 @@ export function createContactsStore(api: LicenseContactsApi, options: ContactsSt
       });
       try {
         const data = await api.permissions(licenseId, { signal });
-        setState({ permissions: { ...state.permissions, [licenseId]: { status: 'success', data, fetching: false } } });
+        setState({
+          permissions: { ...state.permissions, [licenseId]: { status: 'success', data, fetching: false } },
+        });
       } catch (error) {
-        if (isAbort(error, signal)) return patchResource('permissions', licenseId, { fetching: false });
+        if (isAbort(error, signal))
+          return patchResource('permissions', licenseId, aborted(state.permissions[licenseId]));
         const failure = asError(error);
         if (failure.code === 'NOT_FOUND' && confirmed.has(licenseId)) return drop(licenseId);
         patchResource('permissions', licenseId, { status: 'error', error: failure, fetching: false });
@@ -380,7 +437,7 @@ export function createContactsStore(api: LicenseContactsApi, options: ContactsSt
       try {
         setState({ me: { status: 'success', data: await api.me({ signal }), fetching: false } });
       } catch (error) {
-        if (isAbort(error, signal)) return setState({ me: { ...state.me, fetching: false } });
+        if (isAbort(error, signal)) return setState({ me: { ...state.me, ...aborted(state.me) } });
         setState({ me: { ...state.me, status: 'error', error: asError(error), fetching: false } });
       }
     });
@@ -403,7 +460,9 @@ export function createContactsStore(api: LicenseContactsApi, options: ContactsSt
     redraw(licenseId);
     const settle = () => setState({ pending: state.pending.filter((m) => m.id !== mutation.id) });
     try {
-      const license = await send(options.versionCheck && version !== undefined ? { expectedVersion: version } : {});
+      const license = await send(
+        options.versionCheck && version !== undefined ? { expectedVersion: version } : {},
+      );
       settle();
       if (stillAssociated(license) === false) {
         drop(licenseId);
@@ -423,7 +482,10 @@ export function createContactsStore(api: LicenseContactsApi, options: ContactsSt
         emit({ type: 'conflict', licenseId });
         void fetchLicense(licenseId);
         void fetchPermissions(licenseId);
-      } else if (failure.code === 'NOT_FOUND' && (failure.field === undefined || failure.field === 'licenseId')) {
+      } else if (
+        failure.code === 'NOT_FOUND' &&
+        (failure.field === undefined || failure.field === 'licenseId')
+      ) {
         void fetchLicense(licenseId);
       }
       throw failure;
@@ -448,11 +510,15 @@ export function createContactsStore(api: LicenseContactsApi, options: ContactsSt
     ensureMe: () => (state.me.status === 'idle' ? fetchMe() : (inflight.get('me') ?? Promise.resolve())),
     ensureList(query) {
       const status = state.lists[queryKey(query)]?.status ?? 'idle';
-      return status === 'idle' ? fetchList(query, false) : (inflight.get(`list:${queryKey(query)}`) ?? Promise.resolve());
+      return status === 'idle'
+        ? fetchList(query, false)
+        : (inflight.get(`list:${queryKey(query)}`) ?? Promise.resolve());
     },
     ensureLicense(licenseId) {
       const status = state.licenses[licenseId]?.status ?? 'idle';
-      return status === 'idle' ? fetchLicense(licenseId) : (inflight.get(`license:${licenseId}`) ?? Promise.resolve());
+      return status === 'idle'
+        ? fetchLicense(licenseId)
+        : (inflight.get(`license:${licenseId}`) ?? Promise.resolve());
     },
     ensurePermissions(licenseId) {
       const status = state.permissions[licenseId]?.status ?? 'idle';
@@ -498,7 +564,8 @@ export function createContactsStore(api: LicenseContactsApi, options: ContactsSt
       const out: ContactsStoreInitialData = { licenses: [...confirmed.values()] };
       if (state.me.data) out.me = state.me.data;
       const perms: Record<string, Permissions> = {};
-      for (const [id, resource] of Object.entries(state.permissions)) if (resource.data) perms[id] = resource.data;
+      for (const [id, resource] of Object.entries(state.permissions))
+        if (resource.data) perms[id] = resource.data;
       out.permissions = perms;
       const pages: Record<string, Page<License>> = {};
       for (const [key, list] of Object.entries(state.lists)) {

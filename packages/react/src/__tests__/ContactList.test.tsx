@@ -191,4 +191,46 @@ describe('ContactList', () => {
     await waitFor(() => expect(namesIn(billingList())).toEqual([bob.name, dan.name]));
     expect(namesIn(technicalList())).toEqual([alice.name, carol.name]);
   });
+  it('does promote, remove and add by keyboard alone', async () => {
+    const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />);
+    const promote = await enabledButton(`Make ${carol.name} main technical contact`);
+    await enabledButton(`Remove ${alice.name} from technical contacts`);
+    // Tab through the technical list: Alice's ×, then Carol's ↑.
+    await user.tab();
+    expect(
+      screen.getByRole('button', { name: `Remove ${alice.name} from technical contacts` }),
+    ).toHaveFocus();
+    await user.tab();
+    expect(promote).toHaveFocus();
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(namesIn(technicalList())).toEqual([carol.name, alice.name]));
+    // Focus stays on Carol's row. Now main, she may only be removed by herself: her × says why and does nothing.
+    await user.tab();
+    const removeCarol = screen.getByRole('button', { name: `Remove ${carol.name} from technical contacts` });
+    expect(removeCarol).toHaveFocus();
+    await waitFor(() => expect(removeCarol).toHaveAttribute('aria-disabled', 'true'));
+    await user.keyboard('{Enter}');
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    await user.tab();
+    expect(screen.getByRole('button', { name: `Make ${alice.name} main technical contact` })).toHaveFocus();
+    await user.tab();
+    await user.tab();
+    const add = screen.getByRole('button', { name: 'Add technical contact' });
+    expect(add).toHaveFocus();
+    await user.keyboard('{Enter}');
+    await screen.findByRole('dialog', { name: 'Add contact' });
+    await user.keyboard(`${dan.email}{Tab}${dan.name}{Enter}`);
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    await waitFor(() => expect(add).toHaveFocus());
+    // Back to Dan's ×, Space opens the confirmation with focus on Remove, Enter confirms.
+    await user.tab({ shift: true });
+    expect(screen.getByRole('button', { name: `Remove ${dan.name} from technical contacts` })).toHaveFocus();
+    await user.keyboard(' ');
+    const dialog = await screen.findByRole('alertdialog', { name: `Remove ${dan.name}?` });
+    expect(within(dialog).getByRole('button', { name: 'Remove' })).toHaveFocus();
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
+    await waitFor(() => expect(technicalList()).toHaveFocus());
+    expect((await service.findLicense(JIRA))?.technical).toEqual([carol.email, alice.email]);
+  });
 });

@@ -1,5 +1,5 @@
-import { createContactsStore, LicenseContactsError } from '@license-contacts/core';
 import type { ContactsStoreEvent, License, LicenseContactsApi } from '@license-contacts/core';
+import { createContactsStore, LicenseContactsError } from '@license-contacts/core';
 import { createDemoService, demoPeople } from '@license-contacts/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 
@@ -111,7 +111,9 @@ describe('createContactsStore', () => {
 
   it('rolls back an optimistic change and surfaces the error when the Api fails', async () => {
     const { api } = setup();
-    vi.spyOn(api, 'addContact').mockRejectedValue(new LicenseContactsError('STORAGE', 'The storage is unavailable'));
+    vi.spyOn(api, 'addContact').mockRejectedValue(
+      new LicenseContactsError('STORAGE', 'The storage is unavailable'),
+    );
     const store = createContactsStore(api);
     await store.ensureLicense(JIRA);
     const before = store.getSnapshot().licenses[JIRA]?.data as License;
@@ -137,7 +139,9 @@ describe('createContactsStore', () => {
     const store = createContactsStore(api);
     await store.ensureLicense(JIRA);
     const promote = store.setMain(JIRA, 'technical', carol.email);
-    await expect(store.addContact(JIRA, { email: dan.email, name: dan.name, roles: ['technical'] })).rejects.toThrow();
+    await expect(
+      store.addContact(JIRA, { email: dan.email, name: dan.name, roles: ['technical'] }),
+    ).rejects.toThrow();
     expect(store.getSnapshot().licenses[JIRA]?.data?.technical).toEqual([carol.email, alice.email]);
     gate.resolve();
     await promote;
@@ -150,7 +154,9 @@ describe('createContactsStore', () => {
     await store.ensureLicense(JIRA);
     await store.ensurePermissions(JIRA);
     // Someone else changes the license meanwhile.
-    await service.as({ email: bob.email }).addContact(JIRA, { email: dan.email, name: dan.name, roles: ['billing'] });
+    await service
+      .as({ email: bob.email })
+      .addContact(JIRA, { email: dan.email, name: dan.name, roles: ['billing'] });
     const getLicense = vi.spyOn(api, 'getLicense');
     const permissions = vi.spyOn(api, 'permissions');
     const conflicts: string[] = [];
@@ -167,10 +173,14 @@ describe('createContactsStore', () => {
     const { store } = setup(carol.email);
     await store.ensureLicense(JIRA);
     await store.ensurePermissions(JIRA);
-    expect(store.getSnapshot().permissions[JIRA]?.data?.removeContact.technical[alice.email]?.allowed).toBe(false);
+    expect(store.getSnapshot().permissions[JIRA]?.data?.removeContact.technical[alice.email]?.allowed).toBe(
+      false,
+    );
     await store.setMain(JIRA, 'technical', carol.email);
     await vi.waitFor(() =>
-      expect(store.getSnapshot().permissions[JIRA]?.data?.removeContact.technical[alice.email]?.allowed).toBe(true),
+      expect(store.getSnapshot().permissions[JIRA]?.data?.removeContact.technical[alice.email]?.allowed).toBe(
+        true,
+      ),
     );
   });
 
@@ -184,7 +194,10 @@ describe('createContactsStore', () => {
     await store.removeContact(JIRA, carol.email, { role: 'technical' });
     expect(dropped).toEqual([JIRA]);
     expect(store.getSnapshot().lists['']?.ids).not.toContain(JIRA);
-    expect(store.getSnapshot().licenses[JIRA]).toMatchObject({ status: 'error', error: { code: 'NOT_FOUND' } });
+    expect(store.getSnapshot().licenses[JIRA]).toMatchObject({
+      status: 'error',
+      error: { code: 'NOT_FOUND' },
+    });
     expect(store.getSnapshot().licenses[JIRA]?.data).toBeUndefined();
   });
 
@@ -209,7 +222,12 @@ describe('createContactsStore', () => {
       me: vi.fn(api.me),
     };
     const store = createContactsStore(spy, { initialData: data });
-    await Promise.all([store.ensureMe(), store.ensureList(), store.ensureLicense(JIRA), store.ensurePermissions(JIRA)]);
+    await Promise.all([
+      store.ensureMe(),
+      store.ensureList(),
+      store.ensureLicense(JIRA),
+      store.ensurePermissions(JIRA),
+    ]);
     expect(spy.listLicenses).not.toHaveBeenCalled();
     expect(spy.getLicense).not.toHaveBeenCalled();
     expect(spy.permissions).not.toHaveBeenCalled();
@@ -219,12 +237,22 @@ describe('createContactsStore', () => {
   });
 
   it('aborts running requests on cancel without recording an error', async () => {
-    const service = createDemoService({ latency: 50 });
-    const store = createContactsStore(service.as({ email: alice.email }));
+    const { api } = setup();
+    let seen: AbortSignal | undefined;
+    vi.spyOn(api, 'getLicense').mockImplementation(
+      (_id, options) =>
+        new Promise((_resolve, reject) => {
+          seen = options?.signal;
+          seen?.addEventListener('abort', () => reject(new DOMException('Aborted', 'AbortError')));
+        }),
+    );
+    const store = createContactsStore(api);
     const loading = store.ensureLicense(JIRA);
+    expect(store.getSnapshot().licenses[JIRA]).toMatchObject({ status: 'loading', fetching: true });
     store.cancel();
     await loading;
+    expect(seen?.aborted).toBe(true);
     expect(store.getSnapshot().licenses[JIRA]?.error).toBeUndefined();
-    expect(store.getSnapshot().licenses[JIRA]?.fetching).toBe(false);
+    expect(store.getSnapshot().licenses[JIRA]).toMatchObject({ status: 'idle', fetching: false });
   });
 });
