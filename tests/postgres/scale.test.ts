@@ -42,9 +42,9 @@ describeWithServer(`PostgreSQL server with ${LICENSES.toLocaleString('en')} lice
     pool = testPool(url);
     // The same pool, recording what the adapter sends, so the tests can EXPLAIN exactly that.
     const recording: PgPoolLike = {
-      query: (text, params) => {
-        sent.push({ text, params: params ?? [] });
-        return pool.query(text, params);
+      query: (config) => {
+        sent.push({ text: config.text, params: config.values ?? [] });
+        return pool.query(config);
       },
       connect: () => pool.connect(),
       end: () => pool.end(),

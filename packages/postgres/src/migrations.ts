@@ -75,24 +75,27 @@ function lockKey(text: string): number {
  */
 export async function migrate(db: Queryable, schemaName: string, quoted: string): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1::integer, $2::integer)', [LOCK_CLASS, lockKey(schemaName)]);
-    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
-    await tx.query(
-      `CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (
+    await tx.query({
+      text: 'SELECT pg_advisory_xact_lock($1::integer, $2::integer)',
+      values: [LOCK_CLASS, lockKey(schemaName)],
+    });
+    await tx.query({ text: `CREATE SCHEMA IF NOT EXISTS ${quoted}` });
+    await tx.query({
+      text: `CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (
         version integer PRIMARY KEY,
         name text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now()
       )`,
-    );
-    const { rows } = await tx.query<{ version: number }>(`SELECT version FROM ${quoted}.schema_migrations`);
+    });
+    const { rows } = await tx.query<{ version: number }>({ text: `SELECT version FROM ${quoted}.schema_migrations` });
     const applied = new Set(rows.map((row) => Number(row.version)));
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue;
-      for (const statement of migration.statements(quoted)) await tx.query(statement);
-      await tx.query(`INSERT INTO ${quoted}.schema_migrations (version, name) VALUES ($1, $2)`, [
-        migration.version,
-        migration.name,
-      ]);
+      for (const text of migration.statements(quoted)) await tx.query({ text });
+      await tx.query({
+        text: `INSERT INTO ${quoted}.schema_migrations (version, name) VALUES ($1, $2)`,
+        values: [migration.version, migration.name],
+      });
     }
   });
 }

@@ -1,5 +1,13 @@
 import { LicenseContactsError } from '@license-contacts/core';
 
+/** One statement: its text with `$1…` placeholders, their values, and a name to prepare it under. */
+export interface Statement {
+  text: string;
+  values?: readonly unknown[];
+  /** Drivers that can keep prepared statements per connection (pg) prepare it once under this name. */
+  name?: string;
+}
+
 /** The rows of one statement and how many rows it wrote or returned. */
 export interface QueryResult<R> {
   rows: R[];
@@ -11,23 +19,30 @@ export interface QueryResult<R> {
  * runs on every driver through it.
  */
 export interface Queryable {
-  /** Runs one statement with `$1…` parameters. */
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs one statement. */
+  query<R = Record<string, unknown>>(statement: Statement): Promise<QueryResult<R>>;
   /** Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Releases the driver's connections. */
   close(): Promise<void>;
 }
 
+/** A statement as `pg` takes it (a `QueryConfig`). */
+export interface PgQueryConfig {
+  text: string;
+  values?: unknown[];
+  name?: string;
+}
+
 /** The part of a `pg` client the adapter uses (a `PoolClient`). */
 export interface PgClientLike {
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(config: PgQueryConfig): Promise<{ rows: unknown[]; rowCount: number | null }>;
   release(error?: Error | boolean): void;
 }
 
 /** The part of a `pg` `Pool` the adapter uses; a `pg.Pool` (or a compatible pool) satisfies it. */
 export interface PgPoolLike {
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(config: PgQueryConfig): Promise<{ rows: unknown[]; rowCount: number | null }>;
   connect(): Promise<PgClientLike>;
   end(): Promise<void>;
   on?(event: 'error', listener: (error: Error) => void): unknown;
@@ -60,15 +75,19 @@ export function storageError(error: unknown): LicenseContactsError {
   return new LicenseContactsError('STORAGE', 'The storage is unavailable; nothing was changed', { cause: error });
 }
 
-function pgParams(params: readonly unknown[] | undefined): unknown[] | undefined {
-  return params === undefined ? undefined : [...params];
+/** The statement as `pg` takes it: named (prepared once per connection) only when preparing is on. */
+function pgConfig(statement: Statement, prepare: boolean): PgQueryConfig {
+  const config: PgQueryConfig = { text: statement.text };
+  if (statement.values !== undefined) config.values = [...statement.values];
+  if (prepare && statement.name !== undefined) config.name = statement.name;
+  return config;
 }
 
 /** Pools that already carry the listener below (several storages may share one pool). */
 const listened = new WeakSet<PgPoolLike>();
 
 /** A `Queryable` over a `pg` pool: statements on any pooled connection, transactions on one checked out. */
-export function fromPool(pool: PgPoolLike, options: { close: boolean }): Queryable {
+export function fromPool(pool: PgPoolLike, options: { close: boolean; prepare: boolean }): Queryable {
   // An idle connection the server drops (restart, failover) makes the pool emit 'error'; without a
   // listener that would end the process. The pool discards that connection and opens a new one later.
   if (!listened.has(pool)) {
@@ -78,8 +97,8 @@ export function fromPool(pool: PgPoolLike, options: { close: boolean }): Queryab
 
   function onClient(client: PgClientLike): Queryable {
     return {
-      async query<R>(text: string, params?: readonly unknown[]) {
-        const result = await client.query(text, pgParams(params));
+      async query<R>(statement: Statement) {
+        const result = await client.query(pgConfig(statement, options.prepare));
         return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
       },
       transaction: (fn) => fn(onClient(client)),
@@ -88,8 +107,8 @@ export function fromPool(pool: PgPoolLike, options: { close: boolean }): Queryab
   }
 
   return {
-    async query<R>(text: string, params?: readonly unknown[]) {
-      const result = await pool.query(text, pgParams(params));
+    async query<R>(statement: Statement) {
+      const result = await pool.query(pgConfig(statement, options.prepare));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
 
@@ -97,13 +116,13 @@ export function fromPool(pool: PgPoolLike, options: { close: boolean }): Queryab
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
+        await client.query({ text: 'BEGIN' });
         const result = await fn(onClient(client));
-        await client.query('COMMIT');
+        await client.query({ text: 'COMMIT' });
         return result;
       } catch (error) {
         try {
-          await client.query('ROLLBACK');
+          await client.query({ text: 'ROLLBACK' });
         } catch (rollbackError) {
           // The connection is unusable: the pool must not hand it out again.
           broken = rollbackError instanceof Error ? rollbackError : new Error('ROLLBACK failed');
@@ -123,8 +142,10 @@ export function fromPool(pool: PgPoolLike, options: { close: boolean }): Queryab
 /** A `Queryable` over PGlite: one connection, so transactions run exclusively. */
 export function fromPGlite(db: PGliteLike, options: { close: boolean }): Queryable {
   function on(target: Pick<PGliteLike, 'query'>): Queryable['query'] {
-    return async <R>(text: string, params?: readonly unknown[]) => {
-      const result = await target.query<R>(text, params === undefined ? undefined : [...params]);
+    // PGlite prepares every statement unnamed: the name is not used.
+    return async <R>(statement: Statement) => {
+      const values = statement.values === undefined ? undefined : [...statement.values];
+      const result = await target.query<R>(statement.text, values);
       return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? 0 };
     };
   }
