@@ -184,6 +184,51 @@ describe('postgresStorage', () => {
     expect((await storage.getLicense('SEN-1'))?.version).toBe(1);
   });
 
+  it('a write from a stale known version is a CONFLICT, and succeeds after a fresh read', async () => {
+    const storage = await fresh();
+    await createLicenseContacts({ storage }).createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: bob });
+    // Behind the storage's back the license is deleted and created again: same id, same version 1.
+    await db.query(`DELETE FROM ${storage.schema}.licenses WHERE id = 'SEN-1'`);
+    await db.query(`DELETE FROM ${storage.schema}.audit_entries WHERE license_id = 'SEN-1'`);
+    const other = postgresStorage({ pglite: db, schema: storage.schema });
+    const v1 = await createLicenseContacts({ storage: other, clock: () => new Date('2030-01-01T00:00:00Z') }).createLicense(
+      { id: 'SEN-1', product: 'Jira', technical: bob, billing: bob },
+    );
+    const next = {
+      ...v1,
+      version: 2,
+      contacts: [...v1.contacts, { email: 'c@acme.test', name: 'C', roles: ['technical' as const] }],
+      technical: [...v1.technical, 'c@acme.test'],
+    };
+    // The rows this storage remembers for version 1 are not the stored ones: no diff against them.
+    await expectCode(storage.commit({ writes: [{ license: next, expectedVersion: 1 }], audit: [] }), 'CONFLICT');
+    expect(await storage.getLicense('SEN-1')).toEqual(v1);
+    await storage.commit({ writes: [{ license: next, expectedVersion: 1 }], audit: [] });
+    expect(await storage.getLicense('SEN-1')).toEqual(next);
+  });
+
+  it('writes only the contact rows that changed when the previous version is known', async () => {
+    const storage = await fresh();
+    const service = createLicenseContacts({ storage });
+    await service.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: bob });
+    const api = service.as(alice);
+    await api.addContact('SEN-1', { email: 'carol@acme.test', name: 'Carol', roles: ['technical'] });
+    const rowVersions = async () =>
+      (
+        await db.query<{ email: string; role: string; xmin: string }>(
+          `SELECT email, role, xmin::text AS xmin FROM ${storage.schema}.license_contacts ORDER BY role, email`,
+        )
+      ).rows;
+    const before = await rowVersions();
+    await api.addContact('SEN-1', { email: 'dan@acme.test', name: 'Dan', roles: ['billing'] });
+    const after = await rowVersions();
+    // The rows that were there are untouched (same xmin); only Dan's row is new.
+    expect(after.filter((row) => row.email !== 'dan@acme.test')).toEqual(before);
+    expect(after.map((row) => row.email)).toContain('dan@acme.test');
+    await api.setMain('SEN-1', 'technical', 'carol@acme.test');
+    expect((await storage.getLicense('SEN-1'))?.technical).toEqual(['carol@acme.test', 'alice@acme.test']);
+  });
+
   it('close() closes the PGlite instance it was given, and later calls are STORAGE errors', async () => {
     const own = await PGlite.create();
     const storage = postgresStorage({ pglite: own });
