@@ -219,6 +219,8 @@ export function createContactsStore(
   const eventListeners = new Set<(event: ContactsStoreEvent) => void>();
   /** The last license the server sent, before optimistic drawing. */
   const confirmed = new Map<string, License>();
+  /** The version at which a license was dropped (the actor lost access). */
+  const droppedAt = new Map<string, number>();
   const inflight = new Map<string, Promise<void>>();
   const controllers = new Set<AbortController>();
   let nextMutationId = 1;
@@ -292,12 +294,18 @@ export function createContactsStore(
   }
 
   function receiveLicense(license: License): void {
+    // Answers may arrive out of order: never replace a newer version with an older one, nor bring
+    // back a dropped license with an answer from before it was dropped.
+    if ((droppedAt.get(license.id) ?? 0) >= license.version) return;
+    const current = confirmed.get(license.id);
+    if (current && current.version > license.version) return redraw(license.id);
     confirmed.set(license.id, license);
     redraw(license.id);
   }
 
   /** Forgets a license the actor may no longer see, everywhere it is cached. */
-  function drop(licenseId: string): void {
+  function drop(licenseId: string, version = confirmed.get(licenseId)?.version ?? 0): void {
+    droppedAt.set(licenseId, Math.max(version, droppedAt.get(licenseId) ?? 0));
     confirmed.delete(licenseId);
     // Kept as NOT_FOUND (what the server now answers), so a view of it shows that instead of loading again.
     const gone = new LicenseContactsError('NOT_FOUND', `License ${licenseId} not found`);
@@ -465,11 +473,11 @@ export function createContactsStore(
       );
       settle();
       if (stillAssociated(license) === false) {
-        drop(licenseId);
+        drop(licenseId, license.version);
       } else {
         receiveLicense(license);
         // What the actor may do next depends on the new contacts; a NOT_FOUND here drops the license.
-        void fetchPermissions(licenseId);
+        if (confirmed.has(licenseId)) void fetchPermissions(licenseId);
       }
       emit({ type: 'mutationSucceeded', mutation, license });
       return license;

@@ -107,4 +107,27 @@ describe('LicenseList', () => {
     expect(screen.getByRole('button', { name: /^Bitbucket SEN-3141592/ })).toBeInTheDocument();
     await waitFor(() => expect(screen.getByRole('searchbox', { name: 'Search licenses' })).toHaveFocus());
   });
+  it('keeps the loaded rows when a later page fails, and asks for that page again', async () => {
+    let failMore = true;
+    const { user } = renderKit(<LicenseList />, {
+      email: alice.email,
+      storeOptions: { pageSize: 2 },
+      wrapApi: (api) => ({
+        ...api,
+        listLicenses: async (options) => {
+          if (options?.cursor && failMore) throw new LicenseContactsError('NETWORK', 'The network is down');
+          return api.listLicenses(options);
+        },
+      }),
+    });
+    await screen.findByRole('button', { name: /^Bitbucket/ });
+    await user.click(screen.getByRole('button', { name: 'Load more' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('The network is down');
+    expect(rowNames()).toHaveLength(2);
+    failMore = false;
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    await screen.findByRole('button', { name: /^Confluence/ });
+    expect(rowNames()).toHaveLength(3);
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
 });

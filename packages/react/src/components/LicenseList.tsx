@@ -84,14 +84,6 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
         onChange={(e) => setInput(e.target.value)}
       />
       {state === 'loading' && <p className="lc-loading">{messages.loadingLicenses}</p>}
-      {state === 'error' && list.error && (
-        <div role="alert" className="lc-error">
-          {messages.error(list.error)}{' '}
-          <button type="button" className="lc-button" onClick={() => void list.refresh()}>
-            {messages.retry}
-          </button>
-        </div>
-      )}
       {state === 'empty' && (
         <p className="lc-empty">{query ? messages.noLicensesMatching(query) : messages.noLicenses}</p>
       )}
@@ -122,6 +114,19 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
             );
           })}
         </ul>
+      )}
+      {list.error && !list.fetching && !list.fetchingMore && (
+        <div role="alert" className="lc-error">
+          {messages.error(list.error)}{' '}
+          <button
+            type="button"
+            className="lc-button"
+            // A failed first page loads again; a failed later page is asked for again.
+            onClick={() => void (state === 'error' ? list.refresh() : list.loadMore())}
+          >
+            {messages.retry}
+          </button>
+        </div>
       )}
       {list.hasMore && (
         <button
