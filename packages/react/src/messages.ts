@@ -95,6 +95,7 @@ export const en: Messages = {
 };
 
 const deRole = (role: Role) => (role === 'technical' ? 'technischen' : 'kaufmännischen');
+const deAdjective = (role: Role) => (role === 'technical' ? 'technischer' : 'kaufmännischer');
 
 /** Reasons the default policy and rules give, in German; other reasons fall back to the core's message. */
 const deReasons: Record<string, string> = {
@@ -159,14 +160,13 @@ export const de: Messages = {
   cancel: 'Abbrechen',
   removeTitle: (name) => `${name} entfernen?`,
   removeDescription: (name, role) =>
-    `${name} ist danach kein ${role === 'technical' ? 'technischer' : 'kaufmännischer'} Kontakt dieser Lizenz mehr.`,
+    `${name} ist danach kein ${deAdjective(role)} Kontakt dieser Lizenz mehr.`,
   loseAccess: 'Das ist Ihre letzte Rolle auf dieser Lizenz: Sie verlieren den Zugriff darauf.',
   newMain: 'Neuer Hauptkontakt',
   removeSubmit: 'Entfernen',
-  announceMain: (name, role) =>
-    `${name} ist jetzt ${deRole(role) === 'technischen' ? 'technischer' : 'kaufmännischer'} Hauptkontakt`,
+  announceMain: (name, role) => `${name} ist jetzt ${deAdjective(role)} Hauptkontakt`,
   announceAdded: (name, roles) =>
-    `${name} wurde als ${roles.map((r) => (r === 'technical' ? 'technischer' : 'kaufmännischer')).join(' und ')} Kontakt hinzugefügt`,
+    `${name} wurde als ${roles.map(deAdjective).join(' und ')} Kontakt hinzugefügt`,
   announceRemoved: (name, role) => `${name} wurde aus den ${deRole(role)} Kontakten entfernt`,
   announceFailed: (error) => `Die Änderung ist fehlgeschlagen: ${de.error(error)}`,
 };

@@ -130,4 +130,21 @@ describe('LicenseList', () => {
     expect(rowNames()).toHaveLength(3);
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });
+  it('can have its expanded rows controlled', async () => {
+    const onExpandedChange = vi.fn();
+    const { user } = renderKit(
+      <LicenseList expanded={['SEN-5550142']} onExpandedChange={onExpandedChange} />,
+      {
+        email: alice.email,
+      },
+    );
+    expect(await screen.findByRole('region', { name: 'Confluence' })).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: /^Jira Software SEN-4821337/ }));
+    expect(onExpandedChange).toHaveBeenLastCalledWith(['SEN-5550142', 'SEN-4821337']);
+    // Controlled: nothing opens until the parent says so.
+    expect(screen.getByRole('button', { name: /^Jira Software SEN-4821337/ })).toHaveAttribute(
+      'aria-expanded',
+      'false',
+    );
+  });
 });

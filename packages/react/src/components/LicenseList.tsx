@@ -9,8 +9,12 @@ import { type HeadingLevel, LicensePanel } from './LicensePanel';
 export interface LicenseListProps extends HTMLAttributes<HTMLDivElement> {
   /** Milliseconds the search waits after the last keystroke; default 250. */
   debounceMs?: number;
-  /** Licenses expanded at first. */
+  /** Licenses expanded at first (uncontrolled). */
   defaultExpanded?: readonly string[];
+  /** The expanded licenses (controlled); use with `onExpandedChange`. */
+  expanded?: readonly string[];
+  /** Called with the expanded licenses after a row is toggled. */
+  onExpandedChange?: (expanded: string[]) => void;
   /** Level of an expanded panel's heading; default 3. */
   panelHeadingLevel?: HeadingLevel;
 }
@@ -21,7 +25,15 @@ export interface LicenseListProps extends HTMLAttributes<HTMLDivElement> {
  * @example <LicenseList />
  */
 export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function LicenseList(
-  { debounceMs = 250, defaultExpanded = [], panelHeadingLevel = 3, className, ...rest },
+  {
+    debounceMs = 250,
+    defaultExpanded = [],
+    expanded: expandedProp,
+    onExpandedChange,
+    panelHeadingLevel = 3,
+    className,
+    ...rest
+  },
   ref,
 ) {
   const messages = useMessages();
@@ -30,7 +42,9 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
   const searchRef = useRef<HTMLInputElement>(null);
   const [input, setInput] = useState('');
   const [query, setQuery] = useState('');
-  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set(defaultExpanded));
+  const [ownExpanded, setOwnExpanded] = useState<readonly string[]>(defaultExpanded);
+  const expandedIds = expandedProp ?? ownExpanded;
+  const expanded = new Set(expandedIds);
   const list = useLicenses(query);
 
   useEffect(() => {
@@ -57,12 +71,13 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
     [store],
   );
 
-  const toggle = (licenseId: string) =>
-    setExpanded((current) => {
-      const next = new Set(current);
-      if (!next.delete(licenseId)) next.add(licenseId);
-      return next;
-    });
+  const toggle = (licenseId: string) => {
+    const next = expanded.has(licenseId)
+      ? expandedIds.filter((id) => id !== licenseId)
+      : [...expandedIds, licenseId];
+    if (expandedProp === undefined) setOwnExpanded(next);
+    onExpandedChange?.(next);
+  };
 
   const state =
     list.status === 'success'
