@@ -349,6 +349,7 @@ function faultyStorage(
   random: () => number,
   rate: number,
   onFault: () => void,
+  onPending: (commit: Promise<void>) => void = () => {},
 ): LicenseStorage {
   const fault = () => {
     onFault();
@@ -371,6 +372,7 @@ function faultyStorage(
         // during: the commit goes on while the caller already sees a failure
         const pending = inner.commit(commit);
         pending.catch(() => {});
+        onPending(pending);
         await Promise.resolve();
         throw fault();
       }
@@ -424,8 +426,17 @@ export function runServiceModelTests(options: ServiceModelOptions): void {
             seedValue = (seedValue * 1103515245 + 12345) % 2147483648;
             return seedValue / 2147483648;
           };
+          let during: Promise<unknown> = Promise.resolve();
           const faulty = createLicenseContacts({
-            storage: faultyStorage(inner, random, 0.5, () => injected++),
+            storage: faultyStorage(
+              inner,
+              random,
+              0.5,
+              () => injected++,
+              (pending) => {
+                during = pending.catch(() => {});
+              },
+            ),
             maxRetries: 0,
           });
           const plain = createLicenseContacts({ storage: inner });
@@ -449,7 +460,8 @@ export function runServiceModelTests(options: ServiceModelOptions): void {
                         ? staff.removeContact(id, drop, { role: 'technical' })
                         : staff.addContact(id, { email: newcomer, name: `P${step}`, roles: ['technical'] });
             const result = await outcome(action);
-            // let a commit still "during" settle before looking
+            // let a commit still "during" settle before looking (a networked storage takes a while)
+            await during;
             await new Promise((resolve) => setTimeout(resolve, 0));
             const after = (await inner.getLicense(id)) as License;
             const history = (await inner.listAudit(id, { limit: 1 })).items[0];
