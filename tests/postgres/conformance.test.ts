@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { postgresStorage } from '@license-contacts/postgres';
-import { runStorageConformance } from '@license-contacts/core/testing';
+import { runServiceModelTests, runStorageConformance } from '@license-contacts/core/testing';
 import type pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { describeWithServer, dropSchema, testPool, uniqueSchema } from './server';
@@ -19,11 +19,25 @@ describeWithServer('PostgreSQL server', (url) => {
     await dropSchema(url, schema);
   });
 
+  async function create() {
+    await pool.query(`TRUNCATE "${schema}".licenses, "${schema}".license_contacts, "${schema}".audit_entries`);
+    return postgresStorage({ pool, schema });
+  }
+
+  runStorageConformance({ name: 'postgresStorage (pg)', create });
+
   runStorageConformance({
-    name: 'postgresStorage (pg)',
+    name: 'postgresStorage (pg, no prepared statements, no known versions)',
     async create() {
-      await pool.query(`TRUNCATE "${schema}".licenses, "${schema}".license_contacts, "${schema}".audit_entries`);
-      return postgresStorage({ pool, schema });
+      await create();
+      return postgresStorage({ pool, schema, prepare: false, knownVersions: 0 });
     },
+  });
+
+  runServiceModelTests({
+    name: 'postgresStorage (pg)',
+    create,
+    runs: Number(process.env.FC_RUNS) || 50,
+    faults: 200,
   });
 });

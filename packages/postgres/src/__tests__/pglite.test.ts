@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { PGlite } from '@electric-sql/pglite';
-import { runStorageConformance } from '@license-contacts/core/testing';
+import { runServiceModelTests, runStorageConformance } from '@license-contacts/core/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { postgresStorage } from '../index';
 
@@ -35,4 +35,16 @@ runStorageConformance({
     await empty();
     return postgresStorage({ pglite: db, knownVersions: 0 });
   },
+});
+
+// The service over this adapter against the reference model, and under injected storage faults;
+// fewer runs than on memory storage, each costs real SQL.
+runServiceModelTests({
+  name: 'postgresStorage (PGlite)',
+  async create() {
+    await empty();
+    return postgresStorage({ pglite: db });
+  },
+  runs: Number(process.env.FC_RUNS) || 100,
+  faults: 300,
 });
