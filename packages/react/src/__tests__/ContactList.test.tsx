@@ -233,4 +233,31 @@ describe('ContactList', () => {
     await waitFor(() => expect(technicalList()).toHaveFocus());
     expect((await service.findLicense(JIRA))?.technical).toEqual([carol.email, alice.email]);
   });
+  it('shows one person in both lists, and removing one role keeps the other', async () => {
+    const CONFLUENCE = 'SEN-5550142';
+    const { user, service } = renderKit(<LicensePanel licenseId={CONFLUENCE} />);
+    await screen.findByRole('region', { name: 'Confluence' });
+    // Alice is the main technical and the main billing contact.
+    expect(within(technicalList()).getByRole('listitem')).toHaveTextContent(`${alice.name}`);
+    expect(within(technicalList()).getByRole('listitem')).toHaveTextContent('Main');
+    expect(within(billingList()).getByRole('listitem')).toHaveTextContent('Main');
+    await user.click(await enabledButton('Add technical contact'));
+    const dialog = await screen.findByRole('dialog', { name: 'Add contact' });
+    await user.type(within(dialog).getByRole('textbox', { name: 'Email' }), carol.email);
+    await user.type(within(dialog).getByRole('textbox', { name: 'Name' }), carol.name);
+    await user.click(within(dialog).getByRole('checkbox', { name: 'Billing contact' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Add contact' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(announcement()).toBe(`${carol.name} was added as a technical and billing contact`);
+    expect(namesIn(technicalList())).toEqual([alice.name, carol.name]);
+    expect(namesIn(billingList())).toEqual([alice.name, carol.name]);
+    await user.click(await enabledButton(`Remove ${carol.name} from billing contacts`));
+    const confirm = await screen.findByRole('alertdialog', { name: `Remove ${carol.name}?` });
+    await user.click(within(confirm).getByRole('button', { name: 'Remove' }));
+    await waitFor(() => expect(namesIn(billingList())).toEqual([alice.name]));
+    expect(namesIn(technicalList())).toEqual([alice.name, carol.name]);
+    expect(announcement()).toBe(`${carol.name} was removed from billing contacts`);
+    const stored = await service.findLicense(CONFLUENCE);
+    expect(stored?.contacts.find((c) => c.email === carol.email)?.roles).toEqual(['technical']);
+  });
 });
