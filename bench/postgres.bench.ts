@@ -13,15 +13,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import { PGlite } from '@electric-sql/pglite';
-import { createLicenseContacts } from '@license-contacts/core';
 import type { ContactsState, License } from '@license-contacts/core';
-import { postgresStorage } from '@license-contacts/postgres';
+import { createLicenseContacts } from '@license-contacts/core';
 import type { PgPoolLike, PostgresStorage } from '@license-contacts/postgres';
+import { postgresStorage } from '@license-contacts/postgres';
 import pg from 'pg';
-import { seededId, seededLicense, seedLicenses, TECH_PEOPLE } from '../tests/postgres/seed';
 import type { Runs } from '../tests/postgres/seed';
-import { startThrowawayServer } from '../tests/postgres/server';
+import { seededId, seededLicense, seedLicenses, TECH_PEOPLE } from '../tests/postgres/seed';
 import type { ThrowawayServer } from '../tests/postgres/server';
+import { startThrowawayServer } from '../tests/postgres/server';
 
 /** Licenses each side of the command benchmark works on (disjoint sets, so they never meet). */
 const LICENSES_PER_SIDE = 100;
@@ -49,7 +49,8 @@ interface Driver {
   transaction: (fn: (sql: Sql) => Promise<void>) => Promise<void>;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function state(license: License): ContactsState {
   return { contacts: license.contacts, technical: license.technical, billing: license.billing };
@@ -63,7 +64,11 @@ function statementName(text: string): string {
 }
 
 /** Runs `step(i)` for up to `count` steps or `budgetMs`, whichever comes first; answers steps per second. */
-async function rate(count: number, budgetMs: number, step: (i: number) => Promise<void>): Promise<{ ops: number; perSecond: number }> {
+async function rate(
+  count: number,
+  budgetMs: number,
+  step: (i: number) => Promise<void>,
+): Promise<{ ops: number; perSecond: number }> {
   const start = performance.now();
   let ops = 0;
   while (ops < count && performance.now() - start < budgetMs) await step(ops++);
@@ -77,7 +82,8 @@ async function commands(driver: Driver, schema: string): Promise<void> {
   const api = service.as(staff);
   // Licenses 1..100 for the service, 101..200 for the baseline; the model of each baseline license.
   const models = new Map<string, License>();
-  for (let i = LICENSES_PER_SIDE + 1; i <= 2 * LICENSES_PER_SIDE; i++) models.set(seededId(i), seededLicense(i));
+  for (let i = LICENSES_PER_SIDE + 1; i <= 2 * LICENSES_PER_SIDE; i++)
+    models.set(seededId(i), seededLicense(i));
 
   let subjectStep = 0;
   const subject = async () => {
@@ -109,29 +115,48 @@ async function commands(driver: Driver, schema: string): Promise<void> {
     const audit = `INSERT INTO ${s}.audit_entries (license_id, version, at, actor, staff, action, email, role, successor, before, after)
       VALUES ($1, $2, $3::timestamptz, $4, true, $5, $6, $7, NULL, $8::jsonb, $9::jsonb)`;
     await driver.transaction(async (sql) => {
-      await sql(`UPDATE ${s}.licenses SET version = $2, updated_at = $3::timestamptz WHERE id = $1 AND version = $4`, [
-        id,
-        added.version,
-        added.updatedAt,
-        before.version,
-      ]);
+      await sql(
+        `UPDATE ${s}.licenses SET version = $2, updated_at = $3::timestamptz WHERE id = $1 AND version = $4`,
+        [id, added.version, added.updatedAt, before.version],
+      );
       await sql(
         `INSERT INTO ${s}.license_contacts (license_id, role, email, position, joined, name) VALUES ($1, 'technical', $2, $3, $4, $5)`,
         [id, email, before.technical.length, before.contacts.length, `Bench ${k}`],
       );
-      await sql(audit, [id, added.version, added.updatedAt, staff.email, 'addContact', email, 'technical', JSON.stringify(state(before)), JSON.stringify(state(added))]);
+      await sql(audit, [
+        id,
+        added.version,
+        added.updatedAt,
+        staff.email,
+        'addContact',
+        email,
+        'technical',
+        JSON.stringify(state(before)),
+        JSON.stringify(state(added)),
+      ]);
     });
     const removed: License = { ...before, version: added.version + 1, updatedAt: at() };
     if (read) await driver.sql(readLicense, [id]);
     await driver.transaction(async (sql) => {
-      await sql(`UPDATE ${s}.licenses SET version = $2, updated_at = $3::timestamptz WHERE id = $1 AND version = $4`, [
+      await sql(
+        `UPDATE ${s}.licenses SET version = $2, updated_at = $3::timestamptz WHERE id = $1 AND version = $4`,
+        [id, removed.version, removed.updatedAt, added.version],
+      );
+      await sql(
+        `DELETE FROM ${s}.license_contacts WHERE license_id = $1 AND role = 'technical' AND email = $2`,
+        [id, email],
+      );
+      await sql(audit, [
         id,
         removed.version,
         removed.updatedAt,
-        added.version,
+        staff.email,
+        'removeContact',
+        email,
+        null,
+        JSON.stringify(state(added)),
+        JSON.stringify(state(removed)),
       ]);
-      await sql(`DELETE FROM ${s}.license_contacts WHERE license_id = $1 AND role = 'technical' AND email = $2`, [id, email]);
-      await sql(audit, [id, removed.version, removed.updatedAt, staff.email, 'removeContact', email, null, JSON.stringify(state(added)), JSON.stringify(state(removed))]);
     });
     models.set(id, removed);
   };
@@ -148,11 +173,15 @@ async function commands(driver: Driver, schema: string): Promise<void> {
       total.ms += (r.ops * 1000) / r.perSecond;
     }
   }
-  const [subjectRate, writeRate, readWriteRate] = totals.map((t) => (t.ops * 1000) / t.ms) as [number, number, number];
+  const [subjectRate, writeRate, readWriteRate] = totals.map((t) => (t.ops * 1000) / t.ms) as [
+    number,
+    number,
+    number,
+  ];
 
   // The two sides changed the same rows the same number of times: check before reporting.
   const check = await driver.storage().getLicense(seededId(1));
-  if (!check || check.contacts.length !== 3) throw new Error('the service left a license in an unexpected state');
+  if (check?.contacts.length !== 3) throw new Error('the service left a license in an unexpected state');
 
   console.log(
     `${driver.label}: commands/s (addContact, removeContact) service+adapter ${fmt(subjectRate)} (${totals[0]?.ops} commands); ` +
@@ -233,14 +262,20 @@ async function onServer(): Promise<void> {
       server = await startThrowawayServer();
       url = server.url;
     } catch (error) {
-      console.log(`PostgreSQL: skipped, DATABASE_URL is unset and no throwaway server could start (${(error as Error).message.split('\n')[0]})`);
+      console.log(
+        `PostgreSQL: skipped, DATABASE_URL is unset and no throwaway server could start (${(error as Error).message.split('\n')[0]})`,
+      );
       return;
     }
   }
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   const schema = `lc_bench_${process.pid}`;
   // Storages over the bench's pool that leave ending it to the bench.
-  const shared: PgPoolLike = { query: (config) => pool.query(config), connect: () => pool.connect(), end: async () => {} };
+  const shared: PgPoolLike = {
+    query: (config) => pool.query(config),
+    connect: () => pool.connect(),
+    end: async () => {},
+  };
   const big = `${schema}_big`;
   try {
     const driver: Driver = {

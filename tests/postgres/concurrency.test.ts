@@ -1,8 +1,9 @@
 // @vitest-environment node
-import { createLicenseContacts, LicenseContactsError } from '@license-contacts/core';
+
 import type { LicenseContacts } from '@license-contacts/core';
-import { postgresStorage } from '@license-contacts/postgres';
+import { createLicenseContacts, LicenseContactsError } from '@license-contacts/core';
 import type { PostgresStorage } from '@license-contacts/postgres';
+import { postgresStorage } from '@license-contacts/postgres';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithServer, dropSchema, testPool, uniqueSchema } from './server';
@@ -61,12 +62,18 @@ describeWithServer('PostgreSQL server under concurrent services', (url) => {
     const commands = services.flatMap((service, s) =>
       Array.from({ length: COMMANDS }, (_, i) => {
         const email = `p${s}-${i}@acme.test`;
-        return { email, run: () => service.as(alice).addContact('SEN-HOT', { email, name: `P ${s}-${i}`, roles: ['technical'] }) };
+        return {
+          email,
+          run: () =>
+            service.as(alice).addContact('SEN-HOT', { email, name: `P ${s}-${i}`, roles: ['technical'] }),
+        };
       }),
     );
     const results = await Promise.allSettled(commands.map((c) => c.run()));
     checkFailures(results);
-    console.log(`[concurrency] ${results.filter((r) => r.status === 'fulfilled').length} of ${results.length} commands fulfilled`);
+    console.log(
+      `[concurrency] ${results.filter((r) => r.status === 'fulfilled').length} of ${results.length} commands fulfilled`,
+    );
     const added = commands.filter((_, i) => results[i]?.status === 'fulfilled').map((c) => c.email);
     expect(added.length).toBeGreaterThan(0);
 
@@ -81,7 +88,9 @@ describeWithServer('PostgreSQL server under concurrent services', (url) => {
       entries.push(...page.items);
       cursor = page.nextCursor;
     }
-    expect(entries.map((e) => e.version)).toEqual(Array.from({ length: license.version }, (_, i) => license.version - i));
+    expect(entries.map((e) => e.version)).toEqual(
+      Array.from({ length: license.version }, (_, i) => license.version - i),
+    );
     // The list's order is the commit order the audit recorded.
     expect(
       entries
@@ -93,7 +102,10 @@ describeWithServer('PostgreSQL server under concurrent services', (url) => {
 
   it('loses no update when 20 services change 10 overlapping licenses with adds and multi-license replaces', async () => {
     const ids = Array.from({ length: 10 }, (_, i) => `SEN-O${i}`);
-    const leavers = Array.from({ length: SERVICES }, (_, s) => ({ email: `leaver${s}@acme.test`, name: `Leaver ${s}` }));
+    const leavers = Array.from({ length: SERVICES }, (_, s) => ({
+      email: `leaver${s}@acme.test`,
+      name: `Leaver ${s}`,
+    }));
     for (const id of ids) {
       await setup.createLicense({
         id,
@@ -111,21 +123,26 @@ describeWithServer('PostgreSQL server under concurrent services', (url) => {
         const email = `q${s}-${i}@acme.test`;
         commands.push({
           command: { kind: 'add', licenseId, email },
-          run: () => service.as(staff).addContact(licenseId, { email, name: `Q ${s}-${i}`, roles: ['billing'] }),
+          run: () =>
+            service.as(staff).addContact(licenseId, { email, name: `Q ${s}-${i}`, roles: ['billing'] }),
         });
       }
       // Interleaved with the adds: one person replaced on all ten licenses in one commit.
       commands.splice(commands.length - (s % 7), 0, {
         command: { kind: 'replace', s },
         run: () =>
-          service.as(staff).replaceContact(`leaver${s}@acme.test`, { email: `joiner${s}@acme.test`, name: `Joiner ${s}` }),
+          service
+            .as(staff)
+            .replaceContact(`leaver${s}@acme.test`, { email: `joiner${s}@acme.test`, name: `Joiner ${s}` }),
       });
     });
     expect(commands).toHaveLength(SERVICES * COMMANDS);
 
     const results = await Promise.allSettled(commands.map((c) => c.run()));
     checkFailures(results);
-    console.log(`[concurrency] ${results.filter((r) => r.status === 'fulfilled').length} of ${results.length} commands fulfilled`);
+    console.log(
+      `[concurrency] ${results.filter((r) => r.status === 'fulfilled').length} of ${results.length} commands fulfilled`,
+    );
     const fulfilled = commands.filter((_, i) => results[i]?.status === 'fulfilled').map((c) => c.command);
     expect(fulfilled.length).toBeGreaterThan(0);
     for (const [i, result] of results.entries()) {

@@ -1,6 +1,7 @@
 // @vitest-environment node
-import { postgresStorage } from '@license-contacts/postgres';
+
 import { runServiceModelTests, runStorageConformance } from '@license-contacts/core/testing';
+import { postgresStorage } from '@license-contacts/postgres';
 import type pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { describeWithServer, dropSchema, testPool, uniqueSchema } from './server';
@@ -20,7 +21,9 @@ describeWithServer('PostgreSQL server', (url) => {
   });
 
   async function create() {
-    await pool.query(`TRUNCATE "${schema}".licenses, "${schema}".license_contacts, "${schema}".audit_entries`);
+    await pool.query(
+      `TRUNCATE "${schema}".licenses, "${schema}".license_contacts, "${schema}".audit_entries`,
+    );
     return postgresStorage({ pool, schema });
   }
 

@@ -1,12 +1,13 @@
 // @vitest-environment node
-import { createLicenseContacts, LicenseContactsError } from '@license-contacts/core';
+
 import type { LicenseContacts } from '@license-contacts/core';
-import { postgresStorage } from '@license-contacts/postgres';
+import { createLicenseContacts, LicenseContactsError } from '@license-contacts/core';
 import type { PostgresStorage } from '@license-contacts/postgres';
+import { postgresStorage } from '@license-contacts/postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NO_SERVER, startThrowawayServer } from './server';
 import type { ThrowawayServer } from './server';
+import { NO_SERVER, startThrowawayServer } from './server';
 
 const alice = { email: 'alice@acme.test', name: 'Alice' };
 const bob = { email: 'bob@acme.test', name: 'Bob' };
@@ -54,7 +55,8 @@ suite('PostgreSQL server restarted in the middle of a run', () => {
 
   it('rejects calls with STORAGE during the outage, loses nothing committed, and works again after', async () => {
     const api = service.as(alice);
-    const add = (email: string) => api.addContact('SEN-R', { email, name: email.split('@')[0] as string, roles: ['technical'] });
+    const add = (email: string) =>
+      api.addContact('SEN-R', { email, name: email.split('@')[0] as string, roles: ['technical'] });
     const fulfilled: string[] = [];
     const attempted: string[] = [];
 

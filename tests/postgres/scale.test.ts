@@ -1,8 +1,9 @@
 // @vitest-environment node
-import { createLicenseContacts, matchesQuery } from '@license-contacts/core';
+
 import type { License } from '@license-contacts/core';
-import { postgresStorage } from '@license-contacts/postgres';
+import { createLicenseContacts, matchesQuery } from '@license-contacts/core';
 import type { PgPoolLike, PostgresStorage } from '@license-contacts/postgres';
+import { postgresStorage } from '@license-contacts/postgres';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { BILLING_PEOPLE, seededId, seededLicense, seedLicenses, TECH_PEOPLE } from './seed';
@@ -125,11 +126,15 @@ describeWithServer(`PostgreSQL server with ${LICENSES.toLocaleString('en')} lice
 
   it('answers a search by id or product with the right rows (a filtered scan: no trigram index)', async () => {
     const byId = await storage.listLicenses({ query: 'sen-0004321', limit: 10 });
-    expect(byId.items.map((l) => l.id)).toEqual(seeded((l) => l.id.toLowerCase().includes('sen-0004321')).map((l) => l.id));
+    expect(byId.items.map((l) => l.id)).toEqual(
+      seeded((l) => l.id.toLowerCase().includes('sen-0004321')).map((l) => l.id),
+    );
     expect(byId.items.map((l) => l.id)).toContain('SEN-0004321');
 
     const byProduct = await storage.listLicenses({ query: 'BAMBOO', limit: 5 });
-    expect(byProduct.items.map((l) => l.id)).toEqual(seeded((l) => l.product === 'Bamboo', 5).map((l) => l.id));
+    expect(byProduct.items.map((l) => l.id)).toEqual(
+      seeded((l) => l.product === 'Bamboo', 5).map((l) => l.id),
+    );
     expect(byProduct.nextCursor).toBe(byProduct.items.at(-1)?.id);
 
     const email = 'bill4242@company242.test';
@@ -145,7 +150,9 @@ describeWithServer(`PostgreSQL server with ${LICENSES.toLocaleString('en')} lice
     const service = createLicenseContacts({ storage });
     const id = seededId(99_999);
     const owner = seededLicense(99_999).technical[0] as string;
-    await service.as({ email: owner }).addContact(id, { email: 'newbie@company499.test', name: 'Newbie', roles: ['billing'] });
+    await service
+      .as({ email: owner })
+      .addContact(id, { email: 'newbie@company499.test', name: 'Newbie', roles: ['billing'] });
     const page = await storage.listLicenses({ email: 'newbie@company499.test', limit: 10 });
     expect(page.items.map((l) => l.id)).toEqual([id]);
     expect(page.items[0]?.billing).toEqual([seededLicense(99_999).billing[0], 'newbie@company499.test']);

@@ -1,5 +1,5 @@
-export { postgresStorage, DEFAULT_SCHEMA } from './postgresStorage';
-export type { PostgresStorage, PostgresStorageOptions } from './postgresStorage';
-export type { PgPoolLike, PgClientLike, PGliteLike } from './queryable';
-export { MIGRATIONS } from './migrations';
 export type { Migration } from './migrations';
+export { MIGRATIONS } from './migrations';
+export type { PostgresStorage, PostgresStorageOptions } from './postgresStorage';
+export { DEFAULT_SCHEMA, postgresStorage } from './postgresStorage';
+export type { PGliteLike, PgClientLike, PgPoolLike } from './queryable';

@@ -87,7 +87,9 @@ export async function migrate(db: Queryable, schemaName: string, quoted: string)
         applied_at timestamptz NOT NULL DEFAULT now()
       )`,
     });
-    const { rows } = await tx.query<{ version: number }>({ text: `SELECT version FROM ${quoted}.schema_migrations` });
+    const { rows } = await tx.query<{ version: number }>({
+      text: `SELECT version FROM ${quoted}.schema_migrations`,
+    });
     const applied = new Set(rows.map((row) => Number(row.version)));
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue;

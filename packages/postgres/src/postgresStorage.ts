@@ -1,4 +1,3 @@
-import { LicenseContactsError, ROLES } from '@license-contacts/core';
 import type {
   AuditEntry,
   Contact,
@@ -12,9 +11,10 @@ import type {
   StorageCommit,
   StorageListQuery,
 } from '@license-contacts/core';
+import { LicenseContactsError, ROLES } from '@license-contacts/core';
 import { migrate } from './migrations';
-import { fromPGlite, fromPool, storageError } from './queryable';
 import type { PGliteLike, PgPoolLike, Queryable, Statement } from './queryable';
+import { fromPGlite, fromPool, storageError } from './queryable';
 
 /** Where the tables live and how to close the connection; shared by both drivers. */
 interface CommonOptions {
@@ -108,7 +108,11 @@ function toLicense(row: LicenseRow, contactRows: LicenseRow[]): License {
   for (const c of contactRows) {
     const email = c.email as string;
     const role = c.role as Role;
-    const person = people.get(email) ?? { joined: Number(c.joined), name: c.name as string, roles: new Set<Role>() };
+    const person = people.get(email) ?? {
+      joined: Number(c.joined),
+      name: c.name as string,
+      roles: new Set<Role>(),
+    };
     person.roles.add(role);
     people.set(email, person);
     byRole[role].push({ email, position: Number(c.position) });
@@ -176,7 +180,9 @@ interface ContactRow {
 
 /** The contact rows of a license, one per person per role. */
 function rowsOf(license: Pick<License, 'contacts' | Role>): ContactRow[] {
-  const people = new Map(license.contacts.map((contact, joined) => [contact.email, { joined, name: contact.name }]));
+  const people = new Map(
+    license.contacts.map((contact, joined) => [contact.email, { joined, name: contact.name }]),
+  );
   return ROLES.flatMap((role) =>
     license[role].map((email, position) => {
       const person = people.get(email);
@@ -208,7 +214,11 @@ class KnownVersions {
   remember(license: License): void {
     if (this.capacity <= 0) return;
     this.versions.delete(license.id);
-    this.versions.set(license.id, { version: license.version, updatedAt: license.updatedAt, rows: rowsOf(license) });
+    this.versions.set(license.id, {
+      version: license.version,
+      updatedAt: license.updatedAt,
+      rows: rowsOf(license),
+    });
     if (this.versions.size > this.capacity) this.versions.delete(this.versions.keys().next().value as string);
   }
 
@@ -309,9 +319,13 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     );
   }
   let db: Queryable;
-  if (options.pool !== undefined) db = fromPool(options.pool, { close: true, prepare: options.prepare ?? true });
+  if (options.pool !== undefined)
+    db = fromPool(options.pool, { close: true, prepare: options.prepare ?? true });
   else if (options.pglite !== undefined) db = fromPGlite(options.pglite, { close: true });
-  else throw new LicenseContactsError('VALIDATION', 'postgresStorage needs a pool or a pglite', { field: 'pool' });
+  else
+    throw new LicenseContactsError('VALIDATION', 'postgresStorage needs a pool or a pglite', {
+      field: 'pool',
+    });
   const known = new KnownVersions(options.knownVersions ?? 1000);
 
   const s = `"${schema}"`;
@@ -380,7 +394,10 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         const inserted = rows.filter((row) => !before.has(rowKey(row)));
         const changed = rows.filter((row) => {
           const old = before.get(rowKey(row));
-          return old !== undefined && (old.position !== row.position || old.joined !== row.joined || old.name !== row.name);
+          return (
+            old !== undefined &&
+            (old.position !== row.position || old.joined !== row.joined || old.name !== row.name)
+          );
         });
         if (deleted.length > 0) {
           parts.push(`d AS (DELETE FROM ${contacts} x USING l, ${rowSource(deleted, CONTACT_COLUMNS.slice(0, 2), p, 'c')}
@@ -447,7 +464,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         const { values, p } = parameters();
         const where: string[] = [];
         if (query.email !== undefined) {
-          where.push(`l.id IN (SELECT m.license_id FROM ${contacts} m WHERE m.email = ${p(query.email.toLowerCase())})`);
+          where.push(
+            `l.id IN (SELECT m.license_id FROM ${contacts} m WHERE m.email = ${p(query.email.toLowerCase())})`,
+          );
         }
         if (query.after !== undefined) where.push(`l.id > ${p(query.after)}`);
         if (query.query !== undefined) {

@@ -50,7 +50,10 @@ export interface PgPoolLike {
 
 /** The part of a PGlite instance the adapter uses. */
 export interface PGliteLike {
-  query<R>(text: string, params?: unknown[]): Promise<{ rows: R[]; rowCount?: number; affectedRows?: number }>;
+  query<R>(
+    text: string,
+    params?: unknown[],
+  ): Promise<{ rows: R[]; rowCount?: number; affectedRows?: number }>;
   transaction<T>(fn: (tx: { query: PGliteLike['query'] }) => Promise<T>): Promise<T>;
   close(): Promise<void>;
   readonly closed?: boolean;
@@ -72,7 +75,9 @@ export function storageError(error: unknown): LicenseContactsError {
       cause: error,
     });
   }
-  return new LicenseContactsError('STORAGE', 'The storage is unavailable; nothing was changed', { cause: error });
+  return new LicenseContactsError('STORAGE', 'The storage is unavailable; nothing was changed', {
+    cause: error,
+  });
 }
 
 /** The statement as `pg` takes it: named (prepared once per connection) only when preparing is on. */

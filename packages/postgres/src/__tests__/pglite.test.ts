@@ -17,7 +17,9 @@ afterAll(async () => {
 });
 
 async function empty(): Promise<void> {
-  await db.query('TRUNCATE license_contacts.licenses, license_contacts.license_contacts, license_contacts.audit_entries');
+  await db.query(
+    'TRUNCATE license_contacts.licenses, license_contacts.license_contacts, license_contacts.audit_entries',
+  );
 }
 
 runStorageConformance({

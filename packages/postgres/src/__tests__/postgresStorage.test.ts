@@ -42,7 +42,9 @@ describe('postgresStorage', () => {
     await storage.migrate();
     await storage.migrate();
     await Promise.all([storage.migrate(), storage.migrate()]);
-    const { rows } = await db.query<{ version: number }>('SELECT version FROM twice.schema_migrations ORDER BY version');
+    const { rows } = await db.query<{ version: number }>(
+      'SELECT version FROM twice.schema_migrations ORDER BY version',
+    );
     expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     const tables = await db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'twice' ORDER BY table_name`,
@@ -72,7 +74,9 @@ describe('postgresStorage', () => {
     const storage = await fresh();
     const service = createLicenseContacts({ storage });
     await service.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: alice });
-    await service.as(alice).addContact('SEN-1', { email: 'Carol@ACME.test', name: 'Carol', roles: ['billing'] });
+    await service
+      .as(alice)
+      .addContact('SEN-1', { email: 'Carol@ACME.test', name: 'Carol', roles: ['billing'] });
     await service.as(alice).setMain('SEN-1', 'billing', 'carol@acme.test');
     const { rows } = await db.query(
       `SELECT role, email, position, joined, name FROM ${storage.schema}.license_contacts
@@ -98,7 +102,9 @@ describe('postgresStorage', () => {
     expect(license.billing).toEqual(['bob@acme.test', 'dan@acme.test']);
     expect(license.version).toBe(3);
     expect((await api.listLicenses()).items.map((l) => l.id)).toEqual(['SEN-1', 'SEN-2']);
-    expect((await service.as({ email: 'dan@acme.test' }).listLicenses()).items.map((l) => l.id)).toEqual(['SEN-2']);
+    expect((await service.as({ email: 'dan@acme.test' }).listLicenses()).items.map((l) => l.id)).toEqual([
+      'SEN-2',
+    ]);
     expect((await api.history('SEN-2')).items.map((e) => e.action)).toEqual([
       'removeContact',
       'addContact',
@@ -113,7 +119,9 @@ describe('postgresStorage', () => {
     for (const id of ['SEN-3', 'SEN-1', 'SEN-2']) {
       await service.createLicense({ id, product: 'Jira', technical: alice, billing: bob });
     }
-    const result = await service.as(bob).replaceContact('bob@acme.test', { email: 'ben@acme.test', name: 'Ben' });
+    const result = await service
+      .as(bob)
+      .replaceContact('bob@acme.test', { email: 'ben@acme.test', name: 'Ben' });
     expect(result.changed.map((c) => c.licenseId)).toEqual(['SEN-1', 'SEN-2', 'SEN-3']);
     for (const id of ['SEN-1', 'SEN-2', 'SEN-3']) {
       const license = (await storage.getLicense(id)) ?? expect.unreachable();
@@ -186,14 +194,20 @@ describe('postgresStorage', () => {
 
   it('a write from a stale known version is a CONFLICT, and succeeds after a fresh read', async () => {
     const storage = await fresh();
-    await createLicenseContacts({ storage }).createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: bob });
+    await createLicenseContacts({ storage }).createLicense({
+      id: 'SEN-1',
+      product: 'Jira',
+      technical: alice,
+      billing: bob,
+    });
     // Behind the storage's back the license is deleted and created again: same id, same version 1.
     await db.query(`DELETE FROM ${storage.schema}.licenses WHERE id = 'SEN-1'`);
     await db.query(`DELETE FROM ${storage.schema}.audit_entries WHERE license_id = 'SEN-1'`);
     const other = postgresStorage({ pglite: db, schema: storage.schema });
-    const v1 = await createLicenseContacts({ storage: other, clock: () => new Date('2030-01-01T00:00:00Z') }).createLicense(
-      { id: 'SEN-1', product: 'Jira', technical: bob, billing: bob },
-    );
+    const v1 = await createLicenseContacts({
+      storage: other,
+      clock: () => new Date('2030-01-01T00:00:00Z'),
+    }).createLicense({ id: 'SEN-1', product: 'Jira', technical: bob, billing: bob });
     const next = {
       ...v1,
       version: 2,
@@ -201,7 +215,10 @@ describe('postgresStorage', () => {
       technical: [...v1.technical, 'c@acme.test'],
     };
     // The rows this storage remembers for version 1 are not the stored ones: no diff against them.
-    await expectCode(storage.commit({ writes: [{ license: next, expectedVersion: 1 }], audit: [] }), 'CONFLICT');
+    await expectCode(
+      storage.commit({ writes: [{ license: next, expectedVersion: 1 }], audit: [] }),
+      'CONFLICT',
+    );
     expect(await storage.getLicense('SEN-1')).toEqual(v1);
     await storage.commit({ writes: [{ license: next, expectedVersion: 1 }], audit: [] });
     expect(await storage.getLicense('SEN-1')).toEqual(next);
