@@ -40,13 +40,16 @@ export interface LicenseContactsOptions {
   storage?: LicenseStorage;
   /** Who may do what (R4–R6); default `defaultPolicy`. */
   policy?: Policy;
-  /** The time of changes; default `() => new Date()`. */
-  clock?: () => Date;
+  /** The time of changes: a function or an object with `now()`, answering a Date, epoch ms or ISO string; default `Date`. */
+  clock?: Clock;
   /** Re-reads after a stale version before giving up with CONFLICT; default 5. */
   maxRetries?: number;
   /** Milliseconds to wait before retry `attempt` (1-based); default a jittered 2^attempt ms. */
   retryDelay?: (attempt: number) => number;
 }
+
+/** A source of the current time. */
+export type Clock = (() => Date | number | string) | { now(): Date | number | string };
 
 /** What the service tells subscribers after each commit. */
 export type LicenseContactsEvent =
@@ -118,7 +121,7 @@ const defaultRetryDelay = (attempt: number) => Math.random() * 2 ** attempt;
 export function createLicenseContacts(options: LicenseContactsOptions = {}): LicenseContacts {
   const storage = options.storage ?? memoryStorage();
   const policy = options.policy ?? defaultPolicy;
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? Date.now;
   const maxRetries = options.maxRetries ?? 5;
   const retryDelay = options.retryDelay ?? defaultRetryDelay;
   const queue = new KeyedQueue();
@@ -180,7 +183,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     }
   }
 
-  const now = () => clock().toISOString();
+  const now = () => new Date(typeof clock === 'function' ? clock() : clock.now()).toISOString();
 
   async function createLicense(input: CreateLicenseInput): Promise<License> {
     const parsed = parseCreateLicenseInput(input);
