@@ -47,6 +47,7 @@ export {
   parseRoles,
 } from './domain/validate';
 export type {
+  Clock,
   LicenseContacts,
   LicenseContactsEvent,
   LicenseContactsOptions,
