@@ -1,9 +1,11 @@
 import { LicenseContactsError } from '../domain/errors';
 import type { Actor, AddContactInput, License, LicenseContactsApi } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
+import type { PlainAnswer } from './answer';
+import { PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
 import type { IdempotencyOptions, StoredResponse } from './idempotency';
 import { IdempotencyCache } from './idempotency';
-import { problemResponse, SECURITY_HEADERS, toProblem } from './problem';
+import { SECURITY_HEADERS, toProblem } from './problem';
 import {
   addContactBody,
   historyQuery,
@@ -59,6 +61,8 @@ interface Route {
 }
 
 const DEFAULT_MAX_BODY = 64 * 1024;
+/** A signal that never aborts, shared by reads. */
+const NEVER = new AbortController().signal;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** Search parameters read by name; a repeated one is a malformed query string. */
@@ -236,6 +240,17 @@ async function readBody(request: Request, max: number): Promise<string> {
     await request.body?.cancel().catch(() => {});
     throw new LicenseContactsError('PAYLOAD_TOO_LARGE', `The body is larger than ${max} bytes`);
   }
+  const direct = (request as { [READ_BODY]?: (max: number) => Promise<Uint8Array> })[READ_BODY];
+  const bytes = direct ? await direct(max) : await readStream(request, max);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new LicenseContactsError('BAD_REQUEST', 'The body is not valid UTF-8');
+  }
+}
+
+/** Reads a Fetch body stream, cancelling it as soon as more than `max` bytes arrived. */
+async function readStream(request: Request, max: number): Promise<Uint8Array> {
   if (request.body === null) throw new LicenseContactsError('BAD_REQUEST', 'A JSON body is required');
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -264,11 +279,7 @@ async function readBody(request: Request, max: number): Promise<string> {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new LicenseContactsError('BAD_REQUEST', 'The body is not valid UTF-8');
-  }
+  return bytes;
 }
 
 function parseJson(text: string): unknown {
@@ -376,19 +387,19 @@ export function createHttpHandler(
     }
   }
 
-  async function handle(request: Request): Promise<Response> {
+  async function handle(request: Request): Promise<PlainAnswer> {
     let url: URL;
     try {
       url = new URL(request.url);
     } catch {
-      return problemResponse(new LicenseContactsError('BAD_REQUEST', 'The request URL is malformed'));
+      return plainProblem(new LicenseContactsError('BAD_REQUEST', 'The request URL is malformed'));
     }
     const cors = corsHeaders(request);
     const path = url.pathname;
     const inside = basePath === '' || path === basePath || path.startsWith(`${basePath}/`);
     const matches = inside ? matchRoutes(path.slice(basePath.length).split('/').slice(1)) : [];
     if (matches.length === 0) {
-      return problemResponse(new LicenseContactsError('NOT_FOUND', 'No such route'), { headers: cors });
+      return plainProblem(new LicenseContactsError('NOT_FOUND', 'No such route'), { headers: cors });
     }
     const methods = matches.map(({ route }) => route.method);
     const allow = (methods.includes('GET') ? [...methods, 'HEAD'] : methods).join(', ');
@@ -403,16 +414,17 @@ export function createHttpHandler(
           'Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key';
         headers['Access-Control-Max-Age'] = '600';
       }
-      return new Response(null, { status: 204, headers });
+      return { status: 204, headers, body: null };
     }
     const match = matches.find(({ route }) => route.method === method);
     if (!match) {
       if (head)
-        return new Response(null, {
+        return {
           status: 405,
           headers: { ...SECURITY_HEADERS, ...cors, Allow: `${allow}, OPTIONS` },
-        });
-      return problemResponse(
+          body: null,
+        };
+      return plainProblem(
         new LicenseContactsError('METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${allow}`),
         { headers: { ...cors, Allow: `${allow}, OPTIONS` } },
       );
@@ -429,7 +441,9 @@ export function createHttpHandler(
       const params = match.raw.map(decodeSegment);
       const text = route.body === undefined ? '' : await readBody(request, maxBodyBytes);
       const body = route.body === undefined ? undefined : parseJson(text);
-      const context: Context = { api, params, url, body, signal: request.signal, expectedVersion };
+      // Reads are quick; a mutation whose client went away before it started is not applied.
+      const signal = route.mutation ? request.signal : NEVER;
+      const context: Context = { api, params, url, body, signal, expectedVersion };
 
       const execute = async (): Promise<StoredResponse> => {
         try {
@@ -467,26 +481,31 @@ export function createHttpHandler(
       result = storedProblem(error, preconditionFailed);
     }
 
-    const headers = new Headers(SECURITY_HEADERS);
-    for (const [name, value] of result.headers) headers.set(name, value);
-    for (const [name, value] of Object.entries(cors)) headers.set(name, value);
-    if (replayed) headers.set('Idempotency-Replayed', 'true');
-    const etag = headers.get('etag');
-    if (method === 'GET' && result.status === 200 && etag !== null) {
+    const headers: Record<string, string> = { ...SECURITY_HEADERS };
+    for (const [name, value] of result.headers) headers[name] = value;
+    Object.assign(headers, cors);
+    if (replayed) headers['Idempotency-Replayed'] = 'true';
+    const etag = headers.ETag;
+    if (method === 'GET' && result.status === 200 && etag !== undefined) {
       if (etagMatches(request.headers.get('if-none-match'), etag)) {
-        headers.delete('content-type');
-        return new Response(null, { status: 304, headers });
+        delete headers['Content-Type'];
+        return { status: 304, headers, body: null };
       }
     }
-    return new Response(head ? null : result.body, { status: result.status, headers });
+    return { status: result.status, headers, body: head ? null : result.body };
   }
 
-  return async (request: Request): Promise<Response> => {
+  /** The answer as plain data: what `toNodeListener` writes without building a Fetch `Response`. */
+  async function answer(request: Request): Promise<PlainAnswer> {
     try {
       return await handle(request);
     } catch (error) {
       // Unreachable by design; if it happens, nothing about it leaves the server.
-      return problemResponse(error instanceof LicenseContactsError ? error : new Error('unexpected'));
+      return plainProblem(error instanceof LicenseContactsError ? error : new Error('unexpected'));
     }
-  };
+  }
+
+  const handler: HttpHandler = async (request) => toResponse(await answer(request));
+  Object.defineProperty(handler, PLAIN_ANSWER, { value: answer });
+  return handler;
 }

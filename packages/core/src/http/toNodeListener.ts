@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { LicenseContactsError } from '../domain/errors';
+import type { PlainAnswer } from './answer';
+import { PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
 import type { HttpHandler } from './createHttpHandler';
-import { problemResponse } from './problem';
 
 /** A `node:http` request listener; Express and Fastify (through `reply.raw`) accept it too. */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -69,13 +70,136 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
   );
 }
 
+const kInit = Symbol('init');
+const kReal = Symbol('request');
+
+interface LightInit {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: (() => ReadableStream<Uint8Array>) | null;
+  signal: () => AbortSignal;
+}
+
+interface Light {
+  [kInit]: LightInit;
+  [kReal]?: Request;
+}
+
+/** The real Fetch `Request`, built on first use of anything but url, method, headers and signal. */
+function materialize(light: Light): Request {
+  let real = light[kReal];
+  if (!real) {
+    const { url, method, headers, body, signal } = light[kInit];
+    const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: signal() };
+    if (body) {
+      init.body = body();
+      init.duplex = 'half';
+    }
+    real = new Request(url, init);
+    light[kReal] = real;
+  }
+  return real;
+}
+
+/**
+ * A `Request` (by prototype, so `instanceof Request` holds) whose url, method, headers and signal are
+ * plain fields; a real Fetch `Request` is built only when something else is used (the body, clone…).
+ * Building one per request costs more than the rest of a small GET.
+ */
+const lightPrototype: object = Object.create(Request.prototype, {
+  url: {
+    get(this: Light) {
+      return this[kInit].url;
+    },
+  },
+  method: {
+    get(this: Light) {
+      return this[kInit].method;
+    },
+  },
+  headers: {
+    get(this: Light) {
+      return this[kInit].headers;
+    },
+  },
+  signal: {
+    get(this: Light) {
+      return this[kInit].signal();
+    },
+  },
+});
+for (const key of Object.getOwnPropertyNames(Request.prototype)) {
+  if (key === 'constructor' || Object.hasOwn(lightPrototype, key)) continue;
+  const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, key);
+  if (descriptor?.get) {
+    Object.defineProperty(lightPrototype, key, {
+      get(this: Light) {
+        return Reflect.get(materialize(this), key);
+      },
+    });
+  } else if (typeof descriptor?.value === 'function') {
+    Object.defineProperty(lightPrototype, key, {
+      value(this: Light, ...args: unknown[]) {
+        const real = materialize(this);
+        return (Reflect.get(real, key) as (...a: unknown[]) => unknown).apply(real, args);
+      },
+    });
+  }
+}
+
+/** Reads the whole body from the socket, stopping (paused, unread) as soon as it exceeds `max` bytes. */
+function readNodeBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > max) {
+        done();
+        req.pause();
+        reject(new LicenseContactsError('PAYLOAD_TOO_LARGE', `The body is larger than ${max} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(new LicenseContactsError('BAD_REQUEST', 'The body could not be read', { cause: error }));
+    };
+    const onClose = () => {
+      done();
+      reject(new LicenseContactsError('BAD_REQUEST', 'The body ended early'));
+    };
+    if (req.readableEnded) {
+      resolve(new Uint8Array(0));
+      return;
+    }
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+    req.resume();
+  });
+}
+
 /** The Fetch `Request` of a node:http request; `null` when its URL or headers cannot form one. */
-function toRequest(req: IncomingMessage, signal: AbortSignal): Request | null {
+function toRequest(req: IncomingMessage, signal: () => AbortSignal): Request | null {
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
   const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-  let url: URL;
+  let url: string;
   try {
-    url = new URL(target, `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`);
+    url = new URL(target, `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`).href;
   } catch {
     return null;
   }
@@ -91,16 +215,31 @@ function toRequest(req: IncomingMessage, signal: AbortSignal): Request | null {
     }
   }
   const method = (req.method ?? 'GET').toUpperCase();
-  const init: RequestInit & { duplex?: 'half' } = { method, headers, signal };
-  if (method !== 'GET' && method !== 'HEAD') {
-    init.body = bodyStream(req);
-    init.duplex = 'half';
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  const light = Object.create(lightPrototype) as Light & {
+    [READ_BODY]?: (max: number) => Promise<Uint8Array>;
+  };
+  light[kInit] = { url, method, headers, body: hasBody ? () => bodyStream(req) : null, signal };
+  if (hasBody) light[READ_BODY] = (max) => readNodeBody(req, max);
+  return light as unknown as Request;
+}
+
+function writePlain(req: IncomingMessage, res: ServerResponse, answer: PlainAnswer): void {
+  if (res.destroyed) return;
+  if (!req.complete) {
+    res.setHeader('Connection', 'close');
+    lingerOnClose(req.socket);
   }
-  try {
-    return new Request(url, init);
-  } catch {
-    return null;
+  const headers: Record<string, string | number> = answer.headers;
+  if (answer.body === null) {
+    res.writeHead(answer.status, headers);
+    res.end();
+    return;
   }
+  const body = Buffer.from(answer.body, 'utf8');
+  headers['Content-Length'] = body.length;
+  res.writeHead(answer.status, headers);
+  res.end(body);
 }
 
 function drained(res: ServerResponse): Promise<void> {
@@ -172,16 +311,33 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
  * createServer(toNodeListener(createHttpHandler(service, { authenticate }))).listen(3000);
  */
 export function toNodeListener(handler: HttpHandler): NodeListener {
+  const plain = (handler as { [PLAIN_ANSWER]?: (request: Request) => Promise<PlainAnswer> })[PLAIN_ANSWER];
   return (req, res) => {
-    const controller = new AbortController();
+    let controller: AbortController | undefined;
+    const signal = () => {
+      if (!controller) {
+        controller = new AbortController();
+        if (res.destroyed && !res.writableFinished) controller.abort();
+      }
+      return controller.signal;
+    };
     res.once('close', () => {
-      if (!res.writableFinished) controller.abort();
+      if (!res.writableFinished) controller?.abort();
     });
-    const request = toRequest(req, controller.signal);
-    const answer = request
-      ? handler(request).catch(() => problemResponse(new Error('handler failed')))
-      : Promise.resolve(problemResponse(new LicenseContactsError('BAD_REQUEST', 'The request is malformed')));
-    answer
+    const request = toRequest(req, signal);
+    if (!request) {
+      writePlain(req, res, plainProblem(new LicenseContactsError('BAD_REQUEST', 'The request is malformed')));
+      return;
+    }
+    if (plain) {
+      // A handler of this library: its answer is written as is, no Fetch Response in between.
+      plain(request)
+        .then((answer) => writePlain(req, res, answer))
+        .catch(() => res.destroy());
+      return;
+    }
+    handler(request)
+      .catch(() => toResponse(plainProblem(new Error('handler failed'))))
       .then((response) => writeResponse(req, res, response))
       .catch(() => {
         // The connection failed while answering; there is no one left to answer.

@@ -1,0 +1,42 @@
+import { SECURITY_HEADERS, toProblem } from './problem';
+
+/** A response as plain data: status, headers and a text body. */
+export interface PlainAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+/**
+ * Where a handler made by `createHttpHandler` keeps its plain-data form, `(request) => PlainAnswer`,
+ * so `toNodeListener` can write the answer without building and reading a Fetch `Response`.
+ */
+export const PLAIN_ANSWER: unique symbol = Symbol.for('@license-contacts/core/http.plainAnswer') as never;
+
+/** The plain answer of a thrown value, as `application/problem+json`. */
+export function plainProblem(
+  error: unknown,
+  options: { preconditionFailed?: boolean; headers?: Record<string, string> } = {},
+): PlainAnswer {
+  const body = toProblem(error, options);
+  return {
+    status: body.status,
+    headers: {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'application/problem+json; charset=utf-8',
+      ...options.headers,
+    },
+    body: JSON.stringify(body),
+  };
+}
+
+/** The Fetch `Response` of a plain answer. */
+export function toResponse(answer: PlainAnswer): Response {
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+/**
+ * Where a request made by `toNodeListener` offers its body without web streams:
+ * `(maxBytes) => Promise<Uint8Array>`, rejecting with PAYLOAD_TOO_LARGE as soon as the limit is crossed.
+ */
+export const READ_BODY: unique symbol = Symbol.for('@license-contacts/core/http.readBody') as never;
