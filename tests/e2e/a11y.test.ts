@@ -1,0 +1,81 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, inject, it } from 'vitest';
+import {
+  enabled,
+  expectNoAxeViolations,
+  launchChromium,
+  licenseRow,
+  openPortal,
+  screenshot,
+  signInAs,
+} from './helpers';
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('axe-core finds no violations', () => {
+  let page: Page;
+
+  it('on the sign-in page', async () => {
+    page = await openPortal(browser);
+    await expectNoAxeViolations(page, 'the sign-in page');
+    await screenshot(page, 'a11y-sign-in');
+  });
+
+  it('on the licenses page with a license expanded', async () => {
+    await signInAs(page, 'Alice Johnson', 'alice@acme.test');
+    await licenseRow(page, 'Bitbucket', 'SEN-3141592').click();
+    const panel = page.getByRole('region', { name: 'Bitbucket' });
+    await enabled(panel.getByRole('button', { name: 'Add technical contact' }));
+    await expectNoAxeViolations(page, 'the licenses page');
+    await screenshot(page, 'a11y-licenses');
+  });
+
+  it('in the add dialog', async () => {
+    const panel = page.getByRole('region', { name: 'Bitbucket' });
+    await panel.getByRole('button', { name: 'Add billing contact' }).click();
+    await page.getByRole('dialog', { name: 'Add contact' }).waitFor();
+    await expectNoAxeViolations(page, 'the add dialog');
+    await screenshot(page, 'a11y-add-dialog');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog', { name: 'Add contact' }).waitFor({ state: 'detached' });
+  });
+
+  it('in the remove dialog', async () => {
+    const panel = page.getByRole('region', { name: 'Bitbucket' });
+    await (
+      await enabled(panel.getByRole('button', { name: 'Remove Alice Johnson from billing contacts' }))
+    ).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Remove Alice Johnson?' });
+    await dialog.waitFor();
+    await expectNoAxeViolations(page, 'the remove dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
+  it('on the page of someone without licenses', async () => {
+    const outsider = await openPortal(browser);
+    await signInAs(outsider, 'Mallory Outsider', 'mallory@initech.test');
+    await outsider.getByText('No licenses', { exact: true }).waitFor();
+    await expectNoAxeViolations(outsider, 'the empty licenses page');
+  });
+
+  it('in dark mode', async () => {
+    const context = await browser.newContext({ colorScheme: 'dark' });
+    const dark = await context.newPage();
+    await dark.goto(inject('portalUrl'));
+    await signInAs(dark, 'Alice Johnson', 'alice@acme.test');
+    await licenseRow(dark, 'Bitbucket', 'SEN-3141592').click();
+    await enabled(
+      dark.getByRole('region', { name: 'Bitbucket' }).getByRole('button', { name: 'Add technical contact' }),
+    );
+    await expectNoAxeViolations(dark, 'the licenses page in dark mode');
+    await screenshot(dark, 'a11y-licenses-dark');
+  });
+});
