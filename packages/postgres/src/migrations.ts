@@ -55,10 +55,10 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** The advisory lock class of this library ("LC"); the key within it is derived from the schema name. */
-const LOCK_CLASS = 0x4c43;
+/** The high 32 bits of this library's advisory lock keys ("LC"); the low 32 come from the schema name. */
+const LOCK_CLASS = 0x4c43n;
 
-/** A 32-bit FNV-1a hash as a signed integer, for the advisory lock key. */
+/** A 32-bit FNV-1a hash, for the advisory lock key. */
 function lockKey(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
@@ -76,8 +76,9 @@ function lockKey(text: string): number {
 export async function migrate(db: Queryable, schemaName: string, quoted: string): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query({
-      text: 'SELECT pg_advisory_xact_lock($1::integer, $2::integer)',
-      values: [LOCK_CLASS, lockKey(schemaName)],
+      // The one-bigint form: the most widely implemented among Postgres-compatible engines.
+      text: 'SELECT pg_advisory_xact_lock($1::bigint)',
+      values: [String((LOCK_CLASS << 32n) | BigInt(lockKey(schemaName) >>> 0))],
     });
     await tx.query({ text: `CREATE SCHEMA IF NOT EXISTS ${quoted}` });
     await tx.query({
