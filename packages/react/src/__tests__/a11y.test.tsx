@@ -8,7 +8,7 @@ import { axe } from 'vitest-axe';
 import { enabledButton, refusedButton, renderKit } from './helpers';
 
 const JIRA = 'SEN-4821337';
-const { alice, carol, outsider } = demoPeople;
+const { alice, carol, erin, outsider } = demoPeople;
 
 // A portal places the kit inside its own landmarks, as <main> does here.
 
@@ -99,6 +99,22 @@ describe('accessibility (axe)', () => {
     });
     await user.click(await enabledButton(`Make ${carol.name} main technical contact`));
     await screen.findByRole('alert');
+    await expectAxeClean();
+  });
+  it('LicenseList with two panels expanded under a page heading', async () => {
+    renderKit(
+      <main>
+        <h1>My licenses</h1>
+        <LicenseList defaultExpanded={[JIRA, 'SEN-3141592']} />
+      </main>,
+      { email: carol.email },
+    );
+    await screen.findByRole('region', { name: 'Bitbucket' });
+    await refusedButton(`Make ${erin.name} main technical contact`);
+    expect(screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent)).toEqual([
+      'Bitbucket',
+      'Jira Software',
+    ]);
     await expectAxeClean();
   });
 });

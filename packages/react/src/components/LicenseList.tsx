@@ -15,7 +15,7 @@ export interface LicenseListProps extends HTMLAttributes<HTMLDivElement> {
   expanded?: readonly string[];
   /** Called with the expanded licenses after a row is toggled. */
   onExpandedChange?: (expanded: string[]) => void;
-  /** Level of an expanded panel's heading; default 3. */
+  /** Level of an expanded panel's heading; default 2. */
   panelHeadingLevel?: HeadingLevel;
 }
 
@@ -30,7 +30,7 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
     defaultExpanded = [],
     expanded: expandedProp,
     onExpandedChange,
-    panelHeadingLevel = 3,
+    panelHeadingLevel = 2,
     className,
     ...rest
   },

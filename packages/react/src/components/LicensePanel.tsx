@@ -86,14 +86,10 @@ function RoleSection({
   level: number;
 }): ReactNode {
   const messages = useMessages();
-  const id = useId();
   return (
-    <section className="lc-panel__section" data-role={role} aria-labelledby={id}>
-      {createElement(
-        `h${level}`,
-        { id, className: 'lc-panel__section-title' },
-        messages.contactsHeading(role),
-      )}
+    // Not labelled: several expanded panels would otherwise repeat the same landmark names.
+    <section className="lc-panel__section" data-role={role}>
+      {createElement(`h${level}`, { className: 'lc-panel__section-title' }, messages.contactsHeading(role))}
       <ContactList licenseId={licenseId} role={role} />
     </section>
   );
