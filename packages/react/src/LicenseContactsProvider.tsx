@@ -27,12 +27,14 @@ export type LicenseContactsProviderProps = {
  */
 export function LicenseContactsProvider(props: LicenseContactsProviderProps): ReactNode {
   const { children, messages: overrides, locale } = props;
-  const [ownStore] = useState(() =>
-    props.store
-      ? null
-      : createContactsStore(props.api, props.initialData ? { initialData: props.initialData } : {}),
+  const { api, store: givenStore, initialData } = props;
+  // A new api (another person signed in) gets a new store; initial data only seeds the first one.
+  const [seed] = useState(initialData);
+  const ownStore = useMemo(
+    () => (givenStore || !api ? null : createContactsStore(api, seed ? { initialData: seed } : {})),
+    [api, givenStore, seed],
   );
-  const store = props.store ?? (ownStore as ContactsStore);
+  const store = givenStore ?? (ownStore as ContactsStore);
   const messages = useMemo(() => resolveMessages(locale, overrides), [locale, overrides]);
   const [announcement, setAnnouncement] = useState({ text: '', n: 0 });
   const announce = useCallback((text: string) => setAnnouncement((a) => ({ text, n: a.n + 1 })), []);

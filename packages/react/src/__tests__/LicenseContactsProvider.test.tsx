@@ -110,4 +110,17 @@ describe('LicenseContactsProvider', () => {
     // Every English key has a German counterpart of the same kind.
     for (const key of Object.keys(en) as (keyof typeof en)[]) expect(typeof de[key]).toBe(typeof en[key]);
   });
+  it('starts a fresh store when another person signs in (a new api)', async () => {
+    const service = createDemoService();
+    const ui = (email: string) => (
+      <LicenseContactsProvider api={service.as({ email })}>
+        <LicenseList />
+      </LicenseContactsProvider>
+    );
+    const { rerender } = render(ui(alice.email));
+    expect(await screen.findByRole('button', { name: /^Jira Software/ })).toBeInTheDocument();
+    rerender(ui('nobody@example.test'));
+    expect(await screen.findByText('No licenses')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /^Jira Software/ })).not.toBeInTheDocument();
+  });
 });
