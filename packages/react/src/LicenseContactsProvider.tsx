@@ -1,9 +1,12 @@
 import type { ContactsStore, ContactsStoreInitialData, LicenseContactsApi } from '@license-contacts/core';
 import { createContactsStore } from '@license-contacts/core';
-import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { LicenseContactsContext } from './context';
 import { type Messages, resolveMessages } from './messages';
 import { visuallyHidden } from './visuallyHidden';
+
+/** How long after a change it is announced, in milliseconds. */
+const ANNOUNCE_DELAY_MS = 100;
 
 /** Props of `LicenseContactsProvider`: an `api` (the provider makes a store) or a `store` you made. */
 export type LicenseContactsProviderProps = {
@@ -37,7 +40,14 @@ export function LicenseContactsProvider(props: LicenseContactsProviderProps): Re
   const store = givenStore ?? (ownStore as ContactsStore);
   const messages = useMemo(() => resolveMessages(locale, overrides), [locale, overrides]);
   const [announcement, setAnnouncement] = useState({ text: '', n: 0 });
-  const announce = useCallback((text: string) => setAnnouncement((a) => ({ text, n: a.n + 1 })), []);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // Said a moment later: a closing modal dialog keeps the rest of the page aria-hidden until it has
+  // unmounted, and a live region changed while hidden is not read.
+  const announce = useCallback((text: string) => {
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => setAnnouncement((a) => ({ text, n: a.n + 1 })), ANNOUNCE_DELAY_MS);
+  }, []);
+  useEffect(() => () => clearTimeout(timer.current), []);
   const value = useMemo(() => ({ store, messages, announce }), [store, messages, announce]);
 
   // An own store's requests end with the provider.

@@ -3,7 +3,15 @@ import { demoPeople } from '@license-contacts/core/testing';
 import { LicensePanel } from '@license-contacts/react';
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { announcement, deferred, enabledButton, namesIn, refusedButton, renderKit } from './helpers';
+import {
+  announcement,
+  deferred,
+  enabledButton,
+  namesIn,
+  recordAnnouncements,
+  refusedButton,
+  renderKit,
+} from './helpers';
 
 const JIRA = 'SEN-4821337';
 const BITBUCKET = 'SEN-3141592';
@@ -15,6 +23,7 @@ const billingList = () => screen.getByRole('list', { name: 'Billing contacts' })
 describe('ContactList', () => {
   it('adds a colleague as technical contact from the add dialog, by keyboard', async () => {
     const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />);
+    const said = recordAnnouncements();
     const add = await enabledButton('Add technical contact');
     await user.click(add);
     const dialog = await screen.findByRole('dialog', { name: 'Add contact' });
@@ -27,7 +36,9 @@ describe('ContactList', () => {
     await user.keyboard(`${dan.name}{Enter}`);
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(namesIn(technicalList())).toEqual([alice.name, carol.name, dan.name]);
-    expect(announcement()).toBe(`${dan.name} was added as a technical contact`);
+    await waitFor(() => expect(announcement()).toBe(`${dan.name} was added as a technical contact`));
+    // Said once the modal dialog no longer hides the rest of the page.
+    expect(said).toEqual([{ text: `${dan.name} was added as a technical contact`, hidden: false }]);
     expect(add).toHaveFocus();
     expect((await service.findLicense(JIRA))?.technical).toEqual([alice.email, carol.email, dan.email]);
   });
@@ -62,7 +73,7 @@ describe('ContactList', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
     await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
     expect(namesIn(technicalList())).toEqual([alice.name]);
-    expect(announcement()).toBe(`${carol.name} was removed from technical contacts`);
+    await waitFor(() => expect(announcement()).toBe(`${carol.name} was removed from technical contacts`));
     await waitFor(() => expect(technicalList()).toHaveFocus());
     expect((await service.findLicense(JIRA))?.contacts.map((c) => c.email)).not.toContain(carol.email);
   });
@@ -177,7 +188,7 @@ describe('ContactList', () => {
       'The storage is unavailable; nothing was changed',
     );
     expect(namesIn(technicalList())).toEqual([alice.name, carol.name]);
-    expect(announcement()).toMatch(/failed/);
+    await waitFor(() => expect(announcement()).toMatch(/failed/));
   });
 
   it('refetches the license after a CONFLICT and shows what changed meanwhile', async () => {
@@ -248,7 +259,9 @@ describe('ContactList', () => {
     await user.click(within(dialog).getByRole('checkbox', { name: 'Billing contact' }));
     await user.click(within(dialog).getByRole('button', { name: 'Add contact' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
-    expect(announcement()).toBe(`${carol.name} was added as a technical and billing contact`);
+    await waitFor(() =>
+      expect(announcement()).toBe(`${carol.name} was added as a technical and billing contact`),
+    );
     expect(namesIn(technicalList())).toEqual([alice.name, carol.name]);
     expect(namesIn(billingList())).toEqual([alice.name, carol.name]);
     await user.click(await enabledButton(`Remove ${carol.name} from billing contacts`));
@@ -256,7 +269,7 @@ describe('ContactList', () => {
     await user.click(within(confirm).getByRole('button', { name: 'Remove' }));
     await waitFor(() => expect(namesIn(billingList())).toEqual([alice.name]));
     expect(namesIn(technicalList())).toEqual([alice.name, carol.name]);
-    expect(announcement()).toBe(`${carol.name} was removed from billing contacts`);
+    await waitFor(() => expect(announcement()).toBe(`${carol.name} was removed from billing contacts`));
     const stored = await service.findLicense(CONFLUENCE);
     expect(stored?.contacts.find((c) => c.email === carol.email)?.roles).toEqual(['technical']);
   });

@@ -66,7 +66,7 @@ describe('LicenseContactsProvider', () => {
     expect(
       within(screen.getByRole('list', { name: 'Technical contacts' })).getAllByRole('listitem'),
     ).toHaveLength(3);
-    expect(announcement()).toBe(`${dan.name} was added as a technical contact`);
+    await waitFor(() => expect(announcement()).toBe(`${dan.name} was added as a technical contact`));
   });
 
   it('speaks German with locale="de", including the reasons', async () => {

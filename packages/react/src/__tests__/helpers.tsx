@@ -80,3 +80,15 @@ export function deferred<T = void>() {
 export function announcement(): string {
   return document.querySelector('[data-lc-announcer]')?.textContent ?? '';
 }
+
+/** Records what the live region says, and whether it was hidden from assistive technology right then. */
+export function recordAnnouncements(): Array<{ text: string; hidden: boolean }> {
+  const region = document.querySelector('[data-lc-announcer]');
+  const said: Array<{ text: string; hidden: boolean }> = [];
+  if (!region) throw new Error('no live region rendered');
+  new MutationObserver(() => {
+    const text = region.textContent ?? '';
+    if (text) said.push({ text, hidden: region.closest('[aria-hidden="true"]') !== null });
+  }).observe(region, { childList: true, subtree: true, characterData: true });
+  return said;
+}
