@@ -273,4 +273,20 @@ describe('ContactList', () => {
     const stored = await service.findLicense(CONFLUENCE);
     expect(stored?.contacts.find((c) => c.email === carol.email)?.roles).toEqual(['technical']);
   });
+  it('explains every action when the permissions cannot be loaded', async () => {
+    renderKit(<LicensePanel licenseId={JIRA} />, {
+      wrapApi: (api) => ({
+        ...api,
+        permissions: async () => {
+          throw new LicenseContactsError('NETWORK', 'The network is down');
+        },
+      }),
+    });
+    const add = await screen.findByRole('button', { name: 'Add technical contact' });
+    await waitFor(() => expect(add).toHaveAccessibleDescription('The network is down'));
+    expect(add).toHaveAttribute('aria-disabled', 'true');
+    expect(
+      screen.getByRole('button', { name: `Make ${carol.name} main technical contact` }),
+    ).toHaveAccessibleDescription('The network is down');
+  });
 });

@@ -36,7 +36,20 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
   const messages = useMessages();
   const announce = useAnnounce();
   const license = useLicense(licenseId);
-  const permissions = usePermissions(licenseId).data;
+  const permissionsResource = usePermissions(licenseId);
+  const permissions = permissionsResource.data;
+  // When the permissions could not be loaded, every action says so instead of "checking" forever.
+  const unknown = useMemo<Decision | undefined>(
+    () =>
+      permissionsResource.status === 'error' && permissionsResource.error
+        ? {
+            allowed: false,
+            reason: permissionsResource.error.code,
+            message: messages.error(permissionsResource.error),
+          }
+        : undefined,
+    [permissionsResource.status, permissionsResource.error, messages],
+  );
   const me = useMe().data;
   const actions = useContactActions(licenseId);
   const listRef = useRef<HTMLUListElement>(null);
@@ -130,8 +143,8 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
                 main={index === 0}
                 self={me?.email === email}
                 pending={pendingEmails.has(email)}
-                promoteDecision={permissions?.setMain[role][email]}
-                removeDecision={permissions?.removeContact[role][email]}
+                promoteDecision={permissions ? permissions.setMain[role][email] : unknown}
+                removeDecision={permissions ? permissions.removeContact[role][email] : unknown}
                 onPromote={promote}
                 onRemove={openRemove}
               />
@@ -148,7 +161,7 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
         <ActionButton
           ref={addRef}
           className="lc-contact-list__add"
-          decision={permissions?.addContact}
+          decision={permissions ? permissions.addContact : unknown}
           aria-haspopup="dialog"
           onClick={() => setAdding(true)}
         >
