@@ -98,7 +98,7 @@ describeWithServer('PostgreSQL server under concurrent services', (url) => {
         .map((e) => e.email)
         .reverse(),
     ).toEqual(license.technical.slice(1));
-  });
+  }, 120_000);
 
   it('loses no update when 20 services change 10 overlapping licenses with adds and multi-license replaces', async () => {
     const ids = Array.from({ length: 10 }, (_, i) => `SEN-O${i}`);
@@ -175,5 +175,5 @@ describeWithServer('PostgreSQL server under concurrent services', (url) => {
       `SELECT sum(version)::integer AS n FROM "${schema}".licenses WHERE id LIKE 'SEN-O%'`,
     );
     expect(rows[0]?.n).toBe(versions.rows[0]?.n);
-  });
+  }, 120_000);
 });
