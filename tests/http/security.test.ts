@@ -188,6 +188,13 @@ describe('problem responses', () => {
       ['DELETE', '/api/licenses/SEN-1001/contacts/bob%40acme.test', { headers: auth }, 409],
       ['GET', '/api/licenses/SEN-1001%00', { headers: auth }, 422],
       ['GET', '/api/licenses/%ZZ', { headers: auth }, 400],
+      // Found by fuzzing: a refused body with a Host carrying credentials once answered 500.
+      [
+        'POST',
+        '/api/licenses/SEN-1001/contacts',
+        { headers: { ...auth, 'Content-Type': '', Host: '!@A' }, body: '{}' },
+        400,
+      ],
     ];
     for (const [method, path, init, status] of cases) {
       const answer = await server.send(method, path, init);

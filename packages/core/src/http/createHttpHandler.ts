@@ -231,16 +231,25 @@ function isJsonContentType(header: string | null): boolean {
 
 /** Reads the body as JSON text, refusing more than `max` bytes as soon as they are seen. */
 async function readBody(request: Request, max: number): Promise<string> {
+  const direct = (request as { [READ_BODY]?: (max: number) => Promise<Uint8Array> })[READ_BODY];
+  // A refused body is left unread: a Fetch stream is cancelled, node:http closes the connection.
+  const discard = async () => {
+    if (direct) return;
+    try {
+      await request.body?.cancel();
+    } catch {
+      // nothing more to do with a body that cannot even be cancelled
+    }
+  };
   if (!isJsonContentType(request.headers.get('content-type'))) {
-    await request.body?.cancel().catch(() => {});
+    await discard();
     throw new LicenseContactsError('UNSUPPORTED_MEDIA_TYPE', 'The body must be application/json');
   }
   const length = request.headers.get('content-length');
   if (length !== null && /^\d+$/.test(length.trim()) && Number(length) > max) {
-    await request.body?.cancel().catch(() => {});
+    await discard();
     throw new LicenseContactsError('PAYLOAD_TOO_LARGE', `The body is larger than ${max} bytes`);
   }
-  const direct = (request as { [READ_BODY]?: (max: number) => Promise<Uint8Array> })[READ_BODY];
   const bytes = direct ? await direct(max) : await readStream(request, max);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -251,8 +260,14 @@ async function readBody(request: Request, max: number): Promise<string> {
 
 /** Reads a Fetch body stream, cancelling it as soon as more than `max` bytes arrived. */
 async function readStream(request: Request, max: number): Promise<Uint8Array> {
-  if (request.body === null) throw new LicenseContactsError('BAD_REQUEST', 'A JSON body is required');
-  const reader = request.body.getReader();
+  let body: ReadableStream<Uint8Array> | null;
+  try {
+    body = request.body;
+  } catch (error) {
+    throw new LicenseContactsError('BAD_REQUEST', 'The body could not be read', { cause: error });
+  }
+  if (body === null) throw new LicenseContactsError('BAD_REQUEST', 'A JSON body is required');
+  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {

@@ -199,7 +199,10 @@ function toRequest(req: IncomingMessage, signal: () => AbortSignal): Request | n
   const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   let url: string;
   try {
-    url = new URL(target, `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`).href;
+    const parsed = new URL(target, `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`);
+    // A Host with credentials (`a@b`) is no host: a Fetch Request refuses such a URL.
+    if (parsed.username !== '' || parsed.password !== '') return null;
+    url = parsed.href;
   } catch {
     return null;
   }

@@ -120,6 +120,34 @@ describe('toNodeListener', () => {
     expect(ports[0]).toBe(ports[1]);
   });
 
+  it('answers 400 to a Host that a Fetch Request cannot hold, such as one with credentials', async () => {
+    let called = false;
+    const base = await serve(
+      toNodeListener(async () => {
+        called = true;
+        return new Response('{}');
+      }),
+    );
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: new URL(base).port,
+          path: '/api/me',
+          headers: { Host: 'user:pw@example.test' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+    expect(called).toBe(false);
+  });
+
   it('aborts the request signal when the client goes away', async () => {
     let aborted: Promise<boolean> | undefined;
     let arrived: () => void = () => {};
