@@ -16,7 +16,7 @@ import { migrate } from './migrations';
 import type { PGliteLike, PgPoolLike, Queryable, Statement } from './queryable';
 import { fromPGlite, fromPool, storageError } from './queryable';
 
-/** Where the tables live and how to close the connection; shared by both drivers. */
+/** Options shared by both drivers. */
 interface CommonOptions {
   /** The PostgreSQL schema holding the tables; created by `migrate()`. Default `license_contacts`. */
   schema?: string;
