@@ -222,6 +222,7 @@ export function createContactsStore(
   /** The version at which a license was dropped (the actor lost access). */
   const droppedAt = new Map<string, number>();
   const inflight = new Map<string, Promise<void>>();
+  const reruns = new Map<string, Promise<void>>();
   const controllers = new Set<AbortController>();
   let nextMutationId = 1;
 
@@ -324,10 +325,24 @@ export function createContactsStore(
     emit({ type: 'licenseDropped', licenseId });
   }
 
-  /** Runs one request at a time per key; a caller while it runs shares its promise. */
-  function once(key: string, run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  /**
+   * Runs one request at a time per key. A caller while it runs shares its promise, or, when it needs an
+   * answer given after its call (`fresh`, e.g. after a change), one more run that starts when it ends.
+   */
+  function once(key: string, run: (signal: AbortSignal) => Promise<void>, fresh = false): Promise<void> {
     const running = inflight.get(key);
-    if (running) return running;
+    if (running) {
+      if (!fresh) return running;
+      let again = reruns.get(key);
+      if (!again) {
+        again = running.then(() => {
+          reruns.delete(key);
+          return once(key, run);
+        });
+        reruns.set(key, again);
+      }
+      return again;
+    }
     const controller = new AbortController();
     controllers.add(controller);
     const promise = run(controller.signal).finally(() => {
@@ -342,101 +357,113 @@ export function createContactsStore(
 
   function fetchList(query: string | undefined, more: boolean): Promise<void> {
     const key = queryKey(query);
-    return once(`list:${more ? 'more:' : ''}${key}`, async (signal) => {
-      const current = state.lists[key] ?? IDLE_LIST;
-      if (more && current.nextCursor === undefined) return;
-      patchList(
-        key,
-        more
-          ? { fetchingMore: true }
-          : { fetching: true, ...(current.status === 'success' ? {} : { status: 'loading' }) },
-      );
-      try {
-        const page = await api.listLicenses({
-          ...(key === '' ? {} : { query: key }),
-          ...(more && current.nextCursor !== undefined ? { cursor: current.nextCursor } : {}),
-          limit: pageSize,
-          signal,
-        });
-        for (const license of page.items) receiveLicense(license);
-        const ids = more
-          ? [...(state.lists[key] ?? IDLE_LIST).ids, ...page.items.map((l) => l.id)]
-          : page.items.map((l) => l.id);
-        const { nextCursor: _old, error: _error, ...rest } = state.lists[key] ?? IDLE_LIST;
-        setState({
-          lists: {
-            ...state.lists,
-            [key]: {
-              ...rest,
-              status: 'success',
-              ids: [...new Set(ids)],
-              ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+    return once(
+      `list:${more ? 'more:' : ''}${key}`,
+      async (signal) => {
+        const current = state.lists[key] ?? IDLE_LIST;
+        if (more && current.nextCursor === undefined) return;
+        patchList(
+          key,
+          more
+            ? { fetchingMore: true }
+            : { fetching: true, ...(current.status === 'success' ? {} : { status: 'loading' }) },
+        );
+        try {
+          const page = await api.listLicenses({
+            ...(key === '' ? {} : { query: key }),
+            ...(more && current.nextCursor !== undefined ? { cursor: current.nextCursor } : {}),
+            limit: pageSize,
+            signal,
+          });
+          for (const license of page.items) receiveLicense(license);
+          const ids = more
+            ? [...(state.lists[key] ?? IDLE_LIST).ids, ...page.items.map((l) => l.id)]
+            : page.items.map((l) => l.id);
+          const { nextCursor: _old, error: _error, ...rest } = state.lists[key] ?? IDLE_LIST;
+          setState({
+            lists: {
+              ...state.lists,
+              [key]: {
+                ...rest,
+                status: 'success',
+                ids: [...new Set(ids)],
+                ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+                fetching: false,
+                fetchingMore: false,
+              },
+            },
+          });
+        } catch (error) {
+          if (isAbort(error, signal)) {
+            return patchList(key, {
               fetching: false,
               fetchingMore: false,
-            },
-          },
-        });
-      } catch (error) {
-        if (isAbort(error, signal)) {
-          return patchList(key, {
+              ...(more ? {} : aborted(state.lists[key])),
+            });
+          }
+          patchList(key, {
+            ...(more ? {} : { status: 'error' }),
+            error: asError(error),
             fetching: false,
             fetchingMore: false,
-            ...(more ? {} : aborted(state.lists[key])),
           });
         }
-        patchList(key, {
-          ...(more ? {} : { status: 'error' }),
-          error: asError(error),
-          fetching: false,
-          fetchingMore: false,
-        });
-      }
-    });
+      },
+      !more,
+    );
   }
 
   function fetchLicense(licenseId: string): Promise<void> {
-    return once(`license:${licenseId}`, async (signal) => {
-      const current = state.licenses[licenseId];
-      patchResource('licenses', licenseId, {
-        fetching: true,
-        ...(current?.data ? {} : { status: 'loading' }),
-      });
-      try {
-        receiveLicense(await api.getLicense(licenseId, { signal }));
-        const { error: _error, ...rest } = state.licenses[licenseId] ?? {
-          status: 'success',
-          fetching: false,
-        };
-        setState({ licenses: { ...state.licenses, [licenseId]: { ...rest, fetching: false } } });
-      } catch (error) {
-        if (isAbort(error, signal))
-          return patchResource('licenses', licenseId, aborted(state.licenses[licenseId]));
-        const failure = asError(error);
-        if (failure.code === 'NOT_FOUND' && confirmed.has(licenseId)) return drop(licenseId);
-        patchResource('licenses', licenseId, { status: 'error', error: failure, fetching: false });
-      }
-    });
+    return once(
+      `license:${licenseId}`,
+      async (signal) => {
+        const current = state.licenses[licenseId];
+        patchResource('licenses', licenseId, {
+          fetching: true,
+          ...(current?.data ? {} : { status: 'loading' }),
+        });
+        try {
+          receiveLicense(await api.getLicense(licenseId, { signal }));
+          const { error: _error, ...rest } = state.licenses[licenseId] ?? {
+            status: 'success',
+            fetching: false,
+          };
+          setState({ licenses: { ...state.licenses, [licenseId]: { ...rest, fetching: false } } });
+        } catch (error) {
+          if (isAbort(error, signal))
+            return patchResource('licenses', licenseId, aborted(state.licenses[licenseId]));
+          const failure = asError(error);
+          if (failure.code === 'NOT_FOUND' && confirmed.has(licenseId)) return drop(licenseId);
+          patchResource('licenses', licenseId, { status: 'error', error: failure, fetching: false });
+        }
+      },
+      true,
+    );
   }
 
   function fetchPermissions(licenseId: string): Promise<void> {
-    return once(`permissions:${licenseId}`, async (signal) => {
-      patchResource('permissions', licenseId, {
-        fetching: true,
-        ...(state.permissions[licenseId]?.data ? {} : { status: 'loading' }),
-      });
-      try {
-        const data = await api.permissions(licenseId, { signal });
-        setState({
-          permissions: { ...state.permissions, [licenseId]: { status: 'success', data, fetching: false } },
+    return once(
+      `permissions:${licenseId}`,
+      async (signal) => {
+        patchResource('permissions', licenseId, {
+          fetching: true,
+          ...(state.permissions[licenseId]?.data ? {} : { status: 'loading' }),
         });
-      } catch (error) {
-        if (isAbort(error, signal))
-          return patchResource('permissions', licenseId, aborted(state.permissions[licenseId]));
-        const failure = asError(error);
-        if (failure.code === 'NOT_FOUND' && confirmed.has(licenseId)) return drop(licenseId);
-        patchResource('permissions', licenseId, { status: 'error', error: failure, fetching: false });
-      }
-    });
+        try {
+          const data = await api.permissions(licenseId, { signal });
+          setState({
+            permissions: { ...state.permissions, [licenseId]: { status: 'success', data, fetching: false } },
+          });
+        } catch (error) {
+          if (isAbort(error, signal))
+            return patchResource('permissions', licenseId, aborted(state.permissions[licenseId]));
+          const failure = asError(error);
+          if (failure.code === 'NOT_FOUND' && confirmed.has(licenseId)) return drop(licenseId);
+          patchResource('permissions', licenseId, { status: 'error', error: failure, fetching: false });
+        }
+      },
+      true,
+    );
   }
 
   function fetchMe(): Promise<void> {

@@ -255,4 +255,26 @@ describe('createContactsStore', () => {
     expect(store.getSnapshot().licenses[JIRA]?.error).toBeUndefined();
     expect(store.getSnapshot().licenses[JIRA]).toMatchObject({ status: 'idle', fetching: false });
   });
+  it('asks again for permissions that were in flight when a change landed', async () => {
+    const { api } = setup(carol.email);
+    const gate = deferred<void>();
+    const real = api.permissions.bind(api);
+    const permissions = vi.spyOn(api, 'permissions').mockImplementationOnce(async (...args) => {
+      const answer = await real(...args); // read before the change below
+      await gate.promise;
+      return answer;
+    });
+    const store = createContactsStore(api);
+    await store.ensureLicense(JIRA);
+    const first = store.ensurePermissions(JIRA);
+    await store.setMain(JIRA, 'technical', carol.email);
+    gate.resolve();
+    await first;
+    await vi.waitFor(() => expect(permissions).toHaveBeenCalledTimes(2));
+    await vi.waitFor(() =>
+      expect(store.getSnapshot().permissions[JIRA]?.data?.removeContact.technical[alice.email]?.allowed).toBe(
+        true,
+      ),
+    );
+  });
 });
