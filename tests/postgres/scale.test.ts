@@ -124,6 +124,15 @@ describeWithServer(`PostgreSQL server with ${LICENSES.toLocaleString('en')} lice
     expect(nodes.some((n) => n['Index Name'] === 'license_contacts_pkey')).toBe(true);
   });
 
+  it('pages through every license (staff) along the primary key', async () => {
+    const page = await storage.listLicenses({ limit: 50, after: seededId(70_000) });
+    expect(page.items.map((l) => l.id)).toEqual(Array.from({ length: 50 }, (_, i) => seededId(70_001 + i)));
+    expect(page.nextCursor).toBe(seededId(70_050));
+    const nodes = await planOfLast();
+    expectNoSeqScan(nodes);
+    expect(nodes.some((n) => n['Index Name'] === 'licenses_pkey')).toBe(true);
+  });
+
   it('answers a search by id or product with the right rows (a filtered scan: no trigram index)', async () => {
     const byId = await storage.listLicenses({ query: 'sen-0004321', limit: 10 });
     expect(byId.items.map((l) => l.id)).toEqual(

@@ -246,6 +246,16 @@ describe('postgresStorage', () => {
     expect((await storage.getLicense('SEN-1'))?.technical).toEqual(['carol@acme.test', 'alice@acme.test']);
   });
 
+  it('commits audit entries of licenses the commit does not write', async () => {
+    const storage = await fresh();
+    const service = createLicenseContacts({ storage });
+    await service.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: bob });
+    const [entry] = (await storage.listAudit('SEN-1', { limit: 1 })).items;
+    const copy = { ...(entry ?? expect.unreachable()), id: 'SEN-2:1', licenseId: 'SEN-2' };
+    await storage.commit({ writes: [], audit: [copy] });
+    expect((await storage.listAudit('SEN-2', { limit: 5 })).items).toEqual([copy]);
+  });
+
   it('close() closes the PGlite instance it was given, and later calls are STORAGE errors', async () => {
     const own = await PGlite.create();
     const storage = postgresStorage({ pglite: own });
