@@ -17,7 +17,7 @@ export type { ContactActions } from './hooks/useContactActions';
 export { useContactActions } from './hooks/useContactActions';
 export { useLicense } from './hooks/useLicense';
 export { useLicenseContacts } from './hooks/useLicenseContacts';
-export type { UseLicensesResult } from './hooks/useLicenses';
+export type { UseLicensesOptions, UseLicensesResult } from './hooks/useLicenses';
 export { useLicenses } from './hooks/useLicenses';
 export { useMe } from './hooks/useMe';
 export { useMessages } from './hooks/useMessages';

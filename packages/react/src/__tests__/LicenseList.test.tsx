@@ -3,7 +3,7 @@ import { demoPeople } from '@license-contacts/core/testing';
 import { LicenseList } from '@license-contacts/react';
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { enabledButton, renderKit } from './helpers';
+import { deferred, enabledButton, renderKit } from './helpers';
 
 const { alice, carol, outsider } = demoPeople;
 
@@ -146,5 +146,27 @@ describe('LicenseList', () => {
       'aria-expanded',
       'false',
     );
+  });
+  it('keeps showing the last results, marked busy, while a new search loads', async () => {
+    const gate = deferred();
+    const { user } = renderKit(<LicenseList debounceMs={10} />, {
+      email: alice.email,
+      wrapApi: (api) => ({
+        ...api,
+        listLicenses: async (options) => {
+          if (options?.query) await gate.promise;
+          return api.listLicenses(options);
+        },
+      }),
+    });
+    await screen.findByRole('button', { name: /^Jira Software/ });
+    await user.type(screen.getByRole('searchbox', { name: 'Search licenses' }), 'bit');
+    await waitFor(() => expect(screen.getByRole('list')).toHaveAttribute('aria-busy', 'true'));
+    expect(rowNames()).toHaveLength(3);
+    expect(screen.queryByText('Loading licenses…')).not.toBeInTheDocument();
+    gate.resolve();
+    await waitFor(() => expect(rowNames()).toHaveLength(1));
+    expect(screen.getByRole('button', { name: /^Bitbucket SEN-3141592/ })).toBeInTheDocument();
+    expect(screen.getByRole('list')).not.toHaveAttribute('aria-busy');
   });
 });

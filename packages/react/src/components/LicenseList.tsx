@@ -45,7 +45,7 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
   const [ownExpanded, setOwnExpanded] = useState<readonly string[]>(defaultExpanded);
   const expandedIds = expandedProp ?? ownExpanded;
   const expanded = new Set(expandedIds);
-  const list = useLicenses(query);
+  const list = useLicenses(query, { keepPrevious: true });
 
   useEffect(() => {
     const trimmed = input.trim();
