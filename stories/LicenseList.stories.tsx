@@ -1,0 +1,158 @@
+import { createLicenseState } from '@license-contacts/core';
+import { FIXTURE_TIME, manyPeople } from '@license-contacts/core/fixtures';
+import { LicenseList } from '@license-contacts/react';
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, waitFor } from 'storybook/test';
+import { demoPeople, type KitParameters, longNamesLicenses, neverResolving, rejecting } from './kit';
+
+const meta = {
+  title: 'Components/LicenseList',
+  component: LicenseList,
+  parameters: {
+    docs: {
+      description: {
+        component: `The licenses the signed-in person is a contact of: a search, one row per license that
+expands its \`LicensePanel\` in place, and more pages on demand. Place it inside a
+\`LicenseContactsProvider\` whose Api acts for the signed-in person (over HTTP in a portal):
+
+\`\`\`tsx
+import { createHttpClient } from '@license-contacts/core/http';
+import { LicenseContactsProvider, LicenseList } from '@license-contacts/react';
+import '@license-contacts/react/styles.css';
+
+<LicenseContactsProvider api={createHttpClient({ baseUrl: '/api' })}>
+  <LicenseList panelHeadingLevel={2} />
+</LicenseContactsProvider>
+\`\`\``,
+      },
+    },
+  },
+} satisfies Meta<typeof LicenseList>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+const kit = (parameters: KitParameters) => ({ kit: parameters });
+
+/** Alice's three demo licenses, collapsed. */
+export const Default: Story = {
+  play: async ({ canvas }) => {
+    await expect(await canvas.findByRole('button', { name: /Jira Software SEN-4821337/ })).toHaveAttribute(
+      'aria-expanded',
+      'false',
+    );
+    await expect(canvas.getByRole('searchbox', { name: 'Search licenses' })).toBeInTheDocument();
+  },
+};
+
+/** A row expanded in place, showing its panel. */
+export const Expanded: Story = {
+  args: { defaultExpanded: ['SEN-4821337'] },
+  play: async ({ canvas }) => {
+    await expect(await canvas.findByRole('region', { name: 'Jira Software' })).toBeInTheDocument();
+  },
+};
+
+/** Someone who is a contact of no license. */
+export const Empty: Story = {
+  parameters: kit({ actor: demoPeople.outsider }),
+  play: async ({ canvas }) => {
+    await expect(await canvas.findByText('No licenses')).toBeInTheDocument();
+  },
+};
+
+/** A search that matches nothing. */
+export const NoMatch: Story = {
+  args: { debounceMs: 0 },
+  play: async ({ canvas, userEvent }) => {
+    await canvas.findByRole('button', { name: /Jira Software/ });
+    await userEvent.type(canvas.getByRole('searchbox', { name: 'Search licenses' }), 'Trello');
+    await expect(await canvas.findByText('No licenses match “Trello”')).toBeInTheDocument();
+  },
+};
+
+/** A search narrowing the list to one license. */
+export const Search: Story = {
+  args: { debounceMs: 0 },
+  play: async ({ canvas, userEvent }) => {
+    await canvas.findByRole('button', { name: /Jira Software/ });
+    await userEvent.type(canvas.getByRole('searchbox', { name: 'Search licenses' }), 'confluence');
+    await waitFor(() => expect(canvas.queryByRole('button', { name: /Jira Software/ })).toBeNull());
+    await expect(canvas.getByRole('button', { name: /Confluence SEN-5550142/ })).toBeInTheDocument();
+  },
+};
+
+/** Sixty licenses: the first page and a Load more button. */
+export const ManyLicenses: Story = {
+  parameters: kit({
+    licenses: () =>
+      Array.from(
+        { length: 60 },
+        (_, i) =>
+          createLicenseState(
+            {
+              id: `SEN-${String(1000000 + i)}`,
+              product: ['Jira Software', 'Confluence', 'Bitbucket'][i % 3] as string,
+              edition: 'Cloud Standard',
+              seats: 10 * (i + 1),
+              technical: demoPeople.alice,
+              billing: manyPeople(60)[i] ?? demoPeople.bob,
+            },
+            FIXTURE_TIME,
+          ).license,
+      ),
+  }),
+  play: async ({ canvas, userEvent }) => {
+    const more = await canvas.findByRole('button', { name: 'Load more' });
+    const before = canvas.getAllByRole('button', { expanded: false }).length;
+    await userEvent.click(more);
+    await waitFor(() =>
+      expect(canvas.getAllByRole('button', { expanded: false }).length).toBeGreaterThan(before),
+    );
+  },
+};
+
+/** Very long product names, editions and ids wrap instead of overflowing. */
+export const LongNamesAndAddresses: Story = {
+  parameters: kit({ licenses: longNamesLicenses }),
+  args: { defaultExpanded: ['SEN-LONG_NAMES-2026-ENTERPRISE-SUBSCRIPTION-0000000000000000001'] },
+};
+
+/** The licenses are on their way. */
+export const Loading: Story = {
+  parameters: kit({ api: neverResolving() }),
+  play: async ({ canvas }) => {
+    await expect(await canvas.findByText('Loading licenses…')).toBeInTheDocument();
+  },
+};
+
+/** The storage is down: an alert with a way to try again. */
+export const StorageError: Story = {
+  parameters: kit({ api: rejecting('STORAGE') }),
+  play: async ({ canvas }) => {
+    const alert = await canvas.findByRole('alert');
+    await expect(alert).toHaveTextContent('The storage is unavailable');
+    await expect(canvas.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+  },
+};
+
+/** The dark custom properties of the stylesheet. */
+export const Dark: Story = {
+  globals: { theme: 'dark' },
+  args: { defaultExpanded: ['SEN-4821337'] },
+};
+
+/** German messages. */
+export const German: Story = {
+  globals: { locale: 'de' },
+  play: async ({ canvas }) => {
+    await expect(await canvas.findByRole('searchbox', { name: 'Lizenzen durchsuchen' })).toBeInTheDocument();
+  },
+};
+
+/** A phone-sized screen. */
+export const Narrow: Story = {
+  parameters: kit({ width: 320 }),
+  globals: { viewport: { value: 'mobile1', isRotated: false } },
+  args: { defaultExpanded: ['SEN-4821337'] },
+};

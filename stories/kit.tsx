@@ -1,0 +1,162 @@
+import {
+  type Actor,
+  type CreateLicenseInput,
+  createLicenseContacts,
+  createLicenseState,
+  type ErrorCode,
+  type License,
+  type LicenseContacts,
+  type LicenseContactsApi,
+  LicenseContactsError,
+  memoryStorage,
+} from '@license-contacts/core';
+import {
+  demoLicenseInputs,
+  demoLicenses,
+  demoPeople,
+  FIXTURE_TIME,
+  licenseWithContacts,
+} from '@license-contacts/core/fixtures';
+import { LicenseContactsProvider } from '@license-contacts/react';
+import type { Decorator, Loader } from '@storybook/react-vite';
+
+/** What a story sets under `parameters.kit`: who is signed in, over which licenses, through which Api. */
+export interface KitParameters {
+  /** Who is signed in; default Alice Johnson (alice@acme.test). */
+  actor?: Actor;
+  /** The licenses in the story's memory storage; default the demo licenses. */
+  licenses?: () => License[];
+  /** Milliseconds every storage call waits; default 0. */
+  latency?: number;
+  /** Wraps the signed-in person's Api, to make it wait or fail. */
+  api?: (api: LicenseContactsApi) => LicenseContactsApi;
+  /** Width of the story's frame in pixels (a narrow screen); default the full canvas. */
+  width?: number;
+}
+
+/** What the loader hands to each story: its own service and Api, so stories never share state. */
+export interface KitLoaded {
+  service: LicenseContacts;
+  api: LicenseContactsApi;
+}
+
+/** A fresh in-memory service per story, over the core's fixtures. */
+export const kitLoader: Loader = async ({ parameters }) => {
+  const kit = (parameters.kit ?? {}) as KitParameters;
+  const service = createLicenseContacts({
+    storage: memoryStorage({
+      licenses: kit.licenses?.() ?? demoLicenses(),
+      ...(kit.latency === undefined ? {} : { latency: kit.latency }),
+    }),
+  });
+  const base = service.as(kit.actor ?? demoPeople.alice);
+  return { service, api: kit.api ? kit.api(base) : base } satisfies KitLoaded;
+};
+
+/** Sets the theme and language on the document (dialogs are portalled to its body) and provides the kit. */
+export const kitDecorator: Decorator = (Story, context) => {
+  const kit = (context.parameters.kit ?? {}) as KitParameters;
+  const { api } = context.loaded as KitLoaded;
+  const theme = context.globals.theme === 'dark' ? 'dark' : 'light';
+  const locale = context.globals.locale === 'de' ? 'de' : 'en';
+  if (typeof document !== 'undefined') {
+    document.documentElement.dataset.theme = theme;
+    document.documentElement.lang = locale;
+  }
+  return (
+    <LicenseContactsProvider key={context.id} api={api} locale={locale}>
+      <div
+        className="story-frame"
+        data-theme={theme}
+        style={kit.width === undefined ? undefined : { maxWidth: kit.width }}
+      >
+        <Story />
+      </div>
+    </LicenseContactsProvider>
+  );
+};
+
+const MUTATIONS = new Set(['addContact', 'setMain', 'removeContact', 'replaceContact']);
+
+/** An Api whose every call waits forever (loading states). */
+export function neverResolving(): (api: LicenseContactsApi) => LicenseContactsApi {
+  return (api) =>
+    new Proxy(api, {
+      get: (target, key, receiver) =>
+        typeof Reflect.get(target, key, receiver) === 'function'
+          ? () => new Promise<never>(() => {})
+          : Reflect.get(target, key, receiver),
+    });
+}
+
+/** An Api whose calls reject with `code`: every call, or only the mutations. */
+export function rejecting(
+  code: ErrorCode,
+  which: 'all' | 'mutations' = 'all',
+): (api: LicenseContactsApi) => LicenseContactsApi {
+  const messages: Partial<Record<ErrorCode, string>> = {
+    STORAGE: 'The storage is unavailable; nothing was changed',
+    CONFLICT: 'The license was changed by someone else; nothing was changed',
+  };
+  return (api) =>
+    new Proxy(api, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') return value;
+        if (which === 'mutations' && !MUTATIONS.has(String(key))) return value.bind(target);
+        return () => Promise.reject(new LicenseContactsError(code, messages[code] ?? code));
+      },
+    });
+}
+
+/** Licenses from inputs, created at the fixtures' time. */
+export function licensesFrom(...inputs: CreateLicenseInput[]): () => License[] {
+  return () => inputs.map((input) => createLicenseState(input, FIXTURE_TIME).license);
+}
+
+/** Alice and one license with 200 technical contacts (she is the first of them). */
+export const manyContacts = (): License[] => {
+  const big = licenseWithContacts('SEN-9000200', 200, 3);
+  return [big];
+};
+
+/** The person who is signed in on the 200-contact license: its main technical contact. */
+export const manyContactsActor: Actor = { email: 'person0001@acme.test' };
+
+/** People whose names and addresses are as long as the rules allow. */
+export const longPeople = {
+  technical: {
+    email: `maximiliane.alexandra.hohenzollern-sigmaringen.${'x'.repeat(120)}@engineering.very-long-subsidiary-name.acme.test`,
+    name: 'Maximiliane Alexandra Charlotte Friederike von Hohenzollern-Sigmaringen-Wittelsbach, Principal Platform Reliability Engineer, Infrastructure & Developer Tooling',
+  },
+  billing: {
+    email: 'accounts.payable.international.subsidiaries@finance.acme-holdings-international.acme.test',
+    name: 'Bartholomew Fitzwilliam Montgomery-Kensington III',
+  },
+};
+
+/** One license whose contacts have very long names and addresses, with Alice among them. */
+export const longNamesLicenses = licensesFrom({
+  id: 'SEN-LONG_NAMES-2026-ENTERPRISE-SUBSCRIPTION-0000000000000000001',
+  product: 'Jira Software Enterprise with Advanced Roadmaps, Assets and Atlassian Guard Premium',
+  edition: 'Data Center, annual term, 10,000 users, premier support included',
+  seats: 10000,
+  expiresAt: '2029-12-31',
+  technical: longPeople.technical,
+  billing: longPeople.billing,
+  contacts: [{ ...demoPeople.alice, roles: ['technical'] }],
+});
+
+/** The demo licenses, with Dan as a third technical contact of Jira Software (after Alice and Carol). */
+export const jiraWithDan = (): License[] =>
+  demoLicenseInputs.map(
+    (input) =>
+      createLicenseState(
+        input.id === 'SEN-4821337'
+          ? { ...input, contacts: [...(input.contacts ?? []), { ...demoPeople.dan, roles: ['technical'] }] }
+          : input,
+        FIXTURE_TIME,
+      ).license,
+  );
+
+export { demoPeople };
