@@ -100,6 +100,29 @@ describeWithServer('PostgreSQL server under concurrent services', (url) => {
     ).toEqual(license.technical.slice(1));
   }, 120_000);
 
+  it('with the default retries, every rejected add is a CONFLICT that changed nothing', async () => {
+    await setup.createLicense({ id: 'SEN-DEFAULT', product: 'Jira', technical: alice, billing: bob });
+    // The same pools, services with the default retry budget: contention this high exhausts some.
+    const defaults = storages.map((storage) => createLicenseContacts({ storage }));
+    const commands = defaults.flatMap((service, s) =>
+      Array.from({ length: COMMANDS }, (_, i) => {
+        const email = `d${s}-${i}@acme.test`;
+        return {
+          email,
+          run: () =>
+            service.as(alice).addContact('SEN-DEFAULT', { email, name: `D ${s}-${i}`, roles: ['technical'] }),
+        };
+      }),
+    );
+    const results = await Promise.allSettled(commands.map((c) => c.run()));
+    checkFailures(results);
+    const added = commands.filter((_, i) => results[i]?.status === 'fulfilled').map((c) => c.email);
+    console.log(`[concurrency] default retries: ${added.length} of ${results.length} commands fulfilled`);
+    const license = (await setup.findLicense('SEN-DEFAULT')) ?? expect.unreachable();
+    expect(new Set(license.technical.slice(1))).toEqual(new Set(added));
+    expect(license.version).toBe(1 + added.length);
+  }, 120_000);
+
   it('loses no update when 20 services change 10 overlapping licenses with adds and multi-license replaces', async () => {
     const ids = Array.from({ length: 10 }, (_, i) => `SEN-O${i}`);
     const leavers = Array.from({ length: SERVICES }, (_, s) => ({
