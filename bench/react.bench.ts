@@ -82,7 +82,13 @@ export default async function run(): Promise<void> {
           `${r.kitUpdate.toFixed(2)} | ${r.bareUpdate.toFixed(2)} | ${(r.kitUpdate / r.bareUpdate).toFixed(2)}× |`,
       );
     }
-    console.log('goal: ratio ≤ 1.5 at 1,000 contacts');
+    const largest = rows[rows.length - 1];
+    if (largest) {
+      const worst = Math.max(largest.kitMount / largest.bareMount, largest.kitUpdate / largest.bareUpdate);
+      console.log(
+        `goal: ratio ≤ 1.5 at 1,000 contacts: ${worst <= 1.5 ? 'met' : 'NOT met'} (worst ${worst.toFixed(2)}×)`,
+      );
+    }
   } finally {
     await browser.close();
   }
