@@ -24,7 +24,6 @@ export interface Messages {
   makeMain: (name: string, role: Role) => string;
   remove: (name: string, role: Role) => string;
   add: (role: Role) => string;
-  checkingPermissions: string;
   /** The reason an action is refused; by default the core's message. */
   reason: (decision: Extract<Decision, { allowed: false }>) => string;
   /** A failed request; by default the core's message. */
@@ -72,7 +71,6 @@ export const en: Messages = {
   makeMain: (name, role) => `Make ${name} main ${enRole(role)} contact`,
   remove: (name, role) => `Remove ${name} from ${enRole(role)} contacts`,
   add: (role) => `Add ${enRole(role)} contact`,
-  checkingPermissions: 'Checking permissions…',
   reason: (decision) => decision.message,
   error: (error) => error.message,
   addDialogTitle: 'Add contact',
@@ -144,7 +142,6 @@ export const de: Messages = {
   remove: (name, role) => `${name} aus den ${deRole(role)} Kontakten entfernen`,
   add: (role) =>
     role === 'technical' ? 'Technischen Kontakt hinzufügen' : 'Kaufmännischen Kontakt hinzufügen',
-  checkingPermissions: 'Berechtigungen werden geprüft …',
   reason: (decision) => deReasons[decision.reason] ?? decision.message,
   error: (error) =>
     (error.code === 'VALIDATION' && error.field !== undefined ? deFields[error.field] : undefined) ??

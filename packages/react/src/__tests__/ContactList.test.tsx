@@ -289,4 +289,37 @@ describe('ContactList', () => {
       screen.getByRole('button', { name: `Make ${carol.name} main technical contact` }),
     ).toHaveAccessibleDescription('The network is down');
   });
+  it('shows the actions only once the core has decided them, so a found button works at once', async () => {
+    const gate = deferred();
+    const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />, {
+      wrapApi: (api) => ({
+        ...api,
+        permissions: async (...args) => {
+          await gate.promise;
+          return api.permissions(...args);
+        },
+      }),
+    });
+    await screen.findByRole('region', { name: 'Jira Software' });
+    expect(
+      screen.queryByRole('button', { name: `Make ${carol.name} main technical contact` }),
+    ).not.toBeInTheDocument();
+    gate.resolve();
+    await user.click(
+      await screen.findByRole('button', { name: `Make ${carol.name} main technical contact` }),
+    );
+    await waitFor(async () => expect((await service.findLicense(JIRA))?.technical[0]).toBe(carol.email));
+  });
+
+  it('offers the actions of a contact added a moment ago, before their permissions are known', async () => {
+    const { user, service, store } = renderKit(<LicensePanel licenseId={JIRA} />);
+    await enabledButton('Add technical contact');
+    // Added elsewhere through the same store: the row appears before its permissions are refreshed.
+    const adding = store.addContact(JIRA, { ...dan, roles: ['technical'] });
+    const promote = await screen.findByRole('button', { name: `Make ${dan.name} main technical contact` });
+    expect(promote).not.toHaveAttribute('aria-disabled');
+    await adding;
+    await user.click(promote);
+    await waitFor(async () => expect((await service.findLicense(JIRA))?.technical[0]).toBe(dan.email));
+  });
 });

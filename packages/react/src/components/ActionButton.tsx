@@ -5,7 +5,7 @@ import { useMessages } from '../hooks/useMessages';
 
 /** Props of `ActionButton`. */
 export interface ActionButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
-  /** The core's decision for this action; `undefined` while permissions load. */
+  /** The core's decision for this action; `undefined` when not known yet (the server decides). */
   decision: Decision | undefined;
 }
 
@@ -19,12 +19,8 @@ export const ActionButton = forwardRef<HTMLButtonElement, ActionButtonProps>(fun
 ) {
   const messages = useMessages();
   const reasonId = useId();
-  const refusal =
-    decision === undefined
-      ? messages.checkingPermissions
-      : decision.allowed
-        ? null
-        : messages.reason(decision);
+  // Not decided yet (e.g. a row added a moment ago): the action is offered and the server decides.
+  const refusal = decision === undefined || decision.allowed ? null : messages.reason(decision);
   const handleClick = (event: MouseEvent<HTMLButtonElement>) => {
     if (refusal !== null) {
       event.preventDefault();

@@ -116,23 +116,26 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
     [role],
   );
 
-  const state = data ? 'ready' : license.status === 'error' ? 'error' : 'loading';
+  // The list shows once the core has said what the person may do, so no action flips from enabled to refused.
+  const decided = permissions !== undefined || permissionsResource.status === 'error';
+  const view = decided ? data : undefined;
+  const state = view ? 'ready' : license.status === 'error' ? 'error' : 'loading';
   return (
     <div ref={ref} {...rest} className={cx('lc-contact-list', className)} data-role={role} data-state={state}>
-      {!data && license.status === 'error' && license.error && (
+      {!view && license.status === 'error' && license.error && (
         <p role="alert" className="lc-error">
           {messages.error(license.error)}
         </p>
       )}
-      {!data && license.status !== 'error' && <p className="lc-loading">{messages.loadingLicense}</p>}
-      {data && (
+      {!view && license.status !== 'error' && <p className="lc-loading">{messages.loadingLicense}</p>}
+      {view && (
         <ul
           ref={listRef}
           className="lc-contact-list__items"
           aria-label={messages.contactsHeading(role)}
           tabIndex={-1}
         >
-          {data[role].map((email, index) => {
+          {view[role].map((email, index) => {
             const contact = contacts.get(email);
             if (!contact) return null;
             return (
@@ -157,7 +160,7 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
           {error}
         </p>
       )}
-      {data && (
+      {view && (
         <ActionButton
           ref={addRef}
           className="lc-contact-list__add"
