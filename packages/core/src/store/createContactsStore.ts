@@ -20,6 +20,11 @@ export interface Resource<T> {
   error?: LicenseContactsError;
   /** A request for this value is running (first load or refresh). */
   fetching: boolean;
+  /**
+   * Permissions only: the license changed (or a change is pending) since they were computed, so they
+   * may no longer hold; a refresh is on its way.
+   */
+  stale?: boolean;
 }
 
 /** The cached pages of `listLicenses` for one query: license ids in order (the licenses are in `licenses`). */
@@ -221,6 +226,9 @@ export function createContactsStore(
   const confirmed = new Map<string, License>();
   /** The version at which a license was dropped (the actor lost access). */
   const droppedAt = new Map<string, number>();
+  /** Changes the server confirmed per license, and how many of them the cached permissions have seen. */
+  const changes = new Map<string, number>();
+  const permissionsSeen = new Map<string, number>();
   const inflight = new Map<string, Promise<void>>();
   const reruns = new Map<string, Promise<void>>();
   const controllers = new Set<AbortController>();
@@ -282,6 +290,16 @@ export function createContactsStore(
   function patchList(key: string, patch: Partial<ListResource>): void {
     const current = state.lists[key] ?? IDLE_LIST;
     setState({ lists: { ...state.lists, [key]: { ...current, ...patch } } });
+  }
+
+  /** Marks a license's permissions stale while a change is pending or they predate a confirmed change. */
+  function markPermissions(licenseId: string): void {
+    const resource = state.permissions[licenseId];
+    if (!resource?.data) return;
+    const stale =
+      state.pending.some((m) => m.licenseId === licenseId) ||
+      (permissionsSeen.get(licenseId) ?? 0) < (changes.get(licenseId) ?? 0);
+    if ((resource.stale ?? false) !== stale) patchResource('permissions', licenseId, { stale });
   }
 
   /** Redraws a license from the server's copy and the pending mutations on it. */
@@ -449,11 +467,14 @@ export function createContactsStore(
           fetching: true,
           ...(state.permissions[licenseId]?.data ? {} : { status: 'loading' }),
         });
+        const seen = changes.get(licenseId) ?? 0;
         try {
           const data = await api.permissions(licenseId, { signal });
+          permissionsSeen.set(licenseId, Math.max(seen, permissionsSeen.get(licenseId) ?? 0));
           setState({
             permissions: { ...state.permissions, [licenseId]: { status: 'success', data, fetching: false } },
           });
+          markPermissions(licenseId);
         } catch (error) {
           if (isAbort(error, signal))
             return patchResource('permissions', licenseId, aborted(state.permissions[licenseId]));
@@ -493,11 +514,16 @@ export function createContactsStore(
     const version = confirmed.get(licenseId)?.version;
     setState({ pending: [...state.pending, mutation] });
     redraw(licenseId);
-    const settle = () => setState({ pending: state.pending.filter((m) => m.id !== mutation.id) });
+    markPermissions(licenseId);
+    const settle = () => {
+      setState({ pending: state.pending.filter((m) => m.id !== mutation.id) });
+      markPermissions(licenseId);
+    };
     try {
       const license = await send(
         options.versionCheck && version !== undefined ? { expectedVersion: version } : {},
       );
+      changes.set(licenseId, (changes.get(licenseId) ?? 0) + 1);
       settle();
       if (stillAssociated(license) === false) {
         drop(licenseId, license.version);
@@ -514,6 +540,8 @@ export function createContactsStore(
       redraw(licenseId);
       emit({ type: 'mutationFailed', mutation, error: failure });
       if (failure.code === 'CONFLICT') {
+        changes.set(licenseId, (changes.get(licenseId) ?? 0) + 1);
+        markPermissions(licenseId);
         emit({ type: 'conflict', licenseId });
         void fetchLicense(licenseId);
         void fetchPermissions(licenseId);

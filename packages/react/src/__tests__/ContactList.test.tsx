@@ -322,4 +322,15 @@ describe('ContactList', () => {
     await user.click(promote);
     await waitFor(async () => expect((await service.findLicense(JIRA))?.technical[0]).toBe(dan.email));
   });
+  it('lets the person promote back at once after a promotion, before the permissions are refreshed', async () => {
+    const { user, service } = renderKit(<LicensePanel licenseId={JIRA} />);
+    await user.click(await enabledButton(`Make ${carol.name} main technical contact`));
+    const back = screen.getByRole('button', { name: `Make ${alice.name} main technical contact` });
+    expect(back).not.toHaveAttribute('aria-disabled');
+    await user.click(back);
+    await waitFor(async () =>
+      expect((await service.findLicense(JIRA))?.technical).toEqual([alice.email, carol.email]),
+    );
+    await waitFor(() => expect(namesIn(technicalList())).toEqual([alice.name, carol.name]));
+  });
 });

@@ -37,7 +37,8 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
   const announce = useAnnounce();
   const license = useLicense(licenseId);
   const permissionsResource = usePermissions(licenseId);
-  const permissions = permissionsResource.data;
+  // Decisions that predate a change may no longer hold: until they are refreshed, the server decides.
+  const permissions = permissionsResource.stale ? undefined : permissionsResource.data;
   // When the permissions could not be loaded, every action says so instead of "checking" forever.
   const unknown = useMemo<Decision | undefined>(
     () =>
@@ -117,7 +118,7 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
   );
 
   // The list shows once the core has said what the person may do, so no action flips from enabled to refused.
-  const decided = permissions !== undefined || permissionsResource.status === 'error';
+  const decided = permissionsResource.data !== undefined || permissionsResource.status === 'error';
   const view = decided ? data : undefined;
   const state = view ? 'ready' : license.status === 'error' ? 'error' : 'loading';
   return (

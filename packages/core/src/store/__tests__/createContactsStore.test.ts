@@ -277,4 +277,31 @@ describe('createContactsStore', () => {
       ),
     );
   });
+  it('marks permissions stale while a change is pending and until they are refreshed after it', async () => {
+    const { api } = setup();
+    const gate = deferred<void>();
+    const realSetMain = api.setMain.bind(api);
+    vi.spyOn(api, 'setMain').mockImplementation(async (...args) => {
+      await gate.promise;
+      return realSetMain(...args);
+    });
+    const permissionsGate = deferred<void>();
+    const realPermissions = api.permissions.bind(api);
+    const store = createContactsStore(api);
+    await Promise.all([store.ensureLicense(JIRA), store.ensurePermissions(JIRA)]);
+    expect(store.getSnapshot().permissions[JIRA]?.stale).toBeFalsy();
+    vi.spyOn(api, 'permissions').mockImplementation(async (...args) => {
+      await permissionsGate.promise;
+      return realPermissions(...args);
+    });
+    const done = store.setMain(JIRA, 'technical', carol.email);
+    expect(store.getSnapshot().permissions[JIRA]?.stale).toBe(true);
+    gate.resolve();
+    await done;
+    // Confirmed, but the permissions still describe the license before the change.
+    expect(store.getSnapshot().permissions[JIRA]?.stale).toBe(true);
+    permissionsGate.resolve();
+    await vi.waitFor(() => expect(store.getSnapshot().permissions[JIRA]?.stale).toBeFalsy());
+    expect(store.getSnapshot().permissions[JIRA]?.data?.setMain.technical[alice.email]?.allowed).toBe(true);
+  });
 });
