@@ -1,0 +1,189 @@
+// @vitest-environment node
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLicenseContacts, memoryStorage } from '@license-contacts/core';
+import { demoLicenseInputs, demoPeople } from '@license-contacts/core/fixtures';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPortal } from '../createPortal';
+import { createSessions, readCookie, SESSION_COOKIE } from '../sessions';
+import { seed } from '../storage';
+
+const ORIGIN = 'http://portal.test';
+let appDir: string;
+let portal: (request: Request) => Promise<Response>;
+let now = 0;
+
+beforeAll(async () => {
+  appDir = await mkdtemp(join(tmpdir(), 'lc-portal-app-'));
+  await mkdir(join(appDir, 'assets'));
+  await writeFile(join(appDir, 'index.html'), '<!doctype html><title>Portal</title>');
+  await writeFile(join(appDir, 'assets', 'app-1234.js'), 'console.log(1)');
+  await writeFile(join(appDir, 'assets', 'app-1234.css'), 'body{}');
+});
+afterAll(async () => {
+  await rm(appDir, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  const service = createLicenseContacts({ storage: memoryStorage() });
+  await seed(service, demoLicenseInputs);
+  now = 1_000_000;
+  portal = createPortal({
+    service,
+    appDir,
+    demoPeople: Object.values(demoPeople),
+    sessions: createSessions({ ttlMs: 60_000, now: () => now }),
+  });
+});
+
+function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return portal(new Request(`${ORIGIN}${path}`, init));
+}
+
+function signIn(email: string, headers: Record<string, string> = {}): Promise<Response> {
+  return call('/auth/sign-in', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Origin: ORIGIN, ...headers },
+    body: JSON.stringify({ email }),
+  });
+}
+
+/** The `Cookie` header a browser would send back after `response`. */
+function cookieOf(response: Response): string {
+  const value = readCookie(response.headers.get('set-cookie')?.split(';')[0], SESSION_COOKIE);
+  return `${SESSION_COOKIE}=${value}`;
+}
+
+describe('createPortal sessions', () => {
+  it('answers who is signed in (nobody) and the demo people', async () => {
+    const response = await call('/auth/session');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const body = await response.json();
+    expect(body.email).toBeNull();
+    expect(body.people[0]).toEqual(demoPeople.alice);
+    expect(body.people).toHaveLength(Object.keys(demoPeople).length);
+  });
+
+  it('signs in with an HttpOnly, SameSite=Lax cookie holding a random id, and the API acts for that person', async () => {
+    const response = await signIn('  Alice@ACME.test ');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ email: 'alice@acme.test' });
+    const setCookie = response.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^lc_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=60$/);
+    const cookie = cookieOf(response);
+    expect(await (await call('/auth/session', { headers: { cookie } })).json()).toMatchObject({
+      email: 'alice@acme.test',
+    });
+    const me = await call('/api/me', { headers: { cookie } });
+    expect(await me.json()).toMatchObject({ email: 'alice@acme.test', staff: false });
+    const list = await (await call('/api/licenses', { headers: { cookie } })).json();
+    expect(list.items.map((l: { id: string }) => l.id)).toEqual([
+      'SEN-3141592',
+      'SEN-4821337',
+      'SEN-5550142',
+    ]);
+  });
+
+  it('gives two sign-ins of the same person different session ids', async () => {
+    expect(cookieOf(await signIn('bob@acme.test'))).not.toBe(cookieOf(await signIn('bob@acme.test')));
+  });
+
+  it('answers 401 without a session, with an unknown one, and after it expired', async () => {
+    expect((await call('/api/me')).status).toBe(401);
+    const forged = `${SESSION_COOKIE}=${'A'.repeat(43)}`;
+    expect((await call('/api/me', { headers: { cookie: forged } })).status).toBe(401);
+    const cookie = cookieOf(await signIn('carol@acme.test'));
+    now += 60_001;
+    expect((await call('/api/me', { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('refuses an invalid address with VALIDATION and sets no cookie', async () => {
+    const response = await signIn('not an address');
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({ code: 'VALIDATION', field: 'email' });
+    expect(response.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('refuses cross-site sign-ins, bodies that are not JSON, and other methods', async () => {
+    expect((await signIn('alice@acme.test', { Origin: 'https://evil.test' })).status).toBe(403);
+    expect((await signIn('alice@acme.test', { 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
+    const form = await call('/auth/sign-in', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'email=alice%40acme.test',
+    });
+    expect(form.status).toBe(415);
+    const broken = await call('/auth/sign-in', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{',
+    });
+    expect(broken.status).toBe(400);
+    const get = await call('/auth/sign-in');
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+  });
+
+  it('signs out: the cookie is cleared and the session forgotten', async () => {
+    const cookie = cookieOf(await signIn('dan@acme.test'));
+    const out = await call('/auth/sign-out', { method: 'POST', headers: { cookie, Origin: ORIGIN } });
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toMatch(/^lc_session=; .*Max-Age=0/);
+    expect((await call('/api/me', { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('refuses a cross-site sign-out and keeps the session', async () => {
+    const cookie = cookieOf(await signIn('dan@acme.test'));
+    const out = await call('/auth/sign-out', {
+      method: 'POST',
+      headers: { cookie, Origin: 'https://evil.test' },
+    });
+    expect(out.status).toBe(403);
+    expect((await call('/api/me', { headers: { cookie } })).status).toBe(200);
+  });
+});
+
+describe('createPortal static files', () => {
+  it('serves files with their content types, hashed assets cached for good', async () => {
+    const js = await call('/assets/app-1234.js');
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(await js.text()).toBe('console.log(1)');
+    expect((await call('/assets/app-1234.css')).headers.get('content-type')).toBe('text/css; charset=utf-8');
+  });
+
+  it('answers app paths with index.html, with a Content-Security-Policy', async () => {
+    for (const path of ['/', '/licenses/SEN-4821337', '/deep/link/']) {
+      const page = await call(path);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(await page.text()).toContain('<title>Portal</title>');
+    }
+  });
+
+  it('answers 404 for missing files and paths outside the app folder', async () => {
+    expect((await call('/assets/missing.js')).status).toBe(404);
+    expect((await call('/%2e%2e/%2e%2e/etc/passwd.txt')).status).toBe(404);
+    expect((await call('/..%2f..%2fpackage.json')).status).toBe(404);
+  });
+
+  it('answers HEAD without a body and other methods with 405', async () => {
+    const head = await call('/assets/app-1234.js', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    const post = await call('/', { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+  });
+});
+
+describe('seed', () => {
+  it('creates the demo licenses once and leaves later changes alone', async () => {
+    const service = createLicenseContacts({ storage: memoryStorage() });
+    expect(await seed(service, demoLicenseInputs)).toBe(demoLicenseInputs.length);
+    await service.as(demoPeople.alice).addContact('SEN-4821337', { ...demoPeople.dan, roles: ['technical'] });
+    expect(await seed(service, demoLicenseInputs)).toBe(0);
+    expect((await service.findLicense('SEN-4821337'))?.technical).toContain(demoPeople.dan.email);
+  });
+});
