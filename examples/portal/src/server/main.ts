@@ -4,7 +4,7 @@ import { createLicenseContacts } from '@license-contacts/core';
 import { demoLicenseInputs, demoPeople } from '@license-contacts/core/fixtures';
 import { toNodeListener } from '@license-contacts/core/http';
 import { createPortal } from './createPortal';
-import { openStorage, seed } from './storage';
+import { lockDataDir, openStorage, seed } from './storage';
 
 // Environment: PORT (default 3000; 0 picks any free port), HOST (default 127.0.0.1),
 // DATABASE_URL (a PostgreSQL server; default PGlite in DATA_DIR), DATA_DIR (default examples/portal/.data).
@@ -37,6 +37,15 @@ function listen(server: Server, at: number): Promise<number> {
     server.listen(at, host);
   });
 }
+
+// PGlite's folder belongs to one process at a time.
+const unlock = databaseUrl
+  ? () => {}
+  : await lockDataDir(dataDir).catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    });
+process.on('exit', unlock);
 
 const storage = await openStorage(databaseUrl ? { databaseUrl } : { dataDir }).catch((error: unknown) => {
   const where = databaseUrl ? 'the PostgreSQL server at DATABASE_URL' : `PGlite in ${dataDir}`;

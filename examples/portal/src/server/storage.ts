@@ -1,4 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type CreateLicenseInput, type LicenseContacts, LicenseContactsError } from '@license-contacts/core';
 import { type PostgresStorage, postgresStorage } from '@license-contacts/postgres';
 
@@ -48,4 +50,39 @@ export async function seed(
     }
   }
   return created;
+}
+
+/**
+ * Claims `dataDir` for this process with a `portal.pid` file: PGlite must not be opened by two
+ * processes at once. Throws when a live process holds it; a file left by a dead one is taken over.
+ * Returns the function that releases it.
+ */
+export async function lockDataDir(dataDir: string): Promise<() => void> {
+  await mkdir(dataDir, { recursive: true });
+  const file = join(dataDir, 'portal.pid');
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await writeFile(file, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+        throw new Error(
+          `${dataDir} is in use by another portal (process ${holder}); stop it or set DATA_DIR to another folder`,
+        );
+      }
+      await rm(file, { force: true });
+    }
+  }
+  return () => rmSync(file, { force: true });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
