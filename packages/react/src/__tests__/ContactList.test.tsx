@@ -117,8 +117,9 @@ describe('ContactList', () => {
       within(successor)
         .getAllByRole('option')
         .map((o) => o.textContent),
-    ).toEqual([`${carol.name} (${carol.email})`, `${dan.name} (${dan.email})`]);
-    await user.selectOptions(successor, dan.email);
+    ).toEqual([carol.name, dan.name]);
+    expect(successor).toHaveValue(carol.email);
+    await user.selectOptions(successor, within(successor).getByRole('option', { name: dan.name }));
     await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
     await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
     expect((await service.findLicense(JIRA))?.technical).toEqual([dan.email, carol.email]);

@@ -112,7 +112,10 @@ export function RemoveContactDialog(props: RemoveContactDialogProps): ReactNode 
                 >
                   {successors.map((c) => (
                     <option key={c.email} value={c.email}>
-                      {c.name} ({c.email})
+                      {/* The email only tells apart people of the same name. */}
+                      {successors.some((o) => o !== c && o.name === c.name)
+                        ? `${c.name} (${c.email})`
+                        : c.name}
                     </option>
                   ))}
                 </select>
