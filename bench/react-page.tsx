@@ -123,7 +123,6 @@ function once(kind: 'kit' | 'bare', license: License, permissions: Permissions):
   const ui =
     kind === 'kit' ? (
       <LicenseContactsProvider store={store}>
-        {/* biome-ignore lint/a11y/useValidAriaRole: `role` is the contact role, not an ARIA role */}
         <ContactList licenseId={ID} role="technical" />
       </LicenseContactsProvider>
     ) : (
