@@ -187,7 +187,7 @@ export const RemoveSelfChoosingSuccessor: Story = {
       within(successor)
         .getAllByRole('option')
         .map((o) => o.textContent),
-    ).toEqual(['Carol Nguyen (carol@acme.test)', 'Dan Okafor (dan@acme.test)']);
+    ).toEqual([expect.stringContaining('Carol Nguyen'), expect.stringContaining('Dan Okafor')]);
     await userEvent.selectOptions(successor, 'dan@acme.test');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Remove' }));
     await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());

@@ -30,6 +30,7 @@ afterAll(async () => {
 /** The names in a role's list of the open panel, in order (the first is main). */
 async function namesIn(list: 'Technical contacts' | 'Billing contacts'): Promise<string[]> {
   const items = page.getByRole('list', { name: list }).getByRole('listitem');
+  await items.first().waitFor();
   return items.evaluateAll((els) =>
     els.map((el) => el.querySelector('.lc-contact__name')?.firstChild?.textContent ?? ''),
   );
@@ -89,8 +90,8 @@ describe('a technical contact hands a license over to a colleague', () => {
     expect(await dialog.textContent()).toContain('lose access');
     const successor = dialog.getByRole('combobox', { name: 'New main contact' });
     expect(await successor.locator('option').allTextContents()).toEqual([
-      'Carol Nguyen (carol@acme.test)',
-      'Priya Patel (priya@acme.test)',
+      expect.stringContaining('Carol Nguyen'),
+      expect.stringContaining('Priya Patel'),
     ]);
     await successor.selectOption(PRIYA.email);
     await screenshot(page, 'e2e-03-remove-self-successor');
