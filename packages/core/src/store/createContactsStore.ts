@@ -317,7 +317,10 @@ export function createContactsStore(
     // back a dropped license with an answer from before it was dropped.
     if ((droppedAt.get(license.id) ?? 0) >= license.version) return;
     const current = confirmed.get(license.id);
-    if (current && current.version > license.version) return redraw(license.id);
+    if (current && current.version > license.version) {
+      redraw(license.id);
+      return;
+    }
     confirmed.set(license.id, license);
     redraw(license.id);
   }

@@ -78,7 +78,7 @@ describe('createContactsStore (property)', () => {
                 return store.setMain(JIRA, s.role, target.email);
               case 'removeContact':
                 return store.removeContact(JIRA, target.email, { role: s.role });
-              case 'addContact': {
+              default: {
                 const input: AddContactInput = { ...target, roles: s.roles };
                 return store.addContact(JIRA, input);
               }
