@@ -1,6 +1,11 @@
-export { runStorageConformance } from './runStorageConformance';
-export type { StorageConformanceOptions } from './runStorageConformance';
 export * from './fixtures';
-export { runServiceModelTests, serviceModelCommands } from './serviceModel';
+export {
+  API_ACTORS,
+  type ApiConformanceContext,
+  type ApiConformanceOptions,
+  runApiConformance,
+} from './runApiConformance';
+export type { StorageConformanceOptions } from './runStorageConformance';
+export { runStorageConformance } from './runStorageConformance';
 export type { ServiceModelOptions } from './serviceModel';
-export { runApiConformance, API_ACTORS, type ApiConformanceContext, type ApiConformanceOptions } from './runApiConformance';
+export { runServiceModelTests, serviceModelCommands } from './serviceModel';
