@@ -6,15 +6,7 @@ import { PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
 import type { IdempotencyOptions, StoredResponse } from './idempotency';
 import { IdempotencyCache } from './idempotency';
 import { SECURITY_HEADERS, toProblem } from './problem';
-import {
-  addContactBody,
-  historyQuery,
-  listQuery,
-  parseShape,
-  removeQuery,
-  replacementBody,
-  setMainBody,
-} from './schemas';
+import { parseShape, schemas } from './schemas';
 
 /** Who the request is from, or nothing (answered 401); may be async. */
 export type Authenticate = (request: Request) => Actor | null | undefined | Promise<Actor | null | undefined>;
@@ -94,7 +86,7 @@ const ROUTES: Route[] = [
     path: ['licenses'],
     mutation: false,
     run(context) {
-      const q = parseShape(listQuery, query(context.url, ['query', 'cursor', 'limit']), 'query');
+      const q = parseShape(schemas().listQuery, query(context.url, ['query', 'cursor', 'limit']), 'query');
       return context.api.listLicenses({
         signal: context.signal,
         ...(q.query === undefined ? {} : { query: q.query }),
@@ -116,7 +108,7 @@ const ROUTES: Route[] = [
     mutation: true,
     versioned: true,
     run(context) {
-      const input = parseShape(addContactBody, context.body, 'input');
+      const input = parseShape(schemas().addContactBody, context.body, 'input');
       // Role names are the service's to validate (R11), like every other value.
       return context.api.addContact(param(context, 0), input as AddContactInput, mutationOptions(context));
     },
@@ -127,7 +119,7 @@ const ROUTES: Route[] = [
     mutation: true,
     versioned: true,
     run(context) {
-      const q = parseShape(removeQuery, query(context.url, ['role', 'successor']), 'query');
+      const q = parseShape(schemas().removeQuery, query(context.url, ['role', 'successor']), 'query');
       return context.api.removeContact(param(context, 0), param(context, 1), {
         ...mutationOptions(context),
         ...(q.role === undefined ? {} : { role: q.role as never }),
@@ -142,7 +134,7 @@ const ROUTES: Route[] = [
     mutation: true,
     versioned: true,
     run(context) {
-      const { email } = parseShape(setMainBody, context.body, 'email');
+      const { email } = parseShape(schemas().setMainBody, context.body, 'email');
       return context.api.setMain(
         param(context, 0),
         param(context, 1) as never,
@@ -156,7 +148,7 @@ const ROUTES: Route[] = [
     path: ['licenses', ':id', 'history'],
     mutation: false,
     run(context) {
-      const q = parseShape(historyQuery, query(context.url, ['cursor', 'limit']), 'query');
+      const q = parseShape(schemas().historyQuery, query(context.url, ['cursor', 'limit']), 'query');
       return context.api.history(param(context, 0), {
         signal: context.signal,
         ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
@@ -176,7 +168,7 @@ const ROUTES: Route[] = [
     body: 'body',
     mutation: true,
     run(context) {
-      const body = parseShape(replacementBody, context.body, 'body');
+      const body = parseShape(schemas().replacementBody, context.body, 'body');
       return context.api.replaceContact(body.email, body.successor, {
         signal: context.signal,
         ...(body.dryRun === undefined ? {} : { dryRun: body.dryRun }),

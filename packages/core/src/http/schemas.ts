@@ -9,49 +9,66 @@ const MAX_TEXT = 1024;
 /** Lists longer than this are refused at the edge (the service accepts at most 1000 license ids). */
 const MAX_LIST = 1000;
 
-const text = v.pipe(v.string(), v.maxLength(MAX_TEXT));
+function build() {
+  const text = v.pipe(v.string(), v.maxLength(MAX_TEXT));
 
-/** A JSON object that is not a list (valibot's `object` would read a list's keys). */
-function record<const TEntries extends v.ObjectEntries>(entries: TEntries) {
-  return v.pipe(
-    v.unknown(),
-    v.check((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'not an object'),
-    v.object(entries),
+  /** A JSON object that is not a list (valibot's `object` would read a list's keys). */
+  function record<const TEntries extends v.ObjectEntries>(entries: TEntries) {
+    return v.pipe(
+      v.unknown(),
+      v.check(
+        (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+        'not an object',
+      ),
+      v.object(entries),
+    );
+  }
+  const texts = v.pipe(v.array(text), v.maxLength(MAX_LIST));
+
+  /** Body of `POST /licenses/:id/contacts`: the `AddContactInput`. */
+  const addContactBody = record({ email: text, name: text, roles: texts });
+
+  /** Body of `PUT /licenses/:id/main/:role`. */
+  const setMainBody = record({ email: text });
+
+  /** Body of `POST /replacements`. */
+  const replacementBody = record({
+    email: text,
+    successor: record({ email: text, name: text }),
+    dryRun: v.optional(v.boolean()),
+    licenseIds: v.optional(texts),
+  });
+
+  const one = v.optional(v.pipe(v.string(), v.maxLength(MAX_TEXT)));
+  const limit = v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,15}$/, 'limit must be a positive integer'),
+      v.transform((value) => Number(value)),
+    ),
   );
+
+  /** Query of `GET /licenses`. */
+  const listQuery = v.object({ query: one, cursor: one, limit });
+
+  /** Query of `GET /licenses/:id/history`. */
+  const historyQuery = v.object({ cursor: one, limit });
+
+  /** Query of `DELETE /licenses/:id/contacts/:email`. */
+  const removeQuery = v.object({ role: one, successor: one });
+  return { addContactBody, setMainBody, replacementBody, listQuery, historyQuery, removeQuery };
 }
-const texts = v.pipe(v.array(text), v.maxLength(MAX_LIST));
 
-/** Body of `POST /licenses/:id/contacts`: the `AddContactInput`. */
-export const addContactBody = record({ email: text, name: text, roles: texts });
+let built: ReturnType<typeof build> | undefined;
 
-/** Body of `PUT /licenses/:id/main/:role`. */
-export const setMainBody = record({ email: text });
-
-/** Body of `POST /replacements`. */
-export const replacementBody = record({
-  email: text,
-  successor: record({ email: text, name: text }),
-  dryRun: v.optional(v.boolean()),
-  licenseIds: v.optional(texts),
-});
-
-const one = v.optional(v.pipe(v.string(), v.maxLength(MAX_TEXT)));
-const limit = v.optional(
-  v.pipe(
-    v.string(),
-    v.regex(/^\d{1,15}$/, 'limit must be a positive integer'),
-    v.transform((value) => Number(value)),
-  ),
-);
-
-/** Query of `GET /licenses`. */
-export const listQuery = v.object({ query: one, cursor: one, limit });
-
-/** Query of `GET /licenses/:id/history`. */
-export const historyQuery = v.object({ cursor: one, limit });
-
-/** Query of `DELETE /licenses/:id/contacts/:email`. */
-export const removeQuery = v.object({ role: one, successor: one });
+/**
+ * The edge schemas, built on first use: importing the client alone (same entry) never runs valibot,
+ * so a browser bundle of `createHttpClient` leaves it out.
+ */
+export function schemas(): ReturnType<typeof build> {
+  built ??= build();
+  return built;
+}
 
 /**
  * Parses `input` with `schema`, or throws VALIDATION naming the first wrong field the way the service
