@@ -54,6 +54,8 @@ function packageConfig(name: string, entries: Record<string, string>): Options |
     sourcemap: true,
     target: 'es2022',
     platform: name === 'react' ? 'browser' : 'neutral',
+    // The components use hooks and events: React Server Components frameworks must load them on the client.
+    ...(name === 'react' ? { banner: { js: "'use client';" } } : {}),
     clean: true,
     tsconfig: 'tsconfig.build.json',
     external,
