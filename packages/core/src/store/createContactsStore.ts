@@ -502,13 +502,6 @@ export function createContactsStore(
     });
   }
 
-  /** Whether the actor still holds a role on the license (staff always see it). */
-  function stillAssociated(license: License): boolean | undefined {
-    const me = state.me.data;
-    if (!me) return undefined;
-    return me.staff || license.contacts.some((c) => c.email === me.email);
-  }
-
   async function mutate(
     mutation: PendingMutation,
     send: (extra: { expectedVersion?: number }) => Promise<License>,
@@ -528,13 +521,10 @@ export function createContactsStore(
       );
       changes.set(licenseId, (changes.get(licenseId) ?? 0) + 1);
       settle();
-      if (stillAssociated(license) === false) {
-        drop(licenseId, license.version);
-      } else {
-        receiveLicense(license);
-        // What the actor may do next depends on the new contacts; a NOT_FOUND here drops the license.
-        if (confirmed.has(licenseId)) void fetchPermissions(licenseId);
-      }
+      receiveLicense(license);
+      // What the actor may do next depends on the new contacts. Whether they may still see the license
+      // is the server's policy to say, not the store's: a NOT_FOUND here drops it from every list.
+      if (confirmed.has(licenseId)) void fetchPermissions(licenseId);
       emit({ type: 'mutationSucceeded', mutation, license });
       return license;
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { ContactsStoreEvent, License, LicenseContactsApi } from '@license-contacts/core';
-import { createContactsStore, LicenseContactsError } from '@license-contacts/core';
+import { createContactsStore, LicenseContactsError, openPolicy } from '@license-contacts/core';
 import { createDemoService, demoPeople } from '@license-contacts/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 
@@ -192,13 +192,31 @@ describe('createContactsStore', () => {
     const dropped: string[] = [];
     store.onEvent((event) => event.type === 'licenseDropped' && dropped.push(event.licenseId));
     await store.removeContact(JIRA, carol.email, { role: 'technical' });
-    expect(dropped).toEqual([JIRA]);
+    // The server says whether the actor may still see it (its policy, not the store's guess).
+    await vi.waitFor(() => expect(dropped).toEqual([JIRA]));
     expect(store.getSnapshot().lists['']?.ids).not.toContain(JIRA);
     expect(store.getSnapshot().licenses[JIRA]).toMatchObject({
       status: 'error',
       error: { code: 'NOT_FOUND' },
     });
     expect(store.getSnapshot().licenses[JIRA]?.data).toBeUndefined();
+  });
+
+  it('keeps a license the server still shows after the actor left it (a portal policy decides, not the store)', async () => {
+    // A portal whose company admins see every license of their domain without being contacts.
+    const policy = {
+      ...openPolicy,
+      canView: ({ license, actor }: { license: License; actor: { email: string } }) =>
+        license.contacts.some((c) => c.email === actor.email) || actor.email.endsWith('@acme.test'),
+    };
+    const service = createDemoService({ policy });
+    const store = createContactsStore(service.as({ email: carol.email }));
+    await store.ensureMe();
+    await store.ensureList();
+    await store.removeContact(JIRA, carol.email, { role: 'technical' });
+    await store.refreshPermissions(JIRA);
+    expect(store.getSnapshot().licenses[JIRA]?.data?.technical).toEqual([alice.email]);
+    expect(store.getSnapshot().lists['']?.ids).toContain(JIRA);
   });
 
   it('drops the license too when it does not know who it acts for yet', async () => {
