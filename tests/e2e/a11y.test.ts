@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   enabled,
   expectNoAxeViolations,
@@ -77,5 +77,22 @@ describe('axe-core finds no violations', () => {
     );
     await expectNoAxeViolations(dark, 'the licenses page in dark mode');
     await screenshot(dark, 'a11y-licenses-dark');
+  });
+
+  it('on a phone-sized screen, without horizontal scrolling', async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+    const phone = await context.newPage();
+    await phone.goto(inject('portalUrl'));
+    await signInAs(phone, 'Alice Johnson', 'alice@acme.test');
+    await licenseRow(phone, 'Bitbucket', 'SEN-3141592').click();
+    await enabled(
+      phone.getByRole('region', { name: 'Bitbucket' }).getByRole('button', { name: 'Add technical contact' }),
+    );
+    const overflow = await phone.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBe(0);
+    await expectNoAxeViolations(phone, 'the licenses page on a phone');
+    await screenshot(phone, 'a11y-licenses-phone');
   });
 });
