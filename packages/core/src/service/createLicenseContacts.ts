@@ -46,6 +46,11 @@ export interface LicenseContactsOptions {
   maxRetries?: number;
   /** Milliseconds to wait before retry `attempt` (1-based); default a jittered 2^attempt ms. */
   retryDelay?: (attempt: number) => number;
+  /**
+   * Licenses whose last seen version a command may start from instead of reading it first (the
+   * compare-and-set catches a stale one); default 1,000, 0 reads before every command.
+   */
+  cacheSize?: number;
 }
 
 /** A source of the current time. */
@@ -124,7 +129,10 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
   const clock = options.clock ?? Date.now;
   const maxRetries = options.maxRetries ?? 5;
   const retryDelay = options.retryDelay ?? defaultRetryDelay;
+  const cacheSize = options.cacheSize ?? 1000;
   const queue = new KeyedQueue();
+  /** The last version of each license this instance read or committed, least recently used first. */
+  const known = new Map<string, License>();
   const listeners = new Set<(event: LicenseContactsEvent) => void>();
 
   /** Runs a storage call; anything but a library error becomes STORAGE, with the driver error as cause. */
@@ -150,6 +158,13 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     }
   }
 
+  function remember(license: License): void {
+    if (cacheSize <= 0) return;
+    known.delete(license.id);
+    known.set(license.id, license);
+    if (known.size > cacheSize) known.delete(known.keys().next().value as string);
+  }
+
   async function commit(applied: Applied[], created: boolean): Promise<void> {
     const batch: StorageCommit = {
       writes: applied.map(({ license }) => ({
@@ -161,9 +176,12 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     try {
       await guard(() => storage.commit(batch));
     } catch (error) {
+      // Whatever happened, the next command on these licenses reads them first.
+      for (const { license } of applied) known.delete(license.id);
       if (error instanceof LicenseContactsError && error.code === 'CONFLICT') throw new StaleRead(error);
       throw error;
     }
+    for (const { license } of applied) remember(license);
     for (const { license, entry } of applied) {
       emit({ type: created ? 'licenseCreated' : 'licenseUpdated', license, entry });
     }
@@ -238,14 +256,47 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     /** The license if the actor may see it; NOT_FOUND otherwise, exactly as if it did not exist (R4). */
     async function visible(licenseId: string): Promise<License> {
       const license = await guard(() => storage.getLicense(licenseId));
+      if (license) remember(license);
       if (!license || !policy.canView({ license, actor })) throw notFound(licenseId);
       return license;
     }
 
+    /**
+     * Tries the command on the version this instance last saw, without reading: within the queue it
+     * is current unless another process wrote since, which the compare-and-set finds out. Only a
+     * successful commit is answered from it; a refusal or no-op is confirmed on a fresh read, so a
+     * stale copy can cost a wasted attempt, never a wrong answer.
+     */
+    async function fromKnown(
+      cached: License,
+      command: Command,
+      expectedVersion?: number,
+    ): Promise<License | null> {
+      if (!policy.canView({ license: cached, actor })) return null;
+      if (expectedVersion !== undefined && cached.version !== expectedVersion) return null;
+      let applied: Applied | null;
+      try {
+        applied = applyCommand(cached, command, actor, policy, now());
+      } catch {
+        return null;
+      }
+      if (!applied) return null;
+      try {
+        await commit([applied], false);
+      } catch (error) {
+        if (error instanceof StaleRead) return null;
+        throw error;
+      }
+      return applied.license;
+    }
+
     async function run(licenseId: unknown, command: Command, expectedVersion?: number): Promise<License> {
       const id = parseLicenseId(licenseId);
-      return queue.run([id], () =>
-        withRetries(async () => {
+      return queue.run([id], async () => {
+        const cached = known.get(id);
+        const done = cached && (await fromKnown(cached, command, expectedVersion));
+        if (done) return done;
+        return withRetries(async () => {
           const license = await visible(id);
           if (expectedVersion !== undefined && license.version !== expectedVersion) {
             throw new LicenseContactsError(
@@ -257,8 +308,8 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
           if (!applied) return license;
           await commit([applied], false);
           return applied.license;
-        }),
-      );
+        });
+      });
     }
 
     return {

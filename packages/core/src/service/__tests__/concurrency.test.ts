@@ -78,6 +78,48 @@ describe('service concurrency', () => {
     await expectUnbrokenChain(services[0] as LicenseContacts, ID);
   });
 
+  it('never answers from a stale copy: what another instance changed is read before refusing or skipping', async () => {
+    const storage = await seeded();
+    const here = createLicenseContacts({ storage });
+    const there = createLicenseContacts({ storage });
+    const carol = { email: 'carol@acme.test' };
+    await here.as(alice).getLicense(ID); // this instance now knows version 1
+    await there.as(alice).removeContact(ID, carol.email);
+    await there.as(alice).setMain(ID, 'technical', 'alice@acme.test'); // a no-op: alice is main
+    await there.as(alice).addContact(ID, { email: 'dan@acme.test', name: 'Dan', roles: ['technical'] });
+    await there.as({ email: 'dan@acme.test' }).setMain(ID, 'technical', 'dan@acme.test');
+    // On the stale copy carol is still technical (DUPLICATE) and alice still main (a no-op).
+    const added = await here
+      .as(alice)
+      .addContact(ID, { email: carol.email, name: 'Carol', roles: ['technical'] });
+    expect(added.technical).toEqual(['dan@acme.test', 'alice@acme.test', carol.email]);
+    const promoted = await here.as(alice).setMain(ID, 'technical', 'alice@acme.test');
+    expect(promoted.technical[0]).toBe('alice@acme.test');
+    await expectUnbrokenChain(here, ID);
+  });
+
+  it('starts a command from the last version it saw, saving the read, when nobody else wrote', async () => {
+    const storage = await seeded();
+    let reads = 0;
+    const counting: LicenseStorage = {
+      ...storage,
+      getLicense: (id) => {
+        reads++;
+        return storage.getLicense(id);
+      },
+    };
+    const service = createLicenseContacts({ storage: counting });
+    const api = service.as(alice);
+    await api.addContact(ID, { email: 'x1@acme.test', name: 'X1', roles: ['technical'] });
+    const before = reads;
+    await api.addContact(ID, { email: 'x2@acme.test', name: 'X2', roles: ['technical'] });
+    await api.setMain(ID, 'technical', 'x2@acme.test');
+    expect(reads).toBe(before);
+    const uncached = createLicenseContacts({ storage: counting, cacheSize: 0 });
+    await uncached.as(alice).addContact(ID, { email: 'x3@acme.test', name: 'X3', roles: ['technical'] });
+    expect(reads).toBe(before + 1);
+  });
+
   it('fails with CONFLICT, changing nothing, only when retries run out', async () => {
     const storage = await seeded();
     const inner = storage.commit;
