@@ -316,8 +316,8 @@ async function onServer(): Promise<void> {
 export default async function (): Promise<void> {
   console.log('goal: ratio >= 0.70 of the hand-written SQL baseline (higher is better)');
   console.log(
-    'note: the service reads a license before every command (rules run on a fresh read); the first baseline ' +
-      'only writes, the second reads the license too, as any code checking rules must',
+    'note: the service starts a command from the version it last saw (the compare-and-set catches a stale ' +
+      'one); the first baseline only writes, the second also reads the license first',
   );
   await onPGlite();
   await onServer();
