@@ -214,6 +214,7 @@ describe('problem responses', () => {
       getLicense: (id) => (failing ? Promise.reject(broken) : memory.getLicense(id)),
       listLicenses: (query) => (failing ? Promise.reject(broken) : memory.listLicenses(query)),
       listAudit: (id, query) => (failing ? Promise.reject(broken) : memory.listAudit(id, query)),
+      commit: (commit) => (failing ? Promise.reject(broken) : memory.commit(commit)),
     };
     await server.reset({ storage });
     failing = true;
