@@ -1,6 +1,6 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type CreateLicenseInput, type LicenseContacts, LicenseContactsError } from '@license-contacts/core';
 import { type PostgresStorage, postgresStorage } from '@license-contacts/postgres';
 
@@ -78,11 +78,18 @@ export async function lockDataDir(dataDir: string): Promise<() => void> {
   return () => rmSync(file, { force: true });
 }
 
+/** Whether `pid` is a running portal (a pid reused by another program after a crash does not count). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  let commandLine: string;
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return true; // no /proc here: trust the pid
+  }
+  return commandLine.includes(basename(process.argv[1] ?? 'main.ts'));
 }
