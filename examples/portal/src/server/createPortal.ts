@@ -25,6 +25,28 @@ function json(body: unknown, status = 200, headers: HeadersInit = {}): Response 
   });
 }
 
+const MAX_SIGN_IN_BYTES = 4096;
+
+/** The body as text, or `null` once it grows past `max` bytes (the rest is not read). */
+async function readLimited(request: Request, max: number): Promise<string | null> {
+  if (Number(request.headers.get('content-length') ?? 0) > max) return null;
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
 /** A request that changes the session must come from the portal's own pages. */
 function sameOrigin(request: Request): boolean {
   if (request.headers.get('sec-fetch-site') === 'cross-site') return false;
@@ -56,12 +78,12 @@ export function createPortal(options: PortalOptions): (request: Request) => Prom
     if (!/^application\/json\s*(;|$)/i.test(type)) {
       return problemResponse(new LicenseContactsError('UNSUPPORTED_MEDIA_TYPE', 'Send application/json'));
     }
+    const text = await readLimited(request, MAX_SIGN_IN_BYTES);
+    if (text === null) {
+      return problemResponse(new LicenseContactsError('PAYLOAD_TOO_LARGE', 'The request is too large'));
+    }
     let body: unknown;
     try {
-      const text = await request.text();
-      if (text.length > 4096) {
-        return problemResponse(new LicenseContactsError('PAYLOAD_TOO_LARGE', 'The request is too large'));
-      }
       body = JSON.parse(text);
     } catch {
       return problemResponse(new LicenseContactsError('BAD_REQUEST', 'The body is not JSON'));

@@ -119,6 +119,13 @@ describe('createPortal sessions', () => {
       body: '{',
     });
     expect(broken.status).toBe(400);
+    const huge = await call('/auth/sign-in', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'alice@acme.test', padding: 'x'.repeat(10_000) }),
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.headers.get('set-cookie')).toBeNull();
     const get = await call('/auth/sign-in');
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
