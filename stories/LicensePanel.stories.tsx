@@ -130,6 +130,18 @@ export const NotFound: Story = {
   },
 };
 
+/** Someone else changed the license at the same moment: the promotion is rolled back and explained. */
+export const Conflict: Story = {
+  parameters: kit({ api: rejecting('CONFLICT', 'mutations') }),
+  play: async ({ canvas, userEvent }) => {
+    const region = await canvas.findByRole('region', { name: 'Jira Software' });
+    const technical = within(region).getByRole('list', { name: 'Technical contacts' });
+    await userEvent.click(await enabledButton(region, 'Make Carol Nguyen main technical contact'));
+    await expect(await within(region).findByRole('alert')).toHaveTextContent('changed by someone else');
+    await waitFor(() => expect(names(technical)).toEqual(['Alice Johnson', 'Carol Nguyen']));
+  },
+};
+
 /** Main flow: Alice adds a colleague as technical contact. */
 export const AddColleague: Story = {
   play: async ({ canvas, userEvent, loaded }) => {
