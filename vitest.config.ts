@@ -3,24 +3,13 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const at = (path: string) => `${root}${path}`;
 
 // Packages are imported by name and resolved to their sources through this export condition: no build first.
 const SOURCE_CONDITION = '@license-contacts/source';
-
-// Chromium flags that work headless as root in a container.
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const unit: TestProjectInlineConfiguration = {
   extends: true,
@@ -61,8 +50,8 @@ if (hasStorybook) {
         headless: true,
         provider: playwright({
           launchOptions: {
-            executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-            args: chromiumArgs,
+            executablePath: chromiumPath(),
+            args: [...CHROMIUM_ARGS],
           },
         }),
         instances: [{ browser: 'chromium' }],
