@@ -47,8 +47,6 @@ export interface Messages {
   announceFailed: (error: LicenseContactsError) => string;
 }
 
-const enRole = (role: Role) => (role === 'technical' ? 'technical' : 'billing');
-
 /** English messages (the default). */
 export const en: Messages = {
   locale: 'en',
@@ -68,9 +66,9 @@ export const en: Messages = {
   contactsHeading: (role) => (role === 'technical' ? 'Technical contacts' : 'Billing contacts'),
   main: 'Main',
   you: '(you)',
-  makeMain: (name, role) => `Make ${name} main ${enRole(role)} contact`,
-  remove: (name, role) => `Remove ${name} from ${enRole(role)} contacts`,
-  add: (role) => `Add ${enRole(role)} contact`,
+  makeMain: (name, role) => `Make ${name} main ${role} contact`,
+  remove: (name, role) => `Remove ${name} from ${role} contacts`,
+  add: (role) => `Add ${role} contact`,
   reason: (decision) => decision.message,
   error: (error) => error.message,
   addDialogTitle: 'Add contact',
@@ -82,13 +80,13 @@ export const en: Messages = {
   addSubmit: 'Add contact',
   cancel: 'Cancel',
   removeTitle: (name) => `Remove ${name}?`,
-  removeDescription: (name, role) => `${name} will no longer be a ${enRole(role)} contact of this license.`,
+  removeDescription: (name, role) => `${name} will no longer be a ${role} contact of this license.`,
   loseAccess: 'This is your last role on this license: you will lose access to it.',
   newMain: 'New main contact',
   removeSubmit: 'Remove',
-  announceMain: (name, role) => `${name} is now the main ${enRole(role)} contact`,
-  announceAdded: (name, roles) => `${name} was added as a ${roles.map(enRole).join(' and ')} contact`,
-  announceRemoved: (name, role) => `${name} was removed from ${enRole(role)} contacts`,
+  announceMain: (name, role) => `${name} is now the main ${role} contact`,
+  announceAdded: (name, roles) => `${name} was added as a ${roles.join(' and ')} contact`,
+  announceRemoved: (name, role) => `${name} was removed from ${role} contacts`,
   announceFailed: (error) => `The change failed: ${error.message}`,
 };
 
