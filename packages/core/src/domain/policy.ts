@@ -111,6 +111,25 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
     return ALLOWED;
   }
 
+  /** R8: taking over someone's main position needs a successor on the actor's company domain. */
+  function mayTakeOver(actor: Actor, successor: string): Decision {
+    if (isStaff(actor)) return ALLOWED;
+    const domain = domainOf(successor);
+    if (publicDomains.has(domain)) {
+      return deny(
+        'PUBLIC_DOMAIN',
+        `${successor} uses a public mail domain and cannot take over a main position`,
+      );
+    }
+    if (domain !== domainOf(actor.email)) {
+      return deny(
+        'DIFFERENT_DOMAIN',
+        `${successor} is not on your company domain and cannot take over a main position`,
+      );
+    }
+    return ALLOWED;
+  }
+
   return {
     canView: viewer,
     addContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
@@ -129,7 +148,7 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
       if (!viewer(context)) return NOT_ASSOCIATED();
       if (email === undefined || successor === undefined) return ALLOWED;
       const holdsMain = mainOf(license, 'technical') === email || mainOf(license, 'billing') === email;
-      return holdsMain ? mayPromote(actor, successor) : ALLOWED;
+      return holdsMain ? mayTakeOver(actor, successor) : ALLOWED;
     },
     viewHistory: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
   };

@@ -64,8 +64,9 @@ export function checkCommand(license: License, command: Command, actor: Actor, p
     case 'addContact': {
       const { input } = command;
       const existing = findContact(license, input.email);
-      if (existing && input.roles.every((role) => existing.roles.includes(role))) {
-        const held = input.roles.join(' and ');
+      // R3: asking again for a role the person holds is a duplicate, even alongside a new one.
+      const held = input.roles.filter((role) => existing?.roles.includes(role)).join(' and ');
+      if (existing && held !== '') {
         return deny('DUPLICATE', `${existing.name} is already a ${held} contact`);
       }
       return policy.addContact({ ...context, input });

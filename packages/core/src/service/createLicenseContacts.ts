@@ -331,14 +331,23 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
           }
           query = o.query.trim() || undefined;
         }
-        return guard(() =>
-          storage.listLicenses({
-            ...(actor.staff ? {} : { email: actor.email }),
-            ...(query === undefined ? {} : { query }),
-            ...(cursor === undefined ? {} : { after: cursor }),
-            limit,
-          }),
-        );
+        // The storage narrows by contact email; the policy has the last word on what the actor sees.
+        const items: License[] = [];
+        let after = cursor;
+        for (;;) {
+          const page = await guard(() =>
+            storage.listLicenses({
+              ...(actor.staff ? {} : { email: actor.email }),
+              ...(query === undefined ? {} : { query }),
+              ...(after === undefined ? {} : { after }),
+              limit: limit - items.length,
+            }),
+          );
+          for (const license of page.items) if (policy.canView({ license, actor })) items.push(license);
+          after = page.nextCursor;
+          if (after === undefined) return { items };
+          if (items.length === limit) return { items, nextCursor: (items.at(-1) as License).id };
+        }
       },
 
       async getLicense(licenseId, opts) {

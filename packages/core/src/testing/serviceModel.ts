@@ -61,6 +61,8 @@ const mayPromote = (actor: Actor, email: string) =>
   actor.staff === true ||
   actor.email === email ||
   (!PUBLIC.has(domain(email)) && domain(email) === domain(actor.email));
+const mayTakeOver = (actor: Actor, successor: string) =>
+  actor.staff === true || (!PUBLIC.has(domain(successor)) && domain(successor) === domain(actor.email));
 const nameOf = (email: string) => email.slice(0, email.indexOf('@')).toUpperCase();
 
 function initialModel(): Model {
@@ -147,7 +149,7 @@ class AddStep extends Step {
     const l = model.get(this.id);
     let expected: Outcome = ok;
     if (!visible(l, this.actor)) expected = fail('NOT_FOUND');
-    else if (this.roles.every((r) => l[r].includes(this.email))) expected = fail('DUPLICATE');
+    else if (this.roles.some((r) => l[r].includes(this.email))) expected = fail('DUPLICATE');
     const actual = await outcome(() =>
       service.as(this.actor).addContact(this.id, {
         email: this.email.toUpperCase(),
@@ -254,7 +256,7 @@ class ReplaceStep extends Step {
     for (const [id, l] of model) {
       if (!visible(l, this.actor) || !holds(l, this.email)) continue;
       const holdsMain = l.technical[0] === this.email || l.billing[0] === this.email;
-      if (holdsMain && !mayPromote(this.actor, this.successor)) expectedSkipped.push(id);
+      if (holdsMain && !mayTakeOver(this.actor, this.successor)) expectedSkipped.push(id);
       else expectedChanged.push(id);
     }
     if (this.email === this.successor) {

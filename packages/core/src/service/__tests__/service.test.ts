@@ -2,6 +2,7 @@ import type { LicenseContacts, LicenseContactsEvent, LicenseStorage } from '@lic
 import {
   createDefaultPolicy,
   createLicenseContacts,
+  defaultPolicy,
   LicenseContactsError,
   memoryStorage,
   openPolicy,
@@ -680,5 +681,52 @@ describe('concurrency options and events', () => {
     await expect(service.as(alice).getLicense(JIRA, { signal: controller.signal })).rejects.toMatchObject({
       name: 'AbortError',
     });
+  });
+});
+
+describe('review findings', () => {
+  it('does not let a secondary on a public domain take over a main position by replacing the main contact (R8)', async () => {
+    // erin (gmail) is a secondary technical contact of Bitbucket, where carol is main technical
+    await expectRefused(
+      () => service.as(erin).replaceContact(carol.email, erin, { licenseIds: [BITBUCKET] }),
+      'FORBIDDEN',
+    );
+    const result = await service.as(erin).replaceContact(carol.email, erin);
+    expect(result.changed).toEqual([]);
+    expect(result.skipped.map((s) => [s.licenseId, s.reason])).toEqual([[BITBUCKET, 'PUBLIC_DOMAIN']]);
+    // a colleague on the company domain may (someone left)
+    const ok = await service.as(alice).replaceContact(carol.email, dan, { licenseIds: [BITBUCKET] });
+    expect(ok.changed[0]?.after.technical[0]).toBe(dan.email);
+  });
+
+  it('refuses with DUPLICATE a request that repeats a held role alongside a new one (R3)', async () => {
+    await expectRefused(
+      () =>
+        service
+          .as(alice)
+          .addContact(JIRA, { email: carol.email, name: 'Carol', roles: ['technical', 'billing'] }),
+      'DUPLICATE',
+      'email',
+    );
+  });
+
+  it('lists only what the policy lets the actor see', async () => {
+    const strict = createLicenseContacts({
+      storage: service.storage,
+      policy: {
+        ...defaultPolicy,
+        canView: ({ license, actor }) => defaultPolicy.canView({ license, actor }) && license.id !== JIRA,
+      },
+    });
+    const ids = (await strict.as(alice).listLicenses({ limit: 1 })).items.map((l) => l.id);
+    expect(ids).toEqual(['SEN-3141592']);
+    const all: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await strict.as(alice).listLicenses({ limit: 1, ...(cursor ? { cursor } : {}) });
+      all.push(...page.items.map((l) => l.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(all).toEqual(['SEN-3141592', 'SEN-5550142']);
   });
 });
