@@ -97,6 +97,15 @@ const wait = (ms: number, signal: AbortSignal | undefined) =>
     signal?.addEventListener('abort', abort, { once: true });
   });
 
+/** A random Idempotency-Key; `randomUUID` exists only in secure contexts, `getRandomValues` everywhere. */
+function randomKey(): string {
+  if (typeof crypto.randomUUID === 'function' && globalThis.isSecureContext !== false)
+    return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join(
+    '',
+  );
+}
+
 /**
  * The `LicenseContactsApi` over HTTP, talking to `createHttpHandler`: the same interface, results and
  * errors as `service.as(actor)`; the server decides who the actor is.
@@ -134,7 +143,7 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
       );
     }
     // One key per logical call: every retry of it carries the same one.
-    if (call.method !== 'GET') headers.set('Idempotency-Key', crypto.randomUUID());
+    if (call.method !== 'GET') headers.set('Idempotency-Key', randomKey());
     const body = call.body === undefined ? null : JSON.stringify(call.body);
     const signal = call.signal;
 

@@ -206,6 +206,11 @@ function drawOptimistic(license: License, mutation: PendingMutation): License {
   }
 }
 
+/** Sets a record entry as an own property, so ids such as `__proto__` stay plain keys. */
+function define<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /**
  * Creates the framework-free client store over an Api: cached lists, licenses and permissions,
  * optimistic mutations with rollback, and a refetch after conflicts. Bind it with `useSyncExternalStore`.
@@ -230,6 +235,8 @@ export function createContactsStore(
   const changes = new Map<string, number>();
   const permissionsSeen = new Map<string, number>();
   const inflight = new Map<string, Promise<void>>();
+  /** With versionCheck: per license, settles when its last queued mutation has been answered. */
+  const sending = new Map<string, Promise<void>>();
   const reruns = new Map<string, Promise<void>>();
   const controllers = new Set<AbortController>();
   let nextMutationId = 1;
@@ -239,24 +246,24 @@ export function createContactsStore(
   const addLicenses = (items: readonly License[]) => {
     for (const license of items) {
       confirmed.set(license.id, license);
-      licenses[license.id] = { status: 'success', data: license, fetching: false };
+      define(licenses, license.id, { status: 'success', data: license, fetching: false });
     }
   };
   addLicenses(initial.licenses ?? []);
   const lists: Record<string, ListResource> = {};
   for (const [query, page] of Object.entries(initial.lists ?? {})) {
     addLicenses(page.items);
-    lists[query.trim().toLowerCase()] = {
+    define(lists, query.trim().toLowerCase(), {
       status: 'success',
       ids: page.items.map((l) => l.id),
       ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
       fetching: false,
       fetchingMore: false,
-    };
+    });
   }
   const permissions: Record<string, Resource<Permissions>> = {};
   for (const [id, value] of Object.entries(initial.permissions ?? {})) {
-    permissions[id] = { status: 'success', data: value, fetching: false };
+    define(permissions, id, { status: 'success', data: value, fetching: false });
   }
 
   let state: ContactsStoreState = {
@@ -507,15 +514,27 @@ export function createContactsStore(
     send: (extra: { expectedVersion?: number }) => Promise<License>,
   ): Promise<License> {
     const { licenseId } = mutation;
-    const version = confirmed.get(licenseId)?.version;
+    // With versionCheck, a license's mutations go out one at a time, each with the version the previous
+    // one produced, so the person's own quick changes never conflict with each other.
+    const previous = options.versionCheck ? sending.get(licenseId) : undefined;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const chain = (previous ?? Promise.resolve()).then(() => finished);
+    if (options.versionCheck) sending.set(licenseId, chain);
     setState({ pending: [...state.pending, mutation] });
     redraw(licenseId);
     markPermissions(licenseId);
     const settle = () => {
+      finish();
+      if (sending.get(licenseId) === chain) sending.delete(licenseId);
       setState({ pending: state.pending.filter((m) => m.id !== mutation.id) });
       markPermissions(licenseId);
     };
     try {
+      if (previous) await previous;
+      const version = confirmed.get(licenseId)?.version;
       const license = await send(
         options.versionCheck && version !== undefined ? { expectedVersion: version } : {},
       );

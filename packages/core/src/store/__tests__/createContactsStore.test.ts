@@ -169,6 +169,37 @@ describe('createContactsStore', () => {
     expect(store.getSnapshot().licenses[JIRA]?.data?.technical[0]).toBe(alice.email);
   });
 
+  it('sends quick successive changes one at a time under versionCheck, so they never conflict with each other', async () => {
+    const { api } = setup();
+    const store = createContactsStore(api, { versionCheck: true });
+    await store.ensureLicense(JIRA);
+    const first = store.addContact(JIRA, { email: dan.email, name: dan.name, roles: ['billing'] });
+    const second = store.setMain(JIRA, 'billing', dan.email);
+    const third = store.setMain(JIRA, 'technical', carol.email);
+    await expect(Promise.all([first, second, third])).resolves.toHaveLength(3);
+    expect(store.getSnapshot().licenses[JIRA]?.data).toMatchObject({
+      billing: [dan.email, bob.email],
+      technical: [carol.email, alice.email],
+      version: 4,
+    });
+  });
+
+  it('keeps a license id such as __proto__ a plain key of its records', () => {
+    const { api } = setup();
+    const license = {
+      id: '__proto__',
+      product: 'P',
+      contacts: [],
+      technical: [],
+      billing: [],
+      version: 1,
+      updatedAt: '',
+    };
+    const store = createContactsStore(api, { initialData: { licenses: [license] } });
+    expect(Object.keys(store.getSnapshot().licenses)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(store.getSnapshot().licenses)).toBe(Object.prototype);
+  });
+
   it('refreshes permissions after a change', async () => {
     const { store } = setup(carol.email);
     await store.ensureLicense(JIRA);
