@@ -196,18 +196,24 @@ function mutate(draft: License, base: License, command: Command): void {
 }
 
 /** Details an audit entry records about the command. */
-function describe(command: Command): Pick<AuditEntry, 'email' | 'role' | 'successor'> {
+function describe(command: Command, license: License): Pick<AuditEntry, 'email' | 'role' | 'successor'> {
   switch (command.type) {
     case 'addContact':
       return { email: command.input.email };
     case 'setMain':
       return { email: command.email, role: command.role };
-    case 'removeContact':
+    case 'removeContact': {
+      // A successor counts only where the removed contact was main; elsewhere it was not used.
+      const roles =
+        command.role === undefined ? (findContact(license, command.email)?.roles ?? []) : [command.role];
+      const used =
+        command.successor !== undefined && roles.some((role) => mainOf(license, role) === command.email);
       return {
         email: command.email,
         ...(command.role === undefined ? {} : { role: command.role }),
-        ...(command.successor === undefined ? {} : { successor: command.successor }),
+        ...(used ? { successor: command.successor } : {}),
       };
+    }
     case 'replaceContact':
       return { email: command.email, successor: command.successor.email };
   }
@@ -258,7 +264,7 @@ export function applyCommand(
     draft.version = license.version + 1;
     draft.updatedAt = now;
   });
-  return { license: next, entry: auditEntry(license, next, actor, command.type, describe(command)) };
+  return { license: next, entry: auditEntry(license, next, actor, command.type, describe(command, license)) };
 }
 
 /** Builds a new license (R2: with its main technical and billing contacts) and its audit entry. */

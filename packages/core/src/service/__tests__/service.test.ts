@@ -730,3 +730,16 @@ describe('review findings', () => {
     expect(all).toEqual(['SEN-3141592', 'SEN-5550142']);
   });
 });
+
+describe('audit of a removal', () => {
+  it('records a successor only where it took the main position', async () => {
+    await service.as(alice).addContact(JIRA, { ...dan, roles: ['technical'] });
+    await service.as(alice).removeContact(JIRA, carol.email, { role: 'technical', successor: dan.email });
+    const [entry] = (await service.as(alice).history(JIRA, { limit: 1 })).items;
+    expect(entry).toMatchObject({ action: 'removeContact', email: carol.email });
+    expect(entry).not.toHaveProperty('successor');
+    await service.as(alice).removeContact(JIRA, alice.email, { role: 'technical', successor: dan.email });
+    const [main] = (await service.as(dan).history(JIRA, { limit: 1 })).items;
+    expect(main).toMatchObject({ email: alice.email, successor: dan.email });
+  });
+});
