@@ -50,8 +50,19 @@ export function LicenseContactsProvider(props: LicenseContactsProviderProps): Re
   useEffect(() => () => clearTimeout(timer.current), []);
   const value = useMemo(() => ({ store, messages, announce }), [store, messages, announce]);
 
-  // An own store's requests end with the provider.
-  useEffect(() => () => ownStore?.cancel(), [ownStore]);
+  // An own store's requests end with the provider: a moment after unmounting, so StrictMode's
+  // rehearsal unmount (followed at once by a mount with the same store) does not abort its loads.
+  const pendingCancel = useRef<{ store: ContactsStore; timer: ReturnType<typeof setTimeout> } | null>(null);
+  useEffect(() => {
+    if (pendingCancel.current?.store === ownStore) {
+      clearTimeout(pendingCancel.current.timer);
+      pendingCancel.current = null;
+    }
+    return () => {
+      if (ownStore)
+        pendingCancel.current = { store: ownStore, timer: setTimeout(() => ownStore.cancel(), 0) };
+    };
+  }, [ownStore]);
 
   return (
     <LicenseContactsContext.Provider value={value}>

@@ -69,6 +69,33 @@ describe('LicenseContactsProvider', () => {
     await waitFor(() => expect(announcement()).toBe(`${dan.name} was added as a technical contact`));
   });
 
+  it('loads the list in StrictMode from an api whose requests really abort, as fetch does', async () => {
+    const inner = createDemoService().as({ email: alice.email });
+    // Like the HTTP client: an aborted signal rejects the pending call with an AbortError.
+    const abortable = <T,>(call: () => Promise<T>, signal?: AbortSignal) =>
+      new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => call().then(resolve, reject), 5);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(new DOMException('aborted', 'AbortError'));
+        });
+      });
+    const api = {
+      ...inner,
+      listLicenses: (o?: Parameters<typeof inner.listLicenses>[0]) =>
+        abortable(() => inner.listLicenses(o), o?.signal),
+      me: (o?: Parameters<typeof inner.me>[0]) => abortable(() => inner.me(o), o?.signal),
+    };
+    render(
+      <StrictMode>
+        <LicenseContactsProvider api={api}>
+          <LicenseList />
+        </LicenseContactsProvider>
+      </StrictMode>,
+    );
+    expect(await screen.findByRole('button', { name: /^Jira Software SEN-4821337/ })).toBeInTheDocument();
+  });
+
   it('speaks German with locale="de", including the reasons', async () => {
     const { user } = renderKit(<LicenseList defaultExpanded={[JIRA]} />, {
       email: carol.email,
