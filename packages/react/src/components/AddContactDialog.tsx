@@ -5,6 +5,7 @@ import { cx } from '../cx';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useContactActions } from '../hooks/useContactActions';
 import { useMessages } from '../hooks/useMessages';
+import { DialogActions } from './DialogActions';
 
 /** Props of `AddContactDialog`. */
 export interface AddContactDialogProps {
@@ -184,16 +185,7 @@ function AddContactForm({
           {errors.form}
         </p>
       )}
-      <div className="lc-dialog__actions">
-        <button type="submit" className="lc-button lc-button--primary" data-state={busy ? 'pending' : 'idle'}>
-          {messages.addSubmit}
-        </button>
-        <Dialog.Close asChild>
-          <button type="button" className="lc-button">
-            {messages.cancel}
-          </button>
-        </Dialog.Close>
-      </div>
+      <DialogActions submit={messages.addSubmit} cancel={messages.cancel} tone="primary" busy={busy} />
     </form>
   );
 }

@@ -5,6 +5,7 @@ import { cx } from '../cx';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useContactActions } from '../hooks/useContactActions';
 import { useMessages } from '../hooks/useMessages';
+import { DialogActions } from './DialogActions';
 
 /** Props of `RemoveContactDialog`. */
 export interface RemoveContactDialogProps {
@@ -126,20 +127,12 @@ export function RemoveContactDialog(props: RemoveContactDialogProps): ReactNode 
                 {error}
               </p>
             )}
-            <div className="lc-dialog__actions">
-              <button
-                type="submit"
-                className="lc-button lc-button--danger"
-                data-state={busy ? 'pending' : 'idle'}
-              >
-                {messages.removeSubmit}
-              </button>
-              <Dialog.Close asChild>
-                <button type="button" className="lc-button">
-                  {messages.cancel}
-                </button>
-              </Dialog.Close>
-            </div>
+            <DialogActions
+              submit={messages.removeSubmit}
+              cancel={messages.cancel}
+              tone="danger"
+              busy={busy}
+            />
           </form>
         </Dialog.Content>
       </Dialog.Portal>
