@@ -1,8 +1,7 @@
 import { AddContactDialog } from '@license-contacts/react';
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { useState } from 'react';
 import { expect, fn, screen, waitFor, within } from 'storybook/test';
-import { type KitLoaded, type KitParameters, rejecting } from './kit';
+import { controlledDialog, type KitLoaded, type KitParameters, rejecting } from './kit';
 
 const meta = {
   title: 'Components/AddContactDialog',
@@ -15,24 +14,7 @@ const meta = {
     onAdded: fn(),
   },
   // The dialog is controlled: keep its open state here so Cancel and a successful add close it.
-  render: function Render(args) {
-    const [open, setOpen] = useState(args.open);
-    return (
-      <>
-        <button type="button" className="lc-button" onClick={() => setOpen(true)}>
-          Open the add dialog
-        </button>
-        <AddContactDialog
-          {...args}
-          open={open}
-          onOpenChange={(next) => {
-            setOpen(next);
-            args.onOpenChange(next);
-          }}
-        />
-      </>
-    );
-  },
+  render: controlledDialog(AddContactDialog, 'Open the add dialog'),
   parameters: {
     docs: {
       story: { inline: false, height: '460px' },

@@ -1,9 +1,8 @@
 import { demoPeople } from '@license-contacts/core/fixtures';
 import { RemoveContactDialog } from '@license-contacts/react';
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { useState } from 'react';
 import { expect, fn, screen, waitFor, within } from 'storybook/test';
-import { jiraWithDan, type KitLoaded, type KitParameters, rejecting } from './kit';
+import { controlledDialog, jiraWithDan, type KitLoaded, type KitParameters, rejecting } from './kit';
 
 const { alice, bob, carol, dan } = demoPeople;
 
@@ -18,24 +17,7 @@ const meta = {
     onOpenChange: fn(),
     onRemoved: fn(),
   },
-  render: function Render(args) {
-    const [open, setOpen] = useState(args.open);
-    return (
-      <>
-        <button type="button" className="lc-button" onClick={() => setOpen(true)}>
-          Open the remove dialog
-        </button>
-        <RemoveContactDialog
-          {...args}
-          open={open}
-          onOpenChange={(next) => {
-            setOpen(next);
-            args.onOpenChange(next);
-          }}
-        />
-      </>
-    );
-  },
+  render: controlledDialog(RemoveContactDialog, 'Open the remove dialog'),
   parameters: {
     docs: {
       story: { inline: false, height: '380px' },

@@ -19,6 +19,7 @@ import {
 } from '@license-contacts/core/fixtures';
 import { LicenseContactsProvider } from '@license-contacts/react';
 import type { Decorator, Loader } from '@storybook/react-vite';
+import { type ComponentType, type JSX, useState } from 'react';
 
 /** What a story sets under `parameters.kit`: who is signed in, over which licenses, through which Api. */
 export interface KitParameters {
@@ -160,3 +161,31 @@ export const jiraWithDan = (): License[] =>
   );
 
 export { demoPeople };
+
+/**
+ * A story render for a controlled dialog: keeps its open state in the story, so Cancel and a successful
+ * change close it, and a button opens it again.
+ */
+export function controlledDialog<P extends { open?: boolean; onOpenChange?: (open: boolean) => void }>(
+  Dialog: ComponentType<P>,
+  openLabel: string,
+) {
+  return function Render(args: P): JSX.Element {
+    const [open, setOpen] = useState(args.open ?? false);
+    return (
+      <>
+        <button type="button" className="lc-button" onClick={() => setOpen(true)}>
+          {openLabel}
+        </button>
+        <Dialog
+          {...args}
+          open={open}
+          onOpenChange={(next: boolean) => {
+            setOpen(next);
+            args.onOpenChange?.(next);
+          }}
+        />
+      </>
+    );
+  };
+}
