@@ -38,6 +38,11 @@ function permissionsOf(license: License): Permissions {
     viewHistory: ALLOWED,
     setMain: { technical: all(license.technical), billing: all(license.billing) },
     removeContact: { technical: all(license.technical), billing: all(license.billing) },
+    successors: { technical: all(license.technical.slice(1)), billing: all(license.billing.slice(1)) },
+    losesAccess: {
+      technical: Object.fromEntries(license.technical.map((e) => [e, false])),
+      billing: Object.fromEntries(license.billing.map((e) => [e, false])),
+    },
   };
 }
 

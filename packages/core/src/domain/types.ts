@@ -74,6 +74,17 @@ export interface Permissions {
   setMain: Record<Role, Record<string, Decision>>;
   /** Removing that role from that contact, by role, then by the target contact's email. */
   removeContact: Record<Role, Record<string, Decision>>;
+  /**
+   * Who may become main when the main contact of a role is removed, by role, then by the email of each
+   * other contact of that role: the decision of the removal that makes them main. For the next in line
+   * that is the removal naming no successor (R2 promotes them); for the others, the removal naming them.
+   */
+  successors: Record<Role, Record<string, Decision>>;
+  /**
+   * Whether removing that role from that contact would leave the actor unable to see the license (the
+   * policy's `canView` of the license after the removal), by role, then by the target contact's email.
+   */
+  losesAccess: Record<Role, Record<string, boolean>>;
 }
 
 /** What a mail is about, for `recipients`. */
