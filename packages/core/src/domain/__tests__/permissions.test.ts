@@ -95,8 +95,13 @@ describe('previewCommand', () => {
         // Staff under the open policy: only the structural rules can refuse.
         let committed: License | null | undefined;
         try {
-          committed = applyCommand(before, c, { email: 'ops@vendor.test', staff: true }, openPolicy, NOW)
-            ?.license;
+          committed = applyCommand(
+            before,
+            c,
+            { email: 'ops@vendor.test', staff: true },
+            openPolicy,
+            NOW,
+          )?.license;
         } catch {
           committed = undefined;
         }
@@ -127,7 +132,9 @@ describe('previewCommand', () => {
     expect(single.billing).toEqual(['ben@acme.test']);
     // R2: the last billing contact stays.
     expect(previewCommand(single, { type: 'removeContact', email: 'ben@acme.test' })).toBe(single);
-    expect(previewCommand(base, { type: 'removeContact', email: 'ann@acme.test', role: 'billing' })).toBe(base);
+    expect(previewCommand(base, { type: 'removeContact', email: 'ann@acme.test', role: 'billing' })).toBe(
+      base,
+    );
     expect(previewCommand(base, { type: 'setMain', role: 'billing', email: 'di@gmail.com' })).toBe(base);
     expect(
       previewCommand(base, {
