@@ -1,68 +1,86 @@
-import { type License, LicenseContactsError, type Role } from '@license-contacts/core';
+import { type License, LicenseContactsError, parseEmail, ROLES, type Role } from '@license-contacts/core';
 import * as Dialog from '@radix-ui/react-dialog';
 import { type FormEvent, type ReactNode, type RefObject, useId, useRef, useState } from 'react';
 import { cx } from '../cx';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useContactActions } from '../hooks/useContactActions';
 import { useMessages } from '../hooks/useMessages';
+import { useControllableState } from '../useControllableState';
 import { DialogActions } from './DialogActions';
+import { DialogTrigger } from './DialogTrigger';
 
 /** Props of `AddContactDialog`. */
 export interface AddContactDialogProps {
   licenseId: string;
-  open: boolean;
-  onOpenChange: (open: boolean) => void;
+  /** Whether the dialog is open (controlled); use with `onOpenChange`. */
+  open?: boolean;
+  /** Whether the dialog starts open (uncontrolled). */
+  defaultOpen?: boolean;
+  /** Called when the dialog asks to open or close (a `Trigger`, Cancel, Escape, a successful add). */
+  onOpenChange?: (open: boolean) => void;
   /** Roles checked when the dialog opens. */
   defaultRoles?: readonly Role[];
   /** Called with the server's license after the contact was added. */
   onAdded?: (license: License) => void;
-  /** Where focus goes when the dialog closes (usually the button that opened it). */
+  /** Where focus goes when the dialog closes; default the `Trigger`, if there is one. */
   returnFocusRef?: RefObject<HTMLElement | null>;
   className?: string;
   /** Where the dialog is portalled; default `document.body`. */
   container?: HTMLElement | null;
+  /** Rendered inside the dialog's root, e.g. an `AddContactDialog.Trigger`. */
+  children?: ReactNode;
 }
 
 type FieldErrors = Partial<Record<'email' | 'name' | 'roles' | 'form', string>>;
 
-const ROLE_ORDER: readonly Role[] = ['technical', 'billing'];
-
-/** The dialog that adds a person as a technical and/or billing contact (or adds a role to an existing one). */
-export function AddContactDialog(props: AddContactDialogProps): ReactNode {
-  const { open, onOpenChange, returnFocusRef, className, container } = props;
-  // A fresh form every time the dialog opens.
-  const [generation, setGeneration] = useState(0);
-  const handleOpenChange = (next: boolean) => {
-    if (!next) setGeneration((g) => g + 1);
-    onOpenChange(next);
-  };
-  return (
-    <Dialog.Root open={open} onOpenChange={handleOpenChange}>
-      <Dialog.Portal {...(container === undefined ? {} : { container })}>
-        <Dialog.Overlay className="lc-dialog-overlay" />
-        <Dialog.Content
-          className={cx('lc-dialog', className)}
-          data-dialog="add-contact"
-          onCloseAutoFocus={(event) => {
-            if (returnFocusRef?.current?.isConnected) {
-              event.preventDefault();
-              returnFocusRef.current.focus();
-            }
-          }}
-        >
-          <AddContactForm key={generation} {...props} onOpenChange={handleOpenChange} />
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
-  );
-}
+/**
+ * The dialog that adds a person as a technical and/or billing contact (or adds a role to an existing
+ * one). Controlled (`open`, `onOpenChange`) or uncontrolled with its `Trigger` part.
+ * @example
+ * <AddContactDialog licenseId="SEN-4821337" defaultRoles={['billing']}>
+ *   <AddContactDialog.Trigger>Add a billing contact</AddContactDialog.Trigger>
+ * </AddContactDialog>
+ */
+export const AddContactDialog = Object.assign(
+  function AddContactDialog(props: AddContactDialogProps): ReactNode {
+    const { returnFocusRef, className, container, children } = props;
+    const [open, setOpen] = useControllableState(props.open, props.defaultOpen ?? false, props.onOpenChange);
+    // A fresh form every time the dialog opens.
+    const [generation, setGeneration] = useState(0);
+    const handleOpenChange = (next: boolean) => {
+      if (!next) setGeneration((g) => g + 1);
+      setOpen(next);
+    };
+    return (
+      <Dialog.Root open={open} onOpenChange={handleOpenChange}>
+        {children}
+        <Dialog.Portal {...(container === undefined ? {} : { container })}>
+          <Dialog.Overlay className="lc-dialog-overlay" />
+          <Dialog.Content
+            className={cx('lc-dialog', className)}
+            data-dialog="add-contact"
+            onCloseAutoFocus={(event) => {
+              if (returnFocusRef?.current?.isConnected) {
+                event.preventDefault();
+                returnFocusRef.current.focus();
+              }
+            }}
+          >
+            <AddContactForm key={generation} {...props} onOpenChange={handleOpenChange} />
+          </Dialog.Content>
+        </Dialog.Portal>
+      </Dialog.Root>
+    );
+  },
+  { Trigger: DialogTrigger },
+);
 
 function AddContactForm({
   licenseId,
   defaultRoles = [],
   onOpenChange,
   onAdded,
-}: AddContactDialogProps): ReactNode {
+}: AddContactDialogProps & { onOpenChange: (open: boolean) => void }): ReactNode {
   const messages = useMessages();
   const announce = useAnnounce();
   const actions = useContactActions(licenseId);
@@ -70,7 +88,7 @@ function AddContactForm({
   const emailRef = useRef<HTMLInputElement>(null);
   const nameRef = useRef<HTMLInputElement>(null);
   const technicalRef = useRef<HTMLInputElement>(null);
-  const [roles, setRoles] = useState<Role[]>(() => ROLE_ORDER.filter((r) => defaultRoles.includes(r)));
+  const [roles, setRoles] = useState<Role[]>(() => ROLES.filter((r) => defaultRoles.includes(r)));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
 
@@ -83,7 +101,8 @@ function AddContactForm({
     setErrors({});
     try {
       const license = await actions.addContact({ email, name, roles });
-      const added = license.contacts.find((c) => c.email === email.trim().toLowerCase());
+      // The server took the address, so the core reads it the same way here.
+      const added = license.contacts.find((c) => c.email === parseEmail(email));
       announce(messages.announceAdded(added?.name ?? name.trim(), roles));
       onAdded?.(license);
       onOpenChange(false);
@@ -153,7 +172,7 @@ function AddContactForm({
       </div>
       <fieldset className="lc-fieldset" data-invalid={errors.roles ? '' : undefined}>
         <legend>{messages.roles}</legend>
-        {ROLE_ORDER.map((role) => (
+        {ROLES.map((role) => (
           <label key={role} className="lc-checkbox" data-role={role}>
             <input
               ref={role === 'technical' ? technicalRef : undefined}
@@ -164,7 +183,7 @@ function AddContactForm({
               onChange={(e) =>
                 setRoles((current) =>
                   e.target.checked
-                    ? ROLE_ORDER.filter((r) => r === role || current.includes(r))
+                    ? ROLES.filter((r) => r === role || current.includes(r))
                     : current.filter((r) => r !== role),
                 )
               }

@@ -17,13 +17,6 @@ export interface ContactListProps extends HTMLAttributes<HTMLDivElement> {
   role: Role;
 }
 
-/** The contact being removed, captured when its dialog opens. */
-interface RemovalTarget {
-  contact: Contact;
-  successors: Contact[];
-  losesAccess: boolean;
-}
-
 /**
  * One role's ordered contacts of a license: the first is main; promote (↑), remove (×) and add, each
  * enabled or explained as the core's permissions decide.
@@ -57,7 +50,9 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
   const addRef = useRef<HTMLButtonElement>(null);
   const returnRef = useRef<HTMLElement | null>(null);
   const [adding, setAdding] = useState(false);
-  const [removing, setRemoving] = useState<RemovalTarget | null>(null);
+  // The last contact whose removal was asked for: its dialog stays mounted while it closes.
+  const [removing, setRemoving] = useState<Contact | null>(null);
+  const [removeOpen, setRemoveOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   const data = license.data;
@@ -68,8 +63,8 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
   );
 
   // Row handlers keep their identity across renders (so unchanged rows skip rendering) and read the latest values.
-  const latest = useRef({ data, contacts, me, actions, messages, announce });
-  latest.current = { data, contacts, me, actions, messages, announce };
+  const latest = useRef({ actions, messages, announce });
+  latest.current = { actions, messages, announce };
 
   const promote = useCallback(
     async (contact: Contact) => {
@@ -93,29 +88,12 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
     [role],
   );
 
-  const openRemove = useCallback(
-    (contact: Contact, trigger: HTMLElement) => {
-      const { data, contacts, me } = latest.current;
-      if (!data) return;
-      const isMain = data[role][0] === contact.email;
-      const successors = isMain
-        ? data[role]
-            .filter((e) => e !== contact.email)
-            .map((e) => contacts.get(e))
-            .filter((c): c is Contact => c !== undefined)
-        : [];
-      const losesAccess =
-        me !== undefined &&
-        !me.staff &&
-        me.email === contact.email &&
-        contact.roles.length === 1 &&
-        contact.roles[0] === role;
-      returnRef.current = trigger;
-      setError(null);
-      setRemoving({ contact, successors, losesAccess });
-    },
-    [role],
-  );
+  const openRemove = useCallback((contact: Contact, trigger: HTMLElement) => {
+    returnRef.current = trigger;
+    setError(null);
+    setRemoving(contact);
+    setRemoveOpen(true);
+  }, []);
 
   // The list shows once the core has said what the person may do, so no action flips from enabled to refused.
   const decided = permissionsResource.data !== undefined || permissionsResource.status === 'error';
@@ -147,8 +125,8 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
                 main={index === 0}
                 self={me?.email === email}
                 pending={pendingEmails.has(email)}
-                promoteDecision={permissions ? permissions.setMain[role][email] : unknown}
-                removeDecision={permissions ? permissions.removeContact[role][email] : unknown}
+                promoteDecision={refusal(permissions ? permissions.setMain[role][email] : unknown)}
+                removeDecision={refusal(permissions ? permissions.removeContact[role][email] : unknown)}
                 onPromote={promote}
                 onRemove={openRemove}
               />
@@ -183,13 +161,9 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
         <RemoveContactDialog
           licenseId={licenseId}
           role={role}
-          contact={removing.contact}
-          successors={removing.successors}
-          losesAccess={removing.losesAccess}
-          open
-          onOpenChange={(open) => {
-            if (!open) setRemoving(null);
-          }}
+          contact={removing}
+          open={removeOpen}
+          onOpenChange={setRemoveOpen}
           returnFocusRef={returnRef}
           removedFocusRef={listRef}
         />
@@ -279,6 +253,14 @@ export const ContactRow = memo(
     );
   }),
 );
+
+/**
+ * A refusal, or `undefined` for an action that is offered: allowed and not yet decided look the same,
+ * so a row keeps its props (and skips rendering) while its decisions are being asked again.
+ */
+function refusal(decision: Decision | undefined): Decision | undefined {
+  return decision?.allowed === false ? decision : undefined;
+}
 
 /** The row of `email` in a contact list. */
 function rowOf(list: HTMLUListElement | null, email: string): HTMLElement | undefined {
