@@ -3,6 +3,7 @@ import type { Command } from '../domain/rules';
 import { previewCommand } from '../domain/rules';
 import type {
   AddContactInput,
+  AuditEntry,
   License,
   LicenseContactsApi,
   Me,
@@ -68,6 +69,8 @@ export interface ContactsStoreInitialData {
   permissions?: Record<string, Permissions>;
   /** First pages of `listLicenses`, by query (`''` for no query). */
   lists?: Record<string, Page<License>>;
+  /** Loaded pages of `history`, by license id. */
+  histories?: Record<string, Page<AuditEntry>>;
 }
 
 /** Options of `createContactsStore`. */
@@ -265,6 +268,8 @@ export function createContactsStore(
   for (const license of initial.licenses ?? []) seed.push({ type: 'licenseLoaded', license });
   for (const [licenseId, permissions] of Object.entries(initial.permissions ?? {}))
     seed.push({ type: 'permissionsLoaded', licenseId, permissions, seen: 0 });
+  for (const [licenseId, page] of Object.entries(initial.histories ?? {}))
+    seed.push({ type: 'historyLoaded', licenseId, page, more: false });
   for (const action of seed) internals = reduce(internals, action);
 
   /** Per license: the cache resource, the pending mutations and the drawn resource of the last snapshot. */
@@ -451,6 +456,7 @@ export function createContactsStore(
   }
   for (const licenseId of Object.keys(internals.cache.permissions))
     touched({ type: 'permissions', licenseId });
+  for (const licenseId of Object.keys(internals.cache.histories)) touched({ type: 'history', licenseId });
 
   // ---- requests ----
 
@@ -803,6 +809,14 @@ export function createContactsStore(
         pages[key] = list.nextCursor === undefined ? { items } : { items, nextCursor: list.nextCursor };
       }
       out.lists = pages;
+      const histories: Record<string, Page<AuditEntry>> = {};
+      for (const [id, history] of Object.entries(cache.histories)) {
+        if (history.status !== 'success') continue;
+        const page: Page<AuditEntry> = { items: history.entries };
+        if (history.nextCursor !== undefined) page.nextCursor = history.nextCursor;
+        Object.defineProperty(histories, id, { value: page, enumerable: true });
+      }
+      out.histories = histories;
       return out;
     },
     cancel() {

@@ -13,7 +13,12 @@ describe('server rendering', () => {
     expect(typeof window).toBe('undefined');
     const api = createDemoService().as({ email: alice.email });
     const loader = createContactsStore(api);
-    await Promise.all([loader.ensureMe(), loader.ensureLicense(JIRA), loader.ensurePermissions(JIRA)]);
+    await Promise.all([
+      loader.ensureMe(),
+      loader.ensureLicense(JIRA),
+      loader.ensurePermissions(JIRA),
+      loader.ensureHistory(JIRA),
+    ]);
     const initialData = JSON.parse(JSON.stringify(loader.dehydrate()));
     const html = renderToString(
       <LicenseContactsProvider api={api} initialData={initialData}>
@@ -25,6 +30,7 @@ describe('server rendering', () => {
     expect(html).toContain(carol.name);
     expect(html).toContain(`aria-label="Make ${carol.name} main technical contact"`);
     expect(html).toContain('Mar 1, 2027');
+    expect(html).toContain('No changes recorded yet');
     expect(html).not.toContain('Loading');
   });
 

@@ -1,10 +1,12 @@
-import type { License, Role } from '@license-contacts/core';
+import { type License, ROLES, type Role } from '@license-contacts/core';
 import { createElement, forwardRef, type HTMLAttributes, type ReactNode, useId } from 'react';
 import { cx } from '../cx';
 import { useLicense } from '../hooks/useLicense';
 import { useMessages } from '../hooks/useMessages';
+import { usePermissions } from '../hooks/usePermissions';
 import type { Messages } from '../messages';
 import { ContactList } from './ContactList';
+import { LicenseHistory } from './LicenseHistory';
 
 /** Heading levels a panel may start at. */
 export type HeadingLevel = 1 | 2 | 3 | 4 | 5;
@@ -14,6 +16,13 @@ export interface LicensePanelProps extends HTMLAttributes<HTMLElement> {
   licenseId: string;
   /** Level of the `{product}` heading; the role sections use the next level. Default 2. */
   headingLevel?: HeadingLevel;
+  /** Show the license's `History` below the contacts (when the core lets the person see it). Default true. */
+  showHistory?: boolean;
+  /**
+   * Replaces what follows the heading (details, both role sections, history), to arrange the exported
+   * parts (`LicenseDetails`, `RoleSection`, `LicenseHistory`) your own way.
+   */
+  children?: ReactNode;
 }
 
 /**
@@ -22,11 +31,12 @@ export interface LicensePanelProps extends HTMLAttributes<HTMLElement> {
  * @example <LicensePanel licenseId="SEN-4821337" />
  */
 export const LicensePanel = forwardRef<HTMLElement, LicensePanelProps>(function LicensePanel(
-  { licenseId, headingLevel = 2, className, ...rest },
+  { licenseId, headingLevel = 2, showHistory = true, className, children, ...rest },
   ref,
 ) {
   const messages = useMessages();
   const license = useLicense(licenseId);
+  const permissions = usePermissions(licenseId).data;
   const headingId = useId();
   const data = license.data;
   const state = data ? 'ready' : license.status === 'error' ? 'error' : 'loading';
@@ -63,37 +73,61 @@ export const LicensePanel = forwardRef<HTMLElement, LicensePanelProps>(function 
       aria-labelledby={headingId}
     >
       {createElement(`h${headingLevel}`, { id: headingId, className: 'lc-panel__title' }, data.product)}
-      <LicenseDetails license={data} />
-      {(['technical', 'billing'] as const).map((role) => (
-        <RoleSection
-          key={role}
-          licenseId={licenseId}
-          role={role}
-          level={(headingLevel + 1) as HeadingLevel | 6}
-        />
-      ))}
+      {children ?? (
+        <>
+          <LicenseDetails license={data} />
+          {ROLES.map((role) => (
+            <RoleSection
+              key={role}
+              licenseId={licenseId}
+              role={role}
+              headingLevel={(headingLevel + 1) as HeadingLevel | 6}
+            />
+          ))}
+          {showHistory && permissions?.viewHistory.allowed && (
+            // Named "History {product}", so two open panels do not repeat one landmark name.
+            <LicenseHistory
+              licenseId={licenseId}
+              headingLevel={(headingLevel + 1) as HeadingLevel | 6}
+              aria-labelledby={headingId}
+            />
+          )}
+        </>
+      )}
     </section>
   );
 });
 
-function RoleSection({
-  licenseId,
-  role,
-  level,
-}: {
+/** Props of `RoleSection`. */
+export interface RoleSectionProps extends HTMLAttributes<HTMLElement> {
   licenseId: string;
   role: Role;
-  level: number;
-}): ReactNode {
+  /** Level of the `Technical contacts` / `Billing contacts` heading; default 3. */
+  headingLevel?: HeadingLevel | 6;
+}
+
+/**
+ * One role's part of a license panel: its heading (`Technical contacts`, `Billing contacts`) and its
+ * `ContactList`. A part to arrange as you like inside `LicensePanel` or anywhere in a provider.
+ * @example <RoleSection licenseId="SEN-4821337" role="billing" headingLevel={2} />
+ */
+export const RoleSection = forwardRef<HTMLElement, RoleSectionProps>(function RoleSection(
+  { licenseId, role, headingLevel = 3, className, ...rest },
+  ref,
+) {
   const messages = useMessages();
   return (
     // Not labelled: several expanded panels would otherwise repeat the same landmark names.
-    <section className="lc-panel__section" data-role={role}>
-      {createElement(`h${level}`, { className: 'lc-panel__section-title' }, messages.contactsHeading(role))}
+    <section ref={ref} {...rest} className={cx('lc-panel__section', className)} data-role={role}>
+      {createElement(
+        `h${headingLevel}`,
+        { className: 'lc-panel__section-title' },
+        messages.contactsHeading(role),
+      )}
       <ContactList licenseId={licenseId} role={role} />
     </section>
   );
-}
+});
 
 function formatDate(value: string, messages: Messages): string {
   const date = new Date(value);
