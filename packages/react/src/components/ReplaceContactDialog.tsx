@@ -8,7 +8,16 @@ import {
   type Role,
 } from '@license-contacts/core';
 import * as Dialog from '@radix-ui/react-dialog';
-import { type FormEvent, type ReactNode, type RefObject, useId, useMemo, useRef, useState } from 'react';
+import {
+  type FormEvent,
+  type ReactNode,
+  type RefObject,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import { cx } from '../cx';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useMessages } from '../hooks/useMessages';
@@ -132,6 +141,10 @@ function ReplaceForm({
     name: useRef<HTMLInputElement>(null),
   };
   const summaryRef = useRef<HTMLParagraphElement>(null);
+  // What the preview found is read out first: focus moves to its summary when it appears.
+  useEffect(() => {
+    if (preview) summaryRef.current?.focus();
+  }, [preview]);
 
   /** A changed field makes the preview out of date. */
   const edit = (apply: () => void) => {
@@ -156,7 +169,6 @@ function ReplaceForm({
     try {
       const result = await replace(oldEmail, successor, { dryRun: true });
       setPreview(result);
-      queueMicrotask(() => summaryRef.current?.focus());
     } catch (caught) {
       setPreview(null);
       fail(caught);
