@@ -129,7 +129,8 @@ function ReplaceForm({
   const replace = useReplaceContact();
   const people = useKnownPeople();
   const cached = useStoreState((state) => state.licenses);
-  const id = useId();
+  // React 18's ids hold colons, which some DOMs choke on when resolving `list` as a selector.
+  const id = useId().replace(/:/g, '');
   const [oldEmail, setOldEmail] = useState(initialEmail);
   const [successor, setSuccessor] = useState<Person>({ email: '', name: '' });
   const [preview, setPreview] = useState<ReplaceResult | null>(null);
