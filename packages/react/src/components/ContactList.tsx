@@ -1,5 +1,5 @@
 import { type Contact, type Decision, LicenseContactsError, type Role } from '@license-contacts/core';
-import { forwardRef, type HTMLAttributes, memo, useCallback, useMemo, useRef, useState } from 'react';
+import { forwardRef, type HTMLAttributes, memo, useCallback, useId, useMemo, useRef, useState } from 'react';
 import { cx } from '../cx';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useContactActions } from '../hooks/useContactActions';
@@ -7,7 +7,7 @@ import { useLicense } from '../hooks/useLicense';
 import { useMe } from '../hooks/useMe';
 import { useMessages } from '../hooks/useMessages';
 import { usePermissions } from '../hooks/usePermissions';
-import { ActionButton } from './ActionButton';
+import { ActionButton, actionMarkup } from './ActionButton';
 import { AddContactDialog } from './AddContactDialog';
 import { RemoveContactDialog } from './RemoveContactDialog';
 
@@ -206,6 +206,9 @@ export const ContactRow = memo(
     ref,
   ) {
     const messages = useMessages();
+    const id = useId();
+    const refused = (decision: Decision | undefined) =>
+      decision === undefined || decision.allowed ? null : messages.reason(decision);
     return (
       <li
         ref={ref}
@@ -228,26 +231,26 @@ export const ContactRow = memo(
             <span className="lc-badge">{messages.main}</span>
           </>
         )}
+        {/* The buttons are drawn here rather than by an ActionButton each: a long list mounts faster. */}
         <span className="lc-contact__actions">
-          {!main && (
-            <ActionButton
-              className="lc-contact__promote"
-              decision={promoteDecision}
-              aria-label={messages.makeMain(contact.name, role)}
-              onClick={() => onPromote(contact)}
-            >
-              <span aria-hidden="true">↑</span>
-            </ActionButton>
-          )}
-          <ActionButton
-            className="lc-contact__remove"
-            decision={removeDecision}
-            aria-label={messages.remove(contact.name, role)}
-            aria-haspopup="dialog"
-            onClick={(event) => onRemove(contact, event.currentTarget)}
-          >
-            <span aria-hidden="true">×</span>
-          </ActionButton>
+          {!main &&
+            actionMarkup({
+              className: 'lc-contact__promote',
+              refusal: refused(promoteDecision),
+              reasonId: `${id}p`,
+              'aria-label': messages.makeMain(contact.name, role),
+              onClick: () => onPromote(contact),
+              children: <span aria-hidden="true">↑</span>,
+            })}
+          {actionMarkup({
+            className: 'lc-contact__remove',
+            refusal: refused(removeDecision),
+            reasonId: `${id}r`,
+            'aria-label': messages.remove(contact.name, role),
+            'aria-haspopup': 'dialog',
+            onClick: (event) => onRemove(contact, event.currentTarget),
+            children: <span aria-hidden="true">×</span>,
+          })}
         </span>
       </li>
     );
