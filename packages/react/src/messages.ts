@@ -79,82 +79,16 @@ export interface Messages {
   /** Who acted, as a history sentence names them (`null`: a system-level change). */
   historyActor: (actor: HistoryPerson | null, staff: boolean) => string;
   /**
-   * One sentence per audit action, e.g. `Alice Johnson made Carol Nguyen the main technical contact`.
-   * Override some: the provider merges yours into the locale's.
+   * Sentences by audit action, over the locale's own (`Alice Johnson made Carol Nguyen the main technical
+   * contact`); one answering `undefined` leaves the entry to `historyChanges`.
    */
-  historySentences: Readonly<Record<string, HistorySentence>>;
+  historySentences?: Readonly<Record<string, HistorySentence>>;
   /** The sentence of an action without its own, told from who joined, left, gained or lost what. */
-  historyChanges: HistorySentence;
+  historyChanges?: (facts: HistoryFacts, messages: Messages) => string;
 }
 
-/** Builds one history sentence from an entry's facts, with the active messages. */
-export type HistorySentence = (facts: HistoryFacts, messages: Messages) => string;
-
-/** `a`, `a and b`, `a, b and c`. */
-function joinWith(items: readonly string[], and: string): string {
-  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} ${and} ${items.at(-1)}`;
-}
-
-const enRoles = (roles: readonly Role[]) => joinWith(roles, 'and');
-
-const enSentences: Record<string, HistorySentence> = {
-  createLicense: (f) => {
-    const tech = f.becameMain.find((m) => m.role === 'technical')?.person;
-    const bill = f.becameMain.find((m) => m.role === 'billing')?.person;
-    if (!tech || !bill) return 'License created';
-    return tech.email === bill.email
-      ? `License created with ${tech.name} as main technical and billing contact`
-      : `License created with ${tech.name} as main technical contact and ${bill.name} as main billing contact`;
-  },
-  addContact: (f, m) => {
-    const fact = f.added[0] ?? f.gained[0];
-    if (!fact) return m.historyChanges(f, m);
-    const who = m.historyActor(f.actor, f.staff);
-    return f.self
-      ? `${who} became a ${enRoles(fact.roles)} contact`
-      : `${who} added ${fact.person.name} as a ${enRoles(fact.roles)} contact`;
-  },
-  setMain: (f, m) => {
-    const main = f.becameMain[0];
-    if (!main) return m.historyChanges(f, m);
-    const who = m.historyActor(f.actor, f.staff);
-    return f.self
-      ? `${who} became the main ${main.role} contact`
-      : `${who} made ${main.person.name} the main ${main.role} contact`;
-  },
-  removeContact: (f, m) => {
-    const fact = f.removed[0] ?? f.lost[0];
-    if (!fact) return m.historyChanges(f, m);
-    const who = m.historyActor(f.actor, f.staff);
-    const base = f.self
-      ? `${who} left the ${enRoles(fact.roles)} contacts`
-      : `${who} removed ${fact.person.name} from the ${enRoles(fact.roles)} contacts`;
-    const mains = f.becameMain.map((x) => `${x.person.name} became the main ${x.role} contact`);
-    return [base, ...mains].join('; ');
-  },
-  replaceContact: (f, m) => {
-    const old = f.removed[0]?.person ?? f.subject;
-    const next = f.added[0]?.person ?? f.gained[0]?.person ?? f.successor;
-    if (!old || !next) return m.historyChanges(f, m);
-    const mains = f.becameMain.filter((x) => x.person.email === next.email).map((x) => x.role);
-    return (
-      `${m.historyActor(f.actor, f.staff)} replaced ${old.name} with ${next.name}` +
-      (mains.length > 0 ? ` as main ${enRoles(mains)} contact` : '')
-    );
-  },
-};
-
-const enChanges: HistorySentence = (f, m) => {
-  const clauses = [
-    ...f.added.map((x) => `${x.person.name} joined as a ${enRoles(x.roles)} contact`),
-    ...f.gained.map((x) => `${x.person.name} became a ${enRoles(x.roles)} contact`),
-    ...f.lost.map((x) => `${x.person.name} is no longer a ${enRoles(x.roles)} contact`),
-    ...f.removed.map((x) => `${x.person.name} left the ${enRoles(x.roles)} contacts`),
-    ...f.becameMain.map((x) => `${x.person.name} became the main ${x.role} contact`),
-  ];
-  const who = m.historyActor(f.actor, f.staff);
-  return clauses.length > 0 ? `${who}: ${clauses.join('; ')}` : `${who}: ${f.action}`;
-};
+/** Builds one history sentence from an entry's facts, or `undefined` to leave it to `historyChanges`. */
+export type HistorySentence = (facts: HistoryFacts, messages: Messages) => string | undefined;
 
 /** English messages (the default). */
 export const en: Messages = {
@@ -227,14 +161,14 @@ export const en: Messages = {
   showMore: 'Show more',
   historyActor: (actor, staff) =>
     actor === null ? 'The system' : staff ? `${actor.name} (staff)` : actor.name,
-  historySentences: enSentences,
-  historyChanges: enChanges,
   announceReplaced: (oldName, newName, count) =>
     `${newName} replaced ${oldName} on ${count} ${count === 1 ? 'license' : 'licenses'}`,
 };
 
-const deRole = (role: Role) => (role === 'technical' ? 'technischen' : 'kaufmännischen');
-const deAdjective = (role: Role) => (role === 'technical' ? 'technischer' : 'kaufmännischer');
+/** `technischen` / `kaufmännischen`. */
+export const deRole = (role: Role) => (role === 'technical' ? 'technischen' : 'kaufmännischen');
+/** `technischer` / `kaufmännischer`. */
+export const deAdjective = (role: Role) => (role === 'technical' ? 'technischer' : 'kaufmännischer');
 
 /** Reasons the default policy and rules give, in German; other reasons fall back to the core's message. */
 const deReasons: Record<string, string> = {
@@ -266,69 +200,6 @@ const deErrors: Partial<Record<LicenseContactsError['code'], string>> = {
   NOT_FOUND: 'Nicht gefunden',
   DUPLICATE: 'Diese Person ist bereits Kontakt in dieser Rolle',
   LAST_CONTACT: 'Der letzte Kontakt einer Rolle kann nicht entfernt werden',
-};
-
-const deAdjectives = (roles: readonly Role[]) => joinWith(roles.map(deAdjective), 'und');
-/** `technischen und kaufmännischen` (after `den`, `zum`). */
-const deRoles = (roles: readonly Role[]) => joinWith(roles.map(deRole), 'und');
-
-const deSentences: Record<string, HistorySentence> = {
-  createLicense: (f) => {
-    const tech = f.becameMain.find((m) => m.role === 'technical')?.person;
-    const bill = f.becameMain.find((m) => m.role === 'billing')?.person;
-    if (!tech || !bill) return 'Lizenz angelegt';
-    return tech.email === bill.email
-      ? `Lizenz angelegt mit ${tech.name} als technischem und kaufmännischem Hauptkontakt`
-      : `Lizenz angelegt mit ${tech.name} als technischem und ${bill.name} als kaufmännischem Hauptkontakt`;
-  },
-  addContact: (f, m) => {
-    const fact = f.added[0] ?? f.gained[0];
-    if (!fact) return m.historyChanges(f, m);
-    const who = m.historyActor(f.actor, f.staff);
-    return f.self
-      ? `${who} ist jetzt ${deAdjectives(fact.roles)} Kontakt`
-      : `${who} hat ${fact.person.name} als ${deRoles(fact.roles)} Kontakt hinzugefügt`;
-  },
-  setMain: (f, m) => {
-    const main = f.becameMain[0];
-    if (!main) return m.historyChanges(f, m);
-    const who = m.historyActor(f.actor, f.staff);
-    return f.self
-      ? `${who} ist jetzt ${deAdjective(main.role)} Hauptkontakt`
-      : `${who} hat ${main.person.name} zum ${deRole(main.role)} Hauptkontakt gemacht`;
-  },
-  removeContact: (f, m) => {
-    const fact = f.removed[0] ?? f.lost[0];
-    if (!fact) return m.historyChanges(f, m);
-    const who = m.historyActor(f.actor, f.staff);
-    const base = f.self
-      ? `${who} hat die ${deRoles(fact.roles)} Kontakte verlassen`
-      : `${who} hat ${fact.person.name} aus den ${deRoles(fact.roles)} Kontakten entfernt`;
-    const mains = f.becameMain.map((x) => `${x.person.name} ist jetzt ${deAdjective(x.role)} Hauptkontakt`);
-    return [base, ...mains].join('; ');
-  },
-  replaceContact: (f, m) => {
-    const old = f.removed[0]?.person ?? f.subject;
-    const next = f.added[0]?.person ?? f.gained[0]?.person ?? f.successor;
-    if (!old || !next) return m.historyChanges(f, m);
-    const mains = f.becameMain.filter((x) => x.person.email === next.email).map((x) => x.role);
-    return (
-      `${m.historyActor(f.actor, f.staff)} hat ${old.name} durch ${next.name} ersetzt` +
-      (mains.length > 0 ? `, als ${joinWith(mains.map(deAdjective), 'und')} Hauptkontakt` : '')
-    );
-  },
-};
-
-const deChanges: HistorySentence = (f, m) => {
-  const clauses = [
-    ...f.added.map((x) => `${x.person.name} ist als ${deAdjectives(x.roles)} Kontakt hinzugekommen`),
-    ...f.gained.map((x) => `${x.person.name} ist jetzt ${deAdjectives(x.roles)} Kontakt`),
-    ...f.lost.map((x) => `${x.person.name} ist kein ${deAdjectives(x.roles)} Kontakt mehr`),
-    ...f.removed.map((x) => `${x.person.name} hat die ${deRoles(x.roles)} Kontakte verlassen`),
-    ...f.becameMain.map((x) => `${x.person.name} ist jetzt ${deAdjective(x.role)} Hauptkontakt`),
-  ];
-  const who = m.historyActor(f.actor, f.staff);
-  return clauses.length > 0 ? `${who}: ${clauses.join('; ')}` : `${who}: ${f.action}`;
 };
 
 /** German messages. */
@@ -409,8 +280,6 @@ export const de: Messages = {
   showMore: 'Mehr anzeigen',
   historyActor: (actor, staff) =>
     actor === null ? 'Das System' : staff ? `${actor.name} (Support)` : actor.name,
-  historySentences: deSentences,
-  historyChanges: deChanges,
   announceReplaced: (oldName, newName, count) =>
     `${newName} hat ${oldName} auf ${count} ${count === 1 ? 'Lizenz' : 'Lizenzen'} ersetzt`,
 };
@@ -427,10 +296,5 @@ export const locales: Readonly<Record<string, Messages>> = Object.freeze({ en, d
 /** Messages for a locale (its language part, e.g. `de-AT` → `de`), English when not shipped, with overrides applied. */
 export function resolveMessages(locale?: string, overrides?: Partial<Messages>): Messages {
   const base = (locale && (locales[locale] ?? locales[locale.split('-')[0] ?? ''])) || en;
-  if (!overrides) return base;
-  // Sentences are overridden one action at a time.
-  const historySentences = overrides.historySentences
-    ? { ...base.historySentences, ...overrides.historySentences }
-    : base.historySentences;
-  return { ...base, ...overrides, historySentences };
+  return overrides ? { ...base, ...overrides } : base;
 }

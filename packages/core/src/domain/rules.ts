@@ -31,7 +31,7 @@ export interface Applied {
   entry: AuditEntry;
 }
 
-const ALLOWED: Decision = Object.freeze({ allowed: true });
+const ALLOWED: Decision = /* @__PURE__ */ Object.freeze({ allowed: true });
 
 /** How a refusal's reason surfaces as an error; any other reason is FORBIDDEN. */
 const REFUSALS: Record<string, { code: ErrorCode; field?: string }> = {
@@ -304,7 +304,7 @@ const STRUCTURE_ONLY: Policy = {
   replaceContact: () => ALLOWED,
   viewHistory: () => ALLOWED,
 };
-const ANYONE: Actor = Object.freeze({ email: '', staff: true });
+const ANYONE: Actor = /* @__PURE__ */ Object.freeze({ email: '', staff: true });
 
 /**
  * The change a command makes to a license's contacts, without asking the policy: the `mutate` step of

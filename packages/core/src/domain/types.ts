@@ -2,7 +2,7 @@
 export type Role = 'technical' | 'billing';
 
 /** Both roles, in display order. */
-export const ROLES: readonly Role[] = Object.freeze(['technical', 'billing'] as const);
+export const ROLES: readonly Role[] = /* @__PURE__ */ Object.freeze(['technical', 'billing'] as const);
 
 /** A person as the caller names them: an email address and a display name. */
 export interface Person {
@@ -91,7 +91,7 @@ export interface Permissions {
 export type Topic = 'license' | 'invoice' | 'support' | 'releases';
 
 /** Every topic, for validation and iteration. */
-export const TOPICS: readonly Topic[] = Object.freeze(['license', 'invoice', 'support', 'releases'] as const);
+export const TOPICS: readonly Topic[] = /* @__PURE__ */ Object.freeze(['license', 'invoice', 'support', 'releases'] as const);
 
 /** Addresses for a mail; an address appears at most once across `to` and `cc`. */
 export interface Recipients {

@@ -159,8 +159,12 @@ describe('LicenseHistory', () => {
   });
 
   it('adds a change made in the panel on top of the history shown', async () => {
-    const { user } = renderKit(<LicensePanel licenseId={JIRA} />);
+    const { user } = renderKit(
+      <LicensePanel licenseId={JIRA} footer={<LicenseHistory licenseId={JIRA} />} />,
+    );
+    // Inside a panel the region is named after it too, so open panels do not repeat one landmark name.
     const region = await screen.findByRole('region', { name: 'History Jira Software' });
+    expect(within(region).getByRole('heading', { level: 3, name: 'History' })).toBeInTheDocument();
     await within(region).findByText('No changes recorded yet');
     await user.click(await enabledButton(`Make ${carol.name} main technical contact`));
     await waitFor(() =>

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { createContactsStore } from '@license-contacts/core';
 import { createDemoService, demoPeople } from '@license-contacts/core/testing';
-import { LicenseContactsProvider, LicenseList, LicensePanel } from '@license-contacts/react';
+import { LicenseContactsProvider, LicenseHistory, LicenseList, LicensePanel } from '@license-contacts/react';
 import { renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 
@@ -22,7 +22,7 @@ describe('server rendering', () => {
     const initialData = JSON.parse(JSON.stringify(loader.dehydrate()));
     const html = renderToString(
       <LicenseContactsProvider api={api} initialData={initialData}>
-        <LicensePanel licenseId={JIRA} />
+        <LicensePanel licenseId={JIRA} footer={<LicenseHistory licenseId={JIRA} />} />
       </LicenseContactsProvider>,
     );
     expect(html).toContain('Jira Software');

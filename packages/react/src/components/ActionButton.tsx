@@ -70,13 +70,12 @@ export function actionMarkup({
  * `aria-disabled="true"`, the decision's reason as its description, and clicks that do nothing.
  * @example <ActionButton decision={permissions.addContact} onClick={openAdd}>Add technical contact</ActionButton>
  */
-export const ActionButton = forwardRef<HTMLButtonElement, ActionButtonProps>(function ActionButton(
-  { decision, ...rest },
-  ref,
-) {
-  const messages = useMessages();
-  const reasonId = useId();
-  // Not decided yet (e.g. a row added a moment ago): the action is offered and the server decides.
-  const refusal = decision === undefined || decision.allowed ? null : messages.reason(decision);
-  return actionMarkup({ ...rest, refusal, reasonId, buttonRef: ref });
-});
+export const ActionButton = /* @__PURE__ */ forwardRef<HTMLButtonElement, ActionButtonProps>(
+  function ActionButton({ decision, ...rest }, ref) {
+    const messages = useMessages();
+    const reasonId = useId();
+    // Not decided yet (e.g. a row added a moment ago): the action is offered and the server decides.
+    const refusal = decision === undefined || decision.allowed ? null : messages.reason(decision);
+    return actionMarkup({ ...rest, refusal, reasonId, buttonRef: ref });
+  },
+);

@@ -1,34 +1,20 @@
 import { type License, LicenseContactsError, parseEmail, ROLES, type Role } from '@license-contacts/core';
 import * as Dialog from '@radix-ui/react-dialog';
-import { type FormEvent, type ReactNode, type RefObject, useId, useRef, useState } from 'react';
-import { cx } from '../cx';
+import { type FormEvent, type ReactNode, useId, useRef, useState } from 'react';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useContactActions } from '../hooks/useContactActions';
 import { useMessages } from '../hooks/useMessages';
-import { useControllableState } from '../useControllableState';
 import { DialogActions } from './DialogActions';
 import { DialogTrigger } from './DialogTrigger';
+import { KitDialog, type KitDialogProps } from './KitDialog';
 
 /** Props of `AddContactDialog`. */
-export interface AddContactDialogProps {
+export interface AddContactDialogProps extends KitDialogProps {
   licenseId: string;
-  /** Whether the dialog is open (controlled); use with `onOpenChange`. */
-  open?: boolean;
-  /** Whether the dialog starts open (uncontrolled). */
-  defaultOpen?: boolean;
-  /** Called when the dialog asks to open or close (a `Trigger`, Cancel, Escape, a successful add). */
-  onOpenChange?: (open: boolean) => void;
   /** Roles checked when the dialog opens. */
   defaultRoles?: readonly Role[];
   /** Called with the server's license after the contact was added. */
   onAdded?: (license: License) => void;
-  /** Where focus goes when the dialog closes; default the `Trigger`, if there is one. */
-  returnFocusRef?: RefObject<HTMLElement | null>;
-  className?: string;
-  /** Where the dialog is portalled; default `document.body`. */
-  container?: HTMLElement | null;
-  /** Rendered inside the dialog's root, e.g. an `AddContactDialog.Trigger`. */
-  children?: ReactNode;
 }
 
 type FieldErrors = Partial<Record<'email' | 'name' | 'roles' | 'form', string>>;
@@ -41,35 +27,14 @@ type FieldErrors = Partial<Record<'email' | 'name' | 'roles' | 'form', string>>;
  *   <AddContactDialog.Trigger>Add a billing contact</AddContactDialog.Trigger>
  * </AddContactDialog>
  */
-export const AddContactDialog = Object.assign(
+export const AddContactDialog = /* @__PURE__ */ Object.assign(
   function AddContactDialog(props: AddContactDialogProps): ReactNode {
-    const { returnFocusRef, className, container, children } = props;
-    const [open, setOpen] = useControllableState(props.open, props.defaultOpen ?? false, props.onOpenChange);
-    // A fresh form every time the dialog opens.
-    const [generation, setGeneration] = useState(0);
-    const handleOpenChange = (next: boolean) => {
-      if (!next) setGeneration((g) => g + 1);
-      setOpen(next);
-    };
     return (
-      <Dialog.Root open={open} onOpenChange={handleOpenChange}>
-        {children}
-        <Dialog.Portal {...(container === undefined ? {} : { container })}>
-          <Dialog.Overlay className="lc-dialog-overlay" />
-          <Dialog.Content
-            className={cx('lc-dialog', className)}
-            data-dialog="add-contact"
-            onCloseAutoFocus={(event) => {
-              if (returnFocusRef?.current?.isConnected) {
-                event.preventDefault();
-                returnFocusRef.current.focus();
-              }
-            }}
-          >
-            <AddContactForm key={generation} {...props} onOpenChange={handleOpenChange} />
-          </Dialog.Content>
-        </Dialog.Portal>
-      </Dialog.Root>
+      <KitDialog
+        {...props}
+        kind="add-contact"
+        body={(close) => <AddContactForm {...props} close={close} />}
+      />
     );
   },
   { Trigger: DialogTrigger },
@@ -78,9 +43,9 @@ export const AddContactDialog = Object.assign(
 function AddContactForm({
   licenseId,
   defaultRoles = [],
-  onOpenChange,
+  close,
   onAdded,
-}: AddContactDialogProps & { onOpenChange: (open: boolean) => void }): ReactNode {
+}: AddContactDialogProps & { close: () => void }): ReactNode {
   const messages = useMessages();
   const announce = useAnnounce();
   const actions = useContactActions(licenseId);
@@ -105,7 +70,7 @@ function AddContactForm({
       const added = license.contacts.find((c) => c.email === parseEmail(email));
       announce(messages.announceAdded(added?.name ?? name.trim(), roles));
       onAdded?.(license);
-      onOpenChange(false);
+      close();
     } catch (error) {
       const failure =
         error instanceof LicenseContactsError ? error : new LicenseContactsError('NETWORK', String(error));

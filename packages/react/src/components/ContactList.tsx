@@ -22,7 +22,7 @@ export interface ContactListProps extends HTMLAttributes<HTMLDivElement> {
  * enabled or explained as the core's permissions decide.
  * @example <ContactList licenseId="SEN-4821337" role="technical" />
  */
-export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function ContactList(
+export const ContactList = /* @__PURE__ */ forwardRef<HTMLDivElement, ContactListProps>(function ContactList(
   { licenseId, role, className, ...rest },
   ref,
 ) {
@@ -188,7 +188,7 @@ export interface ContactRowProps extends Omit<HTMLAttributes<HTMLLIElement>, 'ro
 }
 
 /** One contact in a role's list: name, email, the `Main` badge, and the ↑ and × buttons. */
-export const ContactRow = memo(
+export const ContactRow = /* @__PURE__ */ memo(
   forwardRef<HTMLLIElement, ContactRowProps>(function ContactRow(
     {
       contact,

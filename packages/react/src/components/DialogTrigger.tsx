@@ -12,16 +12,15 @@ export interface DialogTriggerProps extends ButtonHTMLAttributes<HTMLButtonEleme
  * The button that opens the kit dialog it is placed in (`<AddContactDialog.Trigger>` and friends), so
  * the dialog works uncontrolled; focus returns to it when the dialog closes.
  */
-export const DialogTrigger = forwardRef<HTMLButtonElement, DialogTriggerProps>(function DialogTrigger(
-  { className, asChild = false, ...rest },
-  ref,
-) {
-  return (
-    <Dialog.Trigger
-      ref={ref}
-      asChild={asChild}
-      {...rest}
-      className={asChild ? className : cx('lc-button', className)}
-    />
-  );
-});
+export const DialogTrigger = /* @__PURE__ */ forwardRef<HTMLButtonElement, DialogTriggerProps>(
+  function DialogTrigger({ className, asChild = false, ...rest }, ref) {
+    return (
+      <Dialog.Trigger
+        ref={ref}
+        asChild={asChild}
+        {...rest}
+        className={asChild ? className : cx('lc-button', className)}
+      />
+    );
+  },
+);

@@ -1,4 +1,4 @@
-import type { Decision } from '@license-contacts/core';
+import type { Decision, License } from '@license-contacts/core';
 import { forwardRef, type HTMLAttributes, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { cx } from '../cx';
 import { useLicenseContacts } from '../hooks/useLicenseContacts';
@@ -21,6 +21,8 @@ export interface LicenseListProps extends HTMLAttributes<HTMLDivElement> {
   onExpandedChange?: (expanded: string[]) => void;
   /** Level of an expanded panel's heading; default 2. */
   panelHeadingLevel?: HeadingLevel;
+  /** Shown at the foot of each expanded panel, e.g. `(license) => <LicenseHistory licenseId={license.id} />`. */
+  panelFooter?: (license: License) => ReactNode;
   /** Offer `Replace a person on every license` (the offboarding wizard) when the core allows it. Default true. */
   showReplace?: boolean;
 }
@@ -30,7 +32,7 @@ export interface LicenseListProps extends HTMLAttributes<HTMLDivElement> {
  * (its `LicensePanel` opens in place), and more pages on demand.
  * @example <LicenseList />
  */
-export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function LicenseList(
+export const LicenseList = /* @__PURE__ */ forwardRef<HTMLDivElement, LicenseListProps>(function LicenseList(
   {
     debounceMs = 250,
     defaultExpanded = [],
@@ -38,6 +40,7 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
     onExpandedChange,
     panelHeadingLevel = 2,
     showReplace = true,
+    panelFooter,
     className,
     ...rest
   },
@@ -135,7 +138,12 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
                   )}
                 </button>
                 {open && (
-                  <LicensePanel id={panelId} licenseId={license.id} headingLevel={panelHeadingLevel} />
+                  <LicensePanel
+                    id={panelId}
+                    licenseId={license.id}
+                    headingLevel={panelHeadingLevel}
+                    footer={panelFooter?.(license)}
+                  />
                 )}
               </li>
             );

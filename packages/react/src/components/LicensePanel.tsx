@@ -1,28 +1,32 @@
 import { type License, ROLES, type Role } from '@license-contacts/core';
-import { createElement, forwardRef, type HTMLAttributes, type ReactNode, useId } from 'react';
+import { createContext, createElement, forwardRef, type HTMLAttributes, type ReactNode, useId } from 'react';
 import { cx } from '../cx';
 import { useLicense } from '../hooks/useLicense';
 import { useMessages } from '../hooks/useMessages';
-import { usePermissions } from '../hooks/usePermissions';
 import type { Messages } from '../messages';
 import { ContactList } from './ContactList';
-import { LicenseHistory } from './LicenseHistory';
 
 /** Heading levels a panel may start at. */
 export type HeadingLevel = 1 | 2 | 3 | 4 | 5;
+
+/** The panel a part is shown in: parts inside it name themselves after the panel's heading. */
+export const PanelContext = /* @__PURE__ */ createContext<{
+  headingId: string;
+  headingLevel: HeadingLevel;
+} | null>(null);
 
 /** Props of `LicensePanel`. */
 export interface LicensePanelProps extends HTMLAttributes<HTMLElement> {
   licenseId: string;
   /** Level of the `{product}` heading; the role sections use the next level. Default 2. */
   headingLevel?: HeadingLevel;
-  /** Show the license's `History` below the contacts (when the core lets the person see it). Default true. */
-  showHistory?: boolean;
   /**
-   * Replaces what follows the heading (details, both role sections, history), to arrange the exported
+   * Replaces what follows the heading (the details and both role sections), to arrange the exported
    * parts (`LicenseDetails`, `RoleSection`, `LicenseHistory`) your own way.
    */
   children?: ReactNode;
+  /** Shown after the panel's body, e.g. `<LicenseHistory licenseId={id} />`. */
+  footer?: ReactNode;
 }
 
 /**
@@ -30,13 +34,12 @@ export interface LicensePanelProps extends HTMLAttributes<HTMLElement> {
  * as a region labelled by the product heading.
  * @example <LicensePanel licenseId="SEN-4821337" />
  */
-export const LicensePanel = forwardRef<HTMLElement, LicensePanelProps>(function LicensePanel(
-  { licenseId, headingLevel = 2, showHistory = true, className, children, ...rest },
+export const LicensePanel = /* @__PURE__ */ forwardRef<HTMLElement, LicensePanelProps>(function LicensePanel(
+  { licenseId, headingLevel = 2, className, children, footer, ...rest },
   ref,
 ) {
   const messages = useMessages();
   const license = useLicense(licenseId);
-  const permissions = usePermissions(licenseId).data;
   const headingId = useId();
   const data = license.data;
   const state = data ? 'ready' : license.status === 'error' ? 'error' : 'loading';
@@ -84,16 +87,9 @@ export const LicensePanel = forwardRef<HTMLElement, LicensePanelProps>(function 
               headingLevel={(headingLevel + 1) as HeadingLevel | 6}
             />
           ))}
-          {showHistory && permissions?.viewHistory.allowed && (
-            // Named "History {product}", so two open panels do not repeat one landmark name.
-            <LicenseHistory
-              licenseId={licenseId}
-              headingLevel={(headingLevel + 1) as HeadingLevel | 6}
-              aria-labelledby={headingId}
-            />
-          )}
         </>
       )}
+      <PanelContext.Provider value={{ headingId, headingLevel }}>{footer}</PanelContext.Provider>
     </section>
   );
 });
@@ -111,7 +107,7 @@ export interface RoleSectionProps extends HTMLAttributes<HTMLElement> {
  * `ContactList`. A part to arrange as you like inside `LicensePanel` or anywhere in a provider.
  * @example <RoleSection licenseId="SEN-4821337" role="billing" headingLevel={2} />
  */
-export const RoleSection = forwardRef<HTMLElement, RoleSectionProps>(function RoleSection(
+export const RoleSection = /* @__PURE__ */ forwardRef<HTMLElement, RoleSectionProps>(function RoleSection(
   { licenseId, role, headingLevel = 3, className, ...rest },
   ref,
 ) {
@@ -142,26 +138,25 @@ export interface LicenseDetailsProps extends HTMLAttributes<HTMLDListElement> {
 }
 
 /** A license's product, edition, seats, expiry and SEN as a description list. */
-export const LicenseDetails = forwardRef<HTMLDListElement, LicenseDetailsProps>(function LicenseDetails(
-  { license, className, ...rest },
-  ref,
-) {
-  const messages = useMessages();
-  const rows: [string, string, string][] = [['product', messages.product, license.product]];
-  if (license.edition !== undefined) rows.push(['edition', messages.edition, license.edition]);
-  if (license.seats !== undefined)
-    rows.push(['seats', messages.seats, new Intl.NumberFormat(messages.locale).format(license.seats)]);
-  if (license.expiresAt !== undefined)
-    rows.push(['expires', messages.expires, formatDate(license.expiresAt, messages)]);
-  rows.push(['sen', messages.sen, license.id]);
-  return (
-    <dl ref={ref} {...rest} className={cx('lc-details', className)}>
-      {rows.map(([key, term, value]) => (
-        <div key={key} className="lc-details__row" data-field={key}>
-          <dt>{term}</dt>
-          <dd>{value}</dd>
-        </div>
-      ))}
-    </dl>
-  );
-});
+export const LicenseDetails = /* @__PURE__ */ forwardRef<HTMLDListElement, LicenseDetailsProps>(
+  function LicenseDetails({ license, className, ...rest }, ref) {
+    const messages = useMessages();
+    const rows: [string, string, string][] = [['product', messages.product, license.product]];
+    if (license.edition !== undefined) rows.push(['edition', messages.edition, license.edition]);
+    if (license.seats !== undefined)
+      rows.push(['seats', messages.seats, new Intl.NumberFormat(messages.locale).format(license.seats)]);
+    if (license.expiresAt !== undefined)
+      rows.push(['expires', messages.expires, formatDate(license.expiresAt, messages)]);
+    rows.push(['sen', messages.sen, license.id]);
+    return (
+      <dl ref={ref} {...rest} className={cx('lc-details', className)}>
+        {rows.map(([key, term, value]) => (
+          <div key={key} className="lc-details__row" data-field={key}>
+            <dt>{term}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+    );
+  },
+);

@@ -1,28 +1,21 @@
 import { type Contact, type License, LicenseContactsError, type Role } from '@license-contacts/core';
 import * as Dialog from '@radix-ui/react-dialog';
 import { type FormEvent, type ReactNode, type RefObject, useId, useMemo, useRef, useState } from 'react';
-import { cx } from '../cx';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useContactActions } from '../hooks/useContactActions';
 import { useLicense } from '../hooks/useLicense';
 import { useMessages } from '../hooks/useMessages';
 import { usePermissions } from '../hooks/usePermissions';
-import { useControllableState } from '../useControllableState';
 import { DialogActions } from './DialogActions';
 import { DialogTrigger } from './DialogTrigger';
+import { KitDialog, type KitDialogProps } from './KitDialog';
 
 /** Props of `RemoveContactDialog`. */
-export interface RemoveContactDialogProps {
+export interface RemoveContactDialogProps extends KitDialogProps {
   licenseId: string;
   role: Role;
   /** The contact to remove from `role`. */
   contact: Contact;
-  /** Whether the dialog is open (controlled); use with `onOpenChange`. */
-  open?: boolean;
-  /** Whether the dialog starts open (uncontrolled). */
-  defaultOpen?: boolean;
-  /** Called when the dialog asks to open or close (a `Trigger`, Cancel, Escape, a done removal). */
-  onOpenChange?: (open: boolean) => void;
   /**
    * Who may become main when `contact` is the main contact of `role`, in order. Default: the contacts
    * the core's `permissions.successors` allow (all the others while the permissions are not known).
@@ -32,15 +25,8 @@ export interface RemoveContactDialogProps {
   losesAccess?: boolean;
   /** Called with the server's license after the removal. */
   onRemoved?: (license: License) => void;
-  /** Where focus goes when the dialog is cancelled; default the `Trigger`, if there is one. */
-  returnFocusRef?: RefObject<HTMLElement | null>;
   /** Where focus goes after the removal (e.g. the list); default `returnFocusRef` when still there. */
   removedFocusRef?: RefObject<HTMLElement | null>;
-  className?: string;
-  /** Where the dialog is portalled; default `document.body`. */
-  container?: HTMLElement | null;
-  /** Rendered inside the dialog's root, e.g. a `RemoveContactDialog.Trigger`. */
-  children?: ReactNode;
 }
 
 /**
@@ -53,61 +39,42 @@ export interface RemoveContactDialogProps {
  *   <RemoveContactDialog.Trigger>Remove Carol</RemoveContactDialog.Trigger>
  * </RemoveContactDialog>
  */
-export const RemoveContactDialog = Object.assign(
+export const RemoveContactDialog = /* @__PURE__ */ Object.assign(
   function RemoveContactDialog(props: RemoveContactDialogProps): ReactNode {
-    const { role, contact, className, container, children } = props;
-    const [open, setOpen] = useControllableState(props.open, props.defaultOpen ?? false, props.onOpenChange);
-    // A fresh form every time the dialog opens (or is opened for someone else).
-    const [generation, setGeneration] = useState(0);
-    const handleOpenChange = (next: boolean) => {
-      if (!next) setGeneration((g) => g + 1);
-      setOpen(next);
-    };
     // A ref, not state: the dialog may unmount in the same update that closes it.
     const removed = useRef(false);
     return (
-      <Dialog.Root open={open} onOpenChange={handleOpenChange}>
-        {children}
-        <Dialog.Portal {...(container === undefined ? {} : { container })}>
-          <Dialog.Overlay className="lc-dialog-overlay" />
-          <Dialog.Content
-            role="alertdialog"
-            className={cx('lc-dialog', className)}
-            data-dialog="remove-contact"
-            data-role={role}
-            onOpenAutoFocus={() => {
-              removed.current = false;
+      <KitDialog
+        {...props}
+        kind="remove-contact"
+        role="alertdialog"
+        attributes={{ 'data-role': props.role }}
+        focusTarget={() => {
+          const after = removed.current ? props.removedFocusRef?.current : undefined;
+          removed.current = false;
+          return after?.isConnected ? after : props.returnFocusRef?.current;
+        }}
+        body={(close) => (
+          <RemoveContactForm
+            // Opened for someone else: a fresh form.
+            key={`${props.contact.email}:${props.role}`}
+            {...props}
+            close={close}
+            onDone={() => {
+              removed.current = true;
             }}
-            onCloseAutoFocus={(event) => {
-              const target = [removed.current ? props.removedFocusRef : undefined, props.returnFocusRef]
-                .map((ref) => ref?.current)
-                .find((element) => element?.isConnected);
-              if (target) {
-                event.preventDefault();
-                target.focus();
-              }
-            }}
-          >
-            <RemoveContactForm
-              key={`${generation}:${contact.email}:${role}`}
-              {...props}
-              onOpenChange={handleOpenChange}
-              onDone={() => {
-                removed.current = true;
-              }}
-            />
-          </Dialog.Content>
-        </Dialog.Portal>
-      </Dialog.Root>
+          />
+        )}
+      />
     );
   },
   { Trigger: DialogTrigger },
 );
 
 function RemoveContactForm(
-  props: RemoveContactDialogProps & { onOpenChange: (open: boolean) => void; onDone: () => void },
+  props: RemoveContactDialogProps & { close: () => void; onDone: () => void },
 ): ReactNode {
-  const { licenseId, role, contact, onOpenChange, onRemoved, onDone } = props;
+  const { licenseId, role, contact, close, onRemoved, onDone } = props;
   const messages = useMessages();
   const announce = useAnnounce();
   const actions = useContactActions(licenseId);
@@ -154,7 +121,7 @@ function RemoveContactForm(
       announce(messages.announceRemoved(contact.name, role));
       onDone();
       onRemoved?.(result);
-      onOpenChange(false);
+      close();
     } catch (caught) {
       const failure =
         caught instanceof LicenseContactsError ? caught : new LicenseContactsError('NETWORK', String(caught));

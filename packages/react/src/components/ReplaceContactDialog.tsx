@@ -8,43 +8,21 @@ import {
   type Role,
 } from '@license-contacts/core';
 import * as Dialog from '@radix-ui/react-dialog';
-import {
-  type FormEvent,
-  type ReactNode,
-  type RefObject,
-  useEffect,
-  useId,
-  useMemo,
-  useRef,
-  useState,
-} from 'react';
+import { type FormEvent, type ReactNode, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { cx } from '../cx';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useMessages } from '../hooks/useMessages';
 import { useReplaceContact } from '../hooks/useReplaceContact';
 import { useStoreState } from '../hooks/useStoreState';
-import { useControllableState } from '../useControllableState';
 import { DialogTrigger } from './DialogTrigger';
+import { KitDialog, type KitDialogProps } from './KitDialog';
 
 /** Props of `ReplaceContactDialog`. */
-export interface ReplaceContactDialogProps {
+export interface ReplaceContactDialogProps extends KitDialogProps {
   /** The person who left, filled in when the dialog opens. */
   email?: string;
-  /** Whether the dialog is open (controlled); use with `onOpenChange`. */
-  open?: boolean;
-  /** Whether the dialog starts open (uncontrolled). */
-  defaultOpen?: boolean;
-  /** Called when the dialog asks to open or close. */
-  onOpenChange?: (open: boolean) => void;
   /** Called with the core's result once the replacement is done. */
   onReplaced?: (result: ReplaceResult) => void;
-  /** Where focus goes when the dialog closes; default the `Trigger`, if there is one. */
-  returnFocusRef?: RefObject<HTMLElement | null>;
-  className?: string;
-  /** Where the dialog is portalled; default `document.body`. */
-  container?: HTMLElement | null;
-  /** Rendered inside the dialog's root, e.g. a `ReplaceContactDialog.Trigger`. */
-  children?: ReactNode;
 }
 
 /**
@@ -56,34 +34,15 @@ export interface ReplaceContactDialogProps {
  *   <ReplaceContactDialog.Trigger>Bob left…</ReplaceContactDialog.Trigger>
  * </ReplaceContactDialog>
  */
-export const ReplaceContactDialog = Object.assign(
+export const ReplaceContactDialog = /* @__PURE__ */ Object.assign(
   function ReplaceContactDialog(props: ReplaceContactDialogProps): ReactNode {
-    const { returnFocusRef, className, container, children } = props;
-    const [open, setOpen] = useControllableState(props.open, props.defaultOpen ?? false, props.onOpenChange);
-    const [generation, setGeneration] = useState(0);
-    const handleOpenChange = (next: boolean) => {
-      if (!next) setGeneration((g) => g + 1);
-      setOpen(next);
-    };
     return (
-      <Dialog.Root open={open} onOpenChange={handleOpenChange}>
-        {children}
-        <Dialog.Portal {...(container === undefined ? {} : { container })}>
-          <Dialog.Overlay className="lc-dialog-overlay" />
-          <Dialog.Content
-            className={cx('lc-dialog lc-dialog--wide', className)}
-            data-dialog="replace-contact"
-            onCloseAutoFocus={(event) => {
-              if (returnFocusRef?.current?.isConnected) {
-                event.preventDefault();
-                returnFocusRef.current.focus();
-              }
-            }}
-          >
-            <ReplaceForm key={generation} {...props} onOpenChange={handleOpenChange} />
-          </Dialog.Content>
-        </Dialog.Portal>
-      </Dialog.Root>
+      <KitDialog
+        {...props}
+        className={cx('lc-dialog--wide', props.className)}
+        kind="replace-contact"
+        body={(close) => <ReplaceForm {...props} close={close} />}
+      />
     );
   },
   { Trigger: DialogTrigger },
@@ -121,9 +80,9 @@ function useKnownPeople(): Contact[] {
 
 function ReplaceForm({
   email: initialEmail = '',
-  onOpenChange,
+  close,
   onReplaced,
-}: ReplaceContactDialogProps & { onOpenChange: (open: boolean) => void }): ReactNode {
+}: ReplaceContactDialogProps & { close: () => void }): ReactNode {
   const messages = useMessages();
   const announce = useAnnounce();
   const replace = useReplaceContact();
@@ -196,7 +155,7 @@ function ReplaceForm({
         ),
       );
       onReplaced?.(result);
-      onOpenChange(false);
+      close();
     } catch (caught) {
       setPreview(null);
       fail(caught);
