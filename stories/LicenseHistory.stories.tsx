@@ -171,7 +171,7 @@ export const InAPanel: Story = {
   render: (args) => <LicensePanel licenseId={args.licenseId} footer={<LicenseHistory {...args} />} />,
   play: async ({ canvas }) => {
     const panel = await canvas.findByRole('region', { name: 'Jira Software' });
-    const region = await within(panel).findByRole('region', { name: 'History Jira Software' });
+    const region = await within(panel).findByRole('region', { name: 'History SEN-4821337' });
     await waitFor(() => expect(sentences(region)).toHaveLength(3));
   },
 };

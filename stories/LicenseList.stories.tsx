@@ -197,10 +197,10 @@ export const WithHistory: Story = {
     },
   }),
   play: async ({ canvas }) => {
-    const history = await canvas.findByRole('region', { name: 'History Jira Software' });
+    const history = await canvas.findByRole('region', { name: 'History SEN-4821337' });
     await expect(
       await within(history).findByText('Alice Johnson made Carol Nguyen the main technical contact'),
     ).toBeInTheDocument();
-    await expect(await canvas.findByRole('region', { name: 'History Confluence' })).toBeInTheDocument();
+    await expect(await canvas.findByRole('region', { name: 'History SEN-5550142' })).toBeInTheDocument();
   },
 };

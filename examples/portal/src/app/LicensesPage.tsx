@@ -1,5 +1,5 @@
 import { createHttpClient } from '@license-contacts/core/http';
-import { LicenseContactsProvider, LicenseList } from '@license-contacts/react';
+import { LicenseContactsProvider, LicenseHistory, LicenseList } from '@license-contacts/react';
 import { type ReactNode, useEffect, useState } from 'react';
 
 /** The signed-in page: who is signed in, sign out, and the licenses of that person. */
@@ -44,7 +44,10 @@ export function LicensesPage({
         <h1>Your licenses</h1>
         <p className="portal-muted">Expand a license to see and change its technical and billing contacts.</p>
         <LicenseContactsProvider api={api}>
-          <LicenseList panelHeadingLevel={2} />
+          <LicenseList
+            panelHeadingLevel={2}
+            panelFooter={(license) => <LicenseHistory licenseId={license.id} />}
+          />
         </LicenseContactsProvider>
       </main>
     </>

@@ -91,7 +91,12 @@ export interface Permissions {
 export type Topic = 'license' | 'invoice' | 'support' | 'releases';
 
 /** Every topic, for validation and iteration. */
-export const TOPICS: readonly Topic[] = /* @__PURE__ */ Object.freeze(['license', 'invoice', 'support', 'releases'] as const);
+export const TOPICS: readonly Topic[] = /* @__PURE__ */ Object.freeze([
+  'license',
+  'invoice',
+  'support',
+  'releases',
+] as const);
 
 /** Addresses for a mail; an address appears at most once across `to` and `cc`. */
 export interface Recipients {

@@ -162,8 +162,8 @@ describe('LicenseHistory', () => {
     const { user } = renderKit(
       <LicensePanel licenseId={JIRA} footer={<LicenseHistory licenseId={JIRA} />} />,
     );
-    // Inside a panel the region is named after it too, so open panels do not repeat one landmark name.
-    const region = await screen.findByRole('region', { name: 'History Jira Software' });
+    // Inside a panel the region is named after the license too, so open panels do not repeat one landmark name.
+    const region = await screen.findByRole('region', { name: 'History SEN-4821337' });
     expect(within(region).getByRole('heading', { level: 3, name: 'History' })).toBeInTheDocument();
     await within(region).findByText('No changes recorded yet');
     await user.click(await enabledButton(`Make ${carol.name} main technical contact`));

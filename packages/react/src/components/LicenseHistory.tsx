@@ -47,7 +47,8 @@ export const LicenseHistory = /* @__PURE__ */ forwardRef<HTMLElement, LicenseHis
     ref,
   ) {
     const messages = useMessages();
-    // In a panel the region is named `History {product}`, so open panels do not repeat one landmark name.
+    // In a panel the region is named `History {id}`: open panels do not repeat one landmark name, and the
+    // name does not contain the product, which names the panel's own region.
     const panel = useContext(PanelContext);
     const level = headingLevel ?? (panel ? ((panel.headingLevel + 1) as HeadingLevel | 6) : 2);
     const history = useLicenseHistory(licenseId);
@@ -87,7 +88,7 @@ export const LicenseHistory = /* @__PURE__ */ forwardRef<HTMLElement, LicenseHis
         ref={ref}
         {...rest}
         className={cx('lc-history', className)}
-        aria-labelledby={cx(headingId, labelledBy ?? panel?.headingId)}
+        aria-labelledby={cx(headingId, labelledBy ?? (panel ? `${headingId}-id` : undefined))}
         aria-busy={state === 'loading' || undefined}
         data-state={state}
       >
@@ -95,6 +96,11 @@ export const LicenseHistory = /* @__PURE__ */ forwardRef<HTMLElement, LicenseHis
           `h${level}`,
           { id: headingId, className: 'lc-history__title' },
           messages.historyHeading,
+        )}
+        {panel && (
+          <span id={`${headingId}-id`} hidden>
+            {licenseId}
+          </span>
         )}
         {state === 'loading' && <p className="lc-loading">{messages.loadingHistory}</p>}
         {state === 'empty' && <p className="lc-empty">{messages.noHistory}</p>}

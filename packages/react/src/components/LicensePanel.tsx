@@ -9,11 +9,8 @@ import { ContactList } from './ContactList';
 /** Heading levels a panel may start at. */
 export type HeadingLevel = 1 | 2 | 3 | 4 | 5;
 
-/** The panel a part is shown in: parts inside it name themselves after the panel's heading. */
-export const PanelContext = /* @__PURE__ */ createContext<{
-  headingId: string;
-  headingLevel: HeadingLevel;
-} | null>(null);
+/** The panel a part is shown in: parts inside it take their heading levels (and names) from it. */
+export const PanelContext = /* @__PURE__ */ createContext<{ headingLevel: HeadingLevel } | null>(null);
 
 /** Props of `LicensePanel`. */
 export interface LicensePanelProps extends HTMLAttributes<HTMLElement> {
@@ -89,7 +86,7 @@ export const LicensePanel = /* @__PURE__ */ forwardRef<HTMLElement, LicensePanel
           ))}
         </>
       )}
-      <PanelContext.Provider value={{ headingId, headingLevel }}>{footer}</PanelContext.Provider>
+      <PanelContext.Provider value={{ headingLevel }}>{footer}</PanelContext.Provider>
     </section>
   );
 });
