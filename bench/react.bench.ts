@@ -13,7 +13,7 @@ import { CHROMIUM_ARGS, chromiumPath } from '../scripts/chromium';
 import type { RoundResult } from './react-page';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SIZES = (process.env.BENCH_SIZES ?? "10,100,1000").split(",").map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
 const GOAL = 1.2;
 
 /** Min, median and max of some numbers. */
@@ -54,7 +54,10 @@ export default async function run(): Promise<void> {
     );
   }
   const script = await bundle();
-  const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc'] });
+  const browser = await chromium.launch({
+    executablePath,
+    args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc'],
+  });
   try {
     const page = await browser.newPage();
     await page.setContent(

@@ -56,7 +56,10 @@ export const kitLoader: Loader = async ({ parameters }) => {
       licenses: kit.licenses?.() ?? demoLicenses(),
       ...(kit.latency === undefined ? {} : { latency: kit.latency }),
     }),
-    clock: () => new Date((tick += 7 * 60 * 1000)),
+    clock: () => {
+      tick += 7 * 60 * 1000;
+      return new Date(tick);
+    },
     ...(kit.policy === undefined ? {} : { policy: kit.policy }),
   });
   await kit.setup?.(service);

@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { expect, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium';
 
 /** Where review screenshots go (ignored by git). */
@@ -88,4 +88,21 @@ export async function expectNoAxeViolations(page: Page, label: string): Promise<
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+}
+
+/** Chromium for the file's tests and one page on the portal's sign-in page: `page()` gives it. */
+export function portalPageForFile(): () => Page {
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+    page = await openPortal(browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!page) throw new Error('the portal page opens in beforeAll');
+    return page;
+  };
 }

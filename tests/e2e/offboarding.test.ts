@@ -1,12 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   enabled,
   expectNoAxeViolations,
-  launchChromium,
   licenseRow,
   licenseRows,
-  openPortal,
+  portalPageForFile,
   screenshot,
   signInAs,
   signOut,
@@ -20,20 +18,11 @@ const OLIVIA = { name: 'Olivia Stone', email: 'olivia@acme.test' };
 const GINA = { name: 'Gina Park', email: 'gina@partner.test' };
 const TITLE = 'Replace a person on every license';
 
-let browser: Browser;
-let page: Page;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  page = await openPortal(browser);
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const portal = portalPageForFile();
 
 /** The text of each cell of a preview table's body rows. */
 async function rowsOf(name: string): Promise<string[][]> {
-  const table = page.getByRole('dialog', { name: TITLE }).getByRole('table', { name });
+  const table = portal().getByRole('dialog', { name: TITLE }).getByRole('table', { name });
   await table.waitFor();
   return table
     .locator('tbody tr')
@@ -42,6 +31,7 @@ async function rowsOf(name: string): Promise<string[][]> {
 
 describe('offboarding: a person who left is replaced on every license in one step', () => {
   it('opens the wizard from the license list', async () => {
+    const page = portal();
     await signInAs(page, BOB.name, BOB.email);
     await licenseRow(page, 'Jira Service Management', 'SEN-2718281').waitFor();
     await (await enabled(page.getByRole('button', { name: TITLE }))).click();
@@ -54,6 +44,7 @@ describe('offboarding: a person who left is replaced on every license in one ste
   });
 
   it('previews a successor of another company: Dan’s main position cannot go to her, the license is skipped', async () => {
+    const page = portal();
     expect(await rowsOf('Licenses skipped')).toEqual([
       [
         'Jira Service Management SEN-2718281',
@@ -66,6 +57,7 @@ describe('offboarding: a person who left is replaced on every license in one ste
   });
 
   it('previews a colleague: the license changes with its main technical position', async () => {
+    const page = portal();
     const dialog = page.getByRole('dialog', { name: TITLE });
     await dialog.getByRole('textbox', { name: 'Email' }).fill(OLIVIA.email);
     await dialog.getByRole('textbox', { name: 'Name' }).fill(OLIVIA.name);
@@ -80,6 +72,7 @@ describe('offboarding: a person who left is replaced on every license in one ste
   });
 
   it('replaces on the previewed license and says so', async () => {
+    const page = portal();
     const dialog = page.getByRole('dialog', { name: TITLE });
     await dialog.getByRole('button', { name: 'Replace on 1 license' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -93,6 +86,7 @@ describe('offboarding: a person who left is replaced on every license in one ste
   });
 
   it('records it in the license’s history', async () => {
+    const page = portal();
     const history = page.getByRole('region', { name: 'History SEN-2718281' });
     await history
       .getByText(`${BOB.name} replaced ${DAN.name} with ${OLIVIA.name} as main technical contact`)
@@ -103,6 +97,7 @@ describe('offboarding: a person who left is replaced on every license in one ste
   });
 
   it('leaves Dan without the license and gives it to Olivia', async () => {
+    const page = portal();
     await signOut(page);
     await signInAs(page, DAN.name, DAN.email);
     expect(await licenseRows(page)).toEqual([]);

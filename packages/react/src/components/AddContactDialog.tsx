@@ -1,6 +1,7 @@
-import { type License, LicenseContactsError, parseEmail, ROLES, type Role } from '@license-contacts/core';
+import { type License, parseEmail, ROLES, type Role } from '@license-contacts/core';
 import * as Dialog from '@radix-ui/react-dialog';
 import { type FormEvent, type ReactNode, useId, useRef, useState } from 'react';
+import { asKitError } from '../asKitError';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useContactActions } from '../hooks/useContactActions';
 import { useMessages } from '../hooks/useMessages';
@@ -72,8 +73,7 @@ function AddContactForm({
       onAdded?.(license);
       close();
     } catch (error) {
-      const failure =
-        error instanceof LicenseContactsError ? error : new LicenseContactsError('NETWORK', String(error));
+      const failure = asKitError(error);
       const text = messages.error(failure);
       const field =
         failure.code === 'DUPLICATE'

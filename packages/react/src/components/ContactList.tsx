@@ -1,5 +1,6 @@
-import { type Contact, type Decision, LicenseContactsError, type Role } from '@license-contacts/core';
+import type { Contact, Decision, Role } from '@license-contacts/core';
 import { forwardRef, type HTMLAttributes, memo, useCallback, useId, useMemo, useRef, useState } from 'react';
+import { asKitError } from '../asKitError';
 import { cx } from '../cx';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useContactActions } from '../hooks/useContactActions';
@@ -77,10 +78,7 @@ export const ContactList = /* @__PURE__ */ forwardRef<HTMLDivElement, ContactLis
         await done;
         announce(messages.announceMain(contact.name, role));
       } catch (caught) {
-        const failure =
-          caught instanceof LicenseContactsError
-            ? caught
-            : new LicenseContactsError('NETWORK', String(caught));
+        const failure = asKitError(caught);
         setError(messages.error(failure));
         announce(messages.announceFailed(failure));
       }

@@ -1,6 +1,7 @@
-import { type Contact, type License, LicenseContactsError, type Role } from '@license-contacts/core';
+import type { Contact, License, Role } from '@license-contacts/core';
 import * as Dialog from '@radix-ui/react-dialog';
 import { type FormEvent, type ReactNode, type RefObject, useId, useMemo, useRef, useState } from 'react';
+import { asKitError } from '../asKitError';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useContactActions } from '../hooks/useContactActions';
 import { useLicense } from '../hooks/useLicense';
@@ -123,8 +124,7 @@ function RemoveContactForm(
       onRemoved?.(result);
       close();
     } catch (caught) {
-      const failure =
-        caught instanceof LicenseContactsError ? caught : new LicenseContactsError('NETWORK', String(caught));
+      const failure = asKitError(caught);
       setError(messages.error(failure));
       setBusy(false);
     }

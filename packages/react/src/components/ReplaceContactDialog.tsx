@@ -1,6 +1,6 @@
 import {
   type Contact,
-  LicenseContactsError,
+  type LicenseContactsError,
   type Person,
   parseEmail,
   type ReplaceResult,
@@ -9,6 +9,7 @@ import {
 } from '@license-contacts/core';
 import * as Dialog from '@radix-ui/react-dialog';
 import { type FormEvent, type ReactNode, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { asKitError } from '../asKitError';
 import { cx } from '../cx';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useMessages } from '../hooks/useMessages';
@@ -114,8 +115,7 @@ function ReplaceForm({
   };
 
   function fail(caught: unknown) {
-    const failure =
-      caught instanceof LicenseContactsError ? caught : new LicenseContactsError('NETWORK', String(caught));
+    const failure = asKitError(caught);
     const field = fieldOf(failure);
     setErrors({ [field]: messages.error(failure) });
     if (field !== 'form') queueMicrotask(() => refs[field].current?.focus());
@@ -233,61 +233,36 @@ function ReplaceForm({
               ? messages.nothingToReplace(oldEmail.trim())
               : messages.previewSummary(preview.changed.length, preview.skipped.length)}
           </p>
-          {preview.changed.length > 0 && (
-            <table className="lc-table" data-table="changed">
-              <caption>{messages.changedCaption}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{messages.licenseColumn}</th>
-                  <th scope="col">{messages.rolesColumn}</th>
-                  <th scope="col">{messages.mainColumn}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {preview.changed.map(({ licenseId, before, after }) => {
-                  // The core took the address: it reads it the same way here.
-                  const left = parseEmail(oldEmail);
-                  const roles = before.contacts.find((c) => c.email === left)?.roles ?? [];
-                  const mains = ROLES.filter(
-                    (role: Role) => before[role][0] === left && after[role][0] !== left,
-                  );
-                  return (
-                    <tr key={licenseId}>
-                      <th scope="row">{messages.licenseRow(before)}</th>
-                      <td>{messages.roleList(roles)}</td>
-                      <td>{messages.mainPositions(mains)}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          )}
-          {preview.skipped.length > 0 && (
-            <table className="lc-table" data-table="skipped">
-              <caption>{messages.skippedCaption}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{messages.licenseColumn}</th>
-                  <th scope="col">{messages.reasonColumn}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {preview.skipped.map((skipped) => {
-                  const product = productOf(skipped.licenseId);
-                  return (
-                    <tr key={skipped.licenseId}>
-                      <th scope="row">
-                        {product === undefined
-                          ? skipped.licenseId
-                          : messages.licenseRow({ product, id: skipped.licenseId })}
-                      </th>
-                      <td>{messages.skipReason(skipped)}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          )}
+          <PreviewTable
+            kind="changed"
+            caption={messages.changedCaption}
+            columns={[messages.licenseColumn, messages.rolesColumn, messages.mainColumn]}
+            rows={preview.changed.map(({ licenseId, before, after }) => {
+              // The core took the address: it reads it the same way here.
+              const left = parseEmail(oldEmail);
+              const roles = before.contacts.find((c) => c.email === left)?.roles ?? [];
+              const mains = ROLES.filter((role: Role) => before[role][0] === left && after[role][0] !== left);
+              return [
+                licenseId,
+                messages.licenseRow(before),
+                messages.roleList(roles),
+                messages.mainPositions(mains),
+              ];
+            })}
+          />
+          <PreviewTable
+            kind="skipped"
+            caption={messages.skippedCaption}
+            columns={[messages.licenseColumn, messages.reasonColumn]}
+            rows={preview.skipped.map((skipped) => {
+              const product = productOf(skipped.licenseId);
+              const name =
+                product === undefined
+                  ? skipped.licenseId
+                  : messages.licenseRow({ product, id: skipped.licenseId });
+              return [skipped.licenseId, name, messages.skipReason(skipped)];
+            })}
+          />
         </div>
       )}
       <div className="lc-dialog__actions">
@@ -315,5 +290,41 @@ function ReplaceForm({
         </Dialog.Close>
       </div>
     </form>
+  );
+}
+
+/** One table of the preview, left out when it has no rows: each row's first cell heads it. */
+function PreviewTable(props: {
+  kind: string;
+  caption: string;
+  columns: string[];
+  /** Per row: its key, then the text of each cell. */
+  rows: string[][];
+}): ReactNode {
+  if (props.rows.length === 0) return null;
+  return (
+    <table className="lc-table" data-table={props.kind}>
+      <caption>{props.caption}</caption>
+      <thead>
+        <tr>
+          {props.columns.map((column) => (
+            <th key={column} scope="col">
+              {column}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map(([key, head, ...cells]) => (
+          <tr key={key}>
+            <th scope="row">{head}</th>
+            {cells.map((cell, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the cells of a row are its columns, in order
+              <td key={i}>{cell}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -1,4 +1,4 @@
-import type { Actor, Command, License, Policy, Role } from '@license-contacts/core';
+import type { Command, License, Policy, Role } from '@license-contacts/core';
 import {
   applyCommand,
   checkCommand,
@@ -11,6 +11,7 @@ import {
 } from '@license-contacts/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { actorOver, commandOver } from './arbitraries';
 
 const NOW = '2026-04-01T08:00:00.000Z';
 const people = ['ann@acme.test', 'ben@acme.test', 'cy@globex.test', 'di@gmail.com', 'ed@acme.test'];
@@ -46,30 +47,8 @@ const policies: [string, Policy][] = [
   ['admins', adminPolicy],
 ];
 
-const role = fc.constantFrom<Role>(...ROLES);
-const email = fc.constantFrom(...people, 'new@acme.test');
-const command: fc.Arbitrary<Command> = fc.oneof(
-  fc.tuple(email, fc.subarray<Role>(ROLES, { minLength: 1 })).map(([e, roles]) => ({
-    type: 'addContact' as const,
-    input: { email: e, name: 'Someone', roles },
-  })),
-  fc.tuple(role, email).map(([r, e]) => ({ type: 'setMain' as const, role: r, email: e })),
-  fc
-    .tuple(email, fc.option(role, { nil: undefined }), fc.option(email, { nil: undefined }))
-    .map(([e, r, s]) => ({
-      type: 'removeContact' as const,
-      email: e,
-      ...(r ? { role: r } : {}),
-      ...(s ? { successor: s } : {}),
-    })),
-  fc
-    .tuple(email, email)
-    .map(([e, s]) => ({ type: 'replaceContact' as const, email: e, successor: { email: s, name: 'S' } })),
-);
-const actor = fc.constantFrom<Actor>(...people.map((e) => ({ email: e })), {
-  email: 'ops@vendor.test',
-  staff: true,
-});
+const command = commandOver(people);
+const actor = actorOver(people);
 
 /** A license reached from `base` by some allowed commands. */
 const license: fc.Arbitrary<License> = fc.array(fc.tuple(command, actor), { maxLength: 12 }).map((steps) => {
