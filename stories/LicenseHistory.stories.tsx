@@ -138,6 +138,7 @@ export const NewerAction: Story = {
         items: [
           {
             id: `${JIRA}:7`,
+            seq: '0000000000000007',
             licenseId: JIRA,
             version: 7,
             at: '2026-03-02T10:00:00.000Z',

@@ -51,62 +51,9 @@ export interface HistoryFacts {
   lostMain: MainFact[];
 }
 
-/** Roles and positions of one contact before or after a change (positions: 0 = main). */
-export interface ContactPosition {
-  roles: Role[];
-  technical?: number;
-  billing?: number;
-}
-
-/** One contact whose roles or positions a change altered. */
-export interface ContactChange {
-  email: string;
-  name: string;
-  before: ContactPosition | null;
-  after: ContactPosition | null;
-}
-
-/** An audit entry as the history reads it. */
-export type HistoryEntry = AuditEntry & { changes?: readonly ContactChange[] };
-
-/** The entry's changes, one per contact whose roles or position changed. */
-export function changesOf(entry: HistoryEntry): readonly ContactChange[] {
-  if (entry.changes) return entry.changes;
-  // Entries that still carry whole copies of the contacts before and after.
-  const legacy = entry as unknown as {
-    before: {
-      contacts: { email: string; name: string; roles: Role[] }[];
-      technical: string[];
-      billing: string[];
-    } | null;
-    after: {
-      contacts: { email: string; name: string; roles: Role[] }[];
-      technical: string[];
-      billing: string[];
-    };
-  };
-  const position = (state: typeof legacy.after | null, email: string): ContactPosition | null => {
-    const contact = state?.contacts.find((c) => c.email === email);
-    if (!state || !contact) return null;
-    const out: ContactPosition = { roles: [...contact.roles] };
-    for (const role of ROLES) if (state[role].includes(email)) out[role] = state[role].indexOf(email);
-    return out;
-  };
-  const people = new Map<string, string>();
-  for (const c of [...(legacy.before?.contacts ?? []), ...(legacy.after?.contacts ?? [])])
-    people.set(c.email, c.name);
-  const changes: ContactChange[] = [];
-  for (const [email, name] of people) {
-    const before = position(legacy.before, email);
-    const after = position(legacy.after, email);
-    if (JSON.stringify(before) !== JSON.stringify(after)) changes.push({ email, name, before, after });
-  }
-  return changes;
-}
-
 /** The facts of an entry; `nameOf` names people the entry's changes do not (usually the actor). */
-export function historyFacts(entry: HistoryEntry, nameOf: (email: string) => string): HistoryFacts {
-  const changes = changesOf(entry);
+export function historyFacts(entry: AuditEntry, nameOf: (email: string) => string): HistoryFacts {
+  const { changes } = entry;
   const names = new Map(changes.map((c) => [c.email, c.name]));
   const person = (email: string): HistoryPerson => ({ email, name: names.get(email) ?? nameOf(email) });
   const facts: HistoryFacts = {

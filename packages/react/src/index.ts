@@ -24,9 +24,6 @@ export { ReplaceContactDialog } from './components/ReplaceContactDialog';
 export type { LicenseContactsContextValue } from './context';
 export { LicenseContactsContext } from './context';
 export type {
-  ContactChange,
-  ContactPosition,
-  HistoryEntry,
   HistoryFacts,
   HistoryPerson,
   MainFact,

@@ -5,7 +5,7 @@ import {
   type Page,
 } from '@license-contacts/core';
 import { createDemoService, demoPeople } from '@license-contacts/core/testing';
-import { type HistoryEntry, LicenseHistory, LicensePanel } from '@license-contacts/react';
+import { LicenseHistory, LicensePanel } from '@license-contacts/react';
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { enabledButton, renderKit } from './helpers';
@@ -32,16 +32,17 @@ async function busyService() {
 }
 
 /** An entry in the change feed's shape: what changed, per contact. */
-function entry(partial: Partial<HistoryEntry> & Pick<HistoryEntry, 'action' | 'changes'>): HistoryEntry {
+function entry(partial: Partial<AuditEntry> & Pick<AuditEntry, 'action' | 'changes'>): AuditEntry {
   return {
     id: `${JIRA}:${partial.version ?? 9}`,
+    seq: String(partial.version ?? 9).padStart(16, '0'),
     licenseId: JIRA,
     version: 9,
     at: AT,
     actor: alice.email,
     staff: false,
     ...partial,
-  } as HistoryEntry;
+  };
 }
 
 describe('LicenseHistory', () => {
@@ -141,7 +142,7 @@ describe('LicenseHistory', () => {
             },
           ],
         }),
-      ] as AuditEntry[],
+      ],
     };
     renderKit(<LicenseHistory licenseId={JIRA} />, {
       wrapApi: (api: LicenseContactsApi) => ({ ...api, history: async () => page }),

@@ -1,6 +1,7 @@
+import type { AuditEntry } from '@license-contacts/core';
 import { createElement, forwardRef, type HTMLAttributes, useContext, useId, useMemo, useRef } from 'react';
 import { cx } from '../cx';
-import { changesOf, type HistoryEntry, historyFacts } from '../historyFacts';
+import { historyFacts } from '../historyFacts';
 import { sentenceOf } from '../historySentences';
 import { useLicense } from '../hooks/useLicense';
 import { useLicenseHistory } from '../hooks/useLicenseHistory';
@@ -19,7 +20,7 @@ export interface LicenseHistoryProps extends HTMLAttributes<HTMLElement> {
 
 /** The sentence of one entry in the active messages (`nameOf` names people the entry names by email only). */
 export function historySentence(
-  entry: HistoryEntry,
+  entry: AuditEntry,
   messages: Messages,
   nameOf: (email: string) => string = (email) => email,
 ): string {
@@ -55,13 +56,13 @@ export const LicenseHistory = /* @__PURE__ */ forwardRef<HTMLElement, LicenseHis
     const license = useLicense(licenseId).data;
     const headingId = useId();
     const listRef = useRef<HTMLOListElement>(null);
-    const entries = history.entries as readonly HistoryEntry[];
+    const { entries } = history;
 
     // Names as the license and the entries know them, for people a sentence names by email only.
     const nameOf = useMemo(() => {
       const names = new Map<string, string>();
       for (const entry of [...entries].reverse())
-        for (const change of changesOf(entry)) names.set(change.email, change.name);
+        for (const change of entry.changes) names.set(change.email, change.name);
       for (const contact of license?.contacts ?? []) names.set(contact.email, contact.name);
       return (email: string) => names.get(email) ?? email;
     }, [entries, license?.contacts]);
