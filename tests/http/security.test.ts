@@ -140,6 +140,55 @@ describe('body size limit over a raw socket', () => {
   });
 });
 
+describe('same-origin check over a raw socket', () => {
+  async function raw(request: string): Promise<string> {
+    const socket: Socket = connect(server.port, '127.0.0.1');
+    let response = '';
+    socket.on('data', (data: Buffer) => {
+      response += data.toString('utf8');
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.once('close', () => resolve());
+      socket.write(request);
+    });
+    return response;
+  }
+
+  it('lets no absolute request target choose its own origin', async () => {
+    const before = await stateOf(server.service);
+    const body = '{"email":"zed@acme.test","name":"Zed","roles":["technical"]}';
+    const response = await raw(
+      'POST http://evil.test/api/licenses/SEN-1001/contacts HTTP/1.1\r\n' +
+        `Host: 127.0.0.1:${server.port}\r\n` +
+        `Authorization: ${bearer(PEOPLE.insider)}\r\n` +
+        'Origin: http://evil.test\r\n' +
+        'Content-Type: application/json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+    expect(response).toMatch(/^HTTP\/1\.1 403 /);
+    expect(response).toContain('"reason":"CROSS_SITE"');
+    expect(await stateOf(server.service)).toBe(before);
+  });
+
+  it('accepts the Origin of the Host the browser addressed', async () => {
+    const body = '{"email":"zed@acme.test","name":"Zed","roles":["technical"]}';
+    const response = await raw(
+      'POST /api/licenses/SEN-1001/contacts HTTP/1.1\r\n' +
+        'Host: portal.example.com\r\n' +
+        `Authorization: ${bearer(PEOPLE.insider)}\r\n` +
+        'Origin: http://portal.example.com\r\n' +
+        'Content-Type: application/json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+    expect(response).toMatch(/^HTTP\/1\.1 200 /);
+  });
+});
+
 describe('problem responses', () => {
   function expectClean(answer: Answer) {
     expect(answer.status).toBeGreaterThanOrEqual(400);

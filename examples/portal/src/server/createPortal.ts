@@ -1,5 +1,5 @@
 import { type LicenseContacts, LicenseContactsError, type Person, parseEmail } from '@license-contacts/core';
-import { createHttpHandler, problemResponse } from '@license-contacts/core/http';
+import { createHttpHandler, createSameOriginCheck, problemResponse } from '@license-contacts/core/http';
 import { createSessions, type Sessions } from './sessions';
 import { createStaticHandler } from './static';
 
@@ -11,6 +11,10 @@ export interface PortalOptions {
   /** The people offered as one-click sign-ins on the sign-in page. */
   demoPeople?: readonly Person[];
   sessions?: Sessions;
+  /** Behind a proxy that sets `X-Forwarded-Host` / `X-Forwarded-Proto`: compare `Origin` with those. */
+  trustProxy?: boolean;
+  /** Other origins whose pages may sign in and change contacts. */
+  allowedOrigins?: Iterable<string>;
 }
 
 /** Where the library's HTTP handler is mounted. */
@@ -47,13 +51,6 @@ async function readLimited(request: Request, max: number): Promise<string | null
   return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
-/** A request that changes the session must come from the portal's own pages. */
-function sameOrigin(request: Request): boolean {
-  if (request.headers.get('sec-fetch-site') === 'cross-site') return false;
-  const origin = request.headers.get('origin');
-  return origin === null || origin === new URL(request.url).origin;
-}
-
 /**
  * The portal as one Fetch handler: the library's API under `/api` (the actor comes from the session
  * cookie, never from the browser), sign-in and sign-out under `/auth`, and the built app for the rest.
@@ -61,7 +58,14 @@ function sameOrigin(request: Request): boolean {
 export function createPortal(options: PortalOptions): (request: Request) => Promise<Response> {
   const sessions = options.sessions ?? createSessions();
   const people = options.demoPeople ?? [];
+  const origins = {
+    trustProxy: options.trustProxy === true,
+    ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: [...options.allowedOrigins] }),
+  };
+  // A request that changes the session must come from the portal's own pages: the API's own check.
+  const sameOrigin = createSameOriginCheck(origins);
   const api = createHttpHandler(options.service, {
+    ...origins,
     basePath: API_BASE,
     authenticate: (request) => {
       const session = sessions.read(request.headers.get('cookie'));

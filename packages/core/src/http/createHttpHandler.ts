@@ -6,6 +6,7 @@ import { PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
 import type { IdempotencyOptions, StoredResponse } from './idempotency';
 import { IdempotencyCache } from './idempotency';
 import { SECURITY_HEADERS, toProblem } from './problem';
+import { createSameOriginCheck } from './sameOrigin';
 import { parseShape, schemas } from './schemas';
 
 /** Who the request is from, or nothing (answered 401); may be async. */
@@ -19,8 +20,13 @@ export interface HttpHandlerOptions {
   basePath?: string;
   /** Largest accepted request body in bytes; default 64 KiB. */
   maxBodyBytes?: number;
-  /** Origins (e.g. `https://portal.example.com`) besides the request's own that may send mutations. */
+  /** Origins (e.g. `https://portal.example.com`) besides the addressed one that may send mutations. */
   allowedOrigins?: Iterable<string>;
+  /**
+   * Compare `Origin` with `X-Forwarded-Host` / `X-Forwarded-Proto` instead of `Host` and the request's
+   * scheme; default false. Only behind a proxy that sets them.
+   */
+  trustProxy?: boolean;
   /** The `Idempotency-Key` response cache; `false` turns it off. */
   idempotency?: IdempotencyOptions | false;
 }
@@ -349,14 +355,15 @@ export function createHttpHandler(
   const authenticate = options.authenticate;
   const basePath = (options.basePath ?? '/api').replace(/\/+$/, '');
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const allowedOrigins = new Set(
-    [...(options.allowedOrigins ?? [])].map((origin) => origin.replace(/\/+$/, '')),
-  );
+  const sameOrigin = createSameOriginCheck({
+    ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
+    trustProxy: options.trustProxy === true,
+  });
   const cache = options.idempotency === false ? null : new IdempotencyCache(options.idempotency ?? {});
 
   function corsHeaders(request: Request): Record<string, string> {
     const origin = request.headers.get('origin');
-    if (origin === null || !allowedOrigins.has(origin)) return {};
+    if (origin === null || !sameOrigin.allows(origin)) return {};
     return {
       'Access-Control-Allow-Origin': origin,
       'Access-Control-Allow-Credentials': 'true',
@@ -366,16 +373,9 @@ export function createHttpHandler(
   }
 
   /** Mutations from another site are refused (CSRF), unless that site is an allowed origin. */
-  function refuseCrossSite(request: Request, url: URL): void {
-    const origin = request.headers.get('origin');
-    const allowed = origin !== null && allowedOrigins.has(origin);
-    if (request.headers.get('sec-fetch-site') === 'cross-site' && !allowed) {
+  function refuseCrossSite(request: Request): void {
+    if (!sameOrigin(request)) {
       throw new LicenseContactsError('FORBIDDEN', 'Changes from another site are refused', {
-        reason: 'CROSS_SITE',
-      });
-    }
-    if (origin !== null && origin !== url.origin && !allowed) {
-      throw new LicenseContactsError('FORBIDDEN', 'Changes from another origin are refused', {
         reason: 'CROSS_SITE',
       });
     }
@@ -443,7 +443,7 @@ export function createHttpHandler(
     let result: StoredResponse;
     let replayed = false;
     try {
-      if (route.mutation) refuseCrossSite(request, url);
+      if (route.mutation) refuseCrossSite(request);
       const api = await actorOf(request);
       const params = match.raw.map(decodeSegment);
       const text = route.body === undefined ? '' : await readBody(request, maxBodyBytes);

@@ -6,5 +6,7 @@ export type { IdempotencyOptions, IdempotencyOutcome, StoredResponse } from './i
 export { IdempotencyCache } from './idempotency';
 export type { ProblemDetails } from './problem';
 export { problemResponse, SECURITY_HEADERS, toProblem } from './problem';
+export type { SameOriginCheck, SameOriginOptions } from './sameOrigin';
+export { createSameOriginCheck } from './sameOrigin';
 export type { NodeListener } from './toNodeListener';
 export { toNodeListener } from './toNodeListener';

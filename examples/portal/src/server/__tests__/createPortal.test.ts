@@ -131,6 +131,25 @@ describe('createPortal sessions', () => {
     expect(get.headers.get('allow')).toBe('POST');
   });
 
+  it('compares Origin with the Host the browser addressed, not with a rewritten request URL', async () => {
+    const signInAt = (url: string, headers: Record<string, string>) =>
+      portal(
+        new Request(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...headers },
+          body: JSON.stringify({ email: 'alice@acme.test' }),
+        }),
+      );
+    const browser = { Host: 'portal.example.com', Origin: 'https://portal.example.com' };
+    expect((await signInAt('http://localhost:3000/auth/sign-in', browser)).status).toBe(200);
+    const absolute = { Host: 'portal.example.com', Origin: 'http://evil.test' };
+    expect((await signInAt('http://evil.test/auth/sign-in', absolute)).status).toBe(403);
+    const proxied = { ...browser, Host: '127.0.0.1:3000', 'X-Forwarded-Host': 'portal.example.com' };
+    expect((await signInAt('http://127.0.0.1:3000/auth/sign-in', proxied)).status).toBe(403);
+    portal = createPortal({ service: createLicenseContacts(), appDir, trustProxy: true });
+    expect((await signInAt('http://127.0.0.1:3000/auth/sign-in', proxied)).status).toBe(200);
+  });
+
   it('signs out: the cookie is cleared and the session forgotten', async () => {
     const cookie = cookieOf(await signIn('dan@acme.test'));
     const out = await call('/auth/sign-out', { method: 'POST', headers: { cookie, Origin: ORIGIN } });

@@ -408,6 +408,47 @@ describe('createHttpHandler cross-site refusal', () => {
     ).toBe(200);
   });
 
+  it('compares Origin with the Host header, whatever URL the framework rebuilt (Next.js: localhost)', async () => {
+    const post = (url: string, headers: Record<string, string>) =>
+      handler(
+        new Request(url, {
+          method: 'POST',
+          headers: {
+            Authorization: 'Bearer alice@acme.test',
+            'Content-Type': 'application/json',
+            ...headers,
+          },
+          body: JSON.stringify({
+            email: `p${Math.random()}@acme.test`.replace('0.', ''),
+            name: 'P',
+            roles: ['technical'],
+          }),
+        }),
+      );
+    const browser = {
+      Host: 'portal.example.com',
+      Origin: 'https://portal.example.com',
+      'Sec-Fetch-Site': 'same-origin',
+    };
+    expect((await post('http://localhost:3000/api/licenses/SEN-1/contacts', browser)).status).toBe(200);
+    // The request URL choosing the Origin's host does not make it same-origin with another Host.
+    const absolute = await post('http://evil.test/api/licenses/SEN-1/contacts', {
+      Host: 'portal.example.com',
+      Origin: 'http://evil.test',
+    });
+    expect(absolute.status).toBe(403);
+    // X-Forwarded-Host counts only with trustProxy.
+    const proxied = {
+      Host: '127.0.0.1:3000',
+      'X-Forwarded-Host': 'portal.example.com',
+      Origin: 'https://portal.example.com',
+    };
+    expect((await post('http://127.0.0.1:3000/api/licenses/SEN-1/contacts', proxied)).status).toBe(403);
+    handler = make({ trustProxy: true });
+    expect((await post('http://127.0.0.1:3000/api/licenses/SEN-1/contacts', proxied)).status).toBe(200);
+    expect(await version()).toBe(3);
+  });
+
   it('accepts mutations from allowedOrigins, with CORS headers and a preflight answer', async () => {
     handler = make({ allowedOrigins: ['https://shop.test'] });
     const answer = await add({ Origin: 'https://shop.test', 'Sec-Fetch-Site': 'cross-site' });
