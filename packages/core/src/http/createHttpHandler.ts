@@ -2,10 +2,11 @@ import { LicenseContactsError } from '../domain/errors';
 import type { Actor, AddContactInput, License, LicenseContactsApi } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
 import type { PlainAnswer } from './answer';
-import { PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
+import { PLAIN_ANSWER, plainProblem, toResponse } from './answer';
 import type { IdempotencyOptions, StoredResponse } from './idempotency';
 import { IdempotencyCache } from './idempotency';
 import { SECURITY_HEADERS, toProblem } from './problem';
+import { DEFAULT_MAX_BODY_BYTES, parseJsonBody, readBodyText } from './readBody';
 import { createSameOriginCheck } from './sameOrigin';
 import { parseShape, schemas } from './schemas';
 
@@ -58,7 +59,6 @@ interface Route {
   run(context: Context): Promise<unknown>;
 }
 
-const DEFAULT_MAX_BODY = 64 * 1024;
 /** A signal that never aborts, shared by reads. */
 const NEVER = new AbortController().signal;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -220,90 +220,6 @@ function expectedVersionOf(request: Request): number | undefined {
   return /^-?\d{1,16}(?:\.\d+)?$/.test(tag) ? Number(tag) : Number.NaN;
 }
 
-function isJsonContentType(header: string | null): boolean {
-  if (header === null) return false;
-  const [type = '', ...params] = header.split(';').map((part) => part.trim().toLowerCase());
-  if (type !== 'application/json') return false;
-  return params.every((p) => !p.startsWith('charset=') || /^charset="?utf-8"?$/.test(p));
-}
-
-/** Reads the body as JSON text, refusing more than `max` bytes as soon as they are seen. */
-async function readBody(request: Request, max: number): Promise<string> {
-  const direct = (request as { [READ_BODY]?: (max: number) => Promise<Uint8Array> })[READ_BODY];
-  // A refused body is left unread: a Fetch stream is cancelled, node:http closes the connection.
-  const discard = async () => {
-    if (direct) return;
-    try {
-      await request.body?.cancel();
-    } catch {
-      // nothing more to do with a body that cannot even be cancelled
-    }
-  };
-  if (!isJsonContentType(request.headers.get('content-type'))) {
-    await discard();
-    throw new LicenseContactsError('UNSUPPORTED_MEDIA_TYPE', 'The body must be application/json');
-  }
-  const length = request.headers.get('content-length');
-  if (length !== null && /^\d+$/.test(length.trim()) && Number(length) > max) {
-    await discard();
-    throw new LicenseContactsError('PAYLOAD_TOO_LARGE', `The body is larger than ${max} bytes`);
-  }
-  const bytes = direct ? await direct(max) : await readStream(request, max);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new LicenseContactsError('BAD_REQUEST', 'The body is not valid UTF-8');
-  }
-}
-
-/** Reads a Fetch body stream, cancelling it as soon as more than `max` bytes arrived. */
-async function readStream(request: Request, max: number): Promise<Uint8Array> {
-  let body: ReadableStream<Uint8Array> | null;
-  try {
-    body = request.body;
-  } catch (error) {
-    throw new LicenseContactsError('BAD_REQUEST', 'The body could not be read', { cause: error });
-  }
-  if (body === null) throw new LicenseContactsError('BAD_REQUEST', 'A JSON body is required');
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > max) {
-        // Stop reading here: the rest of the body is never pulled.
-        await reader.cancel().catch(() => {});
-        throw new LicenseContactsError('PAYLOAD_TOO_LARGE', `The body is larger than ${max} bytes`);
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    if (error instanceof LicenseContactsError) throw error;
-    throw new LicenseContactsError('BAD_REQUEST', 'The body could not be read', { cause: error });
-  } finally {
-    reader.releaseLock();
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') throw new LicenseContactsError('BAD_REQUEST', 'A JSON body is required');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new LicenseContactsError('BAD_REQUEST', 'The body is not valid JSON');
-  }
-}
-
 function stored(status: number, body: unknown, extra: [string, string][] = []): StoredResponse {
   const headers: [string, string][] = [['Content-Type', 'application/json; charset=utf-8'], ...extra];
   return { status, headers, body: JSON.stringify(body) };
@@ -354,7 +270,7 @@ export function createHttpHandler(
   }
   const authenticate = options.authenticate;
   const basePath = (options.basePath ?? '/api').replace(/\/+$/, '');
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const sameOrigin = createSameOriginCheck({
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
     trustProxy: options.trustProxy === true,
@@ -446,8 +362,8 @@ export function createHttpHandler(
       if (route.mutation) refuseCrossSite(request);
       const api = await actorOf(request);
       const params = match.raw.map(decodeSegment);
-      const text = route.body === undefined ? '' : await readBody(request, maxBodyBytes);
-      const body = route.body === undefined ? undefined : parseJson(text);
+      const text = route.body === undefined ? '' : await readBodyText(request, maxBodyBytes);
+      const body = route.body === undefined ? undefined : parseJsonBody(text);
       // Reads are quick; a mutation whose client went away before it started is not applied.
       const signal = route.mutation ? request.signal : NEVER;
       const context: Context = { api, params, url, body, signal, expectedVersion };

@@ -20,6 +20,7 @@ beforeAll(async () => {
   await writeFile(join(appDir, 'index.html'), '<!doctype html><title>Portal</title>');
   await writeFile(join(appDir, 'assets', 'app-1234.js'), 'console.log(1)');
   await writeFile(join(appDir, 'assets', 'app-1234.css'), 'body{}');
+  await writeFile(join(appDir, 'assets', 'app-1234.js.map'), '{"version":3,"sources":["../src/secret.ts"]}');
 });
 afterAll(async () => {
   await rm(appDir, { recursive: true, force: true });
@@ -150,6 +151,56 @@ describe('createPortal sessions', () => {
     expect((await signInAt('http://127.0.0.1:3000/auth/sign-in', proxied)).status).toBe(200);
   });
 
+  it('ends the previous session of a browser that signs in again', async () => {
+    const first = cookieOf(await signIn('alice@acme.test'));
+    const again = await signIn('bob@acme.test', { cookie: first });
+    expect(again.status).toBe(200);
+    const second = cookieOf(again);
+    expect((await call('/api/me', { headers: { cookie: first } })).status).toBe(401);
+    expect(await (await call('/api/me', { headers: { cookie: second } })).json()).toMatchObject({
+      email: 'bob@acme.test',
+    });
+    // A refused sign-in changes nothing: the session in place stays.
+    expect((await signIn('not an address', { cookie: second })).status).toBe(422);
+    expect((await call('/api/me', { headers: { cookie: second } })).status).toBe(200);
+  });
+
+  it('reads the sign-in body with the core reader: UTF-8 JSON only, bad bytes refused', async () => {
+    const send = (type: string, body: BodyInit) =>
+      call('/auth/sign-in', { method: 'POST', headers: { 'Content-Type': type, Origin: ORIGIN }, body });
+    const utf16 = await send(
+      'application/json; charset=utf-16',
+      JSON.stringify({ email: 'alice@acme.test' }),
+    );
+    expect(utf16.status).toBe(415);
+    const badBytes = new Uint8Array([
+      ...new TextEncoder().encode('{"email":"'),
+      0xff,
+      ...new TextEncoder().encode('@acme.test"}'),
+    ]);
+    const bad = await send('application/json', badBytes);
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('sends X-Content-Type-Options: nosniff on every answer, /auth included', async () => {
+    const cookie = cookieOf(await signIn('dan@acme.test'));
+    const answers = [
+      await call('/auth/session'),
+      await call('/auth/session', { method: 'POST' }),
+      await signIn('erin@acme.test'),
+      await signIn('nobody'),
+      await signIn('alice@acme.test', { Origin: 'https://evil.test' }),
+      await call('/auth/sign-in'),
+      await call('/auth/sign-out', { method: 'POST', headers: { cookie, Origin: ORIGIN } }),
+      await call('/api/me'),
+      await call('/'),
+      await call('/assets/app-1234.js'),
+      await call('/assets/missing.js'),
+    ];
+    for (const answer of answers) expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it('signs out: the cookie is cleared and the session forgotten', async () => {
     const cookie = cookieOf(await signIn('dan@acme.test'));
     const out = await call('/auth/sign-out', { method: 'POST', headers: { cookie, Origin: ORIGIN } });
@@ -187,6 +238,12 @@ describe('createPortal static files', () => {
       expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(await page.text()).toContain('<title>Portal</title>');
     }
+  });
+
+  it('never serves source maps', async () => {
+    const map = await call('/assets/app-1234.js.map');
+    expect(map.status).toBe(404);
+    expect(await map.text()).not.toContain('secret');
   });
 
   it('answers 404 for missing files and paths outside the app folder', async () => {
