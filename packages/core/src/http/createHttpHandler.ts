@@ -1,5 +1,5 @@
 import { LicenseContactsError } from '../domain/errors';
-import type { Actor, AddContactInput, License, LicenseContactsApi } from '../domain/types';
+import type { Actor, AddContactInput, License, LicenseContactsApi, ReplaceResult } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
 import type { PlainAnswer } from './answer';
 import { PLAIN_ANSWER, plainProblem, toResponse } from './answer';
@@ -234,6 +234,26 @@ function storedProblem(error: unknown, preconditionFailed: boolean): StoredRespo
   };
 }
 
+/** Ids of the licenses a result shows: a license, or those a replacement changed or skipped. */
+function licensesShown(value: unknown): string[] {
+  if (isLicense(value)) return [value.id];
+  const result = value as Partial<ReplaceResult> | null;
+  if (typeof result !== 'object' || result === null) return [];
+  const ids = [...(result.changed ?? []), ...(result.skipped ?? [])].map((item) => item.licenseId);
+  return [...new Set(ids)];
+}
+
+/** SHA-256 of a text, in hex: a request is remembered by its digest, not by a copy of its body. */
+async function digest(text: string): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  let hex = '';
+  for (const byte of hash) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/** Only a success is kept: a refused or failed request changed nothing (R10), so a retry runs again. */
+const keepForReplay = (response: StoredResponse) => response.status >= 200 && response.status < 300;
+
 function isLicense(value: unknown): value is License {
   return (
     typeof value === 'object' &&
@@ -371,7 +391,9 @@ export function createHttpHandler(
       const execute = async (): Promise<StoredResponse> => {
         try {
           const value = await route.run(context);
-          return stored(200, value, isLicense(value) ? [['ETag', `"${value.version}"`]] : []);
+          const answer = stored(200, value, isLicense(value) ? [['ETag', `"${value.version}"`]] : []);
+          answer.licenses = licensesShown(value);
+          return answer;
         } catch (error) {
           return storedProblem(error, preconditionFailed);
         }
@@ -386,14 +408,24 @@ export function createHttpHandler(
           );
         }
         const me = await api.me();
-        const cacheKey = JSON.stringify([me.email, me.staff, method, path, key]);
-        const fingerprint = JSON.stringify([url.search, request.headers.get('if-match'), text]);
-        const outcome = await cache.run(cacheKey, fingerprint, execute, (response) => response.status < 500);
+        const actor = JSON.stringify([me.email, me.staff]);
+        const fingerprint = await digest(JSON.stringify([url.search, request.headers.get('if-match'), text]));
+        const outcome = await cache.run(
+          actor,
+          JSON.stringify([method, path, key]),
+          fingerprint,
+          execute,
+          keepForReplay,
+        );
         if (outcome.kind === 'mismatch') {
           throw new LicenseContactsError(
             'BAD_REQUEST',
             'This Idempotency-Key was used for a different request',
           );
+        }
+        // A replay shows nothing the actor no longer sees (R4): a removed person gets NOT_FOUND.
+        if (outcome.kind === 'replayed') {
+          for (const id of outcome.response.licenses ?? []) await api.getLicense(id);
         }
         result = outcome.response;
         replayed = outcome.kind === 'replayed';

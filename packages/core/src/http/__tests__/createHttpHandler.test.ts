@@ -1,6 +1,6 @@
 // @vitest-environment node
 
-import type { Actor, LicenseContacts, LicenseContactsApi } from '@license-contacts/core';
+import type { Actor, LicenseContacts, LicenseContactsApi, LicenseStorage } from '@license-contacts/core';
 import { createLicenseContacts, LicenseContactsError, memoryStorage } from '@license-contacts/core';
 import type { HttpHandlerOptions } from '@license-contacts/core/http';
 import { createHttpHandler } from '@license-contacts/core/http';
@@ -515,6 +515,97 @@ describe('createHttpHandler Idempotency-Key', () => {
     expect(reused.status).toBe(400);
     expect(await version()).toBe(3);
     expect((await add('bad key with spaces')).status).toBe(400);
+  });
+
+  it("lets no actor flush another's keys: a thousand foreign keys later, alice's retry still replays", async () => {
+    const first = await add('alice-1');
+    expect(first.status).toBe(200);
+    const mallory = { email: 'mallory@other.test' };
+    for (let i = 0; i < 1000; i++) {
+      const flood = await call('POST', '/api/licenses/SEN-404/contacts', {
+        actor: mallory,
+        body: { email: `m${i}@other.test`, name: 'M', roles: ['technical'] },
+        headers: { 'Idempotency-Key': `flood-${i}` },
+      });
+      expect(flood.status).toBe(404);
+    }
+    const retry = await add('alice-1');
+    expect(retry.status).toBe(200);
+    expect(retry.response.headers.get('idempotency-replayed')).toBe('true');
+    expect(retry.json).toEqual(first.json);
+    expect(await version()).toBe(2);
+  });
+
+  it('keeps no answer that changed nothing (404, 409 CONFLICT, 5xx): a retry can succeed', async () => {
+    const gina = { email: 'gina@acme.test' };
+    const addTo = (id: string, key: string) =>
+      call('POST', `/api/licenses/${id}/contacts`, {
+        actor: gina,
+        body: { email: 'hal@acme.test', name: 'Hal', roles: ['technical'] },
+        headers: { 'Idempotency-Key': key },
+      });
+    expect((await addTo('SEN-2', 'not-yet')).status).toBe(404);
+    await service.createLicense({
+      id: 'SEN-2',
+      product: 'Jira',
+      technical: { email: 'gina@acme.test', name: 'Gina' },
+      billing: { email: 'gina@acme.test', name: 'Gina' },
+    });
+    const later = await addTo('SEN-2', 'not-yet');
+    expect(later.status).toBe(200);
+    expect(later.response.headers.get('idempotency-replayed')).toBeNull();
+
+    // The next commits meet a storage failure, then a concurrent writer (no retries left: 409 CONFLICT).
+    const memory = memoryStorage();
+    const failures: ('down' | 'raced')[] = [];
+    const flaky: LicenseStorage = {
+      ...memory,
+      commit(batch) {
+        const failure = batch.writes.some((w) => w.expectedVersion !== null) ? failures.shift() : undefined;
+        if (failure === 'down') return Promise.reject(new Error('connection reset'));
+        if (failure === 'raced')
+          return Promise.reject(new LicenseContactsError('CONFLICT', 'changed meanwhile'));
+        return memory.commit(batch);
+      },
+    };
+    service = createLicenseContacts({ storage: flaky, maxRetries: 0, cacheSize: 0 });
+    await service.createLicense({
+      id: 'SEN-1',
+      product: 'Jira',
+      technical: { email: 'alice@acme.test', name: 'Alice' },
+      billing: { email: 'bob@acme.test', name: 'Bob' },
+    });
+    handler = make();
+    const addPerson = (key: string, email: string) =>
+      call('POST', '/api/licenses/SEN-1/contacts', {
+        body: { email, name: 'P', roles: ['technical'] },
+        headers: { 'Idempotency-Key': key },
+      });
+    failures.push('down', 'raced');
+    expect((await addPerson('down', 'dan@acme.test')).status).toBe(503);
+    const conflict = await addPerson('raced', 'erin@acme.test');
+    expect(conflict.status).toBe(409);
+    expect(conflict.json.code).toBe('CONFLICT');
+    for (const [key, email] of [
+      ['down', 'dan@acme.test'],
+      ['raced', 'erin@acme.test'],
+    ] as const) {
+      const again = await addPerson(key, email);
+      expect(again.status).toBe(200);
+      expect(again.response.headers.get('idempotency-replayed')).toBeNull();
+    }
+    expect(await version()).toBe(3);
+  });
+
+  it('replays nothing a removed person may no longer see: NOT_FOUND, not the cached license', async () => {
+    const first = await add('before-removal');
+    expect(first.status).toBe(200);
+    await service.as({ email: 'ops@vendor.test', staff: true }).removeContact('SEN-1', 'alice@acme.test');
+    const replay = await add('before-removal');
+    expect(replay.status).toBe(404);
+    expect(replay.json.code).toBe('NOT_FOUND');
+    expect(replay.text).not.toContain('carol@acme.test');
+    expect(await version()).toBe(3);
   });
 
   it('forgets keys after the TTL and beyond maxEntries, and can be turned off', async () => {
