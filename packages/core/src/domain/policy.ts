@@ -1,5 +1,6 @@
 import { domainOf, isAssociated, isStaff, mainOf } from './license';
 import type { Actor, AddContactInput, Decision, License, Role } from './types';
+import { asciiDomain } from './validate';
 
 /** What every policy question receives. */
 export interface PolicyContext {
@@ -94,8 +95,12 @@ const NOT_ASSOCIATED = (): Decision => deny('NOT_ASSOCIATED', 'Only contacts of 
  * @example createLicenseContacts({ storage, policy: createDefaultPolicy({ publicDomains: ['example.org'] }) })
  */
 export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy {
+  // Compared with addresses as parseEmail writes them (R14): NFKC, lower case, ASCII.
   const publicDomains = new Set(
-    [...(options.publicDomains ?? PUBLIC_MAIL_DOMAINS)].map((d) => d.toLowerCase()),
+    [...(options.publicDomains ?? PUBLIC_MAIL_DOMAINS)].map((d) => {
+      const text = d.normalize('NFKC').trim().toLowerCase();
+      return asciiDomain(text) ?? text;
+    }),
   );
 
   /** R5: may the actor put `email` into a main position? */

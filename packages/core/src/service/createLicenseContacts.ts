@@ -21,12 +21,14 @@ import type {
   Topic,
 } from '../domain/types';
 import {
+  MAX_VERSION,
   parseAddContactInput,
   parseCreateLicenseInput,
   parseEmail,
   parseLicenseId,
   parseLimit,
   parsePerson,
+  parseQuery,
   parseRole,
   parseTopic,
 } from '../domain/validate';
@@ -322,15 +324,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         readSignal(o);
         const limit = parseLimit(o.limit);
         const cursor = o.cursor === undefined ? undefined : parseLicenseId(o.cursor, 'cursor');
-        let query: string | undefined;
-        if (o.query !== undefined) {
-          if (typeof o.query !== 'string' || o.query.length > 200) {
-            throw new LicenseContactsError('VALIDATION', 'query must be a string of at most 200 characters', {
-              field: 'query',
-            });
-          }
-          query = o.query.trim() || undefined;
-        }
+        const query = parseQuery(o.query);
         // The storage narrows by contact email; the policy has the last word on what the actor sees.
         const items: License[] = [];
         let after = cursor;
@@ -456,6 +450,8 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
             });
           }
         }
+        // Every version is below a cursor past the highest one: no bound (a driver never sees it).
+        if (beforeVersion !== undefined && beforeVersion > MAX_VERSION) beforeVersion = undefined;
         const license = await visible(id);
         const decision = policy.viewHistory({ license, actor });
         if (!decision.allowed) throw refusalError(decision, id);

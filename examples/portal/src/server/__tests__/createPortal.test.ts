@@ -85,6 +85,18 @@ describe('createPortal sessions', () => {
     ]);
   });
 
+  it("signs in with the core's parser: compatibility characters folded (R14), invisible ones refused", async () => {
+    const kelvin = await signIn('\u212Aelly@ａｃｍｅ.test');
+    expect(await kelvin.json()).toEqual({ email: 'kelly@acme.test' });
+    const wide = await signIn('ａｌｉｃｅ@ａｃｍｅ.test');
+    expect(await wide.json()).toEqual({ email: 'alice@acme.test' });
+    const list = await (await call('/api/licenses', { headers: { cookie: cookieOf(wide) } })).json();
+    expect(list.items.length).toBeGreaterThan(0);
+    const hidden = await signIn('alice\u200B@acme.test');
+    expect(hidden.status).toBe(422);
+    expect(hidden.headers.get('set-cookie')).toBeNull();
+  });
+
   it('gives two sign-ins of the same person different session ids', async () => {
     expect(cookieOf(await signIn('bob@acme.test'))).not.toBe(cookieOf(await signIn('bob@acme.test')));
   });

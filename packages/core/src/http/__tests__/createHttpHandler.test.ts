@@ -370,6 +370,29 @@ describe('createHttpHandler responses', () => {
   });
 });
 
+describe('createHttpHandler authenticated identity (R14)', () => {
+  it('normalises the actor authenticate returns exactly as the service normalises input', async () => {
+    let who = '\u212Aelly@ａｃｍｅ.test';
+    handler = make({ authenticate: () => ({ email: who }) });
+    await service
+      .as(alice)
+      .addContact('SEN-1', { email: 'kelly@acme.test', name: 'Kelly', roles: ['billing'] });
+    expect((await call('GET', '/api/me')).json).toEqual({ email: 'kelly@acme.test', staff: false });
+    expect((await call('GET', '/api/licenses/SEN-1')).status).toBe(200);
+    // Keys are kept per normalised actor: the same person under another spelling replays.
+    const add = () =>
+      call('POST', '/api/licenses/SEN-1/contacts', {
+        body: { email: 'lee@acme.test', name: 'Lee', roles: ['technical'] },
+        headers: { 'Idempotency-Key': 'k-kelly' },
+      });
+    expect((await add()).status).toBe(200);
+    who = 'KELLY@ACME.TEST';
+    expect((await add()).response.headers.get('idempotency-replayed')).toBe('true');
+    who = 'kelly\u200B@acme.test';
+    expect((await call('GET', '/api/me')).status).toBe(401);
+  });
+});
+
 describe('createHttpHandler cross-site refusal', () => {
   const add = (headers: Record<string, string>, email = 'carol@acme.test') =>
     call('POST', '/api/licenses/SEN-1/contacts', {
