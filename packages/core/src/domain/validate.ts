@@ -34,11 +34,15 @@ function requireObject(input: unknown, field: string): void {
 const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]|\p{Cs}/u;
 /** Bidi controls and lone surrogates: never in any text the library stores. */
 const DIRECTION_OR_BROKEN = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|\p{Cs}/u;
-/** Joiners and selectors a name may hold inside a word or an emoji (👩‍💻, ❤️, Persian ZWNJ). */
-const JOINERS = /[\u200C\u200D\uFE00-\uFE0F\u180B-\u180D\u180F\u{E0100}-\u{E01EF}\u{E0020}-\u{E007F}]/gu;
+/** Variation selectors and emoji tags: after a character, they choose how it looks. */
+const SELECTORS = '[\\uFE00-\\uFE0F\\u180B-\\u180D\\u180F\\u{E0100}-\\u{E01EF}\\u{E0020}-\\u{E007F}]';
+/** Joiners and selectors a name may hold inside a word or an emoji (woman technologist, Persian ZWNJ). */
+const JOINERS = new RegExp(`\\u200C|\\u200D|${SELECTORS}`, 'gu');
 /** A joiner at the start or after a space, or a zero width (non-)joiner at the end or before a space. */
-const LOOSE_JOINER =
-  /(?:^|\s)[\u200C\u200D\uFE00-\uFE0F\u180B-\u180D\u180F\u{E0100}-\u{E01EF}\u{E0020}-\u{E007F}]|[\u200C\u200D](?:$|[\s\p{Default_Ignorable_Code_Point}])/u;
+const LOOSE_JOINER = new RegExp(
+  `(?:^|\\s)(?:\\u200C|\\u200D|${SELECTORS})|(?:\\u200C|\\u200D)(?:$|[\\s\\p{Default_Ignorable_Code_Point}])`,
+  'u',
+);
 /** Something a reader sees: a letter, digit, punctuation or symbol (the blank Braille pattern is none). */
 const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
 /** Characters that would make a domain a different URL, or none. */
@@ -69,7 +73,8 @@ export function parseEmail(value: unknown, field = 'email'): string {
   if (typeof value !== 'string') throw validationError(field, `${field} must be a string`);
   const text = value.normalize('NFKC').trim().toLowerCase();
   if (text.length === 0) throw validationError(field, `${field} is required`);
-  if (text.length > MAX_EMAIL) throw validationError(field, `${field} is longer than ${MAX_EMAIL} characters`);
+  if (text.length > MAX_EMAIL)
+    throw validationError(field, `${field} is longer than ${MAX_EMAIL} characters`);
   if (/\s/.test(text) || CONTROL.test(text)) {
     throw validationError(field, `${field} may not contain spaces or control characters`);
   }
@@ -85,7 +90,8 @@ export function parseEmail(value: unknown, field = 'email'): string {
     throw validationError(field, `${field} must have a dotted domain such as example.com`);
   }
   const email = `${text.slice(0, at)}@${domain}`;
-  if (email.length > MAX_EMAIL) throw validationError(field, `${field} is longer than ${MAX_EMAIL} characters`);
+  if (email.length > MAX_EMAIL)
+    throw validationError(field, `${field} is longer than ${MAX_EMAIL} characters`);
   return email;
 }
 
@@ -109,7 +115,8 @@ export function parseName(value: unknown, field = 'name'): string {
   if (LOOSE_JOINER.test(name) || INVISIBLE.test(name.replace(JOINERS, ''))) {
     throw validationError(field, `${field} may not contain invisible or direction-changing characters`);
   }
-  if (!VISIBLE.test(name.replaceAll('\u2800', ''))) throw validationError(field, `${field} must contain a visible character`);
+  if (!VISIBLE.test(name.replaceAll('\u2800', '')))
+    throw validationError(field, `${field} must contain a visible character`);
   return name;
 }
 
