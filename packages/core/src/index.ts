@@ -60,6 +60,7 @@ export type {
   LicenseWrite,
   StorageAuditQuery,
   StorageCommit,
+  StorageGetOptions,
   StorageListQuery,
 } from './storage/types';
 export type {

@@ -255,11 +255,24 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       staff: who.staff === true,
     });
 
+    // The policy declares that only contacts (and staff) see a license: ask the email index first.
+    const onlyContacts =
+      !actor.staff &&
+      policy.viewedByContactsOnly !== undefined &&
+      policy.viewedByContactsOnly === policy.canView;
+    const getOptions = onlyContacts ? { ifContact: actor.email } : undefined;
+
+    /** The license if the actor may see it, else `null`: a hidden license costs no more than a missing one. */
+    async function readVisible(licenseId: string): Promise<License | null> {
+      const license = await guard(() => storage.getLicense(licenseId, getOptions));
+      if (license) remember(license);
+      return license && policy.canView({ license, actor }) ? license : null;
+    }
+
     /** The license if the actor may see it; NOT_FOUND otherwise, exactly as if it did not exist (R4). */
     async function visible(licenseId: string): Promise<License> {
-      const license = await guard(() => storage.getLicense(licenseId));
-      if (license) remember(license);
-      if (!license || !policy.canView({ license, actor })) throw notFound(licenseId);
+      const license = await readVisible(licenseId);
+      if (!license) throw notFound(licenseId);
       return license;
     }
 
@@ -411,8 +424,8 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
             const applied: Applied[] = [];
             const at = now();
             for (const id of ids) {
-              const license = await guard(() => storage.getLicense(id));
-              if (!license || !policy.canView({ license, actor })) {
+              const license = await readVisible(id);
+              if (!license) {
                 if (named) throw notFound(id);
                 continue; // gone, or no longer visible since the listing: not in scope
               }

@@ -1,7 +1,13 @@
 import { freeze } from 'immer';
 import { LicenseContactsError } from '../domain/errors';
 import type { AuditEntry, License, Page } from '../domain/types';
-import type { LicenseStorage, StorageAuditQuery, StorageCommit, StorageListQuery } from './types';
+import type {
+  LicenseStorage,
+  StorageAuditQuery,
+  StorageCommit,
+  StorageGetOptions,
+  StorageListQuery,
+} from './types';
 
 /** Options of `memoryStorage`. */
 export interface MemoryStorageOptions {
@@ -94,8 +100,12 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
   }
 
   return {
-    async getLicense(id) {
+    async getLicense(id, options?: StorageGetOptions) {
       await settle();
+      if (options?.ifContact !== undefined) {
+        const ids = byEmail.get(options.ifContact) ?? [];
+        if (ids[firstAfter(ids, id) - 1] !== id) return null;
+      }
       return licenses.get(id) ?? null;
     },
 

@@ -105,6 +105,18 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       expect(await storage.getLicense('SEN-0000000')).toBeNull();
     });
 
+    it('getLicense with ifContact answers the license only when that email is one of its contacts', async () => {
+      const [v1] = (await commitNew(created('SEN-1'), created('SEN-2'))) as [License, License];
+      const v2 = await commitChange(v1, add(v1, 'carol@acme.test'));
+      expect(plain(await storage.getLicense('SEN-1', { ifContact: 'carol@acme.test' }))).toEqual(plain(v2));
+      expect(await storage.getLicense('SEN-2', { ifContact: 'carol@acme.test' })).toBeNull();
+      expect(await storage.getLicense('SEN-404', { ifContact: 'carol@acme.test' })).toBeNull();
+      expect((await storage.getLicense('SEN-2', { ifContact: 'bill@acme.test' }))?.id).toBe('SEN-2');
+      await commitChange(v2, change(v2, { type: 'removeContact', email: 'carol@acme.test' }));
+      expect(await storage.getLicense('SEN-1', { ifContact: 'carol@acme.test' })).toBeNull();
+      expect((await storage.getLicense('SEN-1'))?.id).toBe('SEN-1');
+    });
+
     it('commit creates a license that getLicense returns whole', async () => {
       const [license] = await commitNew(
         created('SEN-1', {

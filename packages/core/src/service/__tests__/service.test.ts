@@ -837,3 +837,72 @@ describe('Unicode identity (R14)', () => {
     }
   });
 });
+
+describe('deciding visibility from the email index (R4, R15)', () => {
+  /** Memory storage that counts the licenses it hands out. */
+  function counted() {
+    const memory = memoryStorage();
+    const reads = { licenses: 0 };
+    const storage: LicenseStorage = {
+      ...memory,
+      async getLicense(id, options) {
+        const license = await memory.getLicense(id, options);
+        if (license) reads.licenses += 1;
+        return license;
+      },
+    };
+    return { storage, reads };
+  }
+
+  it('reads no license for an outsider asking about a hidden one, exactly as for a missing one', async () => {
+    const { storage, reads } = counted();
+    const local = createLicenseContacts({ storage, cacheSize: 0 });
+    for (const input of demoLicenseInputs) await local.createLicense(input);
+    const mallory = local.as(outsider);
+    reads.licenses = 0;
+    for (const id of [JIRA, 'SEN-0000404']) {
+      for (const call of [
+        () => mallory.getLicense(id),
+        () => mallory.permissions(id),
+        () => mallory.history(id),
+        () => mallory.setMain(id, 'technical', outsider.email),
+        () => mallory.removeContact(id, alice.email),
+        () =>
+          mallory.replaceContact(alice.email, { email: 'm2@initech.test', name: 'M' }, { licenseIds: [id] }),
+      ]) {
+        expect((await rejection(call())).code).toBe('NOT_FOUND');
+      }
+    }
+    expect(reads.licenses).toBe(0);
+    await local.as(alice).getLicense(JIRA);
+    await local.as(staff).getLicense(JIRA);
+    expect(reads.licenses).toBe(2);
+  });
+
+  it('keeps a custom canView that admits more than contacts working: it names no declaration', async () => {
+    const { storage, reads } = counted();
+    const auditors = {
+      ...defaultPolicy,
+      canView: (context: Parameters<typeof defaultPolicy.canView>[0]) =>
+        context.actor.email.endsWith('@auditor.test') || defaultPolicy.canView(context),
+    };
+    const local = createLicenseContacts({ storage, policy: auditors, cacheSize: 0 });
+    for (const input of demoLicenseInputs) await local.createLicense(input);
+    expect((await local.as({ email: 'ann@auditor.test' }).getLicense(JIRA)).id).toBe(JIRA);
+    expect((await rejection(local.as(outsider).getLicense(JIRA))).code).toBe('NOT_FOUND');
+    expect(reads.licenses).toBeGreaterThan(0);
+    // A policy that keeps the declared canView keeps the index shortcut.
+    const kept = counted();
+    const declared = createLicenseContacts({
+      storage: kept.storage,
+      policy: { ...defaultPolicy },
+      cacheSize: 0,
+    });
+    for (const input of demoLicenseInputs) await declared.createLicense(input);
+    kept.reads.licenses = 0;
+    expect((await rejection(declared.as(outsider).getLicense(JIRA))).code).toBe('NOT_FOUND');
+    expect(kept.reads.licenses).toBe(0);
+    expect(openPolicy.viewedByContactsOnly).toBe(openPolicy.canView);
+    expect(defaultPolicy.viewedByContactsOnly).toBe(defaultPolicy.canView);
+  });
+});
