@@ -290,11 +290,13 @@ describe('postgresStorage visibility through the email index', () => {
       for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
     };
     for (const { text, params } of statements) {
-      const { rows } = await db.query<{ 'QUERY PLAN': [{ Plan: Record<string, unknown> }] }>(
+      const { rows } = await db.query<{ 'QUERY PLAN': { Plan: Record<string, unknown> }[] }>(
         `EXPLAIN (ANALYZE, FORMAT JSON) ${text}`,
         params,
       );
-      visit((rows[0]?.['QUERY PLAN'] as [{ Plan: Record<string, unknown> }])[0].Plan);
+      const plan = rows[0]?.['QUERY PLAN'][0]?.Plan;
+      if (!plan) throw new Error(`no plan for ${text}`);
+      visit(plan);
     }
     return total;
   }
