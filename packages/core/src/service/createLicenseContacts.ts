@@ -34,6 +34,7 @@ import {
 } from '../domain/validate';
 import { memoryStorage } from '../storage/memory';
 import type { LicenseStorage, StorageCommit } from '../storage/types';
+import { boundPage } from './boundPage';
 import { KeyedQueue } from './keyedQueue';
 
 /** Options of `createLicenseContacts`. */
@@ -468,9 +469,11 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         const license = await visible(id);
         const decision = policy.viewHistory({ license, actor });
         if (!decision.allowed) throw refusalError(decision, id);
-        return guard(() =>
+        const page = await guard(() =>
           storage.listAudit(id, { limit, ...(beforeVersion === undefined ? {} : { beforeVersion }) }),
         );
+        // At most 1 MiB of entries, whatever the limit (R15); a page always carries one.
+        return boundPage(page, (entry) => String(entry.version));
       },
 
       async permissions(licenseId, opts) {

@@ -528,6 +528,54 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       expect(await storage.getLicense('SEN-P')).toBeNull();
     });
 
+    it('history pages answer at most 1 MiB of JSON whatever the limit, through the service (R15)', async () => {
+      const service = createLicenseContacts({ storage, retryDelay: () => 0 });
+      const long = 'n'.repeat(80);
+      const contacts = Array.from({ length: 1200 }, (_, i) => ({
+        email: `p${String(i).padStart(4, '0')}@acme.test`,
+        name: `${long} ${i}`,
+        roles: ['technical' as const],
+      }));
+      await service.createLicense(input('SEN-BIG', { contacts }));
+      const api = service.as(staff);
+      // Moving the last technical contact first changes every position: large entries, however written.
+      for (let i = 0; i < 5; i++) {
+        const { technical } = await api.getLicense('SEN-BIG');
+        await api.setMain('SEN-BIG', 'technical', technical.at(-1) as string);
+      }
+      const versions: number[] = [];
+      let cursor: string | undefined;
+      let cut = false;
+      for (let pages = 0; pages < 20; pages++) {
+        const page = await api.history('SEN-BIG', {
+          limit: 200,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        const bytes = new TextEncoder().encode(JSON.stringify(page)).byteLength;
+        expect(page.items.length).toBeGreaterThan(0);
+        expect(bytes).toBeLessThanOrEqual(1024 * 1024);
+        if (page.nextCursor !== undefined && page.items.length < 200) cut = true;
+        versions.push(...page.items.map((e) => e.version));
+        cursor = page.nextCursor;
+        if (cursor === undefined) break;
+      }
+      expect(cut).toBe(true);
+      expect(versions).toEqual([6, 5, 4, 3, 2, 1]);
+      // One entry larger than the bound still comes, alone, and paging goes on after it.
+      const huge = Array.from({ length: 4000 }, (_, i) => ({
+        email: `q${i}@acme.test`,
+        name: `${long}${long} ${i}`,
+        roles: ['technical' as const],
+      }));
+      await service.createLicense(input('SEN-HUGE', { contacts: huge }));
+      await api.addContact('SEN-HUGE', { email: 'last@acme.test', name: 'Last', roles: ['billing'] });
+      const first = await api.history('SEN-HUGE', { limit: 5 });
+      expect(first.items.map((e) => e.version)).toEqual([2]);
+      const second = await api.history('SEN-HUGE', { limit: 5, cursor: first.nextCursor as string });
+      expect(second.items.map((e) => e.version)).toEqual([1]);
+      expect(second.nextCursor).toBeUndefined();
+    }, 60_000);
+
     it('a license with 300 contacts round-trips in order', async () => {
       const contacts = Array.from({ length: 299 }, (_, i) => ({
         email: `p${String(i).padStart(3, '0')}@acme.test`,
