@@ -195,6 +195,41 @@ describe('createPortal sessions', () => {
     expect(bad.headers.get('set-cookie')).toBeNull();
   });
 
+  it('reads and guards a body exactly as the API does: one reader, one same-origin check', async () => {
+    const cookie = cookieOf(await signIn('alice@acme.test'));
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const cases: [Record<string, string>, BodyInit][] = [
+      [{ 'Content-Type': 'text/plain' }, '{"email":"x@acme.test"}'],
+      [{ 'Content-Type': 'application/json; charset=latin1' }, '{"email":"x@acme.test"}'],
+      [
+        { 'Content-Type': 'application/json' },
+        new Uint8Array([...bytes('{"email":"'), 0xc3, 0x28, ...bytes('"}')]),
+      ],
+      [{ 'Content-Type': 'application/json' }, ''],
+      [{ 'Content-Type': 'application/json' }, '{"email":'],
+      [{ 'Content-Type': 'application/json', Origin: 'https://evil.test' }, '{"email":"x@acme.test"}'],
+      [{ 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site' }, '{"email":"x@acme.test"}'],
+      [{ 'Content-Type': 'application/json', Host: 'portal.test', Origin: 'http://portal.test:1' }, '{}'],
+    ];
+    for (const [headers, body] of cases) {
+      const portalAnswer = await call('/auth/sign-in', {
+        method: 'POST',
+        headers: { cookie, ...headers },
+        body,
+      });
+      const apiAnswer = await call('/api/replacements', {
+        method: 'POST',
+        headers: { cookie, ...headers },
+        body,
+      });
+      const code = async (response: Response) => ((await response.json()) as { code: string }).code;
+      expect({ headers, portal: await code(portalAnswer) }).toEqual({
+        headers,
+        portal: await code(apiAnswer),
+      });
+    }
+  });
+
   it('sends X-Content-Type-Options: nosniff on every answer, /auth included', async () => {
     const cookie = cookieOf(await signIn('dan@acme.test'));
     const answers = [
