@@ -1,6 +1,12 @@
 // @vitest-environment node
 
-import type { Actor, LicenseContacts, LicenseContactsApi, LicenseStorage } from '@license-contacts/core';
+import type {
+  Actor,
+  LicenseContacts,
+  LicenseContactsApi,
+  LicenseContactsOptions,
+  LicenseStorage,
+} from '@license-contacts/core';
 import { createLicenseContacts, LicenseContactsError, memoryStorage } from '@license-contacts/core';
 import type { HttpHandlerOptions } from '@license-contacts/core/http';
 import { createHttpHandler } from '@license-contacts/core/http';
@@ -48,8 +54,9 @@ async function call(method: string, path: string, send: Send = {}) {
 
 const version = async (id = 'SEN-1') => (await service.findLicense(id))?.version;
 
-beforeEach(async () => {
-  service = createLicenseContacts({ retryDelay: () => 0 });
+/** A service over `options` holding SEN-1 (technical alice, billing bob), and a handler on it. */
+async function start(options: LicenseContactsOptions = { retryDelay: () => 0 }): Promise<void> {
+  service = createLicenseContacts(options);
   await service.createLicense({
     id: 'SEN-1',
     product: 'Jira',
@@ -57,7 +64,9 @@ beforeEach(async () => {
     billing: { email: 'bob@acme.test', name: 'Bob' },
   });
   handler = make();
-});
+}
+
+beforeEach(() => start());
 
 describe('createHttpHandler routes', () => {
   it('answers every Api method on its route', async () => {
@@ -591,14 +600,7 @@ describe('createHttpHandler Idempotency-Key', () => {
         return memory.commit(batch);
       },
     };
-    service = createLicenseContacts({ storage: flaky, maxRetries: 0, cacheSize: 0 });
-    await service.createLicense({
-      id: 'SEN-1',
-      product: 'Jira',
-      technical: { email: 'alice@acme.test', name: 'Alice' },
-      billing: { email: 'bob@acme.test', name: 'Bob' },
-    });
-    handler = make();
+    await start({ storage: flaky, maxRetries: 0, cacheSize: 0 });
     const addPerson = (key: string, email: string) =>
       call('POST', '/api/licenses/SEN-1/contacts', {
         body: { email, name: 'P', roles: ['technical'] },
