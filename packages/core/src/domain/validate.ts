@@ -48,6 +48,11 @@ const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
 /** Characters that would make a domain a different URL, or none. */
 const NOT_IN_DOMAIN = /[/?#\\:@[\]%<>^|]/;
 
+const tooLong = (field: string, max: number) =>
+  validationError(field, `${field} is longer than ${max} characters`);
+const invisible = (field: string) =>
+  validationError(field, `${field} may not contain invisible or direction-changing characters`);
+
 /**
  * The ASCII (punycode) form of a mail domain, as every runtime's URL parser writes it (browsers and
  * Node alike), or `null` when it is none. `ｇｍａｉｌ.com` is `gmail.com`; `münchen.de` is `xn--mnchen-3ya.de`.
@@ -73,14 +78,11 @@ export function parseEmail(value: unknown, field = 'email'): string {
   if (typeof value !== 'string') throw validationError(field, `${field} must be a string`);
   const text = value.normalize('NFKC').trim().toLowerCase();
   if (text.length === 0) throw validationError(field, `${field} is required`);
-  if (text.length > MAX_EMAIL)
-    throw validationError(field, `${field} is longer than ${MAX_EMAIL} characters`);
+  if (text.length > MAX_EMAIL) throw tooLong(field, MAX_EMAIL);
   if (/\s/.test(text) || CONTROL.test(text)) {
     throw validationError(field, `${field} may not contain spaces or control characters`);
   }
-  if (INVISIBLE.test(text)) {
-    throw validationError(field, `${field} may not contain invisible or direction-changing characters`);
-  }
+  if (INVISIBLE.test(text)) throw invisible(field);
   const at = text.indexOf('@');
   if (at <= 0 || at !== text.lastIndexOf('@')) {
     throw validationError(field, `${field} must contain exactly one @ with a name before it`);
@@ -90,16 +92,13 @@ export function parseEmail(value: unknown, field = 'email'): string {
     throw validationError(field, `${field} must have a dotted domain such as example.com`);
   }
   const email = `${text.slice(0, at)}@${domain}`;
-  if (email.length > MAX_EMAIL)
-    throw validationError(field, `${field} is longer than ${MAX_EMAIL} characters`);
+  if (email.length > MAX_EMAIL) throw tooLong(field, MAX_EMAIL);
   return email;
 }
 
 /** Throws VALIDATION when stored text holds a bidi control or a lone surrogate (R14). */
 function refuseDirectionOrBroken(text: string, field: string): void {
-  if (DIRECTION_OR_BROKEN.test(text)) {
-    throw validationError(field, `${field} may not contain direction-changing characters or broken text`);
-  }
+  if (DIRECTION_OR_BROKEN.test(text)) throw invisible(field);
 }
 
 /**
@@ -110,11 +109,9 @@ export function parseName(value: unknown, field = 'name'): string {
   if (typeof value !== 'string') throw validationError(field, `${field} must be a string`);
   const name = value.trim();
   if (name.length === 0) throw validationError(field, `${field} is required`);
-  if (name.length > MAX_NAME) throw validationError(field, `${field} is longer than ${MAX_NAME} characters`);
+  if (name.length > MAX_NAME) throw tooLong(field, MAX_NAME);
   if (CONTROL.test(name)) throw validationError(field, `${field} may not contain control characters`);
-  if (LOOSE_JOINER.test(name) || INVISIBLE.test(name.replace(JOINERS, ''))) {
-    throw validationError(field, `${field} may not contain invisible or direction-changing characters`);
-  }
+  if (LOOSE_JOINER.test(name) || INVISIBLE.test(name.replace(JOINERS, ''))) throw invisible(field);
   if (!VISIBLE.test(name.replaceAll('\u2800', '')))
     throw validationError(field, `${field} must contain a visible character`);
   return name;
