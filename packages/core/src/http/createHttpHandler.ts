@@ -105,7 +105,13 @@ const ROUTES: Route[] = [
     method: 'GET',
     path: ['licenses', ':id'],
     mutation: false,
-    run: (context) => context.api.getLicense(param(context, 0), { signal: context.signal }),
+    run(context) {
+      const q = parseShape(schemas().licenseQuery, query(context.url, ['at']), 'query');
+      return context.api.getLicense(param(context, 0), {
+        signal: context.signal,
+        ...(q.at === undefined ? {} : { at: q.at }),
+      });
+    },
   },
   {
     method: 'POST',
@@ -167,6 +173,19 @@ const ROUTES: Route[] = [
     path: ['licenses', ':id', 'permissions'],
     mutation: false,
     run: (context) => context.api.permissions(param(context, 0), { signal: context.signal }),
+  },
+  {
+    method: 'GET',
+    path: ['changes'],
+    mutation: false,
+    run(context) {
+      const q = parseShape(schemas().changesQuery, query(context.url, ['after', 'limit']), 'query');
+      return context.api.changes({
+        signal: context.signal,
+        ...(q.after === undefined ? {} : { after: q.after }),
+        ...(q.limit === undefined ? {} : { limit: q.limit }),
+      });
+    },
   },
   {
     method: 'POST',

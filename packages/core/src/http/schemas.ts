@@ -56,7 +56,22 @@ function build() {
 
   /** Query of `DELETE /licenses/:id/contacts/:email`. */
   const removeQuery = v.object({ role: one, successor: one });
-  return { addContactBody, setMainBody, replacementBody, listQuery, historyQuery, removeQuery };
+
+  /** Query of `GET /licenses/:id`. */
+  const licenseQuery = v.object({ at: one });
+
+  /** Query of `GET /changes`. */
+  const changesQuery = v.object({ after: one, limit });
+  return {
+    addContactBody,
+    setMainBody,
+    replacementBody,
+    listQuery,
+    historyQuery,
+    removeQuery,
+    licenseQuery,
+    changesQuery,
+  };
 }
 
 let built: ReturnType<typeof build> | undefined;

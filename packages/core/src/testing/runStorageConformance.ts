@@ -15,6 +15,13 @@ export interface StorageConformanceOptions {
   create: () => LicenseStorage | Promise<LicenseStorage>;
   /** Releases a storage after its test. */
   destroy?: (storage: LicenseStorage) => void | Promise<void>;
+  /**
+   * Closes a storage and opens it again on the same data (a restart), for storages that keep their
+   * data; the restart promises are skipped without it.
+   */
+  reopen?: (storage: LicenseStorage) => LicenseStorage | Promise<LicenseStorage>;
+  /** Concurrent writers in the exactly-once promise; default 20. */
+  writers?: number;
 }
 
 const T0 = '2026-02-01T10:00:00.000Z';
@@ -91,6 +98,25 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         audit: applied.map((a) => a.entry),
       });
       return applied.map((a) => a.license);
+    }
+
+    /** Every entry of the feed, paged with `after` from the start (or from `after`). */
+    async function wholeFeed(
+      query: { email?: string; after?: string; limit?: number } = {},
+    ): Promise<AuditEntry[]> {
+      const entries: AuditEntry[] = [];
+      let after = query.after;
+      for (let pages = 0; pages < 10_000; pages++) {
+        const page = await storage.listChanges({
+          limit: query.limit ?? 3,
+          ...(after === undefined ? {} : { after }),
+          ...(query.email === undefined ? {} : { email: query.email }),
+        });
+        entries.push(...page.items);
+        if (page.nextCursor === undefined) return entries;
+        after = page.nextCursor;
+      }
+      throw new Error('listChanges kept answering a nextCursor');
     }
 
     async function commitChange(before: License, applied: Applied): Promise<License> {
@@ -255,8 +281,8 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       await commitChange(v2, removal);
       const { items } = await storage.listAudit('SEN-1', { limit: 10 });
       expect(items.map((e) => e.action)).toEqual(['removeContact', 'addContact', 'createLicense']);
-      expect(plain(items[0])).toEqual(plain(removal.entry));
-      expect(items[2]?.before).toBeNull();
+      expect(plain(items[0])).toEqual({ ...plain(removal.entry), seq: items[0]?.seq });
+      expect(items[2]?.changes.map((c) => c.before)).toEqual([null, null]);
       expect(items[2]?.actor).toBeNull();
     });
 
@@ -410,14 +436,14 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         }
       }
       try {
-        entry.after.technical.push('evil@acme.test');
+        (entry.changes[0] as { email: string }).email = 'evil@acme.test';
+        entry.changes.push({ email: 'evil@acme.test', name: 'Evil', before: null, after: null });
       } catch {
         // frozen
       }
       expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(v1));
-      expect((await storage.listAudit('SEN-1', { limit: 1 })).items[0]?.after.technical).toEqual([
-        'tech@sen-1.test',
-      ]);
+      const again = (await storage.listAudit('SEN-1', { limit: 1 })).items[0];
+      expect(again?.changes.map((c) => c.email)).toEqual(['tech@sen-1.test', 'bill@acme.test']);
     });
 
     it('committed objects are copied: changing them afterwards changes nothing stored', async () => {
@@ -530,50 +556,43 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
 
     it('history pages answer at most 1 MiB of JSON whatever the limit, through the service (R15)', async () => {
       const service = createLicenseContacts({ storage, retryDelay: () => 0 });
-      const long = 'n'.repeat(80);
-      const contacts = Array.from({ length: 1200 }, (_, i) => ({
+      const long = 'n'.repeat(180);
+      // Created with 4,000 contacts of long names: an entry over 1 MiB, whatever the entry format.
+      const contacts = Array.from({ length: 4000 }, (_, i) => ({
         email: `p${String(i).padStart(4, '0')}@acme.test`,
         name: `${long} ${i}`,
         roles: ['technical' as const],
       }));
       await service.createLicense(input('SEN-BIG', { contacts }));
       const api = service.as(staff);
-      // Moving the last technical contact first changes every position: large entries, however written.
       for (let i = 0; i < 5; i++) {
-        const { technical } = await api.getLicense('SEN-BIG');
-        await api.setMain('SEN-BIG', 'technical', technical.at(-1) as string);
+        await api.addContact('SEN-BIG', {
+          email: `late${i}@acme.test`,
+          name: `Late ${i}`,
+          roles: ['billing'],
+        });
       }
-      const versions: number[] = [];
+      const pages: { versions: number[]; bytes: number; next: boolean }[] = [];
       let cursor: string | undefined;
-      let cut = false;
-      for (let pages = 0; pages < 20; pages++) {
+      do {
         const page = await api.history('SEN-BIG', {
           limit: 200,
           ...(cursor === undefined ? {} : { cursor }),
         });
-        const bytes = new TextEncoder().encode(JSON.stringify(page)).byteLength;
-        expect(page.items.length).toBeGreaterThan(0);
-        expect(bytes).toBeLessThanOrEqual(1024 * 1024);
-        if (page.nextCursor !== undefined && page.items.length < 200) cut = true;
-        versions.push(...page.items.map((e) => e.version));
+        pages.push({
+          versions: page.items.map((e) => e.version),
+          bytes: new TextEncoder().encode(JSON.stringify(page)).byteLength,
+          next: page.nextCursor !== undefined,
+        });
         cursor = page.nextCursor;
-        if (cursor === undefined) break;
-      }
-      expect(cut).toBe(true);
-      expect(versions).toEqual([6, 5, 4, 3, 2, 1]);
-      // One entry larger than the bound still comes, alone, and paging goes on after it.
-      const huge = Array.from({ length: 4000 }, (_, i) => ({
-        email: `q${i}@acme.test`,
-        name: `${long}${long} ${i}`,
-        roles: ['technical' as const],
-      }));
-      await service.createLicense(input('SEN-HUGE', { contacts: huge }));
-      await api.addContact('SEN-HUGE', { email: 'last@acme.test', name: 'Last', roles: ['billing'] });
-      const first = await api.history('SEN-HUGE', { limit: 5 });
-      expect(first.items.map((e) => e.version)).toEqual([2]);
-      const second = await api.history('SEN-HUGE', { limit: 5, cursor: first.nextCursor as string });
-      expect(second.items.map((e) => e.version)).toEqual([1]);
-      expect(second.nextCursor).toBeUndefined();
+      } while (cursor !== undefined && pages.length < 10);
+      // The small entries first, cut short before the large one, which then comes alone.
+      expect(pages.map((p) => [p.versions, p.next])).toEqual([
+        [[6, 5, 4, 3, 2], true],
+        [[1], false],
+      ]);
+      expect(pages[0]?.bytes).toBeLessThanOrEqual(1024 * 1024);
+      expect(pages[1]?.bytes).toBeGreaterThan(1024 * 1024);
     }, 60_000);
 
     it('a license with 300 contacts round-trips in order', async () => {
@@ -587,6 +606,176 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       }));
       const [license] = await commitNew(created('SEN-BIG', { contacts }));
       expect(plain(await storage.getLicense('SEN-BIG'))).toEqual(plain(license));
+    });
+
+    it('commit answers its entries with a seq that sorts after every earlier one', async () => {
+      const [a, b] = (await commitNew(created('SEN-B'), created('SEN-A'))) as [License, License];
+      const first = await storage.commit({
+        writes: [{ license: add(a, 'x@acme.test').license, expectedVersion: 1 }],
+        audit: [add(a, 'x@acme.test').entry],
+      });
+      const second = await storage.commit({
+        writes: [{ license: add(b, 'y@acme.test').license, expectedVersion: 1 }],
+        audit: [add(b, 'y@acme.test').entry],
+      });
+      const seqs = (await wholeFeed()).map((e) => e.seq);
+      expect(seqs).toHaveLength(4);
+      expect([...seqs].sort()).toEqual(seqs);
+      expect(new Set(seqs).size).toBe(4);
+      expect([first[0]?.seq, second[0]?.seq]).toEqual(seqs.slice(2));
+      expect(first[0]).toMatchObject({ licenseId: 'SEN-B', version: 2 });
+      expect(typeof first[0]?.seq).toBe('string');
+    });
+
+    it('listChanges answers every entry of every license in seq order, paging with after', async () => {
+      let [a, b] = (await commitNew(created('SEN-A'), created('SEN-B'))) as [License, License];
+      for (let i = 0; i < 4; i++) {
+        a = await commitChange(a, add(a, `a${i}@acme.test`));
+        b = await commitChange(b, add(b, `b${i}@acme.test`));
+      }
+      const all = await wholeFeed({ limit: 100 });
+      expect(all.map((e) => e.id)).toEqual([
+        'SEN-A:1',
+        'SEN-B:1',
+        ...[2, 3, 4, 5].flatMap((v) => [`SEN-A:${v}`, `SEN-B:${v}`]),
+      ]);
+      expect(await wholeFeed({ limit: 3 })).toEqual(all);
+      const page = await storage.listChanges({ limit: 4, after: all[5]?.seq as string });
+      expect(page.items.map((e) => e.id)).toEqual(all.slice(6).map((e) => e.id));
+      expect(page.nextCursor).toBeUndefined();
+      expect((await storage.listChanges({ limit: 2 })).nextCursor).toBe(all[1]?.seq);
+      expect((await storage.listChanges({ limit: 5, after: all.at(-1)?.seq as string })).items).toEqual([]);
+      expect(plain(all[2])).toEqual(
+        plain((await storage.listAudit('SEN-A', { limit: 1, beforeVersion: 3 })).items[0]),
+      );
+    });
+
+    it('listChanges of an empty storage is empty', async () => {
+      expect(await storage.listChanges({ limit: 10 })).toEqual({ items: [] });
+      expect(await storage.listChanges({ limit: 10, email: 'nobody@acme.test' })).toEqual({ items: [] });
+    });
+
+    it('listChanges by email follows a person from the entry adding them to the one removing them', async () => {
+      let [a] = (await commitNew(created('SEN-A'), created('SEN-B'))) as [License, License];
+      a = await commitChange(a, add(a, 'other@acme.test')); // 2: before carol
+      a = await commitChange(a, add(a, 'carol@acme.test', 'Carol')); // 3: carol joins
+      a = await commitChange(a, change(a, { type: 'setMain', role: 'technical', email: 'other@acme.test' })); // 4
+      a = await commitChange(a, change(a, { type: 'removeContact', email: 'carol@acme.test' })); // 5: carol leaves
+      a = await commitChange(a, add(a, 'late@acme.test')); // 6: after carol
+      a = await commitChange(a, add(a, 'carol@acme.test', 'Carol')); // 7: carol is back
+      const ids = async (email: string) => (await wholeFeed({ email, limit: 2 })).map((e) => e.id);
+      expect(await ids('carol@acme.test')).toEqual(['SEN-A:3', 'SEN-A:4', 'SEN-A:5', 'SEN-A:7']);
+      expect(await ids('bill@acme.test')).toEqual([
+        'SEN-A:1',
+        'SEN-B:1',
+        ...[2, 3, 4, 5, 6, 7].map((v) => `SEN-A:${v}`),
+      ]);
+      expect(await ids('tech@sen-b.test')).toEqual(['SEN-B:1']);
+      expect(await ids('nobody@acme.test')).toEqual([]);
+      const fromMiddle = await storage.listChanges({
+        email: 'carol@acme.test',
+        limit: 10,
+        after: (await wholeFeed()).find((e) => e.id === 'SEN-A:4')?.seq as string,
+      });
+      expect(fromMiddle.items.map((e) => e.id)).toEqual(['SEN-A:5', 'SEN-A:7']);
+    });
+
+    it('a refused commit leaves nothing in the feed', async () => {
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      await commitChange(v1, add(v1, 'x@acme.test'));
+      const stale = add(v1, 'y@acme.test');
+      await expectCode(
+        storage.commit({ writes: [{ license: stale.license, expectedVersion: 1 }], audit: [stale.entry] }),
+        'CONFLICT',
+      );
+      const ids = (await wholeFeed()).map((e) => e.id);
+      expect(ids).toEqual(['SEN-1:1', 'SEN-1:2']);
+      const next = add((await storage.getLicense('SEN-1')) as License, 'z@acme.test');
+      const [entry] = await storage.commit({
+        writes: [{ license: next.license, expectedVersion: 2 }],
+        audit: [next.entry],
+      });
+      expect((await wholeFeed()).map((e) => e.seq).at(-1)).toBe(entry?.seq);
+    });
+
+    it(`never skips, never repeats: a reader paging with after while ${options.writers ?? 20} writers commit gets every entry exactly once`, async () => {
+      const writers = options.writers ?? 20;
+      const perWriter = 5;
+      const licenses = (await commitNew(
+        ...Array.from({ length: writers }, (_, w) => created(`SEN-W${w}`)),
+        created('SEN-HOT'),
+      )) as License[];
+      const committed: string[] = licenses.map((l) => `${l.id}:1`);
+      let writing = true;
+      const seen: AuditEntry[] = [];
+      let after: string | undefined;
+      const readOnce = async () => {
+        const page = await storage.listChanges({ limit: 7, ...(after === undefined ? {} : { after }) });
+        seen.push(...page.items);
+        if (page.items.length > 0) after = (page.items.at(-1) as AuditEntry).seq;
+        return page.items.length;
+      };
+      const reader = (async () => {
+        while (writing) {
+          await readOnce();
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        // Drain what is left; a feed that never ends fails instead of spinning.
+        for (let reads = 0; (await readOnce()) > 0; reads++) {
+          if (reads > 10_000) throw new Error('listChanges never stopped answering entries after `after`');
+        }
+      })();
+      const write = async (w: number) => {
+        let own = licenses[w] as License;
+        for (let i = 0; i < perWriter; i++) {
+          // Alternately the writer's own license and one license that every writer fights over.
+          for (;;) {
+            const target = i % 2 === 0 ? own : ((await storage.getLicense('SEN-HOT')) as License);
+            const next = add(target, `w${w}-${i}@acme.test`);
+            try {
+              await storage.commit({
+                writes: [{ license: next.license, expectedVersion: target.version }],
+                audit: [next.entry],
+              });
+            } catch (error) {
+              if (error instanceof LicenseContactsError && error.code === 'CONFLICT') continue;
+              throw error;
+            }
+            committed.push(next.entry.id);
+            if (i % 2 === 0) own = next.license;
+            break;
+          }
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: writers }, (_, w) => write(w)));
+      } finally {
+        writing = false;
+        await reader;
+      }
+      const seqs = seen.map((e) => e.seq);
+      expect(new Set(seqs).size).toBe(seqs.length); // never twice
+      expect([...seqs].sort()).toEqual(seqs); // in seq order
+      expect(seen.map((e) => e.id).sort()).toEqual([...committed].sort()); // none missing
+      expect(seen).toHaveLength(writers * (perWriter + 1) + 1);
+    }, 120_000);
+
+    it.runIf(options.reopen !== undefined)('after cursors and seqs stay valid across a restart', async () => {
+      let [a] = (await commitNew(created('SEN-A'))) as [License];
+      for (let i = 0; i < 3; i++) a = await commitChange(a, add(a, `a${i}@acme.test`));
+      const before = await wholeFeed();
+      const middle = before[1]?.seq as string;
+      storage = await (options.reopen as NonNullable<typeof options.reopen>)(storage);
+      expect(await wholeFeed()).toEqual(before);
+      const latest = (await storage.getLicense('SEN-A')) as License;
+      const [entry] = await storage.commit({
+        writes: [{ license: add(latest, 'after@acme.test').license, expectedVersion: latest.version }],
+        audit: [add(latest, 'after@acme.test').entry],
+      });
+      const resumed = await wholeFeed({ after: middle });
+      expect(resumed.map((e) => e.id)).toEqual([...before.slice(2).map((e) => e.id), 'SEN-A:5']);
+      expect(resumed.at(-1)?.seq).toBe(entry?.seq);
+      expect((entry?.seq as string) > (before.at(-1)?.seq as string)).toBe(true);
     });
   });
 }
