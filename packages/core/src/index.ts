@@ -77,6 +77,7 @@ export type {
   StorageAuditQuery,
   StorageChangesQuery,
   StorageCommit,
+  StorageGetOptions,
   StorageListQuery,
 } from './storage/types';
 export type {
