@@ -16,11 +16,11 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A new page in a context of its own (its own cookies), on the portal's sign-in page. */
-export async function openPortal(browser: Browser): Promise<Page> {
+/** A new page in a context of its own (its own cookies), on the sign-in page of the portal at `url`. */
+export async function openPortal(browser: Browser, url: string = inject('portalUrl')): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   const page = await context.newPage();
-  await page.goto(inject('portalUrl'));
+  await page.goto(url);
   await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
   return page;
 }

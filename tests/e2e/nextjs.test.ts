@@ -1,0 +1,125 @@
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  enabled,
+  launchChromium,
+  licenseRow,
+  licenseRows,
+  openPortal,
+  screenshot,
+  signInAs,
+} from './helpers';
+import { buildExample, type RunningExample, startExample } from './nextjs-server';
+
+// The Next.js example (examples/nextjs), built with `next build` and served by `next start` on
+// 127.0.0.1: the library's handler in a route handler, the portal's cookie sign-in, the kit on a
+// client page and on a server-rendered page. Next.js reports every request.url as localhost, so the
+// browser's changes pass only because the same-origin check compares Origin with the Host it addressed.
+
+const ALICE = { name: 'Alice Johnson', email: 'alice@acme.test' };
+const PRIYA = { name: 'Priya Patel', email: 'priya@acme.test' };
+const JIRA = { product: 'Jira Software', id: 'SEN-4821337' };
+
+let example: RunningExample;
+let browser: Browser;
+let page: Page;
+/** Console errors and warnings, uncaught errors, and anything about hydration, from every page. */
+const problems: string[] = [];
+
+function watch(target: Page): void {
+  target.on('console', (message: ConsoleMessage) => {
+    const text = message.text();
+    if (message.type() === 'error' || message.type() === 'warning' || /hydrat/i.test(text)) {
+      problems.push(`${message.type()}: ${text}`);
+    }
+  });
+  target.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+}
+
+beforeAll(async () => {
+  await buildExample();
+  example = await startExample();
+  browser = await launchChromium();
+  page = await openPortal(browser, example.url);
+  watch(page);
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await example?.stop();
+});
+
+/** The names in a role's list, in order (the first is main). */
+async function namesIn(list: 'Technical contacts' | 'Billing contacts'): Promise<string[]> {
+  const items = page.getByRole('list', { name: list }).getByRole('listitem');
+  await items.first().waitFor();
+  return items.evaluateAll((els) =>
+    els.map((el) => el.querySelector('.lc-contact__name')?.firstChild?.textContent ?? ''),
+  );
+}
+
+describe('the Next.js example', () => {
+  it('signs Alice in at 127.0.0.1 with the cookie sign-in and lists her licenses on the client page', async () => {
+    expect(new URL(page.url()).hostname).toBe('127.0.0.1');
+    await signInAs(page, ALICE.name, ALICE.email);
+    expect(new URL(page.url()).pathname).toBe('/licenses');
+    expect(await licenseRows(page)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Jira Software SEN-4821337/)]),
+    );
+    await licenseRow(page, JIRA.product, JIRA.id).click();
+    await page.getByRole('region', { name: JIRA.product }).waitFor();
+    expect(await namesIn('Technical contacts')).toEqual(['Alice Johnson', 'Carol Nguyen']);
+  });
+
+  it('adds Priya as a technical contact through the route handler', async () => {
+    await (await enabled(page.getByRole('button', { name: 'Add technical contact' }))).click();
+    const dialog = page.getByRole('dialog', { name: 'Add contact' });
+    await dialog.getByRole('textbox', { name: 'Email' }).fill(PRIYA.email);
+    await dialog.getByRole('textbox', { name: 'Name' }).fill(PRIYA.name);
+    await dialog.getByRole('button', { name: 'Add contact' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('status').getByText(`${PRIYA.name} was added as a technical contact`).waitFor();
+    expect(await namesIn('Technical contacts')).toEqual(['Alice Johnson', 'Carol Nguyen', 'Priya Patel']);
+  });
+
+  it('server-renders the license with the contacts in its HTML', async () => {
+    const response = await page.request.get(`${example.url}/licenses/${JIRA.id}`);
+    expect(response.status()).toBe(200);
+    const html = await response.text();
+    for (const text of ['Technical contacts', 'Billing contacts', 'Carol Nguyen', 'Priya Patel']) {
+      expect(html).toContain(text);
+    }
+  });
+
+  it('hydrates the server-rendered page, promotes Priya and removes Carol there', async () => {
+    await page.goto(`${example.url}/licenses/${JIRA.id}`);
+    await page.getByRole('heading', { name: JIRA.product, level: 1 }).waitFor();
+    await (
+      await enabled(page.getByRole('button', { name: 'Make Priya Patel main technical contact' }))
+    ).click();
+    await page.getByRole('status').getByText('Priya Patel is now the main technical contact').waitFor();
+    expect(await namesIn('Technical contacts')).toEqual(['Priya Patel', 'Alice Johnson', 'Carol Nguyen']);
+
+    await (
+      await enabled(page.getByRole('button', { name: 'Remove Carol Nguyen from technical contacts' }))
+    ).click();
+    const dialog = page
+      .getByRole('alertdialog', { name: 'Remove Carol Nguyen?' })
+      .or(page.getByRole('dialog', { name: 'Remove Carol Nguyen?' }));
+    await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await namesIn('Technical contacts')).toEqual(['Priya Patel', 'Alice Johnson']);
+    await screenshot(page, 'nextjs-server-rendered');
+  });
+
+  it('keeps the changes: a new server render shows them', async () => {
+    await page.reload();
+    await page.getByRole('heading', { name: JIRA.product, level: 1 }).waitFor();
+    expect(await namesIn('Technical contacts')).toEqual(['Priya Patel', 'Alice Johnson']);
+  });
+
+  it('logged no console error, no warning and no hydration mismatch', () => {
+    expect(problems).toEqual([]);
+    expect(example.log()).not.toMatch(/error/i);
+  });
+});
