@@ -55,6 +55,18 @@ export function licenseRow(page: Page, product: string, id: string): Locator {
   return page.getByRole('button', { name: new RegExp(`^${product} ${id}\\b`) });
 }
 
+/** The names in a role's list of the open panel, in order (the first is main). */
+export async function namesIn(
+  page: Page,
+  list: 'Technical contacts' | 'Billing contacts',
+): Promise<string[]> {
+  const items = page.getByRole('list', { name: list }).getByRole('listitem');
+  await items.first().waitFor();
+  return items.evaluateAll((els) =>
+    els.map((el) => el.querySelector('.lc-contact__name')?.firstChild?.textContent ?? ''),
+  );
+}
+
 /** `locator` once the core's permissions allow its action (no `aria-disabled`). */
 export async function enabled(locator: Locator): Promise<Locator> {
   await locator.and(locator.page().locator(':not([aria-disabled="true"])')).waitFor();

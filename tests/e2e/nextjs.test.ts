@@ -1,3 +1,4 @@
+import { demoPeople } from '@license-contacts/core/fixtures';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -5,22 +6,24 @@ import {
   launchChromium,
   licenseRow,
   licenseRows,
+  namesIn,
   openPortal,
   screenshot,
   signInAs,
 } from './helpers';
-import { buildExample, type RunningExample, startExample } from './nextjs-server';
+import { buildExample, startExample } from './nextjs-server';
+import type { StartedServer } from './processes';
 
 // The Next.js example (examples/nextjs), built with `next build` and served by `next start` on
 // 127.0.0.1: the library's handler in a route handler, the portal's cookie sign-in, the kit on a
 // client page and on a server-rendered page. Next.js reports every request.url as localhost, so the
 // browser's changes pass only because the same-origin check compares Origin with the Host it addressed.
 
-const ALICE = { name: 'Alice Johnson', email: 'alice@acme.test' };
+const ALICE = demoPeople.alice;
 const PRIYA = { name: 'Priya Patel', email: 'priya@acme.test' };
 const JIRA = { product: 'Jira Software', id: 'SEN-4821337' };
 
-let example: RunningExample;
+let example: StartedServer;
 let browser: Browser;
 let page: Page;
 /** Console errors and warnings, uncaught errors, and anything about hydration, from every page. */
@@ -49,15 +52,6 @@ afterAll(async () => {
   await example?.stop();
 });
 
-/** The names in a role's list, in order (the first is main). */
-async function namesIn(list: 'Technical contacts' | 'Billing contacts'): Promise<string[]> {
-  const items = page.getByRole('list', { name: list }).getByRole('listitem');
-  await items.first().waitFor();
-  return items.evaluateAll((els) =>
-    els.map((el) => el.querySelector('.lc-contact__name')?.firstChild?.textContent ?? ''),
-  );
-}
-
 describe('the Next.js example', () => {
   it('signs Alice in at 127.0.0.1 with the cookie sign-in and lists her licenses on the client page', async () => {
     expect(new URL(page.url()).hostname).toBe('127.0.0.1');
@@ -68,7 +62,7 @@ describe('the Next.js example', () => {
     );
     await licenseRow(page, JIRA.product, JIRA.id).click();
     await page.getByRole('region', { name: JIRA.product }).waitFor();
-    expect(await namesIn('Technical contacts')).toEqual(['Alice Johnson', 'Carol Nguyen']);
+    expect(await namesIn(page, 'Technical contacts')).toEqual(['Alice Johnson', 'Carol Nguyen']);
   });
 
   it('adds Priya as a technical contact through the route handler', async () => {
@@ -79,7 +73,11 @@ describe('the Next.js example', () => {
     await dialog.getByRole('button', { name: 'Add contact' }).click();
     await dialog.waitFor({ state: 'detached' });
     await page.getByRole('status').getByText(`${PRIYA.name} was added as a technical contact`).waitFor();
-    expect(await namesIn('Technical contacts')).toEqual(['Alice Johnson', 'Carol Nguyen', 'Priya Patel']);
+    expect(await namesIn(page, 'Technical contacts')).toEqual([
+      'Alice Johnson',
+      'Carol Nguyen',
+      'Priya Patel',
+    ]);
   });
 
   it('server-renders the license with the contacts in its HTML', async () => {
@@ -98,7 +96,11 @@ describe('the Next.js example', () => {
       await enabled(page.getByRole('button', { name: 'Make Priya Patel main technical contact' }))
     ).click();
     await page.getByRole('status').getByText('Priya Patel is now the main technical contact').waitFor();
-    expect(await namesIn('Technical contacts')).toEqual(['Priya Patel', 'Alice Johnson', 'Carol Nguyen']);
+    expect(await namesIn(page, 'Technical contacts')).toEqual([
+      'Priya Patel',
+      'Alice Johnson',
+      'Carol Nguyen',
+    ]);
 
     await (
       await enabled(page.getByRole('button', { name: 'Remove Carol Nguyen from technical contacts' }))
@@ -108,14 +110,14 @@ describe('the Next.js example', () => {
       .or(page.getByRole('dialog', { name: 'Remove Carol Nguyen?' }));
     await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
     await dialog.waitFor({ state: 'detached' });
-    expect(await namesIn('Technical contacts')).toEqual(['Priya Patel', 'Alice Johnson']);
+    expect(await namesIn(page, 'Technical contacts')).toEqual(['Priya Patel', 'Alice Johnson']);
     await screenshot(page, 'nextjs-server-rendered');
   });
 
   it('keeps the changes: a new server render shows them', async () => {
     await page.reload();
     await page.getByRole('heading', { name: JIRA.product, level: 1 }).waitFor();
-    expect(await namesIn('Technical contacts')).toEqual(['Priya Patel', 'Alice Johnson']);
+    expect(await namesIn(page, 'Technical contacts')).toEqual(['Priya Patel', 'Alice Johnson']);
   });
 
   it('logged no console error, no warning and no hydration mismatch', () => {
