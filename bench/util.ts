@@ -46,3 +46,20 @@ export function printRatios(
   }
   console.log(`goal: ${labels.goal}`);
 }
+
+/** The smallest, middle and largest of some measurements (rounds of a benchmark). */
+export function spread(values: readonly number[]): { min: number; median: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return { min: sorted[0] as number, median, max: sorted.at(-1) as number };
+}
+
+/** `min / median / max` of some ratios, as printed by the benchmarks. */
+export function formatSpread(values: readonly number[], digits = 2): string {
+  const { min, median, max } = spread(values);
+  return `${min.toFixed(digits)} / ${median.toFixed(digits)} / ${max.toFixed(digits)}`;
+}

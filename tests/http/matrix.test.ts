@@ -54,6 +54,7 @@ const ROUTES: RouteCase[] = [
     mutation: true,
     expected: everyone,
   },
+  { method: 'GET', path: '/api/changes', mutation: false, expected: everyone },
   { method: 'GET', path: '/api/openapi.json', mutation: false, expected: anyone },
 ];
 

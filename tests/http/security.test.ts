@@ -214,11 +214,17 @@ describe('problem responses', () => {
       getLicense: (id) => (failing ? Promise.reject(broken) : memory.getLicense(id)),
       listLicenses: (query) => (failing ? Promise.reject(broken) : memory.listLicenses(query)),
       listAudit: (id, query) => (failing ? Promise.reject(broken) : memory.listAudit(id, query)),
+      listChanges: (query) => (failing ? Promise.reject(broken) : memory.listChanges(query)),
       commit: (commit) => (failing ? Promise.reject(broken) : memory.commit(commit)),
     };
     await server.reset({ storage });
     failing = true;
-    for (const path of ['/api/licenses', '/api/licenses/SEN-1001', '/api/licenses/SEN-1001/history']) {
+    for (const path of [
+      '/api/licenses',
+      '/api/licenses/SEN-1001',
+      '/api/licenses/SEN-1001/history',
+      '/api/changes',
+    ]) {
       const answer = await server.send('GET', path, { headers: auth });
       expect(answer.status).toBe(503);
       expect(JSON.parse(answer.text).code).toBe('STORAGE');

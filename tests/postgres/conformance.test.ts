@@ -22,12 +22,18 @@ describeWithServer('PostgreSQL server', (url) => {
 
   async function create() {
     await pool.query(
-      `TRUNCATE "${schema}".licenses, "${schema}".license_contacts, "${schema}".audit_entries`,
+      `TRUNCATE "${schema}".licenses, "${schema}".license_contacts, "${schema}".audit_entries, "${schema}".license_memberships`,
     );
+    await pool.query(`UPDATE "${schema}".feed_position SET seq = 0`);
     return postgresStorage({ pool, schema });
   }
 
-  runStorageConformance({ name: 'postgresStorage (pg)', create });
+  runStorageConformance({
+    name: 'postgresStorage (pg)',
+    create,
+    // Another process's storage over the same database: what a restart sees.
+    reopen: () => postgresStorage({ pool, schema }),
+  });
 
   runStorageConformance({
     name: 'postgresStorage (pg, no prepared statements, no known versions)',

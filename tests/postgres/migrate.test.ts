@@ -2,6 +2,7 @@
 import { createLicenseContacts } from '@license-contacts/core';
 import { MIGRATIONS, postgresStorage } from '@license-contacts/postgres';
 import { afterAll, expect, it } from 'vitest';
+import { expectV1DataMigrated, writeV1Data } from '../../packages/postgres/src/__tests__/v1data';
 import { describeWithServer, dropSchema, testPool, uniqueSchema } from './server';
 
 describeWithServer('PostgreSQL server migrations', (url) => {
@@ -9,6 +10,21 @@ describeWithServer('PostgreSQL server migrations', (url) => {
 
   afterAll(async () => {
     await dropSchema(url, schema);
+  });
+
+  it('migrates a database holding first-version entries to the change feed, losing nothing', async () => {
+    const v1 = uniqueSchema('v1data');
+    const pool = testPool(url);
+    const storage = postgresStorage({ pool, schema: v1 });
+    try {
+      await storage.migrate({ to: 1 });
+      await writeV1Data((text, values) => pool.query(text, values), v1);
+      await storage.migrate();
+      await expectV1DataMigrated(storage, createLicenseContacts({ storage }));
+    } finally {
+      await storage.close();
+      await dropSchema(url, v1);
+    }
   });
 
   it('applies each migration once when eight processes migrate a new schema at the same moment', async () => {
@@ -30,9 +46,13 @@ describeWithServer('PostgreSQL server migrations', (url) => {
           [schema],
         );
         expect(indexes.rows.map((r) => r.indexname)).toEqual([
+          'audit_entries_license_seq_idx',
           'audit_entries_pkey',
+          'audit_entries_seq_idx',
+          'feed_position_pkey',
           'license_contacts_email_idx',
           'license_contacts_pkey',
+          'license_memberships_pkey',
           'licenses_pkey',
           'schema_migrations_pkey',
         ]);

@@ -93,6 +93,7 @@ suite('PostgreSQL server restarted in the middle of a run', () => {
       storage.getLicense('SEN-R'),
       storage.listLicenses({ limit: 10 }),
       storage.listAudit('SEN-R', { limit: 10 }),
+      storage.listChanges({ limit: 10 }),
       api.getLicense('SEN-R'),
       api.listLicenses(),
       add('outage@acme.test'),
@@ -114,6 +115,11 @@ suite('PostgreSQL server restarted in the middle of a run', () => {
     const history = await storage.listAudit('SEN-R', { limit: 200 });
     expect(history.items.map((e) => e.version)).toEqual(
       Array.from({ length: license.version }, (_, i) => license.version - i),
+    );
+    // The feed holds exactly the committed versions, in order, across the outage.
+    const feed = await storage.listChanges({ limit: 500 });
+    expect(feed.items.filter((e) => e.licenseId === 'SEN-R').map((e) => e.version)).toEqual(
+      Array.from({ length: license.version }, (_, i) => i + 1),
     );
 
     const after = await add('after@acme.test');

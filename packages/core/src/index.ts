@@ -1,3 +1,4 @@
+export { applyChanges, diffContacts, positionsOf, replayEntries } from './domain/changes';
 export type { ErrorCode, LicenseContactsErrorOptions } from './domain/errors';
 export { ERROR_CODES, ERROR_STATUS, LicenseContactsError, validationError } from './domain/errors';
 export { domainOf, findContact, holdsRole, isAssociated, mainOf } from './domain/license';
@@ -11,16 +12,21 @@ export type {
   AuditAction,
   AuditEntry,
   CallOptions,
+  ChangesOptions,
   Contact,
+  ContactChange,
+  ContactPosition,
   ContactsState,
   CreateLicenseInput,
   Decision,
+  GetLicenseOptions,
   HistoryOptions,
   License,
   LicenseContactsApi,
   ListLicensesOptions,
   Me,
   MutationOptions,
+  NewAuditEntry,
   Page,
   Permissions,
   Person,
@@ -40,6 +46,7 @@ export {
   parseAddContactInput,
   parseCreateLicenseInput,
   parseEmail,
+  parseInstant,
   parseLicenseId,
   parseName,
   parsePerson,
@@ -53,12 +60,16 @@ export type {
   LicenseContactsOptions,
 } from './service/createLicenseContacts';
 export { createLicenseContacts } from './service/createLicenseContacts';
+export type { LegacyAuditEntry } from './storage/legacy';
+export { upgradeEntry } from './storage/legacy';
 export type { MemoryStorageOptions } from './storage/memory';
 export { matchesQuery, memoryStorage } from './storage/memory';
+export { formatSeq, parseSeq } from './storage/seq';
 export type {
   LicenseStorage,
   LicenseWrite,
   StorageAuditQuery,
+  StorageChangesQuery,
   StorageCommit,
   StorageListQuery,
 } from './storage/types';

@@ -1,3 +1,5 @@
+import type { ContactsState } from '@license-contacts/core';
+import { diffContacts } from '@license-contacts/core';
 import type { Queryable } from './queryable';
 
 /** One step of the schema, applied once, in order, inside the migration transaction. */
@@ -6,6 +8,94 @@ export interface Migration {
   name: string;
   /** Single statements (no multi-statement strings: PGlite's extended protocol refuses them). */
   statements: (schema: string) => string[];
+  /** Work that needs more than statements (rewriting rows), run after them in the same transaction. */
+  run?: (tx: Queryable, schema: string) => Promise<void>;
+}
+
+/** Rows converted per statement when a migration rewrites existing entries. */
+const BATCH = 500;
+
+/**
+ * Version 2, the change feed: every entry gets its `seq` (in the order the entries were written: by
+ * time, each license's versions in order) and its `changes` instead of two whole copies of the
+ * contacts, and the stretches each person was a contact of a license are recorded. Nothing is lost:
+ * `before` and `after` go only once every entry holds what they differ by.
+ */
+async function changeFeed(tx: Queryable, s: string): Promise<void> {
+  await tx.query({
+    text: `UPDATE ${s}.audit_entries a SET seq = o.n FROM (
+      SELECT license_id, version, row_number() OVER (ORDER BY at, license_id, version) AS n FROM (
+        SELECT license_id, version, max(at) OVER (PARTITION BY license_id ORDER BY version) AS at
+        FROM ${s}.audit_entries) ordered) o
+      WHERE a.license_id = o.license_id AND a.version = o.version`,
+  });
+  const open = new Map<string, { email: string; licenseId: string; from: string }>();
+  const stretches: { email: string; licenseId: string; from: string; to: string | null }[] = [];
+  for (let after = '0'; ; ) {
+    const { rows } = await tx.query<{
+      seq: string;
+      license_id: string;
+      before: string | null;
+      after: string;
+    }>({
+      text: `SELECT seq::text AS seq, license_id, before::text AS before, after::text AS after
+        FROM ${s}.audit_entries WHERE seq > $1::bigint ORDER BY seq LIMIT ${BATCH}`,
+      values: [after],
+    });
+    if (rows.length === 0) break;
+    const changes = rows.map((row) => {
+      const items = diffContacts(
+        row.before === null ? null : (JSON.parse(row.before) as ContactsState),
+        JSON.parse(row.after) as ContactsState,
+      );
+      for (const item of items) {
+        const key = `${item.email} ${row.license_id}`;
+        if (item.before === null && item.after !== null) {
+          open.set(key, { email: item.email, licenseId: row.license_id, from: row.seq });
+        } else if (item.before !== null && item.after === null) {
+          const stretch = open.get(key);
+          if (stretch) stretches.push({ ...stretch, to: row.seq });
+          open.delete(key);
+        }
+      }
+      return JSON.stringify(items);
+    });
+    await tx.query({
+      text: `UPDATE ${s}.audit_entries a SET changes = u.changes::json
+        FROM unnest($1::bigint[], $2::text[]) AS u (seq, changes) WHERE a.seq = u.seq`,
+      values: [rows.map((row) => row.seq), changes],
+    });
+    after = (rows.at(-1) as { seq: string }).seq;
+  }
+  for (const stretch of open.values()) stretches.push({ ...stretch, to: null });
+  for (let i = 0; i < stretches.length; i += BATCH) {
+    const batch = stretches.slice(i, i + BATCH);
+    await tx.query({
+      text: `INSERT INTO ${s}.license_memberships (email, license_id, from_seq, to_seq)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])`,
+      values: [
+        batch.map((m) => m.email),
+        batch.map((m) => m.licenseId),
+        batch.map((m) => m.from),
+        batch.map((m) => m.to),
+      ],
+    });
+  }
+  for (const text of [
+    `ALTER TABLE ${s}.audit_entries ALTER COLUMN seq SET NOT NULL, ALTER COLUMN changes SET NOT NULL,
+      DROP COLUMN before, DROP COLUMN after`,
+    `CREATE UNIQUE INDEX audit_entries_seq_idx ON ${s}.audit_entries (seq)`,
+    // The entries of one license in a stretch of the feed: the feed of one person.
+    `CREATE INDEX audit_entries_license_seq_idx ON ${s}.audit_entries (license_id, seq)`,
+    `INSERT INTO ${s}.feed_position (id, seq) SELECT true, COALESCE(max(seq), 0) FROM ${s}.audit_entries`,
+    // Contacts whose joining no entry records (history written elsewhere) count from the start.
+    `INSERT INTO ${s}.license_memberships (email, license_id, from_seq)
+      SELECT DISTINCT c.email, c.license_id, 0::bigint FROM ${s}.license_contacts c
+      WHERE NOT EXISTS (SELECT 1 FROM ${s}.license_memberships m
+        WHERE m.email = c.email AND m.license_id = c.license_id AND m.to_seq IS NULL)`,
+  ]) {
+    await tx.query({ text });
+  }
 }
 
 /** The schema's history. Append new steps; never edit an applied one. */
@@ -53,6 +143,28 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'change feed: seq and changes of entries, the feed position, contacts over time',
+    statements: (s) => [
+      // One row: the last seq taken. Commits lock it last and hold it until they end (the outbox order).
+      `CREATE TABLE ${s}.feed_position (
+        id boolean PRIMARY KEY DEFAULT true CHECK (id),
+        seq bigint NOT NULL CHECK (seq >= 0)
+      )`,
+      `ALTER TABLE ${s}.audit_entries ADD COLUMN seq bigint, ADD COLUMN changes json`,
+      // Each stretch of time a person was a contact of a license, from the entry adding them to the
+      // entry removing them (null: still a contact), in seqs.
+      `CREATE TABLE ${s}.license_memberships (
+        email text NOT NULL,
+        license_id text NOT NULL,
+        from_seq bigint NOT NULL,
+        to_seq bigint,
+        PRIMARY KEY (email, license_id, from_seq)
+      )`,
+    ],
+    run: changeFeed,
+  },
 ];
 
 /** The high 32 bits of this library's advisory lock keys ("LC"); the low 32 come from the schema name. */
@@ -73,7 +185,12 @@ function lockKey(text: string): number {
  * step not yet recorded, all in one transaction under an advisory lock, so concurrent callers wait
  * for each other and each step runs once.
  */
-export async function migrate(db: Queryable, schemaName: string, quoted: string): Promise<void> {
+export async function migrate(
+  db: Queryable,
+  schemaName: string,
+  quoted: string,
+  target = Number.POSITIVE_INFINITY,
+): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query({
       // The one-bigint form: the most widely implemented among Postgres-compatible engines.
@@ -93,8 +210,9 @@ export async function migrate(db: Queryable, schemaName: string, quoted: string)
     });
     const applied = new Set(rows.map((row) => Number(row.version)));
     for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
+      if (applied.has(migration.version) || migration.version > target) continue;
       for (const text of migration.statements(quoted)) await tx.query({ text });
+      await migration.run?.(tx, quoted);
       await tx.query({
         text: `INSERT INTO ${quoted}.schema_migrations (version, name) VALUES ($1, $2)`,
         values: [migration.version, migration.name],

@@ -1,17 +1,19 @@
 import type {
   AuditEntry,
   Contact,
-  ContactsState,
+  ContactChange,
   License,
   LicenseStorage,
   LicenseWrite,
+  NewAuditEntry,
   Page,
   Role,
   StorageAuditQuery,
+  StorageChangesQuery,
   StorageCommit,
   StorageListQuery,
 } from '@license-contacts/core';
-import { LicenseContactsError, ROLES } from '@license-contacts/core';
+import { formatSeq, LicenseContactsError, ROLES } from '@license-contacts/core';
 import { migrate } from './migrations';
 import type { PGliteLike, PgPoolLike, Queryable, Statement } from './queryable';
 import { fromPGlite, fromPool, storageError } from './queryable';
@@ -40,8 +42,11 @@ export type PostgresStorageOptions = CommonOptions &
 export interface PostgresStorage extends LicenseStorage {
   /** The schema name the tables live in. */
   readonly schema: string;
-  /** Creates or upgrades the tables; idempotent, safe when several processes call it at once. */
-  migrate(): Promise<void>;
+  /**
+   * Creates or upgrades the tables; idempotent, safe when several processes call it at once. `to`
+   * stops at that version of `MIGRATIONS` (default: the newest).
+   */
+  migrate(options?: { to?: number }): Promise<void>;
   /** Ends the pool or closes the PGlite instance the storage was given. */
   close(): Promise<void>;
 }
@@ -68,6 +73,7 @@ interface LicenseRow {
 }
 
 interface AuditRow {
+  seq: string;
   license_id: string;
   version: number;
   at: string;
@@ -77,8 +83,7 @@ interface AuditRow {
   email: string | null;
   role: Role | null;
   successor: string | null;
-  before: string | null;
-  after: string;
+  changes: string;
 }
 
 /** ISO-8601 in UTC with milliseconds, as `Date#toISOString` writes it, whatever the driver's type parsers. */
@@ -140,19 +145,18 @@ function toAuditEntry(row: AuditRow): AuditEntry {
   const version = Number(row.version);
   const entry: AuditEntry = {
     id: `${row.license_id}:${version}`,
+    seq: formatSeq(row.seq),
     licenseId: row.license_id,
     version,
     at: row.at,
     actor: row.actor,
     staff: row.staff,
     action: row.action,
-    before: null,
-    after: JSON.parse(row.after) as ContactsState,
+    changes: JSON.parse(row.changes) as ContactChange[],
   };
   if (row.email !== null) entry.email = row.email;
   if (row.role !== null) entry.role = row.role;
   if (row.successor !== null) entry.successor = row.successor;
-  entry.before = row.before === null ? null : (JSON.parse(row.before) as ContactsState);
   return entry;
 }
 
@@ -278,27 +282,58 @@ const CONTACT_COLUMNS: readonly [string, string, (row: ContactRow) => unknown][]
   ['name', 'text', (r) => r.name],
 ];
 
-const AUDIT_COLUMNS: readonly [string, string, (entry: AuditEntry) => unknown][] = [
-  ['license_id', 'text', (e) => e.licenseId],
-  ['version', 'integer', (e) => e.version],
-  ['at', 'text', (e) => e.at],
-  ['actor', 'text', (e) => e.actor],
-  ['staff', 'boolean', (e) => e.staff],
-  ['action', 'text', (e) => e.action],
-  ['email', 'text', (e) => e.email ?? null],
-  ['role', 'text', (e) => e.role ?? null],
-  ['successor', 'text', (e) => e.successor ?? null],
-  // Sent as text and cast in SQL, so every driver's parameter serializers treat them alike.
-  ['before', 'text', (e) => (e.before === null ? null : JSON.stringify(e.before))],
-  ['after', 'text', (e) => JSON.stringify(e.after)],
+/** An entry to insert, with its place in the commit (its seq is the commit's first seq + `ord`). */
+interface NewEntry {
+  entry: NewAuditEntry;
+  ord: number;
+}
+
+const AUDIT_COLUMNS: readonly [string, string, (row: NewEntry) => unknown][] = [
+  ['ord', 'integer', (r) => r.ord],
+  ['license_id', 'text', (r) => r.entry.licenseId],
+  ['version', 'integer', (r) => r.entry.version],
+  ['at', 'text', (r) => r.entry.at],
+  ['actor', 'text', (r) => r.entry.actor],
+  ['staff', 'boolean', (r) => r.entry.staff],
+  ['action', 'text', (r) => r.entry.action],
+  ['email', 'text', (r) => r.entry.email ?? null],
+  ['role', 'text', (r) => r.entry.role ?? null],
+  ['successor', 'text', (r) => r.entry.successor ?? null],
+  // Sent as text and cast in SQL, so every driver's parameter serializers treat it alike.
+  ['changes', 'text', (r) => JSON.stringify(r.entry.changes)],
 ];
 
-/** The audit columns as inserted from a row source `alias`, the license id aside. */
-const auditValues = (alias: string) =>
-  `${alias}.version, ${alias}.at::timestamptz, ${alias}.actor, ${alias}.staff, ${alias}.action, ${alias}.email, ` +
-  `${alias}.role, ${alias}.successor, ${alias}.before::jsonb, ${alias}.after::jsonb`;
+/** A person joining (`joined`) or leaving a license in the entry at `ord`. */
+interface MembershipRow {
+  ord: number;
+  license_id: string;
+  email: string;
+}
 
-const AUDIT_COLUMN_LIST = AUDIT_COLUMNS.map(([name]) => name).join(', ');
+const MEMBERSHIP_COLUMNS: readonly [string, string, (row: MembershipRow) => unknown][] = [
+  ['ord', 'integer', (r) => r.ord],
+  ['license_id', 'text', (r) => r.license_id],
+  ['email', 'text', (r) => r.email],
+];
+
+/** Who joined and who left a license in each entry: the stretches `listChanges` by email follows. */
+function membershipsOf(entries: readonly NewEntry[]): { joined: MembershipRow[]; left: MembershipRow[] } {
+  const joined: MembershipRow[] = [];
+  const left: MembershipRow[] = [];
+  for (const { entry, ord } of entries) {
+    for (const change of entry.changes) {
+      const row = { ord, license_id: entry.licenseId, email: change.email };
+      if (change.before === null && change.after !== null) joined.push(row);
+      if (change.before !== null && change.after === null) left.push(row);
+    }
+  }
+  return { joined, left };
+}
+
+const AUDIT_SELECT = (alias: string) =>
+  `${alias}.seq::text AS seq, ${alias}.license_id, ${alias}.version, ${iso(`${alias}.at`)} AS at, ${alias}.actor,
+   ${alias}.staff, ${alias}.action, ${alias}.email, ${alias}.role, ${alias}.successor, ${alias}.changes::text AS changes`;
+
 const CONTACT_COLUMN_LIST = CONTACT_COLUMNS.map(([name]) => name).join(', ');
 
 /**
@@ -332,6 +367,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   const licenses = `${s}.licenses`;
   const contacts = `${s}.license_contacts`;
   const audit = `${s}.audit_entries`;
+  const feedPosition = `${s}.feed_position`;
+  const memberships = `${s}.license_memberships`;
   const licenseColumns = `l.id, l.product, l.edition, l.seats::text AS seats, l.expires_at, l.version,
     ${iso('l.updated_at')} AS updated_at, c.role, c.email, c.position, c.joined, c.name`;
 
@@ -360,7 +397,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
    * Contact rows: all inserted for a new license; for a known previous version only the rows that
    * differ are deleted, inserted or updated; otherwise SQL compares the stored rows with the new ones.
    */
-  function writeStatement(write: LicenseWrite, entries: readonly AuditEntry[]): Statement {
+  function writeStatement(write: LicenseWrite, entries: readonly NewEntry[]): Statement {
     const { license, expectedVersion } = write;
     const { values, p } = parameters();
     const id = p(license.id);
@@ -420,21 +457,50 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
           WHERE (x.position, x.joined, x.name) IS DISTINCT FROM (excluded.position, excluded.joined, excluded.name))`);
       }
     }
-    if (entries.length > 0) {
-      parts.push(`a AS (INSERT INTO ${audit} (${AUDIT_COLUMN_LIST})
-        SELECT l.id, ${auditValues('e')} FROM l CROSS JOIN ${rowSource(entries, AUDIT_COLUMNS, p, 'e')})`);
-    }
-    return named(`WITH ${parts.join(',\n')}\nSELECT count(*)::integer AS n FROM l`, values);
+    if (entries.length > 0) feedParts(entries, p, 'l', parts);
+    const base = entries.length > 0 ? '(SELECT base FROM s)::text' : 'NULL::text';
+    return named(`WITH ${parts.join(',\n')}\nSELECT count(*)::integer AS n, ${base} AS base FROM l`, values);
   }
 
-  /** Audit entries of licenses the commit does not write (allowed by the contract, unusual). */
-  function looseAuditStatement(entries: readonly AuditEntry[]): Statement {
+  /**
+   * The feed's part of a commit: takes `entries.length` seqs from the one feed position row and inserts
+   * the entries under them, with the stretches of who joined and left. The row stays locked until the
+   * commit ends, so commits take seqs in the order they commit and a reader that saw seq n has seen
+   * every seq below it: paging with `after` never skips a late committer. It is taken last (`after`,
+   * the license CTE, is joined in so its rows are locked first), so commits cannot deadlock on it.
+   */
+  function feedParts(
+    entries: readonly NewEntry[],
+    p: (value: unknown) => string,
+    after: string | null,
+    parts: string[],
+  ): void {
+    const n = p(entries.length);
+    parts.push(`s AS (UPDATE ${feedPosition} f SET seq = f.seq + ${n}::bigint ${after === null ? '' : `FROM ${after}`}
+      WHERE f.id RETURNING f.seq - ${n}::bigint AS base)`);
+    parts.push(`a AS (INSERT INTO ${audit} (seq, license_id, version, at, actor, staff, action, email, role,
+        successor, changes)
+      SELECT s.base + e.ord, e.license_id, e.version, e.at::timestamptz, e.actor, e.staff, e.action, e.email,
+        e.role, e.successor, e.changes::json
+      FROM s CROSS JOIN ${rowSource(entries, AUDIT_COLUMNS, p, 'e')})`);
+    const { joined, left } = membershipsOf(entries);
+    if (joined.length > 0) {
+      parts.push(`j AS (INSERT INTO ${memberships} (email, license_id, from_seq)
+        SELECT m.email, m.license_id, s.base + m.ord FROM s CROSS JOIN ${rowSource(joined, MEMBERSHIP_COLUMNS, p, 'm')})`);
+    }
+    if (left.length > 0) {
+      parts.push(`x AS (UPDATE ${memberships} t SET to_seq = s.base + m.ord
+        FROM s, ${rowSource(left, MEMBERSHIP_COLUMNS, p, 'm')}
+        WHERE t.email = m.email AND t.license_id = m.license_id AND t.to_seq IS NULL)`);
+    }
+  }
+
+  /** The feed's part of a commit of several statements, run last in its transaction. */
+  function feedStatement(entries: readonly NewEntry[]): Statement {
     const { values, p } = parameters();
-    return named(
-      `INSERT INTO ${audit} (${AUDIT_COLUMN_LIST})
-       SELECT e.license_id, ${auditValues('e')} FROM ${rowSource(entries, AUDIT_COLUMNS, p, 'e')}`,
-      values,
-    );
+    const parts: string[] = [];
+    feedParts(entries, p, null, parts);
+    return named(`WITH ${parts.join(',\n')}\nSELECT base::text AS base FROM s`, values);
   }
 
   function conflict(id: string): LicenseContactsError {
@@ -444,7 +510,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   return {
     schema,
 
-    migrate: () => guarded(() => migrate(db, schema, s)),
+    migrate: (opts) => guarded(() => migrate(db, schema, s, opts?.to)),
 
     close: () => guarded(() => db.close()),
 
@@ -493,38 +559,44 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       }),
 
     commit: (batch: StorageCommit) =>
-      guarded(async () => {
+      guarded(async (): Promise<AuditEntry[]> => {
         const ids = new Set(batch.writes.map((w) => w.license.id));
         if (ids.size !== batch.writes.length) {
           throw new LicenseContactsError('CONFLICT', 'A commit may write each license once');
         }
         // Rows are locked in id order, so two commits over the same licenses cannot deadlock.
         const writes = [...batch.writes].sort((a, b) => (a.license.id < b.license.id ? -1 : 1));
-        const loose = batch.audit.filter((e) => !ids.has(e.licenseId));
-        const statements = writes.map((write) => ({
-          id: write.license.id,
-          statement: writeStatement(
-            write,
-            batch.audit.filter((e) => e.licenseId === write.license.id),
-          ),
-        }));
-        const run = async (on: Queryable) => {
-          for (const { id, statement } of statements) {
-            const { rows } = await on.query<{ n: number }>(statement);
-            if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(id);
-          }
-          if (loose.length > 0) await on.query(looseAuditStatement(loose));
-        };
+        const entries: NewEntry[] = batch.audit.map((entry, i) => ({ entry, ord: i + 1 }));
+        const single = writes.length === 1 && entries.every((e) => ids.has(e.entry.licenseId));
+        let base: string | null = null;
         try {
-          // A single statement is a transaction of its own: one round trip for the common case.
-          if (statements.length + (loose.length > 0 ? 1 : 0) <= 1) await run(db);
-          else await db.transaction(run);
+          if (single) {
+            // One statement is a transaction of its own: one round trip for the common case.
+            const write = writes[0] as LicenseWrite;
+            const { rows } = await db.query<{ n: number; base: string | null }>(
+              writeStatement(write, entries),
+            );
+            if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(write.license.id);
+            base = rows[0]?.base ?? null;
+          } else {
+            base = await db.transaction(async (tx) => {
+              for (const write of writes) {
+                const { rows } = await tx.query<{ n: number }>(writeStatement(write, []));
+                if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(write.license.id);
+              }
+              if (entries.length === 0) return null;
+              const { rows } = await tx.query<{ base: string }>(feedStatement(entries));
+              return rows[0]?.base ?? null;
+            });
+          }
         } catch (error) {
           // Whatever happened, the next write of these licenses compares rows in SQL after a fresh read.
           for (const id of ids) known.forget(id);
           throw error;
         }
         for (const write of writes) known.remember(write.license);
+        const first = BigInt(base ?? 0);
+        return entries.map(({ entry, ord }) => ({ ...entry, seq: formatSeq(first + BigInt(ord)) }));
       }),
 
     listAudit: (licenseId: string, query: StorageAuditQuery) =>
@@ -533,9 +605,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         const before = query.beforeVersion === undefined ? '' : `AND version < ${p(query.beforeVersion)}`;
         const { rows } = await db.query<AuditRow>(
           named(
-            `SELECT license_id, version, ${iso('at')} AS at, actor, staff, action, email, role, successor,
-               before::text AS before, after::text AS after
-             FROM ${audit} WHERE license_id = ${p(licenseId)} ${before}
+            `SELECT ${AUDIT_SELECT('a')} FROM ${audit} a WHERE license_id = ${p(licenseId)} ${before}
              ORDER BY version DESC LIMIT ${p(query.limit + 1)}`,
             values,
           ),
@@ -544,6 +614,27 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         if (items.length <= query.limit) return { items };
         items.length = query.limit;
         return { items, nextCursor: String((items.at(-1) as AuditEntry).version) };
+      }),
+
+    listChanges: (query: StorageChangesQuery) =>
+      guarded(async (): Promise<Page<AuditEntry>> => {
+        const { values, p } = parameters();
+        const after = p(query.after === undefined ? '0' : String(Number(query.after)));
+        const limit = p(query.limit + 1);
+        // By email: the entries of each stretch the person was a contact, from joining to leaving.
+        const text =
+          query.email === undefined
+            ? `SELECT ${AUDIT_SELECT('a')} FROM ${audit} a WHERE a.seq > ${after}::bigint ORDER BY a.seq LIMIT ${limit}`
+            : `SELECT ${AUDIT_SELECT('a')} FROM ${memberships} m
+                 JOIN ${audit} a ON a.license_id = m.license_id AND a.seq >= m.from_seq
+                   AND (m.to_seq IS NULL OR a.seq <= m.to_seq)
+               WHERE m.email = ${p(query.email)} AND a.seq > ${after}::bigint
+               ORDER BY a.seq LIMIT ${limit}`;
+        const { rows } = await db.query<AuditRow>(named(text, values));
+        const items = rows.map(toAuditEntry);
+        if (items.length <= query.limit) return { items };
+        items.length = query.limit;
+        return { items, nextCursor: (items.at(-1) as AuditEntry).seq };
       }),
   };
 }

@@ -1,4 +1,4 @@
-import type { Actor, Contact, ContactsState, License, Role } from './types';
+import type { Actor, Contact, License, Role } from './types';
 
 /** The contact with this (normalized) email on the license, if any. */
 export function findContact(license: Pick<License, 'contacts'>, email: string): Contact | undefined {
@@ -28,11 +28,6 @@ export function domainOf(email: string): string {
 /** Whether the actor is staff. */
 export function isStaff(actor: Actor): boolean {
   return actor.staff === true;
-}
-
-/** The contact lists of a license, as the audit history records them. */
-export function contactsState(license: ContactsState): ContactsState {
-  return { contacts: license.contacts, technical: license.technical, billing: license.billing };
 }
 
 /** The display name of a contact, or the email when unknown. */

@@ -1,7 +1,8 @@
 import { freeze, produce } from 'immer';
+import { diffContacts } from './changes';
 import type { ErrorCode } from './errors';
 import { LicenseContactsError } from './errors';
-import { contactsState, findContact, holdsRole, isAssociated, mainOf, nameOf } from './license';
+import { findContact, holdsRole, isAssociated, mainOf, nameOf } from './license';
 import type { Policy } from './policy';
 import { deny } from './policy';
 import type {
@@ -12,6 +13,7 @@ import type {
   CreateLicenseInput,
   Decision,
   License,
+  NewAuditEntry,
   Permissions,
   Person,
   Role,
@@ -25,10 +27,10 @@ export type Command =
   | { type: 'removeContact'; email: string; role?: Role; successor?: string }
   | { type: 'replaceContact'; email: string; successor: Person };
 
-/** The result of applying a command: the new license and its audit entry. */
+/** The result of applying a command: the new license and its audit entry (its `seq` comes at commit). */
 export interface Applied {
   license: License;
-  entry: AuditEntry;
+  entry: NewAuditEntry;
 }
 
 const ALLOWED: Decision = Object.freeze({ allowed: true });
@@ -183,13 +185,11 @@ function mutate(draft: License, base: License, command: Command): void {
         // The successor takes the old position; an earlier entry of theirs keeps its (higher) place.
         draft[role] = [...new Set(base[role].map((e) => (e === email ? successor.email : e)))];
       }
+      // A successor new to the license joins it now: at the end of the contacts, like anyone who joins.
+      const rest = base.contacts.filter((_, i) => i !== index);
       draft.contacts = existing
-        ? base.contacts
-            .filter((_, i) => i !== index)
-            .map((c) => (c === existing ? { ...c, roles: inRoleOrder([...c.roles, ...old.roles]) } : c))
-        : base.contacts.map((c, i) =>
-            i === index ? { email: successor.email, name: successor.name, roles: [...old.roles] } : c,
-          );
+        ? rest.map((c) => (c === existing ? { ...c, roles: inRoleOrder([...c.roles, ...old.roles]) } : c))
+        : [...rest, { email: successor.email, name: successor.name, roles: [...old.roles] }];
       return;
     }
   }
@@ -219,27 +219,29 @@ function describe(command: Command, license: License): Pick<AuditEntry, 'email' 
   }
 }
 
-/** Builds the audit entry of a committed change. */
+/** Builds the audit entry of a change: who, when, what, and the contacts it touched (R9, R15). */
 export function auditEntry(
   before: License | null,
   after: License,
   actor: Actor | null,
   action: AuditEntry['action'],
   details: Pick<AuditEntry, 'email' | 'role' | 'successor'> = {},
-): AuditEntry {
-  // Frozen like the licenses it points into, so storages can keep it without copying.
-  return Object.freeze({
-    id: `${after.id}:${after.version}`,
-    licenseId: after.id,
-    version: after.version,
-    at: after.updatedAt,
-    actor: actor?.email ?? null,
-    staff: actor?.staff === true,
-    action,
-    ...details,
-    before: before && Object.freeze(contactsState(before)),
-    after: Object.freeze(contactsState(after)),
-  });
+): NewAuditEntry {
+  // Frozen, so storages can keep it without copying.
+  return freeze(
+    {
+      id: `${after.id}:${after.version}`,
+      licenseId: after.id,
+      version: after.version,
+      at: after.updatedAt,
+      actor: actor?.email ?? null,
+      staff: actor?.staff === true,
+      action,
+      ...details,
+      changes: diffContacts(before, after),
+    },
+    true,
+  );
 }
 
 /**

@@ -91,10 +91,32 @@ export interface Recipients {
 /** The kind of change an audit entry records; the names of the commands. */
 export type AuditAction = 'createLicense' | 'addContact' | 'setMain' | 'removeContact' | 'replaceContact';
 
-/** One recorded change to one license. */
+/** Where a person stood on a license: their roles and their place in each role's list (0 = main). */
+export interface ContactPosition {
+  roles: Role[];
+  /** Place in the technical list, when they hold the role. */
+  technical?: number;
+  /** Place in the billing list, when they hold the role. */
+  billing?: number;
+}
+
+/**
+ * One contact whose roles or position a change touched, before and after it (`null`: not a contact).
+ * Contacts an entry does not list kept their roles and their order relative to each other.
+ */
+export interface ContactChange {
+  email: string;
+  name: string;
+  before: ContactPosition | null;
+  after: ContactPosition | null;
+}
+
+/** One recorded change to one license; also one item of the change feed. */
 export interface AuditEntry {
   /** `${licenseId}:${version}`: unique, one entry per committed version. */
   id: string;
+  /** Opaque, assigned at commit; sorts (as a string) in commit order across the whole storage. */
+  seq: string;
   licenseId: string;
   /** The license version this change produced. */
   version: number;
@@ -110,9 +132,12 @@ export interface AuditEntry {
   role?: Role;
   /** The contact who replaced or succeeded `email`, when there was one. */
   successor?: string;
-  before: ContactsState | null;
-  after: ContactsState;
+  /** What changed (R15): one item per contact whose roles or position changed, in contact order. */
+  changes: ContactChange[];
 }
+
+/** An audit entry as the rules build it, before the storage assigns its `seq` at commit. */
+export type NewAuditEntry = Omit<AuditEntry, 'seq'>;
 
 /** One page of results; pass `nextCursor` back as `cursor` for the next page. */
 export interface Page<T> {
@@ -157,6 +182,22 @@ export interface HistoryOptions {
   cursor?: string;
   /** Default 50; larger than 200 is clamped to 200. */
   limit?: number;
+  signal?: AbortSignal;
+}
+
+/** Options of `changes`: the change feed, oldest first. */
+export interface ChangesOptions {
+  /** Only entries after this `seq` (an entry's `seq`, or a page's `nextCursor`). */
+  after?: string;
+  /** Default 50; larger than 200 is clamped to 200. */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+/** Options of `getLicense`. */
+export interface GetLicenseOptions {
+  /** The license as it was at this time (rebuilt from its audit entries); default now. */
+  at?: string | Date;
   signal?: AbortSignal;
 }
 
@@ -214,8 +255,11 @@ export interface LicenseContactsApi {
   me(options?: CallOptions): Promise<Me>;
   /** Licenses the actor is associated with (staff: all), ordered by id. */
   listLicenses(options?: ListLicensesOptions): Promise<Page<License>>;
-  /** One license; NOT_FOUND when it does not exist or the actor may not see it. */
-  getLicense(licenseId: string, options?: CallOptions): Promise<License>;
+  /**
+   * One license; NOT_FOUND when it does not exist or the actor may not see it. With `at`, the license
+   * as it was then (NOT_FOUND before it existed).
+   */
+  getLicense(licenseId: string, options?: GetLicenseOptions): Promise<License>;
   /** Adds a person with the given roles, or extends an existing contact's roles. */
   addContact(licenseId: string, input: AddContactInput, options?: MutationOptions): Promise<License>;
   /** Makes a contact the main contact of a role they hold. */
@@ -230,6 +274,11 @@ export interface LicenseContactsApi {
   ): Promise<ReplaceResult>;
   /** The audit history of a license, newest first. */
   history(licenseId: string, options?: HistoryOptions): Promise<Page<AuditEntry>>;
+  /**
+   * The change feed of the licenses the actor was a contact of before or after each change (staff:
+   * every license), oldest first; page with `after`.
+   */
+  changes(options?: ChangesOptions): Promise<Page<AuditEntry>>;
   /** What the actor may do on a license, with reasons. */
   permissions(licenseId: string, options?: CallOptions): Promise<Permissions>;
 }

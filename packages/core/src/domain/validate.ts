@@ -110,6 +110,20 @@ export function parseAddContactInput(value: unknown, field = 'input'): AddContac
   };
 }
 
+/** Returns the epoch milliseconds of a Date or an ISO-8601 date or time, or throws VALIDATION naming `field`. */
+export function parseInstant(value: unknown, field = 'at'): number {
+  const time =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'string' && DATE.test(value.trim())
+        ? Date.parse(value.trim())
+        : Number.NaN;
+  if (Number.isNaN(time)) {
+    throw validationError(field, `${field} must be a date or an ISO-8601 time such as 2026-03-01T12:00:00Z`);
+  }
+  return time;
+}
+
 /** Returns a page size between 1 and 200 (default 50), or throws VALIDATION. */
 export function parseLimit(value: unknown, field = 'limit'): number {
   if (value === undefined) return 50;

@@ -205,7 +205,20 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
       });
     },
     async getLicense(licenseId, opts) {
-      return request<License>({ method: 'GET', path: license(licenseId), signal: signalOf(optionsOf(opts)) });
+      const o = optionsOf(opts);
+      // An invalid Date travels as text the server refuses, like any other value that is not a time.
+      const at =
+        o.at instanceof Date
+          ? Number.isNaN(o.at.getTime())
+            ? 'Invalid Date'
+            : o.at.toISOString()
+          : (o.at as string | undefined);
+      return request<License>({
+        method: 'GET',
+        path: license(licenseId),
+        query: { at },
+        signal: signalOf(o),
+      });
     },
     async addContact(licenseId, input, opts) {
       return request<License>({
@@ -248,6 +261,15 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
         method: 'GET',
         path: `${license(licenseId)}/history`,
         query: { cursor: o.cursor as string, limit: o.limit as number },
+        signal: signalOf(o),
+      });
+    },
+    async changes(opts) {
+      const o = optionsOf(opts);
+      return request<Page<AuditEntry>>({
+        method: 'GET',
+        path: '/changes',
+        query: { after: o.after as string, limit: o.limit as number },
         signal: signalOf(o),
       });
     },

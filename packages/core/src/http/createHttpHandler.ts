@@ -59,7 +59,7 @@ interface Context<TQuery, TBody> {
 }
 
 /** Names of the schemas that parse a query string (objects of optional strings). */
-type QuerySchemaName = 'listQuery' | 'historyQuery' | 'removeQuery';
+type QuerySchemaName = 'listQuery' | 'historyQuery' | 'removeQuery' | 'licenseQuery' | 'changesQuery';
 
 /** Output of a named schema, or `undefined` for none. */
 type Parsed<TName> = TName extends SchemaName ? SchemaOutput<TName> : undefined;
@@ -186,9 +186,16 @@ function buildRoutes(): AnyRoute[] {
       operation: 'getLicense',
       summary: 'One license (404 when it does not exist or the person may not see it)',
       params: { id: 'licenseId' },
+      query: 'licenseQuery',
       response: 'license',
       mutation: false,
-      run: (context) => context.api.getLicense(param(context, 0), { signal: context.signal }),
+      run(context) {
+        const { at } = context.query;
+        return context.api.getLicense(param(context, 0), {
+          signal: context.signal,
+          ...(at === undefined ? {} : { at }),
+        });
+      },
     }),
     route({
       method: 'POST',
@@ -275,6 +282,23 @@ function buildRoutes(): AnyRoute[] {
       response: 'permissions',
       mutation: false,
       run: (context) => context.api.permissions(param(context, 0), { signal: context.signal }),
+    }),
+    route({
+      method: 'GET',
+      path: ['changes'],
+      operation: 'changes',
+      summary:
+        'The change feed of the licenses the signed-in person was a contact of (staff: all), in seq order',
+      query: 'changesQuery',
+      response: 'historyPage',
+      mutation: false,
+      run({ api, signal, query: q }) {
+        return api.changes({
+          signal,
+          ...(q.after === undefined ? {} : { after: q.after }),
+          ...(q.limit === undefined ? {} : { limit: q.limit }),
+        });
+      },
     }),
     route({
       method: 'POST',

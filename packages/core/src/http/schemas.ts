@@ -86,6 +86,15 @@ function build() {
     successor: one('Email of who becomes main when a main contact is removed'),
   });
 
+  /** Query of `GET /licenses/:id`. */
+  const licenseQuery = v.object({ at: one('A time (ISO 8601): the license as it was then') });
+
+  /** Query of `GET /changes`. */
+  const changesQuery = v.object({
+    after: one('`seq` of the last entry read (or a page’s `nextCursor`)'),
+    limit,
+  });
+
   // ---- path parameters (the service validates their values)
 
   const licenseId = about('Support entitlement number, e.g. `SEN-4821337`');
@@ -124,13 +133,24 @@ function build() {
     setMain: v.pipe(byRole, v.description('By role, then by the target contact’s email')),
     removeContact: v.pipe(byRole, v.description('By role, then by the target contact’s email')),
   });
-  const contactsState = v.strictObject({
-    contacts: v.array(contact),
-    technical: v.array(v.string()),
-    billing: v.array(v.string()),
+  const position = v.strictObject({
+    roles: v.array(roleName),
+    technical: v.exactOptional(
+      v.pipe(v.number(), v.integer(), v.description('Place in the technical list; 0 = main')),
+    ),
+    billing: v.exactOptional(
+      v.pipe(v.number(), v.integer(), v.description('Place in the billing list; 0 = main')),
+    ),
+  });
+  const contactChange = v.strictObject({
+    email: v.string(),
+    name: v.string(),
+    before: v.nullable(position),
+    after: v.nullable(position),
   });
   const auditEntry = v.strictObject({
     id: v.string(),
+    seq: v.pipe(v.string(), v.description('Assigned at commit; sorts (as a string) in commit order')),
     licenseId: v.string(),
     version: v.pipe(v.number(), v.integer()),
     at: v.string(),
@@ -140,8 +160,10 @@ function build() {
     email: v.exactOptional(v.string()),
     role: v.exactOptional(roleName),
     successor: v.exactOptional(v.string()),
-    before: v.nullable(contactsState),
-    after: contactsState,
+    changes: v.pipe(
+      v.array(contactChange),
+      v.description('One item per contact whose roles or position changed'),
+    ),
   });
   const nextCursor = v.exactOptional(v.pipe(v.string(), v.description('Pass as `cursor` for the next page')));
   const licensePage = v.strictObject({ items: v.array(license), nextCursor });
@@ -181,13 +203,16 @@ function build() {
     me,
     decision,
     permissions,
-    contactsState,
+    position,
+    contactChange,
     auditEntry,
     licensePage,
     historyPage,
     replaceResult,
     problem,
     openApi,
+    licenseQuery,
+    changesQuery,
   };
 }
 
@@ -210,7 +235,8 @@ export const COMPONENTS: Readonly<Partial<Record<SchemaName, string>>> = Object.
   me: 'Me',
   decision: 'Decision',
   permissions: 'Permissions',
-  contactsState: 'ContactsState',
+  position: 'ContactPosition',
+  contactChange: 'ContactChange',
   auditEntry: 'AuditEntry',
   licensePage: 'LicensePage',
   historyPage: 'HistoryPage',

@@ -1,3 +1,5 @@
+import { freeze } from 'immer';
+import { replayEntries } from '../domain/changes';
 import { LicenseContactsError } from '../domain/errors';
 import { mainOf } from '../domain/license';
 import type { Policy } from '../domain/policy';
@@ -13,9 +15,11 @@ import {
 import type {
   Actor,
   AuditEntry,
+  ChangesOptions,
   CreateLicenseInput,
   License,
   LicenseContactsApi,
+  Page,
   Recipients,
   ReplaceResult,
   Topic,
@@ -24,6 +28,7 @@ import {
   parseAddContactInput,
   parseCreateLicenseInput,
   parseEmail,
+  parseInstant,
   parseLicenseId,
   parseLimit,
   parsePerson,
@@ -31,8 +36,10 @@ import {
   parseTopic,
 } from '../domain/validate';
 import { memoryStorage } from '../storage/memory';
+import { parseSeq } from '../storage/seq';
 import type { LicenseStorage, StorageCommit } from '../storage/types';
 import { KeyedQueue } from './keyedQueue';
+import { capPage } from './pages';
 
 /** Options of `createLicenseContacts`. */
 export interface LicenseContactsOptions {
@@ -73,6 +80,8 @@ export interface LicenseContacts {
   recipients(licenseId: string, topic: Topic): Promise<Recipients>;
   /** Whether the person is a technical contact, who may request support (R7); false for an unknown license. */
   canRequestSupport(licenseId: string, email: string): Promise<boolean>;
+  /** The change feed of every license, oldest first (system level); page with `after`. */
+  changes(options?: ChangesOptions): Promise<Page<AuditEntry>>;
   /** Calls `listener` after every commit; returns the function that unsubscribes it. */
   subscribe(listener: (event: LicenseContactsEvent) => void): () => void;
   /** The interface of one signed-in person (or staff member). */
@@ -173,8 +182,9 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       })),
       audit: applied.map(({ entry }) => entry),
     };
+    let entries: AuditEntry[];
     try {
-      await guard(() => storage.commit(batch));
+      entries = await guard(() => storage.commit(batch));
     } catch (error) {
       // Whatever happened, the next command on these licenses reads them first.
       for (const { license } of applied) known.delete(license.id);
@@ -182,9 +192,10 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       throw error;
     }
     for (const { license } of applied) remember(license);
-    for (const { license, entry } of applied) {
+    applied.forEach(({ license }, i) => {
+      const entry = entries[i] as AuditEntry;
       emit({ type: created ? 'licenseCreated' : 'licenseUpdated', license, entry });
-    }
+    });
   }
 
   /** Runs `attempt` until it commits without a stale version, at most `maxRetries` more times. */
@@ -242,6 +253,23 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     const who = parseEmail(email);
     const license = await findLicense(licenseId);
     return license?.technical.includes(who) ?? false;
+  }
+
+  /** A page of the change feed, of every license or of one person's (`email`), at most 1 MiB. */
+  async function feed(opts: unknown, email: string | undefined): Promise<Page<AuditEntry>> {
+    const o = readOptions(opts);
+    readSignal(o);
+    const limit = parseLimit(o.limit);
+    if (o.after !== undefined) parseSeq(o.after, 'after');
+    const after = o.after as string | undefined;
+    const page = await guard(() =>
+      storage.listChanges({
+        limit,
+        ...(after === undefined ? {} : { after }),
+        ...(email === undefined ? {} : { email }),
+      }),
+    );
+    return capPage(page, (entry) => entry.seq);
   }
 
   function as(who: Actor): LicenseContactsApi {
@@ -351,8 +379,16 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       },
 
       async getLicense(licenseId, opts) {
-        readSignal(readOptions(opts));
-        return visible(parseLicenseId(licenseId));
+        const o = readOptions(opts);
+        readSignal(o);
+        const id = parseLicenseId(licenseId);
+        const at = o.at === undefined ? undefined : parseInstant(o.at, 'at');
+        const license = await visible(id);
+        if (at === undefined || Date.parse(license.updatedAt) <= at) return license;
+        // A past state is history: the same decision as reading the history.
+        const decision = policy.viewHistory({ license, actor });
+        if (!decision.allowed) throw refusalError(decision, id);
+        return licenseAt(license, at);
       },
 
       async addContact(licenseId, input, opts) {
@@ -459,16 +495,55 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         const license = await visible(id);
         const decision = policy.viewHistory({ license, actor });
         if (!decision.allowed) throw refusalError(decision, id);
-        return guard(() =>
+        const page = await guard(() =>
           storage.listAudit(id, { limit, ...(beforeVersion === undefined ? {} : { beforeVersion }) }),
         );
+        return capPage(page, (entry) => String(entry.version));
       },
+
+      changes: (opts) => feed(opts, actor.staff ? undefined : actor.email),
 
       async permissions(licenseId, opts) {
         readSignal(readOptions(opts));
         return permissionsFor(await visible(parseLicenseId(licenseId)), actor, policy);
       },
     };
+
+    /**
+     * The license as it was at `at` (epoch ms): its entries up to the last one made by then, replayed
+     * from its creation (a clock that went back does not drop a version).
+     */
+    async function licenseAt(license: License, at: number): Promise<License> {
+      const entries: AuditEntry[] = [];
+      let version = 0;
+      let beforeVersion: number | undefined;
+      do {
+        const page = await guard(() =>
+          storage.listAudit(license.id, {
+            limit: 200,
+            ...(beforeVersion === undefined ? {} : { beforeVersion }),
+          }),
+        );
+        for (const entry of page.items) {
+          entries.push(entry);
+          if (Date.parse(entry.at) <= at) version = Math.max(version, entry.version);
+        }
+        beforeVersion = page.nextCursor === undefined ? undefined : Number(page.nextCursor);
+      } while (beforeVersion !== undefined);
+      const upTo = entries.filter((entry) => entry.version <= version).reverse();
+      const last = upTo.at(-1);
+      if (last === undefined || upTo[0]?.version !== 1) {
+        throw new LicenseContactsError(
+          'NOT_FOUND',
+          `License ${license.id} has no recorded state at ${new Date(at).toISOString()}`,
+        );
+      }
+      const { contacts, technical, billing } = replayEntries(upTo);
+      return freeze(
+        { ...license, contacts, technical, billing, version: last.version, updatedAt: last.at },
+        true,
+      );
+    }
 
     /** Ids of every license the person is a contact of and the actor may see, in id order. */
     async function licensesOf(email: string): Promise<string[]> {
@@ -492,6 +567,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     findLicense,
     recipients,
     canRequestSupport,
+    changes: (opts) => feed(opts, undefined),
     subscribe(listener) {
       listeners.add(listener);
       return () => {

@@ -1,6 +1,8 @@
 import { LicenseContactsError } from '../domain/errors';
 import type { AuditEntry, License } from '../domain/types';
+import { upgradeEntry } from './legacy';
 import { memoryStorage } from './memory';
+import { formatSeq } from './seq';
 import type { LicenseStorage, StorageCommit } from './types';
 
 /** The part of the Web Storage API the adapter uses (`localStorage`, `sessionStorage`, or your own). */
@@ -19,9 +21,11 @@ export interface BrowserStorageOptions {
   licenses?: Iterable<License>;
 }
 
+/** The stored document. Format 1 (before the change feed) held entries with two copies of the contacts; it is read and upgraded. */
 interface Persisted {
-  format: 1;
+  format: 1 | 2;
   licenses: License[];
+  /** Every entry in commit order: the n-th has seq n. */
   audit: AuditEntry[];
 }
 
@@ -35,7 +39,7 @@ interface Persisted {
 export function browserStorage(options: BrowserStorageOptions = {}): LicenseStorage {
   const key = options.key ?? 'license-contacts';
   let raw: string | null | undefined;
-  let state: Persisted = { format: 1, licenses: [], audit: [] };
+  let state: Persisted = { format: 2, licenses: [], audit: [] };
   let inner = memoryStorage();
 
   function web(): WebStorageLike {
@@ -50,11 +54,15 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
     const current = web().getItem(key);
     if (current === raw) return inner;
     if (current === null) {
-      state = { format: 1, licenses: [...(options.licenses ?? [])], audit: [] };
+      state = { format: 2, licenses: [...(options.licenses ?? [])], audit: [] };
     } else {
       try {
         const parsed = JSON.parse(current) as Persisted;
-        if (parsed?.format !== 1 || !Array.isArray(parsed.licenses) || !Array.isArray(parsed.audit)) {
+        if (
+          (parsed?.format !== 1 && parsed?.format !== 2) ||
+          !Array.isArray(parsed.licenses) ||
+          !Array.isArray(parsed.audit)
+        ) {
           throw new Error(`unknown document format under "${key}"`);
         }
         state = parsed;
@@ -72,24 +80,33 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
     getLicense: async (id) => load().getLicense(id),
     listLicenses: async (query) => load().listLicenses(query),
     listAudit: async (id, query) => load().listAudit(id, query),
+    listChanges: async (query) => load().listChanges(query),
     async commit(commit: StorageCommit) {
       const memory = load();
+      // Checked and written without yielding: commits of this instance cannot interleave.
+      const stored = new Map(state.licenses.map((license) => [license.id, license.version]));
       for (const { license, expectedVersion } of commit.writes) {
-        if (((await memory.getLicense(license.id))?.version ?? null) !== expectedVersion) {
+        if ((stored.get(license.id) ?? null) !== expectedVersion) {
           throw new LicenseContactsError('CONFLICT', `License ${license.id} was changed by someone else`);
         }
       }
+      // Numbered like the in-memory copy numbers them: the n-th entry of the document has seq n.
+      const added = commit.audit.map((entry, i) => ({
+        ...upgradeEntry(entry),
+        seq: formatSeq(state.audit.length + i + 1),
+      }));
       const written = new Map(commit.writes.map((w) => [w.license.id, w.license]));
       const next: Persisted = {
-        format: 1,
+        format: 2,
         licenses: [...state.licenses.filter((l) => !written.has(l.id)), ...written.values()],
-        audit: [...state.audit, ...commit.audit],
+        audit: [...state.audit, ...added],
       };
       const text = JSON.stringify(next);
       web().setItem(key, text); // may throw (quota): nothing changed yet
-      await memory.commit(commit);
       state = next;
       raw = text;
+      // The in-memory copy follows in the same order (it checks the same versions).
+      return memory.commit(commit);
     },
   };
 }

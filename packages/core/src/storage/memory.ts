@@ -1,14 +1,23 @@
 import { freeze } from 'immer';
 import { LicenseContactsError } from '../domain/errors';
-import type { AuditEntry, License, Page } from '../domain/types';
-import type { LicenseStorage, StorageAuditQuery, StorageCommit, StorageListQuery } from './types';
+import type { AuditEntry, License, NewAuditEntry, Page } from '../domain/types';
+import type { LegacyAuditEntry } from './legacy';
+import { upgradeEntry } from './legacy';
+import { formatSeq } from './seq';
+import type {
+  LicenseStorage,
+  StorageAuditQuery,
+  StorageChangesQuery,
+  StorageCommit,
+  StorageListQuery,
+} from './types';
 
 /** Options of `memoryStorage`. */
 export interface MemoryStorageOptions {
   /** Licenses to start with (for example the fixtures of `@license-contacts/core/testing`). */
   licenses?: Iterable<License>;
-  /** Audit entries to start with, oldest first per license. */
-  audit?: Iterable<AuditEntry>;
+  /** Audit entries to start with, in commit order (`seq` is assigned anew; entries without `changes` are upgraded). */
+  audit?: Iterable<AuditEntry | NewAuditEntry | LegacyAuditEntry>;
   /** Milliseconds every call waits, to make loading states visible in stories; default 0. */
   latency?: number;
 }
@@ -40,6 +49,25 @@ function firstAfter(list: readonly string[], id: string): number {
   return low;
 }
 
+/** A stretch of time a person was a contact of a license: from the entry adding them to the one removing them. */
+interface Membership {
+  licenseId: string;
+  from: number;
+  to: number | null;
+}
+
+/** The index of the first entry in a license's list (ascending seq) whose seq is above `seq`. */
+function firstAbove(entries: readonly AuditEntry[], seq: number): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (Number((entries[mid] as AuditEntry).seq) <= seq) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 /** Whether the license matches a lower-cased search text (id, product, a contact's email or name). */
 export function matchesQuery(license: License, query: string): boolean {
   return (
@@ -59,6 +87,9 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
   const ids: string[] = [];
   const byEmail = new Map<string, string[]>();
   const audit = new Map<string, AuditEntry[]>();
+  /** Every entry in seq order: `feed[n - 1]` has seq n. */
+  const feed: AuditEntry[] = [];
+  const memberships = new Map<string, Membership[]>();
   const latency = options.latency ?? 0;
 
   const settle = () =>
@@ -86,11 +117,40 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
     licenses.set(license.id, license);
   }
 
+  function join(email: string, licenseId: string, from: number): void {
+    const list = memberships.get(email) ?? [];
+    list.push({ licenseId, from, to: null });
+    memberships.set(email, list);
+  }
+
+  /** Appends an entry to the feed with the next seq, and follows who joined and left. */
+  function record(entry: NewAuditEntry | LegacyAuditEntry): AuditEntry {
+    const n = feed.length + 1;
+    const stored = freeze({ ...upgradeEntry(own(entry)), seq: formatSeq(n) }, true) as AuditEntry;
+    feed.push(stored);
+    const list = audit.get(stored.licenseId) ?? [];
+    list.push(stored);
+    audit.set(stored.licenseId, list);
+    for (const change of stored.changes) {
+      if (change.before === null && change.after !== null) join(change.email, stored.licenseId, n);
+      if (change.before !== null && change.after === null) {
+        const open = memberships
+          .get(change.email)
+          ?.findLast((m) => m.licenseId === stored.licenseId && m.to === null);
+        if (open) open.to = n;
+      }
+    }
+    return stored;
+  }
+
   for (const license of options.licenses ?? []) put(own(license));
-  for (const entry of options.audit ?? []) {
-    const list = audit.get(entry.licenseId) ?? [];
-    list.push(own(entry));
-    audit.set(entry.licenseId, list);
+  for (const entry of options.audit ?? []) record(entry);
+  // Seeded licenses whose joining is not in the seeded history: their contacts count from the start.
+  for (const license of licenses.values()) {
+    for (const { email } of license.contacts) {
+      const open = memberships.get(email)?.some((m) => m.licenseId === license.id && m.to === null);
+      if (!open) join(email, license.id, 0);
+    }
   }
 
   return {
@@ -136,11 +196,34 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
       const writes = commit.writes.map((write) => own(write.license));
       const entries = commit.audit.map((entry) => own(entry));
       for (const license of writes) put(license);
-      for (const entry of entries) {
-        const list = audit.get(entry.licenseId) ?? [];
-        list.push(entry);
-        audit.set(entry.licenseId, list);
+      return entries.map(record);
+    },
+
+    async listChanges(query: StorageChangesQuery): Promise<Page<AuditEntry>> {
+      await settle();
+      const after = query.after === undefined ? 0 : Number(query.after);
+      let items: AuditEntry[];
+      if (query.email === undefined) {
+        items = feed.slice(after, after + query.limit + 1);
+      } else {
+        items = [];
+        for (const { licenseId, from, to } of memberships.get(query.email) ?? []) {
+          const entries = audit.get(licenseId) ?? [];
+          const start = firstAbove(entries, Math.max(after, from - 1));
+          // The first limit + 1 of each stretch are enough to find the first limit + 1 of them all.
+          for (let i = start; i < entries.length && i - start <= query.limit; i++) {
+            const entry = entries[i] as AuditEntry;
+            if (to !== null && Number(entry.seq) > to) break;
+            items.push(entry);
+          }
+        }
+        items.sort((a, b) => (a.seq < b.seq ? -1 : 1));
+        // Two stretches of the same license can meet on one entry (removed, then added back at once).
+        items = items.filter((entry, i) => entry !== items[i - 1]).slice(0, query.limit + 1);
       }
+      if (items.length <= query.limit) return { items };
+      items.length = query.limit;
+      return { items, nextCursor: (items.at(-1) as AuditEntry).seq };
     },
 
     async listAudit(licenseId: string, query: StorageAuditQuery): Promise<Page<AuditEntry>> {

@@ -1,4 +1,4 @@
-import type { AuditEntry, License, Page } from '../domain/types';
+import type { AuditEntry, License, NewAuditEntry, Page } from '../domain/types';
 
 /** One license write of a commit, with the version the writer read. */
 export interface LicenseWrite {
@@ -11,7 +11,8 @@ export interface LicenseWrite {
 /** Writes and their audit entries, committed all or nothing. */
 export interface StorageCommit {
   writes: LicenseWrite[];
-  audit: AuditEntry[];
+  /** The entries of the writes; the storage assigns each its `seq` in the order given. */
+  audit: NewAuditEntry[];
 }
 
 /** What `listLicenses` asks of a storage. */
@@ -34,6 +35,19 @@ export interface StorageAuditQuery {
   limit: number;
 }
 
+/** What `listChanges` asks of a storage: the change feed in `seq` order. */
+export interface StorageChangesQuery {
+  /** Only entries whose `seq` sorts after this one. */
+  after?: string;
+  /**
+   * Only entries of licenses this (normalized) email was a contact of before or after the change: from
+   * the entry that added them to the entry that removed them, both included.
+   */
+  email?: string;
+  /** At most this many items, oldest first. */
+  limit: number;
+}
+
 /**
  * Persistence only, no rules. Every adapter passes `runStorageConformance`.
  *
@@ -41,16 +55,22 @@ export interface StorageAuditQuery {
  * write's `expectedVersion`; a mismatch rejects the whole commit with a CONFLICT
  * `LicenseContactsError` and writes nothing. Any other failure is a STORAGE error with the driver
  * error as `cause`. Returned objects are never shared with stored state (copies, or frozen).
+ *
+ * The audit log is the outbox: each entry gets its `seq` in the commit that writes its license, in
+ * commit order across the whole storage (`formatSeq` writes one), so a reader paging `listChanges`
+ * with `after` never skips an entry that commits later, nor sees one twice.
  */
 export interface LicenseStorage {
   /** The license with this id, or `null`. */
   getLicense(id: string): Promise<License | null>;
   /** Licenses ordered by id; `nextCursor` is the id of the last item when more may follow. */
   listLicenses(query: StorageListQuery): Promise<Page<License>>;
-  /** Commits writes and audit entries all or nothing. */
-  commit(commit: StorageCommit): Promise<void>;
+  /** Commits writes and audit entries all or nothing; answers the entries as stored, with their `seq`. */
+  commit(commit: StorageCommit): Promise<AuditEntry[]>;
   /** Audit entries of one license, newest first; `nextCursor` is the version of the last item. */
   listAudit(licenseId: string, query: StorageAuditQuery): Promise<Page<AuditEntry>>;
+  /** The change feed: entries in `seq` order; `nextCursor` is the `seq` of the last item when more may follow. */
+  listChanges(query: StorageChangesQuery): Promise<Page<AuditEntry>>;
   /** Releases what the storage holds open (connections); optional. */
   close?(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 export * from './fixtures';
+export { expectUnbrokenHistory } from './history';
 export {
   API_ACTORS,
   type ApiConformanceContext,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../domain/errors';
 import { LicenseContactsError } from '../domain/errors';
-import type { Actor, License, LicenseContactsApi } from '../domain/types';
+import type { Actor, AuditEntry, License, LicenseContactsApi } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
 
 /** What `setup` of `runApiConformance` gives: a fresh, empty service and the Api of any actor on it. */
@@ -539,12 +539,16 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
           actor: 'alice@acme.test',
           staff: false,
         });
-        expect(first.items[0]?.before?.technical).toEqual([
-          'dan@acme.test',
-          'alice@acme.test',
-          'carol@acme.test',
+        // Only what changed (R15): Carol left; Dan and Alice kept their places.
+        expect(first.items[0]?.changes).toEqual([
+          {
+            email: 'carol@acme.test',
+            name: 'Carol',
+            before: { roles: ['technical'], technical: 2 },
+            after: null,
+          },
         ]);
-        expect(first.items[0]?.after.technical).toEqual(['dan@acme.test', 'alice@acme.test']);
+        expect(typeof first.items[0]?.seq).toBe('string');
         const versions = first.items.map((e) => e.version);
         let cursor = first.nextCursor;
         expect(typeof cursor).toBe('string');
@@ -561,6 +565,146 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
         await rejects(as(API_ACTORS.alice).history('SEN-1001', { cursor: 'x' }), 'VALIDATION', {
           field: 'cursor',
         });
+      });
+    });
+    describe('changes', () => {
+      const feedOf = async (api: LicenseContactsApi, after?: string) => {
+        const entries: AuditEntry[] = [];
+        let cursor = after;
+        for (let page = 0; page < 50; page++) {
+          const next = await api.changes({ limit: 2, ...(cursor === undefined ? {} : { after: cursor }) });
+          entries.push(...next.items);
+          if (next.nextCursor === undefined) return entries;
+          cursor = next.nextCursor;
+        }
+        throw new Error('the feed did not end');
+      };
+
+      it('lists the entries of the actor’s licenses in seq order; staff every license', async () => {
+        await as(API_ACTORS.alice).addContact('SEN-1002', {
+          email: 'dan@acme.test',
+          name: 'Dan',
+          roles: ['billing'],
+        });
+        await as(API_ACTORS.mallory).addContact('SEN-2001', {
+          email: 'max@other.test',
+          name: 'Max',
+          roles: ['technical'],
+        });
+        const all = await feedOf(as(API_ACTORS.staff));
+        expect(all.map((e) => e.id)).toEqual([
+          'SEN-1001:1',
+          'SEN-1002:1',
+          'SEN-2001:1',
+          'SEN-1002:2',
+          'SEN-2001:2',
+        ]);
+        expect([...all.map((e) => e.seq)].sort()).toEqual(all.map((e) => e.seq));
+        expect((await feedOf(as(API_ACTORS.alice))).map((e) => e.id)).toEqual([
+          'SEN-1001:1',
+          'SEN-1002:1',
+          'SEN-1002:2',
+        ]);
+        expect((await feedOf(as(API_ACTORS.mallory))).map((e) => e.id)).toEqual(['SEN-2001:1', 'SEN-2001:2']);
+        expect(await feedOf(as(API_ACTORS.nobody))).toEqual([]);
+        const dan = all[3] as AuditEntry;
+        expect(dan).toMatchObject({ action: 'addContact', actor: 'alice@acme.test', email: 'dan@acme.test' });
+        expect(dan.changes).toEqual([
+          { email: 'dan@acme.test', name: 'Dan', before: null, after: { roles: ['billing'], billing: 1 } },
+        ]);
+      });
+
+      it('keeps a removed person’s entries up to and with their removal, and no later ones', async () => {
+        const alice = as(API_ACTORS.alice);
+        await alice.addContact('SEN-1001', { email: 'dan@acme.test', name: 'Dan', roles: ['technical'] });
+        await alice.removeContact('SEN-1001', 'carol@acme.test');
+        await alice.setMain('SEN-1001', 'technical', 'dan@acme.test');
+        const carol = await feedOf(as(API_ACTORS.carol));
+        expect(carol.map((e) => e.id)).toEqual(['SEN-1001:1', 'SEN-1001:2', 'SEN-1001:3']);
+        expect(carol.at(-1)?.changes).toEqual([
+          {
+            email: 'carol@acme.test',
+            name: 'Carol',
+            before: { roles: ['technical'], technical: 1 },
+            after: null,
+          },
+        ]);
+        expect((await feedOf(as(API_ACTORS.alice))).map((e) => e.id)).toContain('SEN-1001:4');
+      });
+
+      it('pages with after from any entry it answered', async () => {
+        const alice = as(API_ACTORS.alice);
+        for (const email of ['d1@acme.test', 'd2@acme.test', 'd3@acme.test']) {
+          await alice.addContact('SEN-1001', { email, name: email.slice(0, 2), roles: ['technical'] });
+        }
+        const all = await feedOf(as(API_ACTORS.staff));
+        const middle = all[2] as AuditEntry;
+        expect(await feedOf(as(API_ACTORS.staff), middle.seq)).toEqual(all.slice(3));
+        const page = await as(API_ACTORS.staff).changes({ after: middle.seq, limit: 1 });
+        expect(page.items).toEqual(all.slice(3, 4));
+        expect(page.nextCursor).toBe(all[3]?.seq);
+        expect((await as(API_ACTORS.staff).changes({ after: all.at(-1)?.seq as string })).items).toEqual([]);
+      });
+
+      it('refuses a cursor that is not one of its seqs, or a bad limit, with VALIDATION naming it', async () => {
+        const staff = as(API_ACTORS.staff);
+        for (const after of ['abc', '', '-1', '12', 'SEN-1001:1', '1'.repeat(40)]) {
+          await rejects(staff.changes({ after }), 'VALIDATION', { field: 'after' });
+        }
+        await rejects(staff.changes({ limit: 0 }), 'VALIDATION', { field: 'limit' });
+      });
+    });
+
+    describe('getLicense at a time', () => {
+      it('answers the license as it was then, rebuilt from its history', async () => {
+        const alice = as(API_ACTORS.alice);
+        const states = new Map<number, License>([[1, await alice.getLicense('SEN-1001')]]);
+        const remember = (license: License) => states.set(license.version, license);
+        remember(
+          await alice.addContact('SEN-1001', { email: 'dan@acme.test', name: 'Dan', roles: ['technical'] }),
+        );
+        remember(await alice.setMain('SEN-1001', 'technical', 'dan@acme.test'));
+        remember(await alice.removeContact('SEN-1001', 'carol@acme.test'));
+        remember(
+          await alice.addContact('SEN-1001', { email: 'carol@acme.test', name: 'Carol', roles: ['billing'] }),
+        );
+        remember(
+          await as(API_ACTORS.staff)
+            .replaceContact('erin@gmail.com', { email: 'gus@acme.test', name: 'Gus' })
+            .then(async () => alice.getLicense('SEN-1001')),
+        );
+        const { items } = await alice.history('SEN-1001');
+        for (const entry of items) {
+          // Several changes may share a millisecond: the state at that time is the last of them.
+          const version = Math.max(...items.filter((e) => e.at <= entry.at).map((e) => e.version));
+          const expected = states.get(version) as License;
+          const then = await alice.getLicense('SEN-1001', { at: entry.at });
+          expect(then).toEqual(expected);
+          expect(await alice.getLicense('SEN-1001', { at: new Date(entry.at) })).toEqual(expected);
+        }
+        const future = new Date(Date.now() + 86_400_000);
+        expect(await alice.getLicense('SEN-1001', { at: future })).toEqual(states.get(6));
+      });
+
+      it('answers NOT_FOUND before the license existed and to an actor who may not see it now', async () => {
+        const alice = as(API_ACTORS.alice);
+        const created = (await alice.history('SEN-1001')).items.at(-1) as AuditEntry;
+        await rejects(
+          alice.getLicense('SEN-1001', { at: new Date(Date.parse(created.at) - 1) }),
+          'NOT_FOUND',
+        );
+        await rejects(alice.getLicense('SEN-1001', { at: '2001-01-01' }), 'NOT_FOUND');
+        await rejects(as(API_ACTORS.mallory).getLicense('SEN-1001', { at: created.at }), 'NOT_FOUND');
+        await alice.removeContact('SEN-1001', 'carol@acme.test');
+        // Carol was a contact then, but no longer is: she lost access at once, to the past too (R4).
+        await rejects(as(API_ACTORS.carol).getLicense('SEN-1001', { at: created.at }), 'NOT_FOUND');
+      });
+
+      it('refuses a time that is not a date with VALIDATION naming at', async () => {
+        const alice = as(API_ACTORS.alice);
+        for (const at of ['yesterday', '2026-13-45', '', '12345', new Date(Number.NaN)]) {
+          await rejects(alice.getLicense('SEN-1001', { at }), 'VALIDATION', { field: 'at' });
+        }
       });
     });
 

@@ -14,6 +14,13 @@ export interface StorageConformanceOptions {
   create: () => LicenseStorage | Promise<LicenseStorage>;
   /** Releases a storage after its test. */
   destroy?: (storage: LicenseStorage) => void | Promise<void>;
+  /**
+   * Closes a storage and opens it again on the same data (a restart), for storages that keep their
+   * data; the restart promises are skipped without it.
+   */
+  reopen?: (storage: LicenseStorage) => LicenseStorage | Promise<LicenseStorage>;
+  /** Concurrent writers in the exactly-once promise; default 20. */
+  writers?: number;
 }
 
 const T0 = '2026-02-01T10:00:00.000Z';
@@ -79,6 +86,25 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         audit: applied.map((a) => a.entry),
       });
       return applied.map((a) => a.license);
+    }
+
+    /** Every entry of the feed, paged with `after` from the start (or from `after`). */
+    async function wholeFeed(
+      query: { email?: string; after?: string; limit?: number } = {},
+    ): Promise<AuditEntry[]> {
+      const entries: AuditEntry[] = [];
+      let after = query.after;
+      for (let pages = 0; pages < 10_000; pages++) {
+        const page = await storage.listChanges({
+          limit: query.limit ?? 3,
+          ...(after === undefined ? {} : { after }),
+          ...(query.email === undefined ? {} : { email: query.email }),
+        });
+        entries.push(...page.items);
+        if (page.nextCursor === undefined) return entries;
+        after = page.nextCursor;
+      }
+      throw new Error('listChanges kept answering a nextCursor');
     }
 
     async function commitChange(before: License, applied: Applied): Promise<License> {
@@ -231,8 +257,8 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       await commitChange(v2, removal);
       const { items } = await storage.listAudit('SEN-1', { limit: 10 });
       expect(items.map((e) => e.action)).toEqual(['removeContact', 'addContact', 'createLicense']);
-      expect(plain(items[0])).toEqual(plain(removal.entry));
-      expect(items[2]?.before).toBeNull();
+      expect(plain(items[0])).toEqual({ ...plain(removal.entry), seq: items[0]?.seq });
+      expect(items[2]?.changes.map((c) => c.before)).toEqual([null, null]);
       expect(items[2]?.actor).toBeNull();
     });
 
@@ -386,14 +412,14 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         }
       }
       try {
-        entry.after.technical.push('evil@acme.test');
+        (entry.changes[0] as { email: string }).email = 'evil@acme.test';
+        entry.changes.push({ email: 'evil@acme.test', name: 'Evil', before: null, after: null });
       } catch {
         // frozen
       }
       expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(v1));
-      expect((await storage.listAudit('SEN-1', { limit: 1 })).items[0]?.after.technical).toEqual([
-        'tech@sen-1.test',
-      ]);
+      const again = (await storage.listAudit('SEN-1', { limit: 1 })).items[0];
+      expect(again?.changes.map((c) => c.email)).toEqual(['tech@sen-1.test', 'bill@acme.test']);
     });
 
     it('committed objects are copied: changing them afterwards changes nothing stored', async () => {
@@ -419,6 +445,176 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       }));
       const [license] = await commitNew(created('SEN-BIG', { contacts }));
       expect(plain(await storage.getLicense('SEN-BIG'))).toEqual(plain(license));
+    });
+
+    it('commit answers its entries with a seq that sorts after every earlier one', async () => {
+      const [a, b] = (await commitNew(created('SEN-B'), created('SEN-A'))) as [License, License];
+      const first = await storage.commit({
+        writes: [{ license: add(a, 'x@acme.test').license, expectedVersion: 1 }],
+        audit: [add(a, 'x@acme.test').entry],
+      });
+      const second = await storage.commit({
+        writes: [{ license: add(b, 'y@acme.test').license, expectedVersion: 1 }],
+        audit: [add(b, 'y@acme.test').entry],
+      });
+      const seqs = (await wholeFeed()).map((e) => e.seq);
+      expect(seqs).toHaveLength(4);
+      expect([...seqs].sort()).toEqual(seqs);
+      expect(new Set(seqs).size).toBe(4);
+      expect([first[0]?.seq, second[0]?.seq]).toEqual(seqs.slice(2));
+      expect(first[0]).toMatchObject({ licenseId: 'SEN-B', version: 2 });
+      expect(typeof first[0]?.seq).toBe('string');
+    });
+
+    it('listChanges answers every entry of every license in seq order, paging with after', async () => {
+      let [a, b] = (await commitNew(created('SEN-A'), created('SEN-B'))) as [License, License];
+      for (let i = 0; i < 4; i++) {
+        a = await commitChange(a, add(a, `a${i}@acme.test`));
+        b = await commitChange(b, add(b, `b${i}@acme.test`));
+      }
+      const all = await wholeFeed({ limit: 100 });
+      expect(all.map((e) => e.id)).toEqual([
+        'SEN-A:1',
+        'SEN-B:1',
+        ...[2, 3, 4, 5].flatMap((v) => [`SEN-A:${v}`, `SEN-B:${v}`]),
+      ]);
+      expect(await wholeFeed({ limit: 3 })).toEqual(all);
+      const page = await storage.listChanges({ limit: 4, after: all[5]?.seq as string });
+      expect(page.items.map((e) => e.id)).toEqual(all.slice(6).map((e) => e.id));
+      expect(page.nextCursor).toBeUndefined();
+      expect((await storage.listChanges({ limit: 2 })).nextCursor).toBe(all[1]?.seq);
+      expect((await storage.listChanges({ limit: 5, after: all.at(-1)?.seq as string })).items).toEqual([]);
+      expect(plain(all[2])).toEqual(
+        plain((await storage.listAudit('SEN-A', { limit: 1, beforeVersion: 3 })).items[0]),
+      );
+    });
+
+    it('listChanges of an empty storage is empty', async () => {
+      expect(await storage.listChanges({ limit: 10 })).toEqual({ items: [] });
+      expect(await storage.listChanges({ limit: 10, email: 'nobody@acme.test' })).toEqual({ items: [] });
+    });
+
+    it('listChanges by email follows a person from the entry adding them to the one removing them', async () => {
+      let [a] = (await commitNew(created('SEN-A'), created('SEN-B'))) as [License, License];
+      a = await commitChange(a, add(a, 'other@acme.test')); // 2: before carol
+      a = await commitChange(a, add(a, 'carol@acme.test', 'Carol')); // 3: carol joins
+      a = await commitChange(a, change(a, { type: 'setMain', role: 'technical', email: 'other@acme.test' })); // 4
+      a = await commitChange(a, change(a, { type: 'removeContact', email: 'carol@acme.test' })); // 5: carol leaves
+      a = await commitChange(a, add(a, 'late@acme.test')); // 6: after carol
+      a = await commitChange(a, add(a, 'carol@acme.test', 'Carol')); // 7: carol is back
+      const ids = async (email: string) => (await wholeFeed({ email, limit: 2 })).map((e) => e.id);
+      expect(await ids('carol@acme.test')).toEqual(['SEN-A:3', 'SEN-A:4', 'SEN-A:5', 'SEN-A:7']);
+      expect(await ids('bill@acme.test')).toEqual([
+        'SEN-A:1',
+        'SEN-B:1',
+        ...[2, 3, 4, 5, 6, 7].map((v) => `SEN-A:${v}`),
+      ]);
+      expect(await ids('tech@sen-b.test')).toEqual(['SEN-B:1']);
+      expect(await ids('nobody@acme.test')).toEqual([]);
+      const fromMiddle = await storage.listChanges({
+        email: 'carol@acme.test',
+        limit: 10,
+        after: (await wholeFeed()).find((e) => e.id === 'SEN-A:4')?.seq as string,
+      });
+      expect(fromMiddle.items.map((e) => e.id)).toEqual(['SEN-A:5', 'SEN-A:7']);
+    });
+
+    it('a refused commit leaves nothing in the feed', async () => {
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      await commitChange(v1, add(v1, 'x@acme.test'));
+      const stale = add(v1, 'y@acme.test');
+      await expectCode(
+        storage.commit({ writes: [{ license: stale.license, expectedVersion: 1 }], audit: [stale.entry] }),
+        'CONFLICT',
+      );
+      const ids = (await wholeFeed()).map((e) => e.id);
+      expect(ids).toEqual(['SEN-1:1', 'SEN-1:2']);
+      const next = add((await storage.getLicense('SEN-1')) as License, 'z@acme.test');
+      const [entry] = await storage.commit({
+        writes: [{ license: next.license, expectedVersion: 2 }],
+        audit: [next.entry],
+      });
+      expect((await wholeFeed()).map((e) => e.seq).at(-1)).toBe(entry?.seq);
+    });
+
+    it(`never skips, never repeats: a reader paging with after while ${options.writers ?? 20} writers commit gets every entry exactly once`, async () => {
+      const writers = options.writers ?? 20;
+      const perWriter = 5;
+      const licenses = (await commitNew(
+        ...Array.from({ length: writers }, (_, w) => created(`SEN-W${w}`)),
+        created('SEN-HOT'),
+      )) as License[];
+      const committed: string[] = licenses.map((l) => `${l.id}:1`);
+      let writing = true;
+      const seen: AuditEntry[] = [];
+      let after: string | undefined;
+      const readOnce = async () => {
+        const page = await storage.listChanges({ limit: 7, ...(after === undefined ? {} : { after }) });
+        seen.push(...page.items);
+        if (page.items.length > 0) after = (page.items.at(-1) as AuditEntry).seq;
+        return page.items.length;
+      };
+      const reader = (async () => {
+        while (writing) {
+          await readOnce();
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        // Drain what is left; a feed that never ends fails instead of spinning.
+        for (let reads = 0; (await readOnce()) > 0; reads++) {
+          if (reads > 10_000) throw new Error('listChanges never stopped answering entries after `after`');
+        }
+      })();
+      const write = async (w: number) => {
+        let own = licenses[w] as License;
+        for (let i = 0; i < perWriter; i++) {
+          // Alternately the writer's own license and one license that every writer fights over.
+          for (;;) {
+            const target = i % 2 === 0 ? own : ((await storage.getLicense('SEN-HOT')) as License);
+            const next = add(target, `w${w}-${i}@acme.test`);
+            try {
+              await storage.commit({
+                writes: [{ license: next.license, expectedVersion: target.version }],
+                audit: [next.entry],
+              });
+            } catch (error) {
+              if (error instanceof LicenseContactsError && error.code === 'CONFLICT') continue;
+              throw error;
+            }
+            committed.push(next.entry.id);
+            if (i % 2 === 0) own = next.license;
+            break;
+          }
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: writers }, (_, w) => write(w)));
+      } finally {
+        writing = false;
+        await reader;
+      }
+      const seqs = seen.map((e) => e.seq);
+      expect(new Set(seqs).size).toBe(seqs.length); // never twice
+      expect([...seqs].sort()).toEqual(seqs); // in seq order
+      expect(seen.map((e) => e.id).sort()).toEqual([...committed].sort()); // none missing
+      expect(seen).toHaveLength(writers * (perWriter + 1) + 1);
+    }, 120_000);
+
+    it.runIf(options.reopen !== undefined)('after cursors and seqs stay valid across a restart', async () => {
+      let [a] = (await commitNew(created('SEN-A'))) as [License];
+      for (let i = 0; i < 3; i++) a = await commitChange(a, add(a, `a${i}@acme.test`));
+      const before = await wholeFeed();
+      const middle = before[1]?.seq as string;
+      storage = await (options.reopen as NonNullable<typeof options.reopen>)(storage);
+      expect(await wholeFeed()).toEqual(before);
+      const latest = (await storage.getLicense('SEN-A')) as License;
+      const [entry] = await storage.commit({
+        writes: [{ license: add(latest, 'after@acme.test').license, expectedVersion: latest.version }],
+        audit: [add(latest, 'after@acme.test').entry],
+      });
+      const resumed = await wholeFeed({ after: middle });
+      expect(resumed.map((e) => e.id)).toEqual([...before.slice(2).map((e) => e.id), 'SEN-A:5']);
+      expect(resumed.at(-1)?.seq).toBe(entry?.seq);
+      expect((entry?.seq as string) > (before.at(-1)?.seq as string)).toBe(true);
     });
   });
 }

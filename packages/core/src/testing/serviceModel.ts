@@ -2,11 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LicenseContactsError } from '../domain/errors';
 import { PUBLIC_MAIL_DOMAINS } from '../domain/policy';
-import type { Actor, License, Role } from '../domain/types';
+import type { Actor, AuditEntry, License, Role } from '../domain/types';
 import { ROLES } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
 import { createLicenseContacts } from '../service/createLicenseContacts';
 import type { LicenseStorage } from '../storage/types';
+import { expectUnbrokenHistory } from './history';
 
 /** Options of `runServiceModelTests`. */
 export interface ServiceModelOptions {
@@ -126,13 +127,35 @@ async function outcome(call: () => Promise<unknown>): Promise<Outcome> {
   }
 }
 
+/** A moment of the run and the licenses as the model saw them right after it. */
+interface Moment {
+  at: number;
+  licenses: Map<string, { technical: string[]; billing: string[] }>;
+}
+
 interface Real {
   service: LicenseContacts;
+  /** The service's clock: every step runs one second after the previous one. */
+  clock: { now: number };
+  /** The model after the seed and after every step, oldest first. */
+  past: Moment[];
+}
+
+function remember(model: Model, real: Real): void {
+  const licenses = new Map(
+    [...model].map(([id, l]) => [id, { technical: [...l.technical], billing: [...l.billing] }]),
+  );
+  real.past.push({ at: real.clock.now, licenses });
 }
 
 abstract class Step implements fc.AsyncCommand<Model, Real> {
   check = () => true;
-  abstract run(model: Model, real: Real): Promise<void>;
+  async run(model: Model, real: Real): Promise<void> {
+    real.clock.now += 1000;
+    await this.step(model, real);
+    remember(model, real);
+  }
+  abstract step(model: Model, real: Real): Promise<void>;
   abstract toString(): string;
 }
 
@@ -145,7 +168,7 @@ class AddStep extends Step {
   ) {
     super();
   }
-  async run(model: Model, { service }: Real) {
+  async step(model: Model, { service }: Real) {
     const l = model.get(this.id);
     let expected: Outcome = ok;
     if (!visible(l, this.actor)) expected = fail('NOT_FOUND');
@@ -175,7 +198,7 @@ class SetMainStep extends Step {
   ) {
     super();
   }
-  async run(model: Model, { service }: Real) {
+  async step(model: Model, { service }: Real) {
     const l = model.get(this.id);
     let expected: Outcome = ok;
     if (!visible(l, this.actor)) expected = fail('NOT_FOUND');
@@ -217,7 +240,7 @@ class RemoveStep extends Step {
     }
     return ok;
   }
-  async run(model: Model, { service }: Real) {
+  async step(model: Model, { service }: Real) {
     const l = model.get(this.id);
     const expected = this.expect(l);
     const actual = await outcome(() =>
@@ -250,7 +273,7 @@ class ReplaceStep extends Step {
   ) {
     super();
   }
-  async run(model: Model, { service }: Real) {
+  async step(model: Model, { service }: Real) {
     const expectedChanged: string[] = [];
     const expectedSkipped: string[] = [];
     for (const [id, l] of model) {
@@ -296,7 +319,7 @@ class ObserveStep extends Step {
   ) {
     super();
   }
-  async run(model: Model, { service }: Real) {
+  async step(model: Model, { service }: Real) {
     const api = service.as(this.actor);
     const listed = (await api.listLicenses({ limit: 200 })).items.map((l) => l.id);
     expect(listed).toEqual(
@@ -328,6 +351,39 @@ class ObserveStep extends Step {
   }
 }
 
+/** `getLicense(id, { at })` at a random earlier moment answers the license as the model had it then. */
+class PastStep extends Step {
+  constructor(
+    readonly actor: Actor,
+    readonly id: string,
+    readonly pick: number,
+  ) {
+    super();
+  }
+  async step(model: Model, { service, past }: Real) {
+    const api = service.as(this.actor);
+    const moment = past[this.pick % past.length] as Moment;
+    const at = new Date(moment.at + (this.pick % 1000));
+    if (!visible(model.get(this.id), this.actor)) {
+      expect(await outcome(() => api.getLicense(this.id, { at }))).toEqual(fail('NOT_FOUND'));
+      return;
+    }
+    const then = await api.getLicense(this.id, { at: this.pick % 2 === 0 ? at : at.toISOString() });
+    expect({ technical: then.technical, billing: then.billing }).toEqual(moment.licenses.get(this.id));
+    expectAgrees(then, {
+      names: new Map(),
+      ...(moment.licenses.get(this.id) as { technical: string[]; billing: string[] }),
+    });
+    const seeded = past[0] as Moment;
+    expect(await outcome(() => api.getLicense(this.id, { at: new Date(seeded.at - 1) }))).toEqual(
+      fail('NOT_FOUND'),
+    );
+  }
+  toString() {
+    return `past(${this.actor.email} → ${this.id} #${this.pick})`;
+  }
+}
+
 const actor = fc.constantFrom(...ACTORS);
 const person = fc.constantFrom(...PEOPLE);
 const license = fc.constantFrom(...LICENSES);
@@ -343,6 +399,7 @@ export const serviceModelCommands = [
     .map(([a, l, p, r, s]) => new RemoveStep(a, l, p, r, s)),
   fc.tuple(actor, person, person, fc.boolean()).map(([a, p, s, d]) => new ReplaceStep(a, p, s, d)),
   fc.tuple(actor, license).map(([a, l]) => new ObserveStep(a, l)),
+  fc.tuple(actor, license, fc.nat()).map(([a, l, n]) => new PastStep(a, l, n)),
 ];
 
 /** A storage that fails at random before, during or after a commit, or on a read. */
@@ -351,7 +408,7 @@ function faultyStorage(
   random: () => number,
   rate: number,
   onFault: () => void,
-  onPending: (commit: Promise<void>) => void = () => {},
+  onPending: (commit: Promise<unknown>) => void = () => {},
 ): LicenseStorage {
   const fault = () => {
     onFault();
@@ -367,6 +424,7 @@ function faultyStorage(
       return inner.listLicenses(query);
     },
     listAudit: (id, query) => inner.listAudit(id, query),
+    listChanges: (query) => inner.listChanges(query),
     async commit(commit) {
       const dice = random();
       if (dice < rate / 3) throw fault(); // before
@@ -378,11 +436,39 @@ function faultyStorage(
         await Promise.resolve();
         throw fault();
       }
-      await inner.commit(commit);
+      const entries = await inner.commit(commit);
       if (dice < rate) throw fault(); // after: written, but the answer is lost
+      return entries;
     },
   };
 }
+
+async function allChanges(storage: LicenseStorage): Promise<AuditEntry[]> {
+  const entries: AuditEntry[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await storage.listChanges({ limit: 500, ...(after === undefined ? {} : { after }) });
+    entries.push(...page.items);
+    if (page.nextCursor === undefined) return entries;
+    after = page.nextCursor;
+  }
+}
+
+async function allAudit(storage: LicenseStorage, id: string): Promise<AuditEntry[]> {
+  const entries: AuditEntry[] = [];
+  let beforeVersion: number | undefined;
+  do {
+    const page = await storage.listAudit(id, {
+      limit: 500,
+      ...(beforeVersion === undefined ? {} : { beforeVersion }),
+    });
+    entries.push(...page.items);
+    beforeVersion = page.nextCursor === undefined ? undefined : Number(page.nextCursor);
+  } while (beforeVersion !== undefined);
+  return entries.reverse();
+}
+
+const asJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /**
  * The service against a reference model with random command sequences from insiders, outsiders and
@@ -402,10 +488,13 @@ export function runServiceModelTests(options: ServiceModelOptions): void {
           fc.asyncProperty(fc.commands(serviceModelCommands, { maxCommands: 40 }), async (commands) => {
             const storage = await options.create();
             try {
-              const service = createLicenseContacts({ storage });
+              const clock = { now: Date.parse('2026-03-01T12:00:00.000Z') };
+              const service = createLicenseContacts({ storage, clock: () => clock.now });
               const model = initialModel();
               await seed(service, model);
-              await fc.asyncModelRun(() => ({ model, real: { service } }), commands);
+              const real: Real = { service, clock, past: [] };
+              remember(model, real);
+              await fc.asyncModelRun(() => ({ model, real }), commands);
             } finally {
               await options.destroy?.(storage);
             }
@@ -478,11 +567,19 @@ export function runServiceModelTests(options: ServiceModelOptions): void {
               expect(history?.version).toBe(historyBefore);
             } else {
               expect(history?.version).toBe(after.version);
-              expect(history?.before?.technical).toEqual(before.technical);
-              expect(history?.after.technical).toEqual(after.technical);
             }
           }
           expect(injected).toBeGreaterThanOrEqual(faults);
+          // Never an entry without its write, nor a write without its entry: each license's history and
+          // its part of the feed are exactly its versions, each change starting where the last one ended.
+          const feed = await allChanges(inner);
+          expect(new Set(feed.map((e) => e.seq)).size).toBe(feed.length);
+          for (const id of LICENSES) {
+            const license = await inner.getLicense(id);
+            const entries = feed.filter((e) => e.licenseId === id);
+            expectUnbrokenHistory(entries, license);
+            expect(asJson(await allAudit(inner, id))).toEqual(asJson(entries));
+          }
         } finally {
           await options.destroy?.(inner);
         }

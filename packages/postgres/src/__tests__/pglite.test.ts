@@ -18,8 +18,9 @@ afterAll(async () => {
 
 async function empty(): Promise<void> {
   await db.query(
-    'TRUNCATE license_contacts.licenses, license_contacts.license_contacts, license_contacts.audit_entries',
+    'TRUNCATE license_contacts.licenses, license_contacts.license_contacts, license_contacts.audit_entries, license_contacts.license_memberships',
   );
+  await db.query('UPDATE license_contacts.feed_position SET seq = 0');
 }
 
 runStorageConformance({
@@ -28,6 +29,8 @@ runStorageConformance({
     await empty();
     return postgresStorage({ pglite: db });
   },
+  // A new storage over the same database, with nothing remembered: what a restarted process sees.
+  reopen: () => postgresStorage({ pglite: db }),
 });
 
 // Without known versions every write compares the stored contact rows with the new ones in SQL.

@@ -4,6 +4,7 @@ import { createLicenseContacts, LicenseContactsError } from '@license-contacts/c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, postgresStorage } from '../index';
 import { storageError } from '../queryable';
+import { expectV1DataMigrated, writeV1Data } from './v1data';
 
 // One PGlite per file (its WASM start costs seconds); each test uses a schema of its own.
 let db: PGlite;
@@ -37,6 +38,14 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<Lice
 }
 
 describe('postgresStorage', () => {
+  it('migrates a database holding first-version entries to the change feed, losing nothing', async () => {
+    const storage = postgresStorage({ pglite: db, schema: 'v1data' });
+    await storage.migrate({ to: 1 });
+    await writeV1Data((text, values) => db.query(text, values), 'v1data');
+    await storage.migrate();
+    await expectV1DataMigrated(storage, createLicenseContacts({ storage }));
+  });
+
   it('migrate creates the tables and records each migration once, however often it runs', async () => {
     const storage = postgresStorage({ pglite: db, schema: 'twice' });
     await storage.migrate();
@@ -51,7 +60,9 @@ describe('postgresStorage', () => {
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       'audit_entries',
+      'feed_position',
       'license_contacts',
+      'license_memberships',
       'licenses',
       'schema_migrations',
     ]);
@@ -64,10 +75,8 @@ describe('postgresStorage', () => {
        WHERE table_schema = $1 AND data_type IN ('json', 'jsonb', 'ARRAY') ORDER BY table_name, column_name`,
       [storage.schema],
     );
-    expect(rows).toEqual([
-      { table_name: 'audit_entries', column_name: 'after' },
-      { table_name: 'audit_entries', column_name: 'before' },
-    ]);
+    // The audit record keeps what changed as JSON; the live lists are rows.
+    expect(rows).toEqual([{ table_name: 'audit_entries', column_name: 'changes' }]);
   });
 
   it('stores one row per person per role, emails lower-cased, with positions and join order', async () => {
@@ -252,8 +261,9 @@ describe('postgresStorage', () => {
     await service.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: bob });
     const [entry] = (await storage.listAudit('SEN-1', { limit: 1 })).items;
     const copy = { ...(entry ?? expect.unreachable()), id: 'SEN-2:1', licenseId: 'SEN-2' };
-    await storage.commit({ writes: [], audit: [copy] });
-    expect((await storage.listAudit('SEN-2', { limit: 5 })).items).toEqual([copy]);
+    const [stored] = await storage.commit({ writes: [], audit: [copy] });
+    expect(stored).toEqual({ ...copy, seq: '0000000000000002' });
+    expect((await storage.listAudit('SEN-2', { limit: 5 })).items).toEqual([stored]);
   });
 
   it('close() closes the PGlite instance it was given, and later calls are STORAGE errors', async () => {

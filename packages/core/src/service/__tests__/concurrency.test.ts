@@ -1,6 +1,6 @@
 import type { AuditEntry, LicenseContacts, LicenseStorage } from '@license-contacts/core';
 import { createLicenseContacts, memoryStorage } from '@license-contacts/core';
-import { demoLicenseInputs, demoPeople } from '@license-contacts/core/testing';
+import { demoLicenseInputs, demoPeople, expectUnbrokenHistory } from '@license-contacts/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -23,16 +23,7 @@ async function fullHistory(service: LicenseContacts, id: string): Promise<AuditE
 
 /** No lost update: each entry starts from the state the previous one ended in, and the license is the last. */
 async function expectUnbrokenChain(service: LicenseContacts, id: string): Promise<void> {
-  const entries = await fullHistory(service, id);
-  for (let i = 1; i < entries.length; i++) {
-    expect(entries[i]?.version).toBe((entries[i - 1]?.version ?? 0) + 1);
-    expect(entries[i]?.before).toEqual(entries[i - 1]?.after);
-  }
-  const license = await service.findLicense(id);
-  expect(license?.version).toBe(entries.at(-1)?.version);
-  expect({ contacts: license?.contacts, technical: license?.technical, billing: license?.billing }).toEqual(
-    entries.at(-1)?.after,
-  );
+  expectUnbrokenHistory(await fullHistory(service, id), await service.findLicense(id));
 }
 
 /** A memory storage holding the demo licenses, created through the service so their history starts at 1. */
@@ -156,6 +147,7 @@ describe('service concurrency', () => {
             getLicense: s.scheduleFunction((id: string) => base.getLicense(id)),
             listLicenses: (q) => base.listLicenses(q),
             listAudit: (id, q) => base.listAudit(id, q),
+            listChanges: (q) => base.listChanges(q),
             commit: s.scheduleFunction((c: Parameters<LicenseStorage['commit']>[0]) => base.commit(c)),
           };
           const services = [0, 1].map(() =>

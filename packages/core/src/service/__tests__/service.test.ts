@@ -589,8 +589,21 @@ describe('history (R9)', () => {
       ['createLicense', null, 1],
     ]);
     expect(items[1]).toMatchObject({ role: 'technical', email: dan.email, staff: false });
-    expect(items[1]?.before?.technical).toEqual([alice.email, carol.email, dan.email]);
-    expect(items[1]?.after.technical).toEqual([dan.email, alice.email, carol.email]);
+    // Only what changed: Dan moved to the front, Alice lost the main position; Carol kept her place behind Alice.
+    expect(items[1]?.changes).toEqual([
+      {
+        email: alice.email,
+        name: alice.name,
+        before: { roles: ['technical'], technical: 0 },
+        after: { roles: ['technical'], technical: 1 },
+      },
+      {
+        email: dan.email,
+        name: dan.name,
+        before: { roles: ['technical'], technical: 2 },
+        after: { roles: ['technical'], technical: 0 },
+      },
+    ]);
     expect(Date.parse(items[0]?.at as string)).toBeGreaterThan(Date.parse(items[1]?.at as string));
     const page1 = await service.as(alice).history(JIRA, { limit: 3 });
     const page2 = await service.as(alice).history(JIRA, { limit: 3, cursor: page1.nextCursor as string });

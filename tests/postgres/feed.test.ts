@@ -1,0 +1,86 @@
+// @vitest-environment node
+import type { AuditEntry } from '@license-contacts/core';
+import { createLicenseContacts } from '@license-contacts/core';
+import { postgresStorage } from '@license-contacts/postgres';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithServer, dropSchema, testPool, uniqueSchema } from './server';
+
+describeWithServer('PostgreSQL server change feed', (url) => {
+  const schema = uniqueSchema('feed');
+  const INSTANCES = 20;
+  const PER_INSTANCE = 10;
+  // Twenty processes: a pool and a service each, all on one database.
+  const storages = Array.from({ length: INSTANCES + 1 }, () =>
+    postgresStorage({ pool: testPool(url, 2), schema }),
+  );
+  const staff = { email: 'ops@vendor.test', staff: true };
+
+  beforeAll(async () => {
+    await (storages[0] as (typeof storages)[number]).migrate();
+  });
+
+  afterAll(async () => {
+    await Promise.all(storages.map((storage) => storage.close()));
+    await dropSchema(url, schema);
+  });
+
+  it(`a reader paging with after while ${INSTANCES} instances commit gets every entry exactly once, in order`, async () => {
+    const services = storages.slice(0, INSTANCES).map((storage) => createLicenseContacts({ storage }));
+    const reader = storages[INSTANCES] as (typeof storages)[number];
+    for (let i = 0; i < INSTANCES; i++) {
+      await (services[0] as (typeof services)[number]).createLicense({
+        id: `SEN-${i}`,
+        product: 'Jira',
+        technical: { email: `tech${i}@acme.test`, name: `Tech ${i}` },
+        billing: { email: 'bill@acme.test', name: 'Bill' },
+      });
+    }
+    const start = (await reader.listChanges({ limit: 1000 })).items;
+    expect(start).toHaveLength(INSTANCES);
+
+    let writing = true;
+    const seen: AuditEntry[] = [];
+    let after = start.at(-1)?.seq as string;
+    let pages = 0;
+    const readOnce = async () => {
+      const page = await reader.listChanges({ after, limit: 13 });
+      pages++;
+      seen.push(...page.items);
+      if (page.items.length > 0) after = (page.items.at(-1) as AuditEntry).seq;
+      return page.items.length;
+    };
+    const reading = (async () => {
+      while (writing) await readOnce();
+      while ((await readOnce()) > 0);
+    })();
+    // Each instance adds people to its own license and to its neighbour's, so commits of different
+    // transactions overlap in time and some of them race for the same row.
+    const results = await Promise.allSettled(
+      services.flatMap((service, i) =>
+        Array.from({ length: PER_INSTANCE }, (_, k) =>
+          service.as(staff).addContact(`SEN-${(i + (k % 2)) % INSTANCES}`, {
+            email: `p${i}-${k}@acme.test`,
+            name: `P ${i} ${k}`,
+            roles: ['technical'],
+          }),
+        ),
+      ),
+    );
+    writing = false;
+    await reading;
+
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const seqs = seen.map((e) => e.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect([...seqs].sort()).toEqual(seqs);
+    expect(seen).toHaveLength(INSTANCES * PER_INSTANCE);
+    const everything = [...start, ...seen];
+    for (let i = 0; i < INSTANCES; i++) {
+      const license = await reader.getLicense(`SEN-${i}`);
+      const versions = everything.filter((e) => e.licenseId === `SEN-${i}`).map((e) => e.version);
+      expect(versions).toEqual(Array.from({ length: license?.version ?? 0 }, (_, v) => v + 1));
+    }
+    // The reader really read while the writers wrote: many pages, not one at the end.
+    expect(pages).toBeGreaterThan(5);
+  }, 120_000);
+});
