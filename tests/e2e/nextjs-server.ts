@@ -79,12 +79,14 @@ export async function buildExample(): Promise<boolean> {
 }
 
 /** Starts the built example with `next start` on 127.0.0.1 at a free port, on a fresh PGlite folder (or `databaseUrl`). */
-export async function startExample(options: { databaseUrl?: string } = {}): Promise<StartedServer> {
+export async function startExample(
+  options: { databaseUrl?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<StartedServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lc-nextjs-e2e-'));
   return startServer({
     args: [next, 'start', '--hostname', '127.0.0.1', '--port', '0'],
     cwd: exampleDir,
-    env: environment({ DATA_DIR: dataDir, DATABASE_URL: options.databaseUrl ?? '' }),
+    env: environment({ DATA_DIR: dataDir, DATABASE_URL: options.databaseUrl ?? '', ...options.env }),
     address: /Local:\s+(http:\/\/127\.0\.0\.1:\d+)/,
     // The first request opens (and seeds) the storage.
     ready: '/auth/session',

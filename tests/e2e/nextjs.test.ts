@@ -22,6 +22,32 @@ import type { StartedServer } from './processes';
 const ALICE = demoPeople.alice;
 const PRIYA = { name: 'Priya Patel', email: 'priya@acme.test' };
 const JIRA = { product: 'Jira Software', id: 'SEN-4821337' };
+/** Another site whose pages may change contacts (ALLOWED_ORIGINS). */
+const SHOP = 'https://shop.example.test';
+
+/** Signs in over HTTP as `email` with these headers; answers the status and the session cookie. */
+async function signInOverHttp(url: string, email: string, headers: Record<string, string>) {
+  const response = await fetch(`${url}/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify({ email }),
+  });
+  return { status: response.status, cookie: response.headers.get('set-cookie')?.split(';')[0] ?? '' };
+}
+
+/** Asks for a dry-run replacement (a mutation that changes nothing) with these headers; answers the status. */
+async function replaceOverHttp(url: string, cookie: string, headers: Record<string, string>) {
+  const response = await fetch(`${url}/api/replacements`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Cookie: cookie, ...headers },
+    body: JSON.stringify({
+      email: 'bob@acme.test',
+      successor: { email: 'dan@acme.test', name: 'Dan' },
+      dryRun: true,
+    }),
+  });
+  return response.status;
+}
 
 let example: StartedServer;
 let browser: Browser;
@@ -41,7 +67,7 @@ function watch(target: Page): void {
 
 beforeAll(async () => {
   await buildExample();
-  example = await startExample();
+  example = await startExample({ env: { ALLOWED_ORIGINS: SHOP } });
   browser = await launchChromium();
   page = await openPortal(browser, example.url);
   watch(page);
@@ -50,6 +76,32 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await example?.stop();
+});
+
+describe('the Next.js example behind a proxy (TRUST_PROXY=1)', () => {
+  it('compares Origin with X-Forwarded-Host and -Proto, and refuses what does not match them', async () => {
+    const proxied = await startExample({ env: { TRUST_PROXY: '1' } });
+    try {
+      const forwarded = { 'X-Forwarded-Host': 'portal.example.test', 'X-Forwarded-Proto': 'https' };
+      const signIn = await signInOverHttp(proxied.url, ALICE.email, {
+        ...forwarded,
+        Origin: 'https://portal.example.test',
+      });
+      expect(signIn.status).toBe(200);
+      expect(
+        await replaceOverHttp(proxied.url, signIn.cookie, {
+          ...forwarded,
+          Origin: 'https://portal.example.test',
+        }),
+      ).toBe(200);
+      // The host the proxy reached is not the public origin any more.
+      expect(await replaceOverHttp(proxied.url, signIn.cookie, { ...forwarded, Origin: proxied.url })).toBe(
+        403,
+      );
+    } finally {
+      await proxied.stop();
+    }
+  });
 });
 
 describe('the Next.js example', () => {
@@ -118,6 +170,22 @@ describe('the Next.js example', () => {
     await page.reload();
     await page.getByRole('heading', { name: JIRA.product, level: 1 }).waitFor();
     expect(await namesIn(page, 'Technical contacts')).toEqual(['Priya Patel', 'Alice Johnson']);
+  });
+
+  it('accepts changes from ALLOWED_ORIGINS, refuses other origins, and ignores X-Forwarded-Host without TRUST_PROXY', async () => {
+    const host = new URL(example.url).host;
+    const { cookie } = await signInOverHttp(example.url, ALICE.email, { Origin: example.url });
+    expect(await replaceOverHttp(example.url, cookie, { Origin: SHOP })).toBe(200);
+    expect((await signInOverHttp(example.url, ALICE.email, { Origin: SHOP })).status).toBe(200);
+    expect(await replaceOverHttp(example.url, cookie, { Origin: 'https://evil.test' })).toBe(403);
+    const forwarded = {
+      Origin: 'https://portal.example.test',
+      'X-Forwarded-Host': 'portal.example.test',
+      'X-Forwarded-Proto': 'https',
+    };
+    expect(await replaceOverHttp(example.url, cookie, forwarded)).toBe(403);
+    expect((await signInOverHttp(example.url, ALICE.email, forwarded)).status).toBe(403);
+    expect(host).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
   it('logged no console error, no warning and no hydration mismatch', () => {

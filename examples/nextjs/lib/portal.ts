@@ -20,7 +20,9 @@ export interface Portal {
   auth: AuthRoutes;
 }
 
-// Environment: DATABASE_URL (a PostgreSQL server; default PGlite in DATA_DIR), DATA_DIR (default .data).
+// Environment: DATABASE_URL (a PostgreSQL server; default PGlite in DATA_DIR), DATA_DIR (default .data),
+// TRUST_PROXY=1 (behind a proxy that sets X-Forwarded-Host / X-Forwarded-Proto), ALLOWED_ORIGINS
+// (comma-separated origins of other sites whose pages may change contacts).
 async function start(): Promise<Portal> {
   const databaseUrl = process.env.DATABASE_URL || undefined;
   let target: { databaseUrl: string } | { dataDir: string };
@@ -36,11 +38,17 @@ async function start(): Promise<Portal> {
   const service = createLicenseContacts({ storage });
   await seed(service, demoLicenseInputs);
   const sessions = createSessions();
+  // Next.js reports request.url as localhost: the same-origin check compares Origin with the Host the
+  // browser addressed, or, behind a proxy, with X-Forwarded-Host when trusted; other sites are listed.
+  const origins = {
+    trustProxy: process.env.TRUST_PROXY === '1',
+    allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '').split(',').filter((origin) => origin !== ''),
+  };
   return {
     service,
     sessions,
-    api: createHttpHandler(service, { basePath: API_BASE, authenticate: sessionActor(sessions) }),
-    auth: createAuthRoutes({ sessions, people: Object.values(demoPeople) }),
+    api: createHttpHandler(service, { ...origins, basePath: API_BASE, authenticate: sessionActor(sessions) }),
+    auth: createAuthRoutes({ ...origins, sessions, people: Object.values(demoPeople) }),
   };
 }
 

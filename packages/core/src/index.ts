@@ -71,6 +71,7 @@ export type {
   StorageAuditQuery,
   StorageChangesQuery,
   StorageCommit,
+  StorageGetOptions,
   StorageListQuery,
 } from './storage/types';
 export type {

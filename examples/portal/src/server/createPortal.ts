@@ -12,6 +12,10 @@ export interface PortalOptions {
   /** The people offered as one-click sign-ins on the sign-in page. */
   demoPeople?: readonly Person[];
   sessions?: Sessions;
+  /** Behind a proxy that sets `X-Forwarded-Host` / `X-Forwarded-Proto`: compare `Origin` with those. */
+  trustProxy?: boolean;
+  /** Other origins whose pages may sign in and change contacts. */
+  allowedOrigins?: Iterable<string>;
 }
 
 /** Where the library's HTTP handler is mounted. */
@@ -23,16 +27,30 @@ export const API_BASE = '/api';
  */
 export function createPortal(options: PortalOptions): (request: Request) => Promise<Response> {
   const sessions = options.sessions ?? createSessions();
+  const origins = {
+    trustProxy: options.trustProxy === true,
+    ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: [...options.allowedOrigins] }),
+  };
   const api = createHttpHandler(options.service, {
+    ...origins,
     basePath: API_BASE,
     authenticate: sessionActor(sessions),
   });
-  const auth = createAuthRoutes({ sessions, people: options.demoPeople ?? [] });
+  const auth = createAuthRoutes({ ...origins, sessions, people: options.demoPeople ?? [] });
   const app = createStaticHandler(options.appDir);
 
-  return async (request) => {
+  async function route(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
     if (pathname === API_BASE || pathname.startsWith(`${API_BASE}/`)) return api(request);
     return (await auth(request)) ?? app(request);
+  }
+
+  return async (request) => {
+    const response = await route(request);
+    // Every answer, whoever wrote it, tells the browser not to guess its type.
+    if (response.headers.get('x-content-type-options') !== 'nosniff') {
+      response.headers.set('X-Content-Type-Options', 'nosniff');
+    }
+    return response;
   };
 }
