@@ -16,11 +16,11 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A new page in a context of its own (its own cookies), on the portal's sign-in page. */
-export async function openPortal(browser: Browser): Promise<Page> {
+/** A new page in a context of its own (its own cookies), on the sign-in page of the portal at `url`. */
+export async function openPortal(browser: Browser, url: string = inject('portalUrl')): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   const page = await context.newPage();
-  await page.goto(inject('portalUrl'));
+  await page.goto(url);
   await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
   return page;
 }
@@ -53,6 +53,18 @@ export async function licenseRows(page: Page): Promise<string[]> {
 /** The row button of a license, found by its accessible name `{product} {id}`. */
 export function licenseRow(page: Page, product: string, id: string): Locator {
   return page.getByRole('button', { name: new RegExp(`^${product} ${id}\\b`) });
+}
+
+/** The names in a role's list of the open panel, in order (the first is main). */
+export async function namesIn(
+  page: Page,
+  list: 'Technical contacts' | 'Billing contacts',
+): Promise<string[]> {
+  const items = page.getByRole('list', { name: list }).getByRole('listitem');
+  await items.first().waitFor();
+  return items.evaluateAll((els) =>
+    els.map((el) => el.querySelector('.lc-contact__name')?.firstChild?.textContent ?? ''),
+  );
 }
 
 /** `locator` once the core's permissions allow its action (no `aria-disabled`). */
