@@ -132,6 +132,17 @@ function build() {
     viewHistory: decision,
     setMain: v.pipe(byRole, v.description('By role, then by the target contact’s email')),
     removeContact: v.pipe(byRole, v.description('By role, then by the target contact’s email')),
+    successors: v.pipe(
+      byRole,
+      v.description('Who may become main when the main contact of a role is removed, by role and email'),
+    ),
+    losesAccess: v.pipe(
+      v.strictObject({
+        technical: v.record(v.string(), v.boolean()),
+        billing: v.record(v.string(), v.boolean()),
+      }),
+      v.description('Whether removing that role from that contact leaves the actor without access'),
+    ),
   });
   const position = v.strictObject({
     roles: v.array(roleName),
