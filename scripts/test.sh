@@ -178,5 +178,16 @@ if has_script bench:check; then check "bench:check" pnpm bench:check; fi
 
 banner "summary ($(seconds_since "$START") s)"
 printf '%s\n' "${REPORT[@]}"
+# The failing tests by name, so the last lines of a run say what to look at.
+if [ -f "$VITEST_JSON" ]; then
+  node -e "
+    const r = JSON.parse(require('node:fs').readFileSync(process.argv[1], 'utf8'));
+    for (const f of r.testResults) {
+      const file = require('node:path').relative(process.cwd(), f.name);
+      const failed = f.assertionResults.filter((t) => t.status === 'failed');
+      if (f.status === 'failed' && failed.length === 0) console.log('  failed to run: ' + file + ': ' + String(f.message).split('\\n')[0]);
+      for (const t of failed) console.log('  failed: ' + file + ' > ' + t.fullName + ': ' + String(t.failureMessages?.[0] ?? '').split('\\n')[0].slice(0, 300));
+    }" "$VITEST_JSON" || true
+fi
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
