@@ -38,6 +38,7 @@ export type {
   Role,
   SkippedLicense,
   Topic,
+  WatchOptions,
 } from './domain/types';
 export { ROLES, TOPICS } from './domain/types';
 export {
@@ -56,22 +57,26 @@ export {
 export type {
   Clock,
   LicenseContacts,
-  LicenseContactsEvent,
   LicenseContactsOptions,
 } from './service/createLicenseContacts';
 export { createLicenseContacts } from './service/createLicenseContacts';
+export type { LicenseContactsEvent } from './service/liveFeed';
 export type { LegacyAuditEntry } from './storage/legacy';
 export { upgradeEntry } from './storage/legacy';
 export type { MemoryStorageOptions } from './storage/memory';
 export { matchesQuery, memoryStorage } from './storage/memory';
 export { formatSeq, parseSeq } from './storage/seq';
 export type {
+  FeedCursor,
+  FeedCursorStore,
   LicenseStorage,
   LicenseWrite,
   StorageAuditQuery,
   StorageChangesQuery,
   StorageCommit,
   StorageListQuery,
+  StorageWatch,
+  StorageWatchOptions,
 } from './storage/types';
 export type {
   ContactsStore,

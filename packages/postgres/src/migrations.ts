@@ -165,6 +165,19 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
     run: changeFeed,
   },
+  {
+    version: 3,
+    name: 'feed worker cursors with leases',
+    statements: (s) => [
+      // One row per feed worker: the seq of the last entry it finished, and who holds it until when.
+      `CREATE TABLE ${s}.feed_cursors (
+        name text PRIMARY KEY,
+        cursor bigint,
+        holder text,
+        expires_at timestamptz
+      )`,
+    ],
+  },
 ];
 
 /** The high 32 bits of this library's advisory lock keys ("LC"); the low 32 come from the schema name. */

@@ -2,6 +2,7 @@ import type {
   AuditEntry,
   Contact,
   ContactChange,
+  FeedCursor,
   License,
   LicenseStorage,
   LicenseWrite,
@@ -12,10 +13,12 @@ import type {
   StorageChangesQuery,
   StorageCommit,
   StorageListQuery,
+  StorageWatch,
+  StorageWatchOptions,
 } from '@license-contacts/core';
 import { formatSeq, LicenseContactsError, ROLES } from '@license-contacts/core';
 import { migrate } from './migrations';
-import type { PGliteLike, PgPoolLike, Queryable, Statement } from './queryable';
+import type { PGliteLike, PgClientLike, PgPoolLike, Queryable, Statement } from './queryable';
 import { fromPGlite, fromPool, storageError } from './queryable';
 
 /** Options shared by both drivers. */
@@ -32,6 +35,12 @@ interface CommonOptions {
    * (0: always rewrite a license's rows by comparison in SQL). Default 1000.
    */
   knownVersions?: number;
+  /**
+   * Where `watch` holds its `LISTEN` connection (one, for as long as it watches): a pool that
+   * reaches PostgreSQL directly. Default: `pool`. Behind a transaction-mode pooler (PgBouncer), pass
+   * a pool of direct connections here: `LISTEN` does not work through such a pooler.
+   */
+  listenPool?: PgPoolLike;
 }
 
 /** Options of `postgresStorage`: a `pg` pool for a server, or a PGlite instance. */
@@ -158,6 +167,23 @@ function toAuditEntry(row: AuditRow): AuditEntry {
   if (row.role !== null) entry.role = row.role;
   if (row.successor !== null) entry.successor = row.successor;
   return entry;
+}
+
+interface CursorRow {
+  cursor: string | null;
+  holder: string | null;
+  expires_at: string | null;
+  live: boolean;
+}
+
+const CURSOR_COLUMNS = `c.cursor::text AS cursor, c.holder, ${iso('c.expires_at')} AS expires_at,
+  coalesce(c.expires_at > clock_timestamp(), false) AS live`;
+
+/** A cursor row as the library's `FeedCursor`: the lease only while it runs. */
+function toCursor(row: CursorRow): FeedCursor {
+  const cursor = row.cursor === null ? undefined : formatSeq(row.cursor);
+  if (!row.live || row.holder === null || row.expires_at === null) return { cursor };
+  return { cursor, holder: row.holder, expiresAt: row.expires_at };
 }
 
 /** `LIKE` pattern for a case-insensitive substring: the text lower-cased, its wildcards escaped. */
@@ -368,7 +394,10 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   const contacts = `${s}.license_contacts`;
   const audit = `${s}.audit_entries`;
   const feedPosition = `${s}.feed_position`;
+  // Commits notify this channel with their last seq; `watch` listens to it.
+  const channel = `lc_feed_${statementName(schema)}`;
   const memberships = `${s}.license_memberships`;
+  const cursors = `${s}.feed_cursors`;
   const licenseColumns = `l.id, l.product, l.edition, l.seats::text AS seats, l.expires_at, l.version,
     ${iso('l.updated_at')} AS updated_at, c.role, c.email, c.position, c.joined, c.name`;
 
@@ -459,7 +488,12 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     }
     if (entries.length > 0) feedParts(entries, p, 'l', parts);
     const base = entries.length > 0 ? '(SELECT base FROM s)::text' : 'NULL::text';
-    return named(`WITH ${parts.join(',\n')}\nSELECT count(*)::integer AS n, ${base} AS base FROM l`, values);
+    const notify =
+      entries.length > 0 ? `, (SELECT pg_notify(${p(channel)}, base::text) FROM s) AS notified` : '';
+    return named(
+      `WITH ${parts.join(',\n')}\nSELECT count(*)::integer AS n, ${base} AS base${notify} FROM l`,
+      values,
+    );
   }
 
   /**
@@ -500,7 +534,146 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     const { values, p } = parameters();
     const parts: string[] = [];
     feedParts(entries, p, null, parts);
-    return named(`WITH ${parts.join(',\n')}\nSELECT base::text AS base FROM s`, values);
+    return named(
+      `WITH ${parts.join(',\n')}\nSELECT base::text AS base, pg_notify(${p(channel)}, base::text) AS notified FROM s`,
+      values,
+    );
+  }
+
+  /** The seq of the last entry committed, read from the feed position. */
+  async function position(): Promise<string | undefined> {
+    const { rows } = await db.query<{ seq: string }>(
+      named(`SELECT seq::text AS seq FROM ${feedPosition}`, []),
+    );
+    const seq = rows[0]?.seq;
+    return seq === undefined || seq === '0' ? undefined : formatSeq(seq);
+  }
+
+  /**
+   * Follows the feed: LISTEN on a dedicated connection, and on each notification (or after a lost
+   * connection comes back) reads every entry after the last one told, so none is missed or told twice.
+   */
+  async function startWatch(
+    listener: (entry: AuditEntry) => void,
+    opts: StorageWatchOptions,
+  ): Promise<StorageWatch> {
+    let last = opts.after;
+    let closed = false;
+    let reading: Promise<void> = Promise.resolve();
+    let pending = false;
+    const report = (error: unknown) => opts.onError?.(storageError(error));
+
+    async function read(): Promise<void> {
+      for (;;) {
+        const page = await listChanges({ limit: 500, ...(last === undefined ? {} : { after: last }) });
+        for (const entry of page.items) {
+          if (closed) return;
+          last = entry.seq;
+          try {
+            listener(entry);
+          } catch (error) {
+            (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+          }
+        }
+        if (page.nextCursor === undefined) return;
+      }
+    }
+    /** Reads once more after the read running now (notifications arriving meanwhile are one read). */
+    function wake(): void {
+      if (pending || closed) return;
+      pending = true;
+      reading = reading.then(async () => {
+        pending = false;
+        for (let attempt = 0; !closed; attempt++) {
+          try {
+            return await read();
+          } catch (error) {
+            report(error);
+            await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+          }
+        }
+      });
+    }
+
+    const stopListening = options.pglite
+      ? await listenOnPGlite(options.pglite, wake)
+      : await listenOnPool(options.listenPool ?? (options.pool as PgPoolLike), wake, report, () => closed);
+    if (last === undefined) last = await guarded(position);
+    const started = last;
+    if (opts.after !== undefined) wake();
+    return {
+      position: started,
+      close() {
+        if (closed) return;
+        closed = true;
+        stopListening().catch(() => {});
+      },
+    };
+  }
+
+  async function listenOnPGlite(pglite: PGliteLike, wake: () => void): Promise<() => Promise<void>> {
+    if (!pglite.listen)
+      throw new LicenseContactsError('STORAGE', 'This PGlite cannot listen for notifications');
+    return guarded(() => (pglite.listen as NonNullable<PGliteLike['listen']>)(channel, wake));
+  }
+
+  /**
+   * LISTEN on a connection of its own, taken out of `pool` for as long as it listens. A lost
+   * connection is replaced (after a growing pause) and a read after it catches up.
+   */
+  async function listenOnPool(
+    pool: PgPoolLike,
+    wake: () => void,
+    report: (error: unknown) => void,
+    isClosed: () => boolean,
+  ): Promise<() => Promise<void>> {
+    let client: PgClientLike | undefined;
+    const connect = async (): Promise<void> => {
+      const next = await pool.connect();
+      const lost = (error?: unknown) => {
+        next.off?.('notification', wake);
+        next.off?.('error', lost);
+        next.off?.('end', lost);
+        next.release(error instanceof Error ? error : true);
+        if (client !== next || isClosed()) return;
+        client = undefined;
+        if (error !== undefined) report(error);
+        void reconnect();
+      };
+      next.on?.('notification', wake);
+      next.on?.('error', lost);
+      next.on?.('end', lost);
+      try {
+        await next.query({ text: `LISTEN "${channel}"` });
+      } catch (error) {
+        next.release(error instanceof Error ? error : true);
+        throw error;
+      }
+      client = next;
+    };
+    const reconnect = async () => {
+      for (let attempt = 0; !isClosed() && client === undefined; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+        try {
+          await connect();
+          wake(); // whatever committed while the connection was down
+        } catch (error) {
+          report(error);
+        }
+      }
+    };
+    await guarded(connect);
+    return async () => {
+      const current = client;
+      client = undefined;
+      if (!current) return;
+      try {
+        await current.query({ text: `UNLISTEN "${channel}"` });
+        current.release();
+      } catch (error) {
+        current.release(error instanceof Error ? error : true);
+      }
+    };
   }
 
   function conflict(id: string): LicenseContactsError {
@@ -616,25 +789,74 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         return { items, nextCursor: String((items.at(-1) as AuditEntry).version) };
       }),
 
-    listChanges: (query: StorageChangesQuery) =>
-      guarded(async (): Promise<Page<AuditEntry>> => {
-        const { values, p } = parameters();
-        const after = p(query.after === undefined ? '0' : String(Number(query.after)));
-        const limit = p(query.limit + 1);
-        // By email: the entries of each stretch the person was a contact, from joining to leaving.
-        const text =
-          query.email === undefined
-            ? `SELECT ${AUDIT_SELECT('a')} FROM ${audit} a WHERE a.seq > ${after}::bigint ORDER BY a.seq LIMIT ${limit}`
-            : `SELECT ${AUDIT_SELECT('a')} FROM ${memberships} m
+    watch: (listener, opts) => startWatch(listener, opts ?? {}),
+
+    feedCursors: {
+      lease: (name, holder, ttlMs) =>
+        guarded(async () => {
+          const { rows } = await db.query<CursorRow>(
+            named(
+              `INSERT INTO ${cursors} AS c (name, holder, expires_at)
+               VALUES ($1, $2, clock_timestamp() + $3::integer * interval '1 millisecond')
+               ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+               WHERE c.holder IS NULL OR c.holder = excluded.holder OR c.expires_at <= clock_timestamp()
+               RETURNING ${CURSOR_COLUMNS}`,
+              [name, holder, Math.max(1, Math.round(ttlMs))],
+            ),
+          );
+          return rows[0] ? toCursor(rows[0]) : null;
+        }),
+      advance: (name, holder, cursor) =>
+        guarded(async () => {
+          const { rowCount } = await db.query(
+            named(
+              `UPDATE ${cursors} SET cursor = $3::bigint
+               WHERE name = $1 AND holder = $2 AND expires_at > clock_timestamp()`,
+              [name, holder, String(Number(cursor))],
+            ),
+          );
+          return rowCount === 1;
+        }),
+      release: (name, holder) =>
+        guarded(async () => {
+          await db.query(
+            named(`UPDATE ${cursors} SET holder = NULL, expires_at = NULL WHERE name = $1 AND holder = $2`, [
+              name,
+              holder,
+            ]),
+          );
+        }),
+      read: (name) =>
+        guarded(async () => {
+          const { rows } = await db.query<CursorRow>(
+            named(`SELECT ${CURSOR_COLUMNS} FROM ${cursors} c WHERE name = $1`, [name]),
+          );
+          return rows[0] ? toCursor(rows[0]) : null;
+        }),
+    },
+
+    listChanges,
+  };
+
+  function listChanges(query: StorageChangesQuery): Promise<Page<AuditEntry>> {
+    return guarded(async (): Promise<Page<AuditEntry>> => {
+      const { values, p } = parameters();
+      const after = p(query.after === undefined ? '0' : String(Number(query.after)));
+      const limit = p(query.limit + 1);
+      // By email: the entries of each stretch the person was a contact, from joining to leaving.
+      const text =
+        query.email === undefined
+          ? `SELECT ${AUDIT_SELECT('a')} FROM ${audit} a WHERE a.seq > ${after}::bigint ORDER BY a.seq LIMIT ${limit}`
+          : `SELECT ${AUDIT_SELECT('a')} FROM ${memberships} m
                  JOIN ${audit} a ON a.license_id = m.license_id AND a.seq >= m.from_seq
                    AND (m.to_seq IS NULL OR a.seq <= m.to_seq)
                WHERE m.email = ${p(query.email)} AND a.seq > ${after}::bigint
                ORDER BY a.seq LIMIT ${limit}`;
-        const { rows } = await db.query<AuditRow>(named(text, values));
-        const items = rows.map(toAuditEntry);
-        if (items.length <= query.limit) return { items };
-        items.length = query.limit;
-        return { items, nextCursor: (items.at(-1) as AuditEntry).seq };
-      }),
-  };
+      const { rows } = await db.query<AuditRow>(named(text, values));
+      const items = rows.map(toAuditEntry);
+      if (items.length <= query.limit) return { items };
+      items.length = query.limit;
+      return { items, nextCursor: (items.at(-1) as AuditEntry).seq };
+    });
+  }
 }

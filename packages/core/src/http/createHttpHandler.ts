@@ -23,6 +23,8 @@ export interface HttpHandlerOptions {
   allowedOrigins?: Iterable<string>;
   /** The `Idempotency-Key` response cache; `false` turns it off. */
   idempotency?: IdempotencyOptions | false;
+  /** Milliseconds between heartbeat comments on `/events`; default 15,000. */
+  heartbeatMs?: number;
 }
 
 /** A Fetch-standard request handler: mounts in node:http (`toNodeListener`), Next.js, Hono, Deno, Bun, workers. */
@@ -49,6 +51,8 @@ interface Route {
   mutation: boolean;
   /** Changes one license: `If-Match` becomes the service's `expectedVersion`. */
   versioned?: true;
+  /** Answers a stream of server-sent events instead of JSON (`run` is not called). */
+  stream?: true;
   run(context: Context): Promise<unknown>;
 }
 
@@ -56,6 +60,65 @@ const DEFAULT_MAX_BODY = 64 * 1024;
 /** A signal that never aborts, shared by reads. */
 const NEVER = new AbortController().signal;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** Entries queued for a slow `/events` client beyond which it is dropped (it reconnects and catches up). */
+const MAX_EVENT_BACKLOG = 1024 * 1024;
+const SEQ = /^\d{16}$/;
+
+/**
+ * `GET /events`: the actor's feed as server-sent events, `id:` the entry's seq, from `Last-Event-ID`
+ * (or `?after=`) or from now, with a comment every `heartbeatMs` so proxies keep the connection.
+ */
+function eventStream(
+  api: LicenseContactsApi,
+  request: Request,
+  url: URL,
+  heartbeatMs: number,
+): ReadableStream<Uint8Array> {
+  const resume = request.headers.get('last-event-id') ?? url.searchParams.get('after');
+  const after = resume === null || resume.trim() === '' ? undefined : resume.trim();
+  if (after !== undefined && !SEQ.test(after)) {
+    throw new LicenseContactsError('BAD_REQUEST', 'Last-Event-ID is not an id this stream sent');
+  }
+  const encoder = new TextEncoder();
+  let stop = () => {};
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      let open = true;
+      const send = (text: string) => {
+        if (!open) return;
+        // A client that reads slower than changes come is let go: it reconnects and catches up.
+        if ((controller.desiredSize ?? 0) < -MAX_EVENT_BACKLOG) return close();
+        controller.enqueue(encoder.encode(text));
+      };
+      const unwatch = api.watch(
+        (entry) => send(`id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`),
+        after === undefined ? {} : { after },
+      );
+      const timer = setInterval(() => send(': heartbeat\n\n'), heartbeatMs);
+      (timer as { unref?: () => void }).unref?.();
+      const close = () => {
+        if (!open) return;
+        open = false;
+        unwatch();
+        clearInterval(timer);
+        request.signal.removeEventListener('abort', close);
+        try {
+          controller.close();
+        } catch {
+          // already closed by the reader
+        }
+      };
+      stop = close;
+      request.signal.addEventListener('abort', close);
+      // The reconnection delay for EventSource clients, and a first byte through buffering proxies.
+      send('retry: 2000\n: connected\n\n');
+    },
+    cancel() {
+      stop();
+    },
+  });
+}
 
 /** Search parameters read by name; a repeated one is a malformed query string. */
 function query(url: URL, names: readonly string[]): Record<string, string> {
@@ -180,6 +243,13 @@ const ROUTES: Route[] = [
         ...(q.limit === undefined ? {} : { limit: q.limit }),
       });
     },
+  },
+  {
+    method: 'GET',
+    path: ['events'],
+    mutation: false,
+    stream: true,
+    run: async () => undefined,
   },
   {
     method: 'POST',
@@ -372,6 +442,7 @@ export function createHttpHandler(
     [...(options.allowedOrigins ?? [])].map((origin) => origin.replace(/\/+$/, '')),
   );
   const cache = options.idempotency === false ? null : new IdempotencyCache(options.idempotency ?? {});
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
 
   function corsHeaders(request: Request): Record<string, string> {
     const origin = request.headers.get('origin');
@@ -464,6 +535,20 @@ export function createHttpHandler(
     try {
       if (route.mutation) refuseCrossSite(request, url);
       const api = await actorOf(request);
+      if (route.stream) {
+        const body = head ? null : eventStream(api, request, url, heartbeatMs);
+        return {
+          status: 200,
+          headers: {
+            ...SECURITY_HEADERS,
+            ...cors,
+            'Content-Type': 'text/event-stream; charset=utf-8',
+            'Cache-Control': 'no-cache',
+            'X-Accel-Buffering': 'no',
+          },
+          body,
+        };
+      }
       const params = match.raw.map(decodeSegment);
       const text = route.body === undefined ? '' : await readBody(request, maxBodyBytes);
       const body = route.body === undefined ? undefined : parseJson(text);

@@ -39,6 +39,8 @@ import { memoryStorage } from '../storage/memory';
 import { parseSeq } from '../storage/seq';
 import type { LicenseStorage, StorageCommit } from '../storage/types';
 import { KeyedQueue } from './keyedQueue';
+import type { LicenseContactsEvent } from './liveFeed';
+import { LiveFeed, watchActor } from './liveFeed';
 import { capPage } from './pages';
 
 /** Options of `createLicenseContacts`. */
@@ -63,11 +65,6 @@ export interface LicenseContactsOptions {
 /** A source of the current time. */
 export type Clock = (() => Date | number | string) | { now(): Date | number | string };
 
-/** What the service tells subscribers after each commit. */
-export type LicenseContactsEvent =
-  | { type: 'licenseCreated'; license: License; entry: AuditEntry }
-  | { type: 'licenseUpdated'; license: License; entry: AuditEntry };
-
 /** The service: system-level calls, and `as(actor)` for everything a signed-in person does. */
 export interface LicenseContacts {
   readonly storage: LicenseStorage;
@@ -82,7 +79,10 @@ export interface LicenseContacts {
   canRequestSupport(licenseId: string, email: string): Promise<boolean>;
   /** The change feed of every license, oldest first (system level); page with `after`. */
   changes(options?: ChangesOptions): Promise<Page<AuditEntry>>;
-  /** Calls `listener` after every commit; returns the function that unsubscribes it. */
+  /**
+   * Calls `listener` after every commit, in seq order, once each: this instance's, and other
+   * instances' too when the storage can `watch`. Returns the function that unsubscribes it.
+   */
   subscribe(listener: (event: LicenseContactsEvent) => void): () => void;
   /** The interface of one signed-in person (or staff member). */
   as(actor: Actor): LicenseContactsApi;
@@ -142,7 +142,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
   const queue = new KeyedQueue();
   /** The last version of each license this instance read or committed, least recently used first. */
   const known = new Map<string, License>();
-  const listeners = new Set<(event: LicenseContactsEvent) => void>();
+  const live = new LiveFeed(storage);
 
   /** Runs a storage call; anything but a library error becomes STORAGE, with the driver error as cause. */
   async function guard<T>(call: () => Promise<T>): Promise<T> {
@@ -153,17 +153,6 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       throw new LicenseContactsError('STORAGE', 'The storage is unavailable; nothing was changed', {
         cause: error,
       });
-    }
-  }
-
-  function emit(event: LicenseContactsEvent): void {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        // A listener's failure must not undo or fail a committed change.
-        (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
-      }
     }
   }
 
@@ -183,19 +172,18 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       audit: applied.map(({ entry }) => entry),
     };
     let entries: AuditEntry[];
+    live.committing(applied);
     try {
       entries = await guard(() => storage.commit(batch));
     } catch (error) {
+      live.committed(applied);
       // Whatever happened, the next command on these licenses reads them first.
       for (const { license } of applied) known.delete(license.id);
       if (error instanceof LicenseContactsError && error.code === 'CONFLICT') throw new StaleRead(error);
       throw error;
     }
     for (const { license } of applied) remember(license);
-    applied.forEach(({ license }, i) => {
-      const entry = entries[i] as AuditEntry;
-      emit({ type: created ? 'licenseCreated' : 'licenseUpdated', license, entry });
-    });
+    live.committed(applied, entries);
   }
 
   /** Runs `attempt` until it commits without a stale version, at most `maxRetries` more times. */
@@ -270,6 +258,18 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       }),
     );
     return capPage(page, (entry) => entry.seq);
+  }
+
+  /** The seq of the last entry of the whole feed, read to its end (storages that cannot watch). */
+  async function lastSeq(): Promise<string | undefined> {
+    let last: string | undefined;
+    for (;;) {
+      const page = await guard(() =>
+        storage.listChanges({ limit: 200, ...(last === undefined ? {} : { after: last }) }),
+      );
+      last = page.items.at(-1)?.seq ?? last;
+      if (page.nextCursor === undefined) return last;
+    }
   }
 
   function as(who: Actor): LicenseContactsApi {
@@ -503,6 +503,36 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
 
       changes: (opts) => feed(opts, actor.staff ? undefined : actor.email),
 
+      watch(listener, opts) {
+        const o = readOptions(opts);
+        if (typeof listener !== 'function') {
+          throw new LicenseContactsError('VALIDATION', 'listener must be a function', { field: 'listener' });
+        }
+        if (o.after !== undefined) parseSeq(o.after, 'after');
+        const email = actor.staff ? undefined : actor.email;
+        return watchActor(
+          {
+            feed: live,
+            email: actor.email,
+            changes: (after) =>
+              guard(() =>
+                storage.listChanges({
+                  limit: 200,
+                  ...(after === undefined ? {} : { after }),
+                  ...(email === undefined ? {} : { email }),
+                }),
+              ),
+            last: () => lastSeq(),
+            licenses: async () => (email === undefined ? null : new Set(await licensesOf(email))),
+          },
+          listener,
+          {
+            ...(o.after === undefined ? {} : { after: o.after as string }),
+            ...(typeof o.onError === 'function' ? { onError: o.onError as (error: unknown) => void } : {}),
+          },
+        );
+      },
+
       async permissions(licenseId, opts) {
         readSignal(readOptions(opts));
         return permissionsFor(await visible(parseLicenseId(licenseId)), actor, policy);
@@ -568,12 +598,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     recipients,
     canRequestSupport,
     changes: (opts) => feed(opts, undefined),
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    subscribe: (listener) => live.subscribe(listener),
     as,
   };
 }

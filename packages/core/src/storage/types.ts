@@ -48,6 +48,50 @@ export interface StorageChangesQuery {
   limit: number;
 }
 
+/** Options of a storage's `watch`. */
+export interface StorageWatchOptions {
+  /** Deliver entries after this seq (an earlier one catches up first); default: those committed from now on. */
+  after?: string;
+  /** Called when watching fails for a while (a lost connection); watching goes on and catches up. */
+  onError?: (error: unknown) => void;
+}
+
+/** A running `watch`: where it started, and how to stop it. */
+export interface StorageWatch {
+  /** The seq it delivers entries after: `after`, or the last seq when it started (`undefined`: none yet). */
+  readonly position: string | undefined;
+  /** Stops delivering. */
+  close(): void;
+}
+
+/** A feed worker's persisted place in the feed and who holds it. */
+export interface FeedCursor {
+  /** The seq of the last entry the worker finished; `undefined` before the first. */
+  cursor: string | undefined;
+  /** Who holds the lease, while it has not expired. */
+  holder?: string;
+  /** When the holder's lease ends (ISO time). */
+  expiresAt?: string;
+}
+
+/**
+ * Cursors of feed workers, each with a lease so that one process at a time works on it. Time is the
+ * storage's own (PostgreSQL's `now()`), so processes with skewed clocks agree on expiry.
+ */
+export interface FeedCursorStore {
+  /**
+   * Takes or renews the lease of `name` for `ttlMs` when it is free, expired or already `holder`'s;
+   * answers the cursor then, or `null` when another holder's lease is still running.
+   */
+  lease(name: string, holder: string, ttlMs: number): Promise<FeedCursor | null>;
+  /** Moves the cursor while `holder` holds the lease; `false` (nothing written) when it does not. */
+  advance(name: string, holder: string, cursor: string): Promise<boolean>;
+  /** Gives the lease up (the cursor stays). */
+  release(name: string, holder: string): Promise<void>;
+  /** The cursor and lease as stored, or `null` for a name never leased. */
+  read(name: string): Promise<FeedCursor | null>;
+}
+
 /**
  * Persistence only, no rules. Every adapter passes `runStorageConformance`.
  *
@@ -71,6 +115,13 @@ export interface LicenseStorage {
   listAudit(licenseId: string, query: StorageAuditQuery): Promise<Page<AuditEntry>>;
   /** The change feed: entries in `seq` order; `nextCursor` is the `seq` of the last item when more may follow. */
   listChanges(query: StorageChangesQuery): Promise<Page<AuditEntry>>;
+  /**
+   * Optional ability: tells `listener` of every entry committed to this storage by any instance (this
+   * process, other processes), once each, in seq order, catching up after an interruption.
+   */
+  watch?(listener: (entry: AuditEntry) => void, options?: StorageWatchOptions): Promise<StorageWatch>;
+  /** Optional ability: persisted cursors with leases, for feed workers. */
+  readonly feedCursors?: FeedCursorStore;
   /** Releases what the storage holds open (connections); optional. */
   close?(): Promise<void>;
 }
