@@ -74,6 +74,9 @@ export async function startServer(options: Partial<HttpHandlerOptions> = {}): Pr
   let service = createLicenseContacts({ retryDelay: () => 0 });
   const handler = createHttpHandler({ as: (actor) => service.as(actor) }, { authenticate, ...options });
   const server: Server = createServer(toNodeListener(handler));
+  // A test that blocks the event loop for seconds (a PGlite start) must not find its idle keep-alive
+  // connections closed under it (the client would write on a socket the server just ended).
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });

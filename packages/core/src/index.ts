@@ -74,6 +74,7 @@ export type {
   StorageAuditQuery,
   StorageChangesQuery,
   StorageCommit,
+  StorageGetOptions,
   StorageListQuery,
   StorageWatch,
   StorageWatchOptions,

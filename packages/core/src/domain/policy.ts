@@ -1,5 +1,6 @@
 import { domainOf, isAssociated, isStaff, mainOf } from './license';
 import type { Actor, AddContactInput, Decision, License, Role } from './types';
+import { asciiDomain } from './validate';
 
 /** What every policy question receives. */
 export interface PolicyContext {
@@ -14,6 +15,14 @@ export interface PolicyContext {
 export interface Policy {
   /** Whether the actor may see the license at all; when not, it answers NOT_FOUND (R4). */
   canView(context: PolicyContext): boolean;
+  /**
+   * Declares that `canView`, the very function named here, admits nobody but staff and the license's
+   * contacts: the service then refuses anyone else from the storage's email index, without reading
+   * the license (a hidden license costs what a missing one costs). Leave it out when `canView` admits
+   * others; a policy that replaces `canView` (`{ ...defaultPolicy, canView }`) loses the declaration,
+   * since it names another function.
+   */
+  viewedByContactsOnly?: (context: PolicyContext) => boolean;
   /** Adding a contact; `input` is absent when asked for `permissions`. */
   addContact(context: PolicyContext & { input?: AddContactInput }): Decision;
   /** Making `email` the main contact of `role`. */
@@ -94,8 +103,12 @@ const NOT_ASSOCIATED = (): Decision => deny('NOT_ASSOCIATED', 'Only contacts of 
  * @example createLicenseContacts({ storage, policy: createDefaultPolicy({ publicDomains: ['example.org'] }) })
  */
 export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy {
+  // Compared with addresses as parseEmail writes them (R14): NFKC, lower case, ASCII.
   const publicDomains = new Set(
-    [...(options.publicDomains ?? PUBLIC_MAIL_DOMAINS)].map((d) => d.toLowerCase()),
+    [...(options.publicDomains ?? PUBLIC_MAIL_DOMAINS)].map((d) => {
+      const text = d.normalize('NFKC').trim().toLowerCase();
+      return asciiDomain(text) ?? text;
+    }),
   );
 
   /** R5: may the actor put `email` into a main position? */
@@ -132,6 +145,7 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
 
   return {
     canView: viewer,
+    viewedByContactsOnly: viewer,
     addContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
     setMain: (context) => (viewer(context) ? mayPromote(context.actor, context.email) : NOT_ASSOCIATED()),
     removeContact(context) {
@@ -160,6 +174,7 @@ export const defaultPolicy: Policy = createDefaultPolicy();
 /** Any contact of a license may do anything the structural rules (R2, R3) allow; staff everything. */
 export const openPolicy: Policy = {
   canView: viewer,
+  viewedByContactsOnly: viewer,
   addContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
   setMain: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
   removeContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),

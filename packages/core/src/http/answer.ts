@@ -35,8 +35,14 @@ export function toResponse(answer: PlainAnswer): Response {
   return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 
+/** A request body as chunks pulled one at a time: `null` at its end; `cancel` stops reading. */
+export interface BodySource {
+  read(): Promise<Uint8Array | null>;
+  cancel(): void;
+}
+
 /**
- * Where a request made by `toNodeListener` offers its body without web streams:
- * `(maxBytes) => Promise<Uint8Array>`, rejecting with PAYLOAD_TOO_LARGE as soon as the limit is crossed.
+ * Where a request made by `toNodeListener` offers its body without web streams: `() => BodySource`,
+ * pulling from the socket only as the reader asks.
  */
 export const READ_BODY: unique symbol = Symbol.for('@license-contacts/core/http.readBody') as never;

@@ -1,11 +1,13 @@
 import { LicenseContactsError } from '../domain/errors';
-import type { Actor, AddContactInput, License, LicenseContactsApi } from '../domain/types';
+import type { Actor, AddContactInput, License, LicenseContactsApi, ReplaceResult } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
 import type { PlainAnswer } from './answer';
-import { PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
+import { PLAIN_ANSWER, plainProblem, toResponse } from './answer';
 import type { IdempotencyOptions, StoredResponse } from './idempotency';
 import { IdempotencyCache } from './idempotency';
 import { SECURITY_HEADERS, toProblem } from './problem';
+import { DEFAULT_MAX_BODY_BYTES, parseJsonBody, readBodyText } from './readBody';
+import { createSameOriginCheck } from './sameOrigin';
 import { parseShape, schemas } from './schemas';
 
 /** Who the request is from, or nothing (answered 401); may be async. */
@@ -19,8 +21,13 @@ export interface HttpHandlerOptions {
   basePath?: string;
   /** Largest accepted request body in bytes; default 64 KiB. */
   maxBodyBytes?: number;
-  /** Origins (e.g. `https://portal.example.com`) besides the request's own that may send mutations. */
+  /** Origins (e.g. `https://portal.example.com`) besides the addressed one that may send mutations. */
   allowedOrigins?: Iterable<string>;
+  /**
+   * Compare `Origin` with `X-Forwarded-Host` / `X-Forwarded-Proto` instead of `Host` and the request's
+   * scheme; default false. Only behind a proxy that sets them.
+   */
+  trustProxy?: boolean;
   /** The `Idempotency-Key` response cache; `false` turns it off. */
   idempotency?: IdempotencyOptions | false;
   /** Milliseconds between heartbeat comments on `/events`; default 15,000. */
@@ -56,7 +63,6 @@ interface Route {
   run(context: Context): Promise<unknown>;
 }
 
-const DEFAULT_MAX_BODY = 64 * 1024;
 /** A signal that never aborts, shared by reads. */
 const NEVER = new AbortController().signal;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -303,90 +309,6 @@ function expectedVersionOf(request: Request): number | undefined {
   return /^-?\d{1,16}(?:\.\d+)?$/.test(tag) ? Number(tag) : Number.NaN;
 }
 
-function isJsonContentType(header: string | null): boolean {
-  if (header === null) return false;
-  const [type = '', ...params] = header.split(';').map((part) => part.trim().toLowerCase());
-  if (type !== 'application/json') return false;
-  return params.every((p) => !p.startsWith('charset=') || /^charset="?utf-8"?$/.test(p));
-}
-
-/** Reads the body as JSON text, refusing more than `max` bytes as soon as they are seen. */
-async function readBody(request: Request, max: number): Promise<string> {
-  const direct = (request as { [READ_BODY]?: (max: number) => Promise<Uint8Array> })[READ_BODY];
-  // A refused body is left unread: a Fetch stream is cancelled, node:http closes the connection.
-  const discard = async () => {
-    if (direct) return;
-    try {
-      await request.body?.cancel();
-    } catch {
-      // nothing more to do with a body that cannot even be cancelled
-    }
-  };
-  if (!isJsonContentType(request.headers.get('content-type'))) {
-    await discard();
-    throw new LicenseContactsError('UNSUPPORTED_MEDIA_TYPE', 'The body must be application/json');
-  }
-  const length = request.headers.get('content-length');
-  if (length !== null && /^\d+$/.test(length.trim()) && Number(length) > max) {
-    await discard();
-    throw new LicenseContactsError('PAYLOAD_TOO_LARGE', `The body is larger than ${max} bytes`);
-  }
-  const bytes = direct ? await direct(max) : await readStream(request, max);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new LicenseContactsError('BAD_REQUEST', 'The body is not valid UTF-8');
-  }
-}
-
-/** Reads a Fetch body stream, cancelling it as soon as more than `max` bytes arrived. */
-async function readStream(request: Request, max: number): Promise<Uint8Array> {
-  let body: ReadableStream<Uint8Array> | null;
-  try {
-    body = request.body;
-  } catch (error) {
-    throw new LicenseContactsError('BAD_REQUEST', 'The body could not be read', { cause: error });
-  }
-  if (body === null) throw new LicenseContactsError('BAD_REQUEST', 'A JSON body is required');
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > max) {
-        // Stop reading here: the rest of the body is never pulled.
-        await reader.cancel().catch(() => {});
-        throw new LicenseContactsError('PAYLOAD_TOO_LARGE', `The body is larger than ${max} bytes`);
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    if (error instanceof LicenseContactsError) throw error;
-    throw new LicenseContactsError('BAD_REQUEST', 'The body could not be read', { cause: error });
-  } finally {
-    reader.releaseLock();
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') throw new LicenseContactsError('BAD_REQUEST', 'A JSON body is required');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new LicenseContactsError('BAD_REQUEST', 'The body is not valid JSON');
-  }
-}
-
 function stored(status: number, body: unknown, extra: [string, string][] = []): StoredResponse {
   const headers: [string, string][] = [['Content-Type', 'application/json; charset=utf-8'], ...extra];
   return { status, headers, body: JSON.stringify(body) };
@@ -400,6 +322,26 @@ function storedProblem(error: unknown, preconditionFailed: boolean): StoredRespo
     body: JSON.stringify(body),
   };
 }
+
+/** Ids of the licenses a result shows: a license, or those a replacement changed or skipped. */
+function licensesShown(value: unknown): string[] {
+  if (isLicense(value)) return [value.id];
+  const result = value as Partial<ReplaceResult> | null;
+  if (typeof result !== 'object' || result === null) return [];
+  const ids = [...(result.changed ?? []), ...(result.skipped ?? [])].map((item) => item.licenseId);
+  return [...new Set(ids)];
+}
+
+/** SHA-256 of a text, in hex: a request is remembered by its digest, not by a copy of its body. */
+async function digest(text: string): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  let hex = '';
+  for (const byte of hash) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/** Only a success is kept: a refused or failed request changed nothing (R10), so a retry runs again. */
+const keepForReplay = (response: StoredResponse) => response.status >= 200 && response.status < 300;
 
 function isLicense(value: unknown): value is License {
   return (
@@ -437,16 +379,17 @@ export function createHttpHandler(
   }
   const authenticate = options.authenticate;
   const basePath = (options.basePath ?? '/api').replace(/\/+$/, '');
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const allowedOrigins = new Set(
-    [...(options.allowedOrigins ?? [])].map((origin) => origin.replace(/\/+$/, '')),
-  );
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const sameOrigin = createSameOriginCheck({
+    ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
+    trustProxy: options.trustProxy === true,
+  });
   const cache = options.idempotency === false ? null : new IdempotencyCache(options.idempotency ?? {});
   const heartbeatMs = options.heartbeatMs ?? 15_000;
 
   function corsHeaders(request: Request): Record<string, string> {
     const origin = request.headers.get('origin');
-    if (origin === null || !allowedOrigins.has(origin)) return {};
+    if (origin === null || !sameOrigin.allows(origin)) return {};
     return {
       'Access-Control-Allow-Origin': origin,
       'Access-Control-Allow-Credentials': 'true',
@@ -456,16 +399,9 @@ export function createHttpHandler(
   }
 
   /** Mutations from another site are refused (CSRF), unless that site is an allowed origin. */
-  function refuseCrossSite(request: Request, url: URL): void {
-    const origin = request.headers.get('origin');
-    const allowed = origin !== null && allowedOrigins.has(origin);
-    if (request.headers.get('sec-fetch-site') === 'cross-site' && !allowed) {
+  function refuseCrossSite(request: Request): void {
+    if (!sameOrigin(request)) {
       throw new LicenseContactsError('FORBIDDEN', 'Changes from another site are refused', {
-        reason: 'CROSS_SITE',
-      });
-    }
-    if (origin !== null && origin !== url.origin && !allowed) {
-      throw new LicenseContactsError('FORBIDDEN', 'Changes from another origin are refused', {
         reason: 'CROSS_SITE',
       });
     }
@@ -533,7 +469,7 @@ export function createHttpHandler(
     let result: StoredResponse;
     let replayed = false;
     try {
-      if (route.mutation) refuseCrossSite(request, url);
+      if (route.mutation) refuseCrossSite(request);
       const api = await actorOf(request);
       if (route.stream) {
         const body = head ? null : eventStream(api, request, url, heartbeatMs);
@@ -550,8 +486,8 @@ export function createHttpHandler(
         };
       }
       const params = match.raw.map(decodeSegment);
-      const text = route.body === undefined ? '' : await readBody(request, maxBodyBytes);
-      const body = route.body === undefined ? undefined : parseJson(text);
+      const text = route.body === undefined ? '' : await readBodyText(request, maxBodyBytes);
+      const body = route.body === undefined ? undefined : parseJsonBody(text);
       // Reads are quick; a mutation whose client went away before it started is not applied.
       const signal = route.mutation ? request.signal : NEVER;
       const context: Context = { api, params, url, body, signal, expectedVersion };
@@ -559,7 +495,9 @@ export function createHttpHandler(
       const execute = async (): Promise<StoredResponse> => {
         try {
           const value = await route.run(context);
-          return stored(200, value, isLicense(value) ? [['ETag', `"${value.version}"`]] : []);
+          const answer = stored(200, value, isLicense(value) ? [['ETag', `"${value.version}"`]] : []);
+          answer.licenses = licensesShown(value);
+          return answer;
         } catch (error) {
           return storedProblem(error, preconditionFailed);
         }
@@ -574,14 +512,24 @@ export function createHttpHandler(
           );
         }
         const me = await api.me();
-        const cacheKey = JSON.stringify([me.email, me.staff, method, path, key]);
-        const fingerprint = JSON.stringify([url.search, request.headers.get('if-match'), text]);
-        const outcome = await cache.run(cacheKey, fingerprint, execute, (response) => response.status < 500);
+        const actor = JSON.stringify([me.email, me.staff]);
+        const fingerprint = await digest(JSON.stringify([url.search, request.headers.get('if-match'), text]));
+        const outcome = await cache.run(
+          actor,
+          JSON.stringify([method, path, key]),
+          fingerprint,
+          execute,
+          keepForReplay,
+        );
         if (outcome.kind === 'mismatch') {
           throw new LicenseContactsError(
             'BAD_REQUEST',
             'This Idempotency-Key was used for a different request',
           );
+        }
+        // A replay shows nothing the actor no longer sees (R4): a removed person gets NOT_FOUND.
+        if (outcome.kind === 'replayed') {
+          for (const id of outcome.response.licenses ?? []) await api.getLicense(id);
         }
         result = outcome.response;
         replayed = outcome.kind === 'replayed';

@@ -6,5 +6,9 @@ export type { IdempotencyOptions, IdempotencyOutcome, StoredResponse } from './i
 export { IdempotencyCache } from './idempotency';
 export type { ProblemDetails } from './problem';
 export { problemResponse, SECURITY_HEADERS, toProblem } from './problem';
+export type { ReadJsonBodyOptions } from './readBody';
+export { readJsonBody } from './readBody';
+export type { SameOriginCheck, SameOriginOptions } from './sameOrigin';
+export { createSameOriginCheck } from './sameOrigin';
 export type { NodeListener } from './toNodeListener';
 export { toNodeListener } from './toNodeListener';

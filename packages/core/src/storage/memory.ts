@@ -11,6 +11,7 @@ import type {
   StorageAuditQuery,
   StorageChangesQuery,
   StorageCommit,
+  StorageGetOptions,
   StorageListQuery,
   StorageWatchOptions,
 } from './types';
@@ -202,8 +203,12 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
   }
 
   return {
-    async getLicense(id) {
+    async getLicense(id, options?: StorageGetOptions) {
       await settle();
+      if (options?.ifContact !== undefined) {
+        const ids = byEmail.get(options.ifContact) ?? [];
+        if (ids[firstAfter(ids, id) - 1] !== id) return null;
+      }
       return licenses.get(id) ?? null;
     },
 

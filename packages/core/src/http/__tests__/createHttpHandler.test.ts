@@ -1,6 +1,12 @@
 // @vitest-environment node
 
-import type { Actor, LicenseContacts, LicenseContactsApi } from '@license-contacts/core';
+import type {
+  Actor,
+  LicenseContacts,
+  LicenseContactsApi,
+  LicenseContactsOptions,
+  LicenseStorage,
+} from '@license-contacts/core';
 import { createLicenseContacts, LicenseContactsError, memoryStorage } from '@license-contacts/core';
 import type { HttpHandlerOptions } from '@license-contacts/core/http';
 import { createHttpHandler } from '@license-contacts/core/http';
@@ -48,8 +54,9 @@ async function call(method: string, path: string, send: Send = {}) {
 
 const version = async (id = 'SEN-1') => (await service.findLicense(id))?.version;
 
-beforeEach(async () => {
-  service = createLicenseContacts({ retryDelay: () => 0 });
+/** A service over `options` holding SEN-1 (technical alice, billing bob), and a handler on it. */
+async function start(options: LicenseContactsOptions = { retryDelay: () => 0 }): Promise<void> {
+  service = createLicenseContacts(options);
   await service.createLicense({
     id: 'SEN-1',
     product: 'Jira',
@@ -57,7 +64,9 @@ beforeEach(async () => {
     billing: { email: 'bob@acme.test', name: 'Bob' },
   });
   handler = make();
-});
+}
+
+beforeEach(() => start());
 
 describe('createHttpHandler routes', () => {
   it('answers every Api method on its route', async () => {
@@ -370,6 +379,29 @@ describe('createHttpHandler responses', () => {
   });
 });
 
+describe('createHttpHandler authenticated identity (R14)', () => {
+  it('normalises the actor authenticate returns exactly as the service normalises input', async () => {
+    let who = '\u212Aelly@ａｃｍｅ.test';
+    handler = make({ authenticate: () => ({ email: who }) });
+    await service
+      .as(alice)
+      .addContact('SEN-1', { email: 'kelly@acme.test', name: 'Kelly', roles: ['billing'] });
+    expect((await call('GET', '/api/me')).json).toEqual({ email: 'kelly@acme.test', staff: false });
+    expect((await call('GET', '/api/licenses/SEN-1')).status).toBe(200);
+    // Keys are kept per normalised actor: the same person under another spelling replays.
+    const add = () =>
+      call('POST', '/api/licenses/SEN-1/contacts', {
+        body: { email: 'lee@acme.test', name: 'Lee', roles: ['technical'] },
+        headers: { 'Idempotency-Key': 'k-kelly' },
+      });
+    expect((await add()).status).toBe(200);
+    who = 'KELLY@ACME.TEST';
+    expect((await add()).response.headers.get('idempotency-replayed')).toBe('true');
+    who = 'kelly\u200B@acme.test';
+    expect((await call('GET', '/api/me')).status).toBe(401);
+  });
+});
+
 describe('createHttpHandler cross-site refusal', () => {
   const add = (headers: Record<string, string>, email = 'carol@acme.test') =>
     call('POST', '/api/licenses/SEN-1/contacts', {
@@ -406,6 +438,47 @@ describe('createHttpHandler cross-site refusal', () => {
         })
       ).status,
     ).toBe(200);
+  });
+
+  it('compares Origin with the Host header, whatever URL the framework rebuilt (Next.js: localhost)', async () => {
+    const post = (url: string, headers: Record<string, string>) =>
+      handler(
+        new Request(url, {
+          method: 'POST',
+          headers: {
+            Authorization: 'Bearer alice@acme.test',
+            'Content-Type': 'application/json',
+            ...headers,
+          },
+          body: JSON.stringify({
+            email: `p${Math.random()}@acme.test`.replace('0.', ''),
+            name: 'P',
+            roles: ['technical'],
+          }),
+        }),
+      );
+    const browser = {
+      Host: 'portal.example.com',
+      Origin: 'https://portal.example.com',
+      'Sec-Fetch-Site': 'same-origin',
+    };
+    expect((await post('http://localhost:3000/api/licenses/SEN-1/contacts', browser)).status).toBe(200);
+    // The request URL choosing the Origin's host does not make it same-origin with another Host.
+    const absolute = await post('http://evil.test/api/licenses/SEN-1/contacts', {
+      Host: 'portal.example.com',
+      Origin: 'http://evil.test',
+    });
+    expect(absolute.status).toBe(403);
+    // X-Forwarded-Host counts only with trustProxy.
+    const proxied = {
+      Host: '127.0.0.1:3000',
+      'X-Forwarded-Host': 'portal.example.com',
+      Origin: 'https://portal.example.com',
+    };
+    expect((await post('http://127.0.0.1:3000/api/licenses/SEN-1/contacts', proxied)).status).toBe(403);
+    handler = make({ trustProxy: true });
+    expect((await post('http://127.0.0.1:3000/api/licenses/SEN-1/contacts', proxied)).status).toBe(200);
+    expect(await version()).toBe(3);
   });
 
   it('accepts mutations from allowedOrigins, with CORS headers and a preflight answer', async () => {
@@ -474,6 +547,90 @@ describe('createHttpHandler Idempotency-Key', () => {
     expect(reused.status).toBe(400);
     expect(await version()).toBe(3);
     expect((await add('bad key with spaces')).status).toBe(400);
+  });
+
+  it("lets no actor flush another's keys: a thousand foreign keys later, alice's retry still replays", async () => {
+    const first = await add('alice-1');
+    expect(first.status).toBe(200);
+    const mallory = { email: 'mallory@other.test' };
+    for (let i = 0; i < 1000; i++) {
+      const flood = await call('POST', '/api/licenses/SEN-404/contacts', {
+        actor: mallory,
+        body: { email: `m${i}@other.test`, name: 'M', roles: ['technical'] },
+        headers: { 'Idempotency-Key': `flood-${i}` },
+      });
+      expect(flood.status).toBe(404);
+    }
+    const retry = await add('alice-1');
+    expect(retry.status).toBe(200);
+    expect(retry.response.headers.get('idempotency-replayed')).toBe('true');
+    expect(retry.json).toEqual(first.json);
+    expect(await version()).toBe(2);
+  });
+
+  it('keeps no answer that changed nothing (404, 409 CONFLICT, 5xx): a retry can succeed', async () => {
+    const gina = { email: 'gina@acme.test' };
+    const addTo = (id: string, key: string) =>
+      call('POST', `/api/licenses/${id}/contacts`, {
+        actor: gina,
+        body: { email: 'hal@acme.test', name: 'Hal', roles: ['technical'] },
+        headers: { 'Idempotency-Key': key },
+      });
+    expect((await addTo('SEN-2', 'not-yet')).status).toBe(404);
+    await service.createLicense({
+      id: 'SEN-2',
+      product: 'Jira',
+      technical: { email: 'gina@acme.test', name: 'Gina' },
+      billing: { email: 'gina@acme.test', name: 'Gina' },
+    });
+    const later = await addTo('SEN-2', 'not-yet');
+    expect(later.status).toBe(200);
+    expect(later.response.headers.get('idempotency-replayed')).toBeNull();
+
+    // The next commits meet a storage failure, then a concurrent writer (no retries left: 409 CONFLICT).
+    const memory = memoryStorage();
+    const failures: ('down' | 'raced')[] = [];
+    const flaky: LicenseStorage = {
+      ...memory,
+      commit(batch) {
+        const failure = batch.writes.some((w) => w.expectedVersion !== null) ? failures.shift() : undefined;
+        if (failure === 'down') return Promise.reject(new Error('connection reset'));
+        if (failure === 'raced')
+          return Promise.reject(new LicenseContactsError('CONFLICT', 'changed meanwhile'));
+        return memory.commit(batch);
+      },
+    };
+    await start({ storage: flaky, maxRetries: 0, cacheSize: 0 });
+    const addPerson = (key: string, email: string) =>
+      call('POST', '/api/licenses/SEN-1/contacts', {
+        body: { email, name: 'P', roles: ['technical'] },
+        headers: { 'Idempotency-Key': key },
+      });
+    failures.push('down', 'raced');
+    expect((await addPerson('down', 'dan@acme.test')).status).toBe(503);
+    const conflict = await addPerson('raced', 'erin@acme.test');
+    expect(conflict.status).toBe(409);
+    expect(conflict.json.code).toBe('CONFLICT');
+    for (const [key, email] of [
+      ['down', 'dan@acme.test'],
+      ['raced', 'erin@acme.test'],
+    ] as const) {
+      const again = await addPerson(key, email);
+      expect(again.status).toBe(200);
+      expect(again.response.headers.get('idempotency-replayed')).toBeNull();
+    }
+    expect(await version()).toBe(3);
+  });
+
+  it('replays nothing a removed person may no longer see: NOT_FOUND, not the cached license', async () => {
+    const first = await add('before-removal');
+    expect(first.status).toBe(200);
+    await service.as({ email: 'ops@vendor.test', staff: true }).removeContact('SEN-1', 'alice@acme.test');
+    const replay = await add('before-removal');
+    expect(replay.status).toBe(404);
+    expect(replay.json.code).toBe('NOT_FOUND');
+    expect(replay.text).not.toContain('carol@acme.test');
+    expect(await version()).toBe(3);
   });
 
   it('forgets keys after the TTL and beyond maxEntries, and can be turned off', async () => {
