@@ -55,6 +55,13 @@ export {
   parseRoles,
 } from './domain/validate';
 export type {
+  FeedWorker,
+  FeedWorkerOptions,
+  FeedWorkerStatus,
+  RetryOptions,
+} from './service/createFeedWorker';
+export { createFeedWorker } from './service/createFeedWorker';
+export type {
   Clock,
   LicenseContacts,
   LicenseContactsOptions,

@@ -628,33 +628,41 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     report: (error: unknown) => void,
     isClosed: () => boolean,
   ): Promise<() => Promise<void>> {
-    let client: PgClientLike | undefined;
+    let client: { connection: PgClientLike; drop: (error?: unknown) => void } | undefined;
     const connect = async (): Promise<void> => {
-      const next = await pool.connect();
+      const connection = await pool.connect();
+      let released = false;
+      /** Gives the connection back to the pool once (a broken one to be discarded). */
+      const drop = (error?: unknown) => {
+        if (released) return;
+        released = true;
+        connection.off?.('notification', wake);
+        connection.off?.('error', lost);
+        connection.off?.('end', lost);
+        connection.release(error === undefined ? undefined : error instanceof Error ? error : true);
+      };
       const lost = (error?: unknown) => {
-        next.off?.('notification', wake);
-        next.off?.('error', lost);
-        next.off?.('end', lost);
-        next.release(error instanceof Error ? error : true);
-        if (client !== next || isClosed()) return;
+        drop(error ?? new Error('the listening connection ended'));
+        if (client?.connection !== connection || isClosed()) return;
         client = undefined;
-        if (error !== undefined) report(error);
+        report(error ?? new Error('the listening connection ended'));
         void reconnect();
       };
-      next.on?.('notification', wake);
-      next.on?.('error', lost);
-      next.on?.('end', lost);
+      connection.on?.('notification', wake);
+      connection.on?.('error', lost);
+      connection.on?.('end', lost);
       try {
-        await next.query({ text: `LISTEN "${channel}"` });
+        await connection.query({ text: `LISTEN "${channel}"` });
       } catch (error) {
-        next.release(error instanceof Error ? error : true);
+        drop(error);
         throw error;
       }
-      client = next;
+      client = { connection, drop };
     };
     const reconnect = async () => {
       for (let attempt = 0; !isClosed() && client === undefined; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+        if (isClosed()) return;
         try {
           await connect();
           wake(); // whatever committed while the connection was down
@@ -669,10 +677,10 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       client = undefined;
       if (!current) return;
       try {
-        await current.query({ text: `UNLISTEN "${channel}"` });
-        current.release();
+        await current.connection.query({ text: `UNLISTEN "${channel}"` });
+        current.drop();
       } catch (error) {
-        current.release(error instanceof Error ? error : true);
+        current.drop(error);
       }
     };
   }

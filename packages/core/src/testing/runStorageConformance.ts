@@ -22,6 +22,11 @@ export interface StorageConformanceOptions {
   reopen?: (storage: LicenseStorage) => LicenseStorage | Promise<LicenseStorage>;
   /** Concurrent writers in the exactly-once promise; default 20. */
   writers?: number;
+  /**
+   * Another instance over the same data (another process's storage), for `watch`, which must tell
+   * other instances' commits too; default the storage itself.
+   */
+  another?: (storage: LicenseStorage) => LicenseStorage | Promise<LicenseStorage>;
 }
 
 const T0 = '2026-02-01T10:00:00.000Z';
@@ -776,6 +781,110 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       expect(resumed.map((e) => e.id)).toEqual([...before.slice(2).map((e) => e.id), 'SEN-A:5']);
       expect(resumed.at(-1)?.seq).toBe(entry?.seq);
       expect((entry?.seq as string) > (before.at(-1)?.seq as string)).toBe(true);
+    });
+
+    /** Waits until `predicate` holds (a watch tells asynchronously), failing after a while. */
+    async function eventually(predicate: () => boolean, what: string): Promise<void> {
+      const deadline = Date.now() + 10_000;
+      while (!predicate()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+
+    it('watch tells every entry committed after it started, by this instance or another, once each, in seq order', async (ctx) => {
+      if (!storage.watch) return ctx.skip();
+      const [a] = (await commitNew(created('SEN-A'))) as [License];
+      const other = options.another ? await options.another(storage) : storage;
+      const told: AuditEntry[] = [];
+      const watch = await storage.watch((entry) => told.push(entry));
+      try {
+        expect(watch.position).toBe((await wholeFeed()).at(-1)?.seq);
+        let license = a;
+        const committed: AuditEntry[] = [];
+        for (let i = 0; i < 6; i++) {
+          const target = i % 2 === 0 ? storage : other;
+          const next = add(license, `p${i}@acme.test`);
+          committed.push(
+            ...(await target.commit({
+              writes: [{ license: next.license, expectedVersion: license.version }],
+              audit: [next.entry],
+            })),
+          );
+          license = next.license;
+        }
+        const [b] = await other.commit({
+          writes: [{ license: created('SEN-B').license, expectedVersion: null }],
+          audit: [created('SEN-B').entry],
+        });
+        committed.push(b as AuditEntry);
+        await eventually(() => told.length >= committed.length, 'the watch to tell every commit');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(plain(told)).toEqual(plain(committed));
+      } finally {
+        watch.close();
+        if (other !== storage) await options.destroy?.(other);
+      }
+    });
+
+    it('watch from after catches up from there first, then goes on, and a closed watch tells nothing more', async (ctx) => {
+      if (!storage.watch) return ctx.skip();
+      let [a] = (await commitNew(created('SEN-A'))) as [License];
+      for (let i = 0; i < 3; i++) a = await commitChange(a, add(a, `a${i}@acme.test`));
+      const feed = await wholeFeed();
+      const told: string[] = [];
+      const watch = await storage.watch((entry) => told.push(entry.id), { after: feed[1]?.seq as string });
+      expect(watch.position).toBe(feed[1]?.seq);
+      await eventually(() => told.length >= 2, 'the catch-up');
+      a = await commitChange(a, add(a, 'late@acme.test'));
+      await eventually(() => told.length >= 3, 'the next commit');
+      expect(told).toEqual(['SEN-A:3', 'SEN-A:4', 'SEN-A:5']);
+      watch.close();
+      await commitChange(a, add(a, 'after-close@acme.test'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(told).toEqual(['SEN-A:3', 'SEN-A:4', 'SEN-A:5']);
+    });
+
+    it('feed cursors: one holder at a time, and only the holder moves the cursor', async (ctx) => {
+      const cursors = storage.feedCursors;
+      if (!cursors) return ctx.skip();
+      expect(await cursors.read('mailer')).toBeNull();
+      const first = await cursors.lease('mailer', 'worker-1', 60_000);
+      expect(first).toMatchObject({ cursor: undefined, holder: 'worker-1' });
+      expect(Date.parse(first?.expiresAt as string)).toBeGreaterThan(Date.now() - 5_000);
+      expect(await cursors.lease('mailer', 'worker-2', 60_000)).toBeNull();
+      expect(await cursors.advance('mailer', 'worker-2', '0000000000000007')).toBe(false);
+      expect(await cursors.advance('mailer', 'worker-1', '0000000000000007')).toBe(true);
+      // Renewing keeps the cursor; another name is another cursor.
+      expect(await cursors.lease('mailer', 'worker-1', 60_000)).toMatchObject({
+        cursor: '0000000000000007',
+        holder: 'worker-1',
+      });
+      expect(await cursors.lease('webhooks', 'worker-2', 60_000)).toMatchObject({
+        cursor: undefined,
+        holder: 'worker-2',
+      });
+      expect(await cursors.read('mailer')).toMatchObject({ cursor: '0000000000000007', holder: 'worker-1' });
+      await cursors.release('mailer', 'worker-2'); // not theirs: nothing happens
+      expect(await cursors.lease('mailer', 'worker-2', 60_000)).toBeNull();
+      await cursors.release('mailer', 'worker-1');
+      expect(await cursors.read('mailer')).toEqual({ cursor: '0000000000000007' });
+      expect(await cursors.lease('mailer', 'worker-2', 60_000)).toMatchObject({
+        cursor: '0000000000000007',
+        holder: 'worker-2',
+      });
+    });
+
+    it('feed cursors: an expired lease goes to the next who asks, and its old holder can no longer move the cursor', async (ctx) => {
+      const cursors = storage.feedCursors;
+      if (!cursors) return ctx.skip();
+      expect(await cursors.lease('mailer', 'worker-1', 150)).not.toBeNull();
+      expect(await cursors.lease('mailer', 'worker-2', 150)).toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await cursors.read('mailer')).toEqual({ cursor: undefined });
+      expect(await cursors.lease('mailer', 'worker-2', 60_000)).toMatchObject({ holder: 'worker-2' });
+      expect(await cursors.advance('mailer', 'worker-1', '0000000000000003')).toBe(false);
+      expect((await cursors.read('mailer'))?.cursor).toBeUndefined();
     });
   });
 }
