@@ -26,6 +26,8 @@ const external: (string | RegExp)[] = [
   /^valibot($|\/)/,
   /^standardwebhooks($|\/)/,
   /^eventsource-parser($|\/)/,
+  /^@valibot\//,
+  /^fast-check($|\/)/,
   /^pg($|\/)/,
   /^@electric-sql\/pglite($|\/)/,
   /^vitest($|\/)/,

@@ -1,5 +1,6 @@
 // @vitest-environment node
 import type { Actor } from '@license-contacts/core';
+import { createOpenApiDocument } from '@license-contacts/core/http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TestServer } from './harness';
 import { bearer, PEOPLE, startServer, stateOf } from './harness';
@@ -16,6 +17,7 @@ interface RouteCase {
 }
 
 const everyone = { insider: 200, outsider: 200, removed: 200, staff: 200, anonymous: 401 };
+const anyone = { insider: 200, outsider: 200, removed: 200, staff: 200, anonymous: 200 };
 const contacts = { insider: 200, outsider: 404, removed: 404, staff: 200, anonymous: 401 };
 
 /** Every route of the handler, with the status each kind of caller gets. */
@@ -52,6 +54,8 @@ const ROUTES: RouteCase[] = [
     mutation: true,
     expected: everyone,
   },
+  { method: 'GET', path: '/api/changes', mutation: false, expected: everyone },
+  { method: 'GET', path: '/api/openapi.json', mutation: false, expected: anyone },
 ];
 
 let server: TestServer;
@@ -83,6 +87,22 @@ function send(who: Who, route: RouteCase, extra?: Record<string, string>) {
 }
 
 describe('authorization matrix over HTTP', () => {
+  it('has a case for every route of the handler', () => {
+    const described = Object.entries(createOpenApiDocument().paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} /api${path}`),
+    );
+    const covered = ROUTES.map((route) => {
+      const path = new URL(route.path, 'http://any.test').pathname;
+      const template = described.find((entry) => {
+        const [method, pattern] = entry.split(' ') as [string, string];
+        const regex = new RegExp(`^${pattern.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+        return method === route.method && regex.test(path);
+      });
+      return template ?? `${route.method} ${path} (no such route)`;
+    });
+    expect([...new Set(covered)].sort()).toEqual([...described].sort());
+  });
+
   for (const route of ROUTES) {
     for (const who of WHO) {
       const status = route.expected[who];

@@ -5,7 +5,13 @@ export { domainOf, findContact, holdsRole, isAssociated, mainOf } from './domain
 export type { DefaultPolicyOptions, Policy, PolicyContext } from './domain/policy';
 export { createDefaultPolicy, defaultPolicy, deny, openPolicy, PUBLIC_MAIL_DOMAINS } from './domain/policy';
 export type { Applied, Command } from './domain/rules';
-export { applyCommand, checkCommand, createLicenseState, permissionsFor } from './domain/rules';
+export {
+  applyCommand,
+  checkCommand,
+  createLicenseState,
+  permissionsFor,
+  previewCommand,
+} from './domain/rules';
 export type {
   Actor,
   AddContactInput,
@@ -92,9 +98,11 @@ export type {
   ContactsStoreInitialData,
   ContactsStoreOptions,
   ContactsStoreState,
+  HistoryResource,
   ListResource,
   PendingMutation,
   Resource,
   ResourceStatus,
+  StoreResource,
 } from './store/createContactsStore';
 export { createContactsStore } from './store/createContactsStore';

@@ -42,7 +42,7 @@ export interface DefaultPolicyOptions {
 }
 
 /** Public mail domains the default policy does not count as a company domain. */
-export const PUBLIC_MAIL_DOMAINS: readonly string[] = Object.freeze([
+export const PUBLIC_MAIL_DOMAINS: readonly string[] = /* @__PURE__ */ Object.freeze([
   'gmail.com',
   'googlemail.com',
   'outlook.com',
@@ -84,7 +84,7 @@ export const PUBLIC_MAIL_DOMAINS: readonly string[] = Object.freeze([
   'seznam.cz',
 ]);
 
-const ALLOWED: Decision = Object.freeze({ allowed: true });
+const ALLOWED: Decision = /* @__PURE__ */ Object.freeze({ allowed: true });
 
 /** A refusal with a machine-readable reason and an English message. */
 export function deny(reason: string, message: string): Decision {
@@ -169,7 +169,7 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
 }
 
 /** The default policy (R4–R6) with the built-in list of public mail domains. */
-export const defaultPolicy: Policy = createDefaultPolicy();
+export const defaultPolicy: Policy = /* @__PURE__ */ createDefaultPolicy();
 
 /** Any contact of a license may do anything the structural rules (R2, R3) allow; staff everything. */
 export const openPolicy: Policy = {

@@ -1,3 +1,4 @@
+import { LicenseContactsError } from '../domain/errors';
 import { SECURITY_HEADERS, toProblem } from './problem';
 
 /** A response as plain data: status, headers and a text body (or a stream, for `/events`). */
@@ -46,3 +47,11 @@ export interface BodySource {
  * pulling from the socket only as the reader asks.
  */
 export const READ_BODY: unique symbol = Symbol.for('@license-contacts/core/http.readBody') as never;
+
+/** The error of a body that something read before the handler got it: a framework's body parser. */
+export function bodyAlreadyRead(): LicenseContactsError {
+  return new LicenseContactsError(
+    'BAD_REQUEST',
+    'The request body was already read before the handler got it (by a body parser such as express.json()?): mount the handler before any body parser',
+  );
+}

@@ -1,13 +1,24 @@
+import type { ErrorCode } from '../domain/errors';
 import { LicenseContactsError } from '../domain/errors';
-import type { Actor, AddContactInput, License, LicenseContactsApi, ReplaceResult } from '../domain/types';
+import type {
+  Actor,
+  AddContactInput,
+  License,
+  LicenseContactsApi,
+  ReplaceResult,
+  Role,
+} from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
 import type { PlainAnswer } from './answer';
 import { PLAIN_ANSWER, plainProblem, toResponse } from './answer';
 import type { IdempotencyOptions, StoredResponse } from './idempotency';
 import { IdempotencyCache } from './idempotency';
+import type { OpenApiDocument, OpenApiOptions } from './openapi';
+import { buildOpenApiDocument } from './openapi';
 import { SECURITY_HEADERS, toProblem } from './problem';
 import { DEFAULT_MAX_BODY_BYTES, parseJsonBody, readBodyText } from './readBody';
 import { createSameOriginCheck } from './sameOrigin';
+import type { SchemaName, SchemaOutput } from './schemas';
 import { parseShape, schemas } from './schemas';
 
 /** Who the request is from, or nothing (answered 401); may be async. */
@@ -32,6 +43,14 @@ export interface HttpHandlerOptions {
   idempotency?: IdempotencyOptions | false;
   /** Milliseconds between heartbeat comments on `/events`; default 15,000. */
   heartbeatMs?: number;
+  /** Serves this API's OpenAPI 3.1 description at `GET {basePath}/openapi.json` to anyone; default true. */
+  openApi?: boolean;
+  /**
+   * Told once of each failure the library did not expect (an `authenticate` that threw, a storage
+   * failure with the driver's error as `cause`, a bug), with the request; the answer never shows it
+   * (500 or 503 with a generic message). Default: `console.error`.
+   */
+  onError?: (error: unknown, request: Request) => void;
 }
 
 /** A Fetch-standard request handler: mounts in node:http (`toNodeListener`), Next.js, Hono, Deno, Bun, workers. */
@@ -39,28 +58,82 @@ export type HttpHandler = (request: Request) => Promise<Response>;
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-interface Context {
+/** What a route's `run` receives. */
+interface Context<TQuery, TBody> {
   api: LicenseContactsApi;
+  /** The path parameters, decoded, in the order of the route's `:name` segments. */
   params: string[];
   url: URL;
-  body: unknown;
+  /** The query string, parsed with the route's `query` schema. */
+  query: TQuery;
+  /** The JSON body, parsed with the route's `body` schema. */
+  body: TBody;
   signal: AbortSignal;
   expectedVersion: number | undefined;
+  /** The OpenAPI description of this handler's routes. */
+  openApi(): OpenApiDocument;
 }
 
-interface Route {
+/** Names of the schemas that parse a query string (objects of optional strings). */
+type QuerySchemaName =
+  | 'listQuery'
+  | 'historyQuery'
+  | 'removeQuery'
+  | 'licenseQuery'
+  | 'changesQuery'
+  | 'eventsQuery';
+
+/** Output of a named schema, or `undefined` for none. */
+type Parsed<TName> = TName extends SchemaName ? SchemaOutput<TName> : undefined;
+
+/**
+ * One route of the handler, relative to `basePath`. Its schemas are the ones the handler parses the
+ * request with and the ones `openapi.json` describes it with (`buildOpenApiDocument` reads this table).
+ */
+export interface Route<
+  TQuery extends QuerySchemaName | undefined = QuerySchemaName | undefined,
+  TBody extends SchemaName | undefined = SchemaName | undefined,
+  TResponse extends SchemaName = SchemaName,
+> {
   method: Method;
   /** Literal segments, or `:name` for a parameter. */
   path: string[];
-  /** Reads a JSON body; the value names the whole body in a VALIDATION error. */
-  body?: string;
+  /** The `operationId`: the name of the `LicenseContactsApi` method the route serves. */
+  operation: string;
+  /** One line for the OpenAPI document. */
+  summary: string;
+  /** Schema of each `:name` parameter of `path` (their values are the service's to validate). */
+  params?: Record<string, SchemaName>;
+  /** Parses the query string (only the schema's keys are read; a repeated one is BAD_REQUEST). */
+  query?: TQuery;
+  /** Parses the JSON body; `field` names the whole body in a VALIDATION error. */
+  body?: { schema: TBody; field: string };
+  /** What a 200 answer holds. */
+  response: TResponse;
+  /** Problem codes the route answers besides those its kind implies (see `buildOpenApiDocument`). */
+  errors?: readonly ErrorCode[];
   /** Changes state: cross-site refusal and Idempotency-Key. */
   mutation: boolean;
   /** Changes one license: `If-Match` becomes the service's `expectedVersion`. */
   versioned?: true;
-  /** Answers a stream of server-sent events instead of JSON (`run` is not called). */
+  /** Answers a stream of server-sent events (the actor's feed) instead of JSON. */
   stream?: true;
-  run(context: Context): Promise<unknown>;
+  /** Answers without `authenticate` (the API description only); `context.api` is not there. */
+  public?: true;
+  run(context: Context<Parsed<TQuery>, Parsed<TBody>>): Promise<SchemaOutput<TResponse>>;
+}
+
+/** A route of any schemas, as the table holds it. */
+// biome-ignore lint/suspicious/noExplicitAny: the table holds routes of different schemas
+export type AnyRoute = Route<any, any, any>;
+
+/** Types a route's `run` by its schemas. */
+function route<
+  const TQuery extends QuerySchemaName | undefined = undefined,
+  const TBody extends SchemaName | undefined = undefined,
+  const TResponse extends SchemaName = SchemaName,
+>(definition: Route<TQuery, TBody, TResponse>): AnyRoute {
+  return definition;
 }
 
 /** A signal that never aborts, shared by reads. */
@@ -80,6 +153,7 @@ function eventStream(
   request: Request,
   url: URL,
   heartbeatMs: number,
+  onError: (error: unknown) => void,
 ): ReadableStream<Uint8Array> {
   const resume = request.headers.get('last-event-id') ?? url.searchParams.get('after');
   const after = resume === null || resume.trim() === '' ? undefined : resume.trim();
@@ -99,7 +173,7 @@ function eventStream(
       };
       const unwatch = api.watch(
         (entry) => send(`id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`),
-        after === undefined ? {} : { after },
+        after === undefined ? { onError } : { after, onError },
       );
       const timer = setInterval(() => send(': heartbeat\n\n'), heartbeatMs);
       (timer as { unref?: () => void }).unref?.();
@@ -139,144 +213,226 @@ function query(url: URL, names: readonly string[]): Record<string, string> {
   return out;
 }
 
-function mutationOptions(context: Context): { signal: AbortSignal; expectedVersion?: number } {
+function mutationOptions(context: { signal: AbortSignal; expectedVersion: number | undefined }): {
+  signal: AbortSignal;
+  expectedVersion?: number;
+} {
   return context.expectedVersion === undefined
     ? { signal: context.signal }
     : { signal: context.signal, expectedVersion: context.expectedVersion };
 }
 
-const param = (context: Context, index: number) => context.params[index] as string;
+const param = (context: { params: string[] }, index: number) => context.params[index] as string;
 
-/** The routes, relative to `basePath`. Documented in README-http.md. */
-const ROUTES: Route[] = [
-  { method: 'GET', path: ['me'], mutation: false, run: ({ api, signal }) => api.me({ signal }) },
-  {
-    method: 'GET',
-    path: ['licenses'],
-    mutation: false,
-    run(context) {
-      const q = parseShape(schemas().listQuery, query(context.url, ['query', 'cursor', 'limit']), 'query');
-      return context.api.listLicenses({
-        signal: context.signal,
-        ...(q.query === undefined ? {} : { query: q.query }),
-        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
-        ...(q.limit === undefined ? {} : { limit: q.limit }),
-      });
-    },
-  },
-  {
-    method: 'GET',
-    path: ['licenses', ':id'],
-    mutation: false,
-    run(context) {
-      const q = parseShape(schemas().licenseQuery, query(context.url, ['at']), 'query');
-      return context.api.getLicense(param(context, 0), {
-        signal: context.signal,
-        ...(q.at === undefined ? {} : { at: q.at }),
-      });
-    },
-  },
-  {
-    method: 'POST',
-    path: ['licenses', ':id', 'contacts'],
-    body: 'input',
-    mutation: true,
-    versioned: true,
-    run(context) {
-      const input = parseShape(schemas().addContactBody, context.body, 'input');
-      // Role names are the service's to validate (R11), like every other value.
-      return context.api.addContact(param(context, 0), input as AddContactInput, mutationOptions(context));
-    },
-  },
-  {
-    method: 'DELETE',
-    path: ['licenses', ':id', 'contacts', ':email'],
-    mutation: true,
-    versioned: true,
-    run(context) {
-      const q = parseShape(schemas().removeQuery, query(context.url, ['role', 'successor']), 'query');
-      return context.api.removeContact(param(context, 0), param(context, 1), {
-        ...mutationOptions(context),
-        ...(q.role === undefined ? {} : { role: q.role as never }),
-        ...(q.successor === undefined ? {} : { successor: q.successor }),
-      });
-    },
-  },
-  {
-    method: 'PUT',
-    path: ['licenses', ':id', 'main', ':role'],
-    body: 'email',
-    mutation: true,
-    versioned: true,
-    run(context) {
-      const { email } = parseShape(schemas().setMainBody, context.body, 'email');
-      return context.api.setMain(
-        param(context, 0),
-        param(context, 1) as never,
-        email,
-        mutationOptions(context),
-      );
-    },
-  },
-  {
-    method: 'GET',
-    path: ['licenses', ':id', 'history'],
-    mutation: false,
-    run(context) {
-      const q = parseShape(schemas().historyQuery, query(context.url, ['cursor', 'limit']), 'query');
-      return context.api.history(param(context, 0), {
-        signal: context.signal,
-        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
-        ...(q.limit === undefined ? {} : { limit: q.limit }),
-      });
-    },
-  },
-  {
-    method: 'GET',
-    path: ['licenses', ':id', 'permissions'],
-    mutation: false,
-    run: (context) => context.api.permissions(param(context, 0), { signal: context.signal }),
-  },
-  {
-    method: 'GET',
-    path: ['changes'],
-    mutation: false,
-    run(context) {
-      const q = parseShape(schemas().changesQuery, query(context.url, ['after', 'limit']), 'query');
-      return context.api.changes({
-        signal: context.signal,
-        ...(q.after === undefined ? {} : { after: q.after }),
-        ...(q.limit === undefined ? {} : { limit: q.limit }),
-      });
-    },
-  },
-  {
-    method: 'GET',
-    path: ['events'],
-    mutation: false,
-    stream: true,
-    run: async () => undefined,
-  },
-  {
-    method: 'POST',
-    path: ['replacements'],
-    body: 'body',
-    mutation: true,
-    run(context) {
-      const body = parseShape(schemas().replacementBody, context.body, 'body');
-      return context.api.replaceContact(body.email, body.successor, {
-        signal: context.signal,
-        ...(body.dryRun === undefined ? {} : { dryRun: body.dryRun }),
-        ...(body.licenseIds === undefined ? {} : { licenseIds: body.licenseIds }),
-      });
-    },
-  },
-];
+let table: readonly AnyRoute[] | undefined;
+
+/**
+ * The routes, relative to `basePath`. Documented in README-http.md and described by `openapi.json`.
+ * Built on first use, so a bundle that imports only the client from this entry leaves them out.
+ */
+export function routeTable(): readonly AnyRoute[] {
+  table ??= buildRoutes();
+  return table;
+}
+
+function buildRoutes(): AnyRoute[] {
+  return [
+    route({
+      method: 'GET',
+      path: ['me'],
+      operation: 'me',
+      summary: 'Who the signed-in person is',
+      response: 'me',
+      mutation: false,
+      run: ({ api, signal }) => api.me({ signal }),
+    }),
+    route({
+      method: 'GET',
+      path: ['licenses'],
+      operation: 'listLicenses',
+      summary: 'Licenses the signed-in person is a contact of (staff: every license), ordered by id',
+      query: 'listQuery',
+      response: 'licensePage',
+      mutation: false,
+      run({ api, signal, query: q }) {
+        return api.listLicenses({
+          signal,
+          ...(q.query === undefined ? {} : { query: q.query }),
+          ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+          ...(q.limit === undefined ? {} : { limit: q.limit }),
+        });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: ['licenses', ':id'],
+      operation: 'getLicense',
+      summary: 'One license (404 when it does not exist or the person may not see it)',
+      params: { id: 'licenseId' },
+      query: 'licenseQuery',
+      response: 'license',
+      mutation: false,
+      run(context) {
+        const { at } = context.query;
+        return context.api.getLicense(param(context, 0), {
+          signal: context.signal,
+          ...(at === undefined ? {} : { at }),
+        });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: ['licenses', ':id', 'contacts'],
+      operation: 'addContact',
+      summary: 'Adds a person with roles, or adds roles to a contact',
+      params: { id: 'licenseId' },
+      body: { schema: 'addContactBody', field: 'input' },
+      response: 'license',
+      mutation: true,
+      versioned: true,
+      run(context) {
+        // Role names are the service's to validate (R11), like every other value.
+        return context.api.addContact(
+          param(context, 0),
+          context.body as AddContactInput,
+          mutationOptions(context),
+        );
+      },
+    }),
+    route({
+      method: 'DELETE',
+      path: ['licenses', ':id', 'contacts', ':email'],
+      operation: 'removeContact',
+      summary: 'Removes one role (or every role) of a contact',
+      params: { id: 'licenseId', email: 'email' },
+      query: 'removeQuery',
+      response: 'license',
+      mutation: true,
+      versioned: true,
+      run(context) {
+        const q = context.query;
+        return context.api.removeContact(param(context, 0), param(context, 1), {
+          ...mutationOptions(context),
+          ...(q.role === undefined ? {} : { role: q.role as Role }),
+          ...(q.successor === undefined ? {} : { successor: q.successor }),
+        });
+      },
+    }),
+    route({
+      method: 'PUT',
+      path: ['licenses', ':id', 'main', ':role'],
+      operation: 'setMain',
+      summary: 'Makes a contact the main contact of a role they hold',
+      params: { id: 'licenseId', role: 'role' },
+      body: { schema: 'setMainBody', field: 'email' },
+      response: 'license',
+      mutation: true,
+      versioned: true,
+      run(context) {
+        return context.api.setMain(
+          param(context, 0),
+          param(context, 1) as Role,
+          context.body.email,
+          mutationOptions(context),
+        );
+      },
+    }),
+    route({
+      method: 'GET',
+      path: ['licenses', ':id', 'history'],
+      operation: 'history',
+      summary: 'The audit history of a license, newest first',
+      params: { id: 'licenseId' },
+      query: 'historyQuery',
+      response: 'historyPage',
+      errors: ['FORBIDDEN'],
+      mutation: false,
+      run(context) {
+        const q = context.query;
+        return context.api.history(param(context, 0), {
+          signal: context.signal,
+          ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+          ...(q.limit === undefined ? {} : { limit: q.limit }),
+        });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: ['licenses', ':id', 'permissions'],
+      operation: 'permissions',
+      summary: 'What the signed-in person may do on a license, with the reasons',
+      params: { id: 'licenseId' },
+      response: 'permissions',
+      mutation: false,
+      run: (context) => context.api.permissions(param(context, 0), { signal: context.signal }),
+    }),
+    route({
+      method: 'GET',
+      path: ['events'],
+      operation: 'watch',
+      summary:
+        'The change feed of the signed-in person as server-sent events: `id:` the seq, `data:` an AuditEntry; resumes from Last-Event-ID',
+      query: 'eventsQuery',
+      response: 'auditEntry',
+      errors: ['BAD_REQUEST'],
+      mutation: false,
+      stream: true,
+      // Answered by the stream itself (see `eventStream`); never called.
+      run: async () => {
+        throw new Error('a stream route is not run');
+      },
+    }),
+    route({
+      method: 'GET',
+      path: ['changes'],
+      operation: 'changes',
+      summary:
+        'The change feed of the licenses the signed-in person was a contact of (staff: all), in seq order',
+      query: 'changesQuery',
+      response: 'historyPage',
+      mutation: false,
+      run({ api, signal, query: q }) {
+        return api.changes({
+          signal,
+          ...(q.after === undefined ? {} : { after: q.after }),
+          ...(q.limit === undefined ? {} : { limit: q.limit }),
+        });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: ['replacements'],
+      operation: 'replaceContact',
+      summary: 'Replaces a person who left by a successor on every license the actor may change, atomically',
+      body: { schema: 'replacementBody', field: 'body' },
+      response: 'replaceResult',
+      errors: ['NOT_FOUND'],
+      mutation: true,
+      run({ api, signal, body }) {
+        return api.replaceContact(body.email, body.successor, {
+          signal,
+          ...(body.dryRun === undefined ? {} : { dryRun: body.dryRun }),
+          ...(body.licenseIds === undefined ? {} : { licenseIds: body.licenseIds }),
+        });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: ['openapi.json'],
+      operation: 'openApi',
+      summary: 'This description of the API (OpenAPI 3.1)',
+      response: 'openApi',
+      mutation: false,
+      public: true,
+      run: async (context) => context.openApi(),
+    }),
+  ];
+}
 
 /** Routes whose literal segments match, with the raw (still percent-encoded) parameters. */
-function matchRoutes(segments: string[]): { route: Route; raw: string[] }[] {
-  const found: { route: Route; raw: string[] }[] = [];
-  for (const route of ROUTES) {
+function matchRoutes(routes: readonly AnyRoute[], segments: string[]): { route: AnyRoute; raw: string[] }[] {
+  const found: { route: AnyRoute; raw: string[] }[] = [];
+  for (const route of routes) {
     if (route.path.length !== segments.length) continue;
     const raw: string[] = [];
     let ok = true;
@@ -297,6 +453,31 @@ function decodeSegment(segment: string): string {
   } catch {
     throw new LicenseContactsError('BAD_REQUEST', 'The path has a malformed percent-encoding');
   }
+}
+
+/** The query string parsed with a route's query schema (only its keys are read). */
+function parseQuery(name: QuerySchemaName, url: URL): unknown {
+  const schema = schemas()[name];
+  return parseShape(schema, query(url, Object.keys(schema.entries)), 'query');
+}
+
+/** Where unexpected failures go by default: the server's log, with the request line and the cause. */
+function defaultOnError(error: unknown, request: Request): void {
+  let where = request.url;
+  try {
+    where = new URL(request.url).pathname;
+  } catch {
+    // keep the raw URL
+  }
+  console.error(`License Contacts: ${request.method} ${where} failed:`, error);
+}
+
+/**
+ * The OpenAPI 3.1 description of the HTTP API, as `GET {basePath}/openapi.json` serves it: write it
+ * to a file for client generators such as openapi-typescript.
+ */
+export function createOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocument {
+  return buildOpenApiDocument(routeTable(), (options.basePath ?? '/api').replace(/\/+$/, ''));
 }
 
 /** `If-Match: "3"` → 3; `*` or absent → undefined; anything else reaches the service as an invalid version. */
@@ -386,6 +567,22 @@ export function createHttpHandler(
   });
   const cache = options.idempotency === false ? null : new IdempotencyCache(options.idempotency ?? {});
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const all = routeTable();
+  const routes = options.openApi === false ? all.filter((route) => route.operation !== 'openApi') : all;
+  const onError = options.onError ?? defaultOnError;
+  let document: OpenApiDocument | undefined;
+  const openApi = () => {
+    document ??= buildOpenApiDocument(routes, basePath);
+    return document;
+  };
+
+  function report(error: unknown, request: Request): void {
+    try {
+      onError(error, request);
+    } catch {
+      // A failing logger must not change the answer.
+    }
+  }
 
   function corsHeaders(request: Request): Record<string, string> {
     const origin = request.headers.get('origin');
@@ -408,7 +605,14 @@ export function createHttpHandler(
   }
 
   async function actorOf(request: Request): Promise<LicenseContactsApi> {
-    const actor = await authenticate(request);
+    let actor: Actor | null | undefined;
+    try {
+      actor = await authenticate(request);
+    } catch (error) {
+      // A refusal the portal chose travels as it is; anything else is the portal's failure (500).
+      if (error instanceof LicenseContactsError) throw error;
+      throw new Error('authenticate(request) threw', { cause: error });
+    }
     if (actor === null || actor === undefined) {
       throw new LicenseContactsError('UNAUTHENTICATED', 'Sign in to continue');
     }
@@ -430,7 +634,7 @@ export function createHttpHandler(
     const cors = corsHeaders(request);
     const path = url.pathname;
     const inside = basePath === '' || path === basePath || path.startsWith(`${basePath}/`);
-    const matches = inside ? matchRoutes(path.slice(basePath.length).split('/').slice(1)) : [];
+    const matches = inside ? matchRoutes(routes, path.slice(basePath.length).split('/').slice(1)) : [];
     if (matches.length === 0) {
       return plainProblem(new LicenseContactsError('NOT_FOUND', 'No such route'), { headers: cors });
     }
@@ -462,17 +666,26 @@ export function createHttpHandler(
         { headers: { ...cors, Allow: `${allow}, OPTIONS` } },
       );
     }
-    const { route } = match;
+    const route: AnyRoute = match.route;
     const expectedVersion = route.versioned ? expectedVersionOf(request) : undefined;
     const preconditionFailed = expectedVersion !== undefined;
+
+    /** The problem answer of a failure; an unexpected one is reported once. */
+    const fail = (error: unknown): StoredResponse => {
+      if (!(error instanceof LicenseContactsError) || error.code === 'STORAGE') report(error, request);
+      return storedProblem(error, preconditionFailed);
+    };
 
     let result: StoredResponse;
     let replayed = false;
     try {
       if (route.mutation) refuseCrossSite(request);
-      const api = await actorOf(request);
+      // A public route (the API description) is answered to anyone; it never reaches the service.
+      const api = route.public ? (null as unknown as LicenseContactsApi) : await actorOf(request);
       if (route.stream) {
-        const body = head ? null : eventStream(api, request, url, heartbeatMs);
+        const body = head
+          ? null
+          : eventStream(api, request, url, heartbeatMs, (error) => report(error, request));
         return {
           status: 200,
           headers: {
@@ -487,19 +700,31 @@ export function createHttpHandler(
       }
       const params = match.raw.map(decodeSegment);
       const text = route.body === undefined ? '' : await readBodyText(request, maxBodyBytes);
-      const body = route.body === undefined ? undefined : parseJsonBody(text);
+      const json = route.body === undefined ? undefined : parseJsonBody(text);
       // Reads are quick; a mutation whose client went away before it started is not applied.
       const signal = route.mutation ? request.signal : NEVER;
-      const context: Context = { api, params, url, body, signal, expectedVersion };
 
       const execute = async (): Promise<StoredResponse> => {
         try {
+          const context: Context<unknown, unknown> = {
+            api,
+            params,
+            url,
+            query: route.query === undefined ? undefined : parseQuery(route.query, url),
+            body:
+              route.body === undefined
+                ? undefined
+                : parseShape(schemas()[route.body.schema as SchemaName], json, route.body.field),
+            signal,
+            expectedVersion,
+            openApi,
+          };
           const value = await route.run(context);
           const answer = stored(200, value, isLicense(value) ? [['ETag', `"${value.version}"`]] : []);
           answer.licenses = licensesShown(value);
           return answer;
         } catch (error) {
-          return storedProblem(error, preconditionFailed);
+          return fail(error);
         }
       };
 
@@ -537,7 +762,7 @@ export function createHttpHandler(
         result = await execute();
       }
     } catch (error) {
-      result = storedProblem(error, preconditionFailed);
+      result = fail(error);
     }
 
     const headers: Record<string, string> = { ...SECURITY_HEADERS };
@@ -560,6 +785,7 @@ export function createHttpHandler(
       return await handle(request);
     } catch (error) {
       // Unreachable by design; if it happens, nothing about it leaves the server.
+      report(error, request);
       return plainProblem(error instanceof LicenseContactsError ? error : new Error('unexpected'));
     }
   }

@@ -1,6 +1,6 @@
 import { LicenseContactsError } from '../domain/errors';
 import type { BodySource } from './answer';
-import { READ_BODY } from './answer';
+import { bodyAlreadyRead, READ_BODY } from './answer';
 
 /** Options of `readJsonBody`. */
 export interface ReadJsonBodyOptions {
@@ -51,6 +51,8 @@ async function collect(source: BodySource, max: number): Promise<Uint8Array> {
     try {
       chunk = await source.read();
     } catch (error) {
+      // A source's own refusal (a body read before the handler) says what happened; keep it.
+      if (error instanceof LicenseContactsError) throw error;
       throw new LicenseContactsError('BAD_REQUEST', 'The body could not be read', { cause: error });
     }
     if (chunk === null) break;
@@ -78,6 +80,8 @@ async function collect(source: BodySource, max: number): Promise<Uint8Array> {
  */
 export async function readBodyText(request: Request, max: number): Promise<string> {
   const direct = (request as { [READ_BODY]?: () => BodySource })[READ_BODY];
+  // A framework's body parser got there first: say so rather than "a JSON body is required".
+  if (!direct && request.bodyUsed) throw bodyAlreadyRead();
   // A refused body is left unread: a Fetch stream is cancelled, node:http closes the connection.
   const discard = async () => {
     if (direct) return;

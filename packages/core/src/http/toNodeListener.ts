@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { LicenseContactsError } from '../domain/errors';
 import type { BodySource, PlainAnswer } from './answer';
-import { PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
+import { bodyAlreadyRead, PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
 import type { HttpHandler } from './createHttpHandler';
 
 /** A `node:http` request listener; Express and Fastify (through `reply.raw`) accept it too. */
@@ -68,6 +68,23 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
     },
     { highWaterMark: 16 * 1024, size: (chunk) => chunk.byteLength },
   );
+}
+
+/** The body of a request whose stream something else read: reading it fails with the reason. */
+function consumedStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.error(bodyAlreadyRead());
+    },
+  });
+}
+
+/** The body source of a request whose stream something else read: reading it fails with the reason. */
+function consumedSource(): BodySource {
+  return {
+    read: () => Promise.reject(bodyAlreadyRead()),
+    cancel() {},
+  };
 }
 
 const kInit = Symbol('init');
@@ -241,8 +258,11 @@ function toRequest(req: IncomingMessage, signal: () => AbortSignal): Request | n
   const light = Object.create(lightPrototype) as Light & {
     [READ_BODY]?: () => BodySource;
   };
-  light[kInit] = { url, method, headers, body: hasBody ? () => bodyStream(req) : null, signal };
-  if (hasBody) light[READ_BODY] = () => nodeBodySource(req);
+  // Middleware mounted before the listener (express.json() and the like) may have read the body already.
+  const consumed = hasBody && (req.readableDidRead || req.readableEnded);
+  const body = consumed ? consumedStream : () => bodyStream(req);
+  light[kInit] = { url, method, headers, body: hasBody ? body : null, signal };
+  if (hasBody) light[READ_BODY] = consumed ? consumedSource : () => nodeBodySource(req);
   return light as unknown as Request;
 }
 

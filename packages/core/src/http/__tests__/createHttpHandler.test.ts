@@ -9,8 +9,10 @@ import type {
 } from '@license-contacts/core';
 import { createLicenseContacts, LicenseContactsError, memoryStorage } from '@license-contacts/core';
 import type { HttpHandlerOptions } from '@license-contacts/core/http';
-import { createHttpHandler } from '@license-contacts/core/http';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { createHttpHandler, createOpenApiDocument } from '@license-contacts/core/http';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AnswerCheck } from '../../../../../tests/http/openapi';
+import { createAnswerCheck } from '../../../../../tests/http/openapi';
 
 const ORIGIN = 'http://portal.test';
 const alice: Actor = { email: 'alice@acme.test' };
@@ -29,9 +31,24 @@ interface Send {
 
 let service: LicenseContacts;
 let handler: (request: Request) => Promise<Response>;
+/** What the handler reported through `onError`. */
+let reported: unknown[];
+/** Checks answers against the OpenAPI document of the handler's basePath. */
+let check: AnswerCheck;
+const checks = new Map<string, AnswerCheck>();
+
+function checkFor(basePath: string): AnswerCheck {
+  let found = checks.get(basePath);
+  if (!found) {
+    found = createAnswerCheck(createOpenApiDocument({ basePath }));
+    checks.set(basePath, found);
+  }
+  return found;
+}
 
 function make(options: Partial<HttpHandlerOptions> = {}) {
-  return createHttpHandler(service, { authenticate, ...options });
+  check = checkFor((options.basePath ?? '/api').replace(/\/+$/, ''));
+  return createHttpHandler(service, { authenticate, onError: (error) => reported.push(error), ...options });
 }
 
 function request(method: string, path: string, send: Send = {}): Request {
@@ -46,9 +63,12 @@ function request(method: string, path: string, send: Send = {}): Request {
   return new Request(`${ORIGIN}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
 }
 
+/** Sends a request to the handler; its answer must conform to the handler's OpenAPI document. */
 async function call(method: string, path: string, send: Send = {}) {
   const response = await handler(request(method, path, send));
   const text = await response.text();
+  const contentType = response.headers.get('content-type');
+  expect(check({ method, target: path, status: response.status, contentType, body: text })).toEqual([]);
   return { response, status: response.status, json: text === '' ? undefined : JSON.parse(text), text };
 }
 
@@ -56,6 +76,7 @@ const version = async (id = 'SEN-1') => (await service.findLicense(id))?.version
 
 /** A service over `options` holding SEN-1 (technical alice, billing bob), and a handler on it. */
 async function start(options: LicenseContactsOptions = { retryDelay: () => 0 }): Promise<void> {
+  reported = [];
   service = createLicenseContacts(options);
   await service.createLicense({
     id: 'SEN-1',
@@ -366,15 +387,112 @@ describe('createHttpHandler responses', () => {
     expect(auth.text).not.toMatch(/SELECT|app\.js/);
   });
 
+  it('reports an authenticate that throws once, with its cause, and answers 500 without it', async () => {
+    const cause = new TypeError("Cannot read properties of undefined (reading 'session')");
+    handler = make({
+      authenticate: () => {
+        throw cause;
+      },
+    });
+    const answer = await call('POST', '/api/licenses/SEN-1/contacts', {
+      body: { email: 'carol@acme.test', name: 'Carol', roles: ['technical'] },
+      headers: { 'Idempotency-Key': 'k-1' },
+    });
+    expect(answer.status).toBe(500);
+    expect(answer.json).toMatchObject({
+      code: 'INTERNAL',
+      detail: 'The server failed to answer this request',
+    });
+    expect(answer.text).not.toMatch(/session|TypeError|at /);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toBeInstanceOf(Error);
+    expect((reported[0] as Error).message).toBe('authenticate(request) threw');
+    expect((reported[0] as Error).cause).toBe(cause);
+  });
+
+  it('reports storage failures with the driver error as their cause, and refusals not at all', async () => {
+    const driver = new Error('FATAL: relation "licenses" does not exist');
+    const storage = memoryStorage();
+    service = createLicenseContacts({
+      storage: { ...storage, getLicense: () => Promise.reject(driver) },
+    });
+    handler = make();
+    expect((await call('GET', '/api/licenses/SEN-1')).status).toBe(503);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toBeInstanceOf(LicenseContactsError);
+    expect((reported[0] as LicenseContactsError).code).toBe('STORAGE');
+    expect((reported[0] as Error).cause).toBe(driver);
+
+    reported.length = 0;
+    handler = make({
+      authenticate: () => Promise.reject(new LicenseContactsError('UNAUTHENTICATED', 'Expired')),
+    });
+    const refused = await call('GET', '/api/me');
+    expect(refused.status).toBe(401);
+    expect(refused.json.detail).toBe('Expired');
+    expect(reported).toEqual([]);
+  });
+
+  it('logs unexpected failures with console.error by default, and survives a failing onError', async () => {
+    const cause = new Error('session store down');
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      handler = createHttpHandler(service, { authenticate: () => Promise.reject(cause) });
+      expect((await call('GET', '/api/me')).status).toBe(500);
+      expect(errors).toHaveBeenCalledTimes(1);
+      const [message, error] = errors.mock.calls[0] as [string, Error];
+      expect(message).toBe('License Contacts: GET /api/me failed:');
+      expect(error.cause).toBe(cause);
+    } finally {
+      errors.mockRestore();
+    }
+    handler = make({
+      authenticate: () => Promise.reject(cause),
+      onError: () => {
+        throw new Error('logger down');
+      },
+    });
+    expect((await call('GET', '/api/me')).status).toBe(500);
+  });
+
+  it('names the cause when a framework read the body before the handler', async () => {
+    const consumed = request('POST', '/api/licenses/SEN-1/contacts', {
+      body: { email: 'carol@acme.test', name: 'Carol', roles: ['technical'] },
+    });
+    await consumed.json(); // what a framework's body parser does
+    const response = await handler(consumed);
+    const text = await response.text();
+    expect(
+      check({
+        method: 'POST',
+        target: '/api/licenses/SEN-1/contacts',
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        body: text,
+      }),
+    ).toEqual([]);
+    expect(response.status).toBe(400);
+    expect(JSON.parse(text)).toMatchObject({
+      code: 'BAD_REQUEST',
+      detail: expect.stringMatching(
+        /already read .*body parser such as express\.json\(\).*mount the handler before/,
+      ),
+    });
+    expect(await version()).toBe(1);
+  });
+
   it('keeps only the first line of a library error message', async () => {
     const failing = {
       as: (): LicenseContactsApi =>
         ({
-          me: () => Promise.reject(new LicenseContactsError('FORBIDDEN', 'No.\n    at x (/srv/a.js:1:1)')),
+          addContact: () =>
+            Promise.reject(new LicenseContactsError('FORBIDDEN', 'No.\n    at x (/srv/a.js:1:1)')),
         }) as never,
     };
     handler = createHttpHandler(failing, { authenticate });
-    const answer = await call('GET', '/api/me');
+    const answer = await call('POST', '/api/licenses/SEN-1/contacts', {
+      body: { email: 'carol@acme.test', name: 'Carol', roles: ['technical'] },
+    });
     expect(answer.json.detail).toBe('No.');
   });
 });
