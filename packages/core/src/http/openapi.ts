@@ -186,7 +186,7 @@ function operation(route: AnyRoute): Record<string, unknown> {
                 description:
                   'Events `id: <seq>` / `data: <AuditEntry as JSON>`, a `: heartbeat` comment every 15 s',
               },
-              itemSchema: jsonSchemaOf(route.response, 'output'),
+              'x-event-data': jsonSchemaOf(route.response, 'output'),
             },
           }
         : { 'application/json': { schema: jsonSchemaOf(route.response, 'output') } },
