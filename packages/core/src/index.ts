@@ -82,6 +82,9 @@ export { formatSeq, parseSeq } from './storage/seq';
 export type {
   FeedCursor,
   FeedCursorStore,
+  IdempotencyClaim,
+  IdempotencyKeyStore,
+  KeptResponse,
   LicenseStorage,
   LicenseWrite,
   StorageAuditQuery,

@@ -178,6 +178,23 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    name: 'idempotency keys shared by every instance',
+    statements: (s) => [
+      // One row per actor and key: while `response` is null the first request is still running.
+      `CREATE TABLE ${s}.idempotency_keys (
+        actor text NOT NULL,
+        key text NOT NULL,
+        fingerprint text NOT NULL,
+        response json,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (actor, key)
+      )`,
+      `CREATE INDEX idempotency_keys_expires_idx ON ${s}.idempotency_keys (expires_at)`,
+    ],
+  },
 ];
 
 /** The high 32 bits of this library's advisory lock keys ("LC"); the low 32 come from the schema name. */

@@ -3,6 +3,8 @@ import type {
   Contact,
   ContactChange,
   FeedCursor,
+  IdempotencyClaim,
+  KeptResponse,
   License,
   LicenseStorage,
   LicenseWrite,
@@ -399,6 +401,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   const channel = `lc_feed_${statementName(schema)}`;
   const memberships = `${s}.license_memberships`;
   const cursors = `${s}.feed_cursors`;
+  const keys = `${s}.idempotency_keys`;
+  let claims = 0;
   const licenseColumns = `l.id, l.product, l.edition, l.seats::text AS seats, l.expires_at, l.version,
     ${iso('l.updated_at')} AS updated_at, c.role, c.email, c.position, c.joined, c.name`;
 
@@ -805,6 +809,74 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       }),
 
     watch: (listener, opts) => startWatch(listener, opts ?? {}),
+
+    idempotencyKeys: {
+      claim: (actor, key, fingerprint, limits) =>
+        guarded(async (): Promise<IdempotencyClaim> => {
+          // Now and then, whatever expired goes (every actor's; a claim only replaces its own).
+          if (++claims % 200 === 0) {
+            await db.query(named(`DELETE FROM ${keys} WHERE expires_at <= clock_timestamp()`, []));
+          }
+          const claimed = await db.query(
+            named(
+              `INSERT INTO ${keys} AS k (actor, key, fingerprint, created_at, expires_at)
+               VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp() + $4::integer * interval '1 millisecond')
+               ON CONFLICT (actor, key) DO UPDATE SET fingerprint = excluded.fingerprint, response = NULL,
+                 created_at = excluded.created_at, expires_at = excluded.expires_at
+               WHERE k.expires_at <= clock_timestamp()
+               RETURNING 1 AS claimed`,
+              [actor, key, fingerprint, Math.max(1, Math.round(limits.runningMs))],
+            ),
+          );
+          if (claimed.rowCount === 1) {
+            // The actor's own oldest keys make room; no one else's.
+            await db.query(
+              named(
+                `DELETE FROM ${keys} WHERE actor = $1 AND key IN (
+                   SELECT key FROM ${keys} WHERE actor = $1 ORDER BY created_at DESC OFFSET $2)`,
+                [actor, Math.max(1, limits.maxPerActor)],
+              ),
+            );
+            return { state: 'claimed' };
+          }
+          const { rows } = await db.query<{ fingerprint: string; response: string | null }>(
+            named(
+              `SELECT fingerprint, response::text AS response FROM ${keys} WHERE actor = $1 AND key = $2`,
+              [actor, key],
+            ),
+          );
+          const row = rows[0];
+          // Gone between the two statements (expired, or made room for): claim it again.
+          if (!row) return { state: 'running', fingerprint };
+          return row.response === null
+            ? { state: 'running', fingerprint: row.fingerprint }
+            : {
+                state: 'done',
+                fingerprint: row.fingerprint,
+                response: JSON.parse(row.response) as KeptResponse,
+              };
+        }),
+      keep: (actor, key, fingerprint, response, ttlMs) =>
+        guarded(async () => {
+          await db.query(
+            named(
+              `UPDATE ${keys} SET response = $4::json,
+                 expires_at = clock_timestamp() + $5::integer * interval '1 millisecond'
+               WHERE actor = $1 AND key = $2 AND fingerprint = $3`,
+              [actor, key, fingerprint, JSON.stringify(response), Math.max(1, Math.round(ttlMs))],
+            ),
+          );
+        }),
+      release: (actor, key, fingerprint) =>
+        guarded(async () => {
+          await db.query(
+            named(
+              `DELETE FROM ${keys} WHERE actor = $1 AND key = $2 AND fingerprint = $3 AND response IS NULL`,
+              [actor, key, fingerprint],
+            ),
+          );
+        }),
+    },
 
     feedCursors: {
       lease: (name, holder, ttlMs) =>

@@ -11,8 +11,8 @@ import type {
 import type { LicenseContacts } from '../service/createLicenseContacts';
 import type { PlainAnswer } from './answer';
 import { PLAIN_ANSWER, plainProblem, toResponse } from './answer';
-import type { IdempotencyOptions, StoredResponse } from './idempotency';
-import { IdempotencyCache } from './idempotency';
+import type { Idempotency, IdempotencyOptions, StoredResponse } from './idempotency';
+import { IdempotencyCache, SharedIdempotency } from './idempotency';
 import type { OpenApiDocument, OpenApiOptions } from './openapi';
 import { buildOpenApiDocument } from './openapi';
 import { SECURITY_HEADERS, toProblem } from './problem';
@@ -139,6 +139,22 @@ function route<
 /** A signal that never aborts, shared by reads. */
 const NEVER = new AbortController().signal;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The `Idempotency-Key` cache: in the storage, shared by every instance, when the service's storage
+ * keeps keys (PostgreSQL) unless told otherwise; else in this process.
+ */
+function idempotencyOf(
+  service: unknown,
+  options: IdempotencyOptions | false | undefined,
+): Idempotency | null {
+  if (options === false) return null;
+  const shared =
+    options?.shared === undefined
+      ? (service as Partial<LicenseContacts> | null)?.storage?.idempotencyKeys
+      : options.shared || undefined;
+  return shared ? new SharedIdempotency(shared, options ?? {}) : new IdempotencyCache(options ?? {});
+}
 
 /** Entries queued for a slow `/events` client beyond which it is dropped (it reconnects and catches up). */
 const MAX_EVENT_BACKLOG = 1024 * 1024;
@@ -565,7 +581,7 @@ export function createHttpHandler(
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
     trustProxy: options.trustProxy === true,
   });
-  const cache = options.idempotency === false ? null : new IdempotencyCache(options.idempotency ?? {});
+  const cache = idempotencyOf(service, options.idempotency);
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const all = routeTable();
   const routes = options.openApi === false ? all.filter((route) => route.operation !== 'openApi') : all;

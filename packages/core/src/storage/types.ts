@@ -101,6 +101,43 @@ export interface FeedCursorStore {
   read(name: string): Promise<FeedCursor | null>;
 }
 
+/** An answer kept for an `Idempotency-Key`, as the HTTP handler replays it. */
+export interface KeptResponse {
+  status: number;
+  headers: [string, string][];
+  body: string;
+  /** Ids of the licenses the body shows (a replay re-checks the actor still sees each). */
+  licenses?: string[];
+}
+
+/** What claiming an `Idempotency-Key` found. */
+export type IdempotencyClaim =
+  | { state: 'claimed' }
+  | { state: 'running'; fingerprint: string }
+  | { state: 'done'; fingerprint: string; response: KeptResponse };
+
+/**
+ * `Idempotency-Key`s shared by every instance on the storage (so a retry that lands on another
+ * instance replays the first answer), per actor, each with a time to live.
+ */
+export interface IdempotencyKeyStore {
+  /**
+   * Claims `key` of `actor` for a request with `fingerprint`, or answers what holds it: a request
+   * still running (for at most `runningMs`) or its kept answer (for `ttlMs` after it was kept). An
+   * actor keeps at most `maxPerActor` keys (their own oldest go).
+   */
+  claim(
+    actor: string,
+    key: string,
+    fingerprint: string,
+    limits: { runningMs: number; maxPerActor: number },
+  ): Promise<IdempotencyClaim>;
+  /** Keeps the answer of a claimed key for `ttlMs`. */
+  keep(actor: string, key: string, fingerprint: string, response: KeptResponse, ttlMs: number): Promise<void>;
+  /** Gives a claimed key up without an answer (the request changed nothing: a retry runs again). */
+  release(actor: string, key: string, fingerprint: string): Promise<void>;
+}
+
 /**
  * Persistence only, no rules. Every adapter passes `runStorageConformance`.
  *
@@ -131,6 +168,8 @@ export interface LicenseStorage {
   watch?(listener: (entry: AuditEntry) => void, options?: StorageWatchOptions): Promise<StorageWatch>;
   /** Optional ability: persisted cursors with leases, for feed workers. */
   readonly feedCursors?: FeedCursorStore;
+  /** Optional ability: `Idempotency-Key`s shared by every instance (the HTTP handler uses it). */
+  readonly idempotencyKeys?: IdempotencyKeyStore;
   /** Releases what the storage holds open (connections); optional. */
   close?(): Promise<void>;
 }

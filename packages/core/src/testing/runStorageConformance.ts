@@ -886,5 +886,57 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       expect(await cursors.advance('mailer', 'worker-1', '0000000000000003')).toBe(false);
       expect((await cursors.read('mailer'))?.cursor).toBeUndefined();
     });
+
+    it('idempotency keys: one claim per actor and key, its answer kept for others, no actor evicting another', async (ctx) => {
+      const keys = storage.idempotencyKeys;
+      if (!keys) return ctx.skip();
+      const limits = { runningMs: 60_000, maxPerActor: 3 };
+      const answer = {
+        status: 200,
+        headers: [['Content-Type', 'application/json']] as [string, string][],
+        body: '{"ok":1}',
+        licenses: ['SEN-1'],
+      };
+      expect(await keys.claim('alice', 'k1', 'f1', limits)).toEqual({ state: 'claimed' });
+      expect(await keys.claim('alice', 'k1', 'f1', limits)).toEqual({ state: 'running', fingerprint: 'f1' });
+      expect(await keys.claim('bob', 'k1', 'f1', limits)).toEqual({ state: 'claimed' }); // keys are per actor
+      await keys.keep('alice', 'k1', 'f1', answer, 60_000);
+      expect(await keys.claim('alice', 'k1', 'f1', limits)).toEqual({
+        state: 'done',
+        fingerprint: 'f1',
+        response: answer,
+      });
+      expect(await keys.claim('alice', 'k1', 'other', limits)).toMatchObject({
+        state: 'done',
+        fingerprint: 'f1',
+      });
+      // Released without an answer: the next claim runs again.
+      await keys.release('bob', 'k1', 'f1');
+      expect(await keys.claim('bob', 'k1', 'f1', limits)).toEqual({ state: 'claimed' });
+      // Bob fills his quota many times over: Alice's key stays.
+      for (let i = 0; i < 10; i++)
+        expect(await keys.claim('bob', `flood-${i}`, 'f', limits)).toEqual({ state: 'claimed' });
+      expect(await keys.claim('alice', 'k1', 'f1', limits)).toMatchObject({ state: 'done' });
+      expect(await keys.claim('bob', 'flood-9', 'f', limits)).toMatchObject({ state: 'running' });
+      expect(await keys.claim('bob', 'flood-0', 'f', limits)).toEqual({ state: 'claimed' }); // his oldest went
+    });
+
+    it('idempotency keys: a kept answer expires, and so does a claim whose request never finished', async (ctx) => {
+      const keys = storage.idempotencyKeys;
+      if (!keys) return ctx.skip();
+      const answer = { status: 200, headers: [] as [string, string][], body: '{}' };
+      expect(await keys.claim('alice', 'k', 'f', { runningMs: 100, maxPerActor: 10 })).toEqual({
+        state: 'claimed',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await keys.claim('alice', 'k', 'f', { runningMs: 60_000, maxPerActor: 10 })).toEqual({
+        state: 'claimed',
+      });
+      await keys.keep('alice', 'k', 'f', answer, 100);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await keys.claim('alice', 'k', 'f', { runningMs: 60_000, maxPerActor: 10 })).toEqual({
+        state: 'claimed',
+      });
+    });
   });
 }

@@ -61,7 +61,9 @@ describe('postgresStorage', () => {
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       'audit_entries',
+      'feed_cursors',
       'feed_position',
+      'idempotency_keys',
       'license_contacts',
       'license_memberships',
       'licenses',
@@ -77,7 +79,10 @@ describe('postgresStorage', () => {
       [storage.schema],
     );
     // The audit record keeps what changed as JSON; the live lists are rows.
-    expect(rows).toEqual([{ table_name: 'audit_entries', column_name: 'changes' }]);
+    expect(rows).toEqual([
+      { table_name: 'audit_entries', column_name: 'changes' },
+      { table_name: 'idempotency_keys', column_name: 'response' },
+    ]);
   });
 
   it('stores one row per person per role, emails lower-cased, with positions and join order', async () => {
