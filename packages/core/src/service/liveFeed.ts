@@ -98,7 +98,9 @@ export class LiveFeed {
       return;
     }
     if (this.watching) return;
-    entries.forEach((entry, i) => this.#emit(entry, applied[i]?.license));
+    entries.forEach((entry, i) => {
+      this.#emit(entry, applied[i]?.license);
+    });
   }
 
   #tell(entry: AuditEntry): void {
