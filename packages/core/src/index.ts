@@ -87,6 +87,7 @@ export type {
   KeptResponse,
   LicenseStorage,
   LicenseWrite,
+  LockedWork,
   StorageAuditQuery,
   StorageChangesQuery,
   StorageCommit,

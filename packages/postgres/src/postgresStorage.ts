@@ -8,6 +8,7 @@ import type {
   License,
   LicenseStorage,
   LicenseWrite,
+  LockedWork,
   NewAuditEntry,
   Page,
   Role,
@@ -231,6 +232,8 @@ interface KnownVersion {
   version: number;
   updatedAt: string;
   rows: ContactRow[];
+  /** The license itself, as read or written. */
+  license: License;
 }
 
 /**
@@ -251,6 +254,7 @@ class KnownVersions {
       version: license.version,
       updatedAt: license.updatedAt,
       rows: rowsOf(license),
+      license,
     });
     if (this.versions.size > this.capacity) this.versions.delete(this.versions.keys().next().value as string);
   }
@@ -545,6 +549,96 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     );
   }
 
+  /** A commit's writes in id order (rows are locked in that order: commits cannot deadlock), and its entries. */
+  function prepare(batch: StorageCommit) {
+    const ids = new Set(batch.writes.map((w) => w.license.id));
+    if (ids.size !== batch.writes.length) {
+      throw new LicenseContactsError('CONFLICT', 'A commit may write each license once');
+    }
+    const writes = [...batch.writes].sort((a, b) => (a.license.id < b.license.id ? -1 : 1));
+    const entries: NewEntry[] = batch.audit.map((entry, i) => ({ entry, ord: i + 1 }));
+    const single = writes.length === 1 && entries.every((e) => ids.has(e.entry.licenseId));
+    return { writes, entries, ids, single };
+  }
+
+  /**
+   * Writes every license (its compare-and-set, CONFLICT on a mismatch) and the entries on `on`; one
+   * license with its entries is one statement. Answers the seq before the commit's first entry.
+   */
+  async function writeAll(
+    on: Queryable,
+    writes: readonly LicenseWrite[],
+    entries: readonly NewEntry[],
+    single: boolean,
+  ): Promise<string | null> {
+    if (single) {
+      const write = writes[0] as LicenseWrite;
+      const { rows } = await on.query<{ n: number; base: string | null }>(writeStatement(write, entries));
+      if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(write.license.id);
+      return rows[0]?.base ?? null;
+    }
+    for (const write of writes) {
+      const { rows } = await on.query<{ n: number }>(writeStatement(write, []));
+      if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(write.license.id);
+    }
+    if (entries.length === 0) return null;
+    const { rows } = await on.query<{ base: string }>(feedStatement(entries));
+    return rows[0]?.base ?? null;
+  }
+
+  /** After a commit: what it wrote is known, and its entries have their seqs. */
+  function committed(
+    writes: readonly LicenseWrite[],
+    entries: readonly NewEntry[],
+    base: string | null,
+  ): AuditEntry[] {
+    for (const write of writes) known.remember(write.license);
+    const first = BigInt(base ?? 0);
+    return entries.map(({ entry, ord }) => ({ ...entry, seq: formatSeq(first + BigInt(ord)) }));
+  }
+
+  /**
+   * Locks the licenses' rows in id order (`FOR UPDATE`, waiting for whoever holds one) and reads them
+   * as they are now: a known version is taken from memory, any other is read in a second statement
+   * (the first one's snapshot predates the lock). With `ifContact`, one the person is not a contact of
+   * is neither locked nor read.
+   */
+  async function readLocked(
+    tx: Queryable,
+    ids: readonly string[],
+    ifContact: string | undefined,
+  ): Promise<Map<string, License | null>> {
+    const only =
+      ifContact === undefined
+        ? ''
+        : ` AND EXISTS (SELECT 1 FROM ${contacts} m WHERE m.email = $2 AND m.license_id = l.id)`;
+    const { rows: heads } = await tx.query<{ id: string; version: number; updated_at: string }>(
+      named(
+        `SELECT l.id, l.version, ${iso('l.updated_at')} AS updated_at FROM ${licenses} l
+         WHERE l.id = ANY($1::text[])${only} ORDER BY l.id FOR UPDATE`,
+        ifContact === undefined ? [ids] : [ids, ifContact],
+      ),
+    );
+    const found = new Map<string, License | null>(ids.map((id) => [id, null]));
+    const unknown: string[] = [];
+    for (const head of heads) {
+      const mine = known.get(head.id, Number(head.version));
+      if (mine && mine.updatedAt === head.updated_at) found.set(head.id, mine.license);
+      else unknown.push(head.id);
+    }
+    if (unknown.length > 0) {
+      const { rows } = await tx.query<LicenseRow>(
+        named(
+          `SELECT ${licenseColumns} FROM ${licenses} l LEFT JOIN ${contacts} c ON c.license_id = l.id
+           WHERE l.id = ANY($1::text[]) ORDER BY l.id`,
+          [unknown],
+        ),
+      );
+      for (const license of read(rows)) found.set(license.id, license);
+    }
+    return found;
+  }
+
   /** The seq of the last entry committed, read from the feed position. */
   async function position(): Promise<string | undefined> {
     const { rows } = await db.query<{ seq: string }>(
@@ -752,44 +846,55 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
 
     commit: (batch: StorageCommit) =>
       guarded(async (): Promise<AuditEntry[]> => {
-        const ids = new Set(batch.writes.map((w) => w.license.id));
-        if (ids.size !== batch.writes.length) {
-          throw new LicenseContactsError('CONFLICT', 'A commit may write each license once');
-        }
-        // Rows are locked in id order, so two commits over the same licenses cannot deadlock.
-        const writes = [...batch.writes].sort((a, b) => (a.license.id < b.license.id ? -1 : 1));
-        const entries: NewEntry[] = batch.audit.map((entry, i) => ({ entry, ord: i + 1 }));
-        const single = writes.length === 1 && entries.every((e) => ids.has(e.entry.licenseId));
-        let base: string | null = null;
+        const { writes, entries, ids, single } = prepare(batch);
+        let base: string | null;
         try {
-          if (single) {
-            // One statement is a transaction of its own: one round trip for the common case.
-            const write = writes[0] as LicenseWrite;
-            const { rows } = await db.query<{ n: number; base: string | null }>(
-              writeStatement(write, entries),
-            );
-            if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(write.license.id);
-            base = rows[0]?.base ?? null;
-          } else {
-            base = await db.transaction(async (tx) => {
-              for (const write of writes) {
-                const { rows } = await tx.query<{ n: number }>(writeStatement(write, []));
-                if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(write.license.id);
-              }
-              if (entries.length === 0) return null;
-              const { rows } = await tx.query<{ base: string }>(feedStatement(entries));
-              return rows[0]?.base ?? null;
-            });
-          }
+          // One statement is a transaction of its own: one round trip for the common case.
+          base = single
+            ? await writeAll(db, writes, entries, true)
+            : await db.transaction((tx) => writeAll(tx, writes, entries, false));
         } catch (error) {
           // Whatever happened, the next write of these licenses compares rows in SQL after a fresh read.
           for (const id of ids) known.forget(id);
           throw error;
         }
-        for (const write of writes) known.remember(write.license);
-        const first = BigInt(base ?? 0);
-        return entries.map(({ entry, ord }) => ({ ...entry, seq: formatSeq(first + BigInt(ord)) }));
+        return committed(writes, entries, base);
       }),
+
+    async locked<T>(
+      wanted: readonly string[],
+      work: (read: ReadonlyMap<string, License | null>) => LockedWork<T> | Promise<LockedWork<T>>,
+      options?: StorageGetOptions,
+    ): Promise<{ value: T; entries: AuditEntry[] }> {
+      const ids = [...new Set(wanted)].sort();
+      let batch: ReturnType<typeof prepare> | undefined;
+      const refusal: { error?: unknown } = {};
+      try {
+        const { value, base } = await guarded(() =>
+          db.transaction(async (tx) => {
+            const found = await readLocked(tx, ids, options?.ifContact);
+            let answer: LockedWork<T>;
+            try {
+              answer = await work(found);
+            } catch (error) {
+              refusal.error = error;
+              throw error;
+            }
+            if (!answer.commit) return { value: answer.value, base: null };
+            batch = prepare(answer.commit);
+            return {
+              value: answer.value,
+              base: await writeAll(tx, batch.writes, batch.entries, batch.single),
+            };
+          }),
+        );
+        return { value, entries: batch ? committed(batch.writes, batch.entries, base) : [] };
+      } catch (error) {
+        for (const id of ids) known.forget(id);
+        // What the work threw is its answer, passed on as it is (rolled back, nothing written).
+        throw 'error' in refusal ? refusal.error : error;
+      }
+    },
 
     listAudit: (licenseId: string, query: StorageAuditQuery) =>
       guarded(async (): Promise<Page<AuditEntry>> => {

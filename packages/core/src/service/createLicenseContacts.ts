@@ -165,14 +165,18 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     if (known.size > cacheSize) known.delete(known.keys().next().value as string);
   }
 
-  async function commit(applied: Applied[], created: boolean): Promise<void> {
-    const batch: StorageCommit = {
+  function batchOf(applied: Applied[], created: boolean): StorageCommit {
+    return {
       writes: applied.map(({ license }) => ({
         license,
         expectedVersion: created ? null : license.version - 1,
       })),
       audit: applied.map(({ entry }) => entry),
     };
+  }
+
+  async function commit(applied: Applied[], created: boolean): Promise<void> {
+    const batch = batchOf(applied, created);
     let entries: AuditEntry[];
     live.committing(applied);
     try {
@@ -186,6 +190,53 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     }
     for (const { license } of applied) remember(license);
     live.committed(applied, entries);
+  }
+
+  /**
+   * The row-lock path (storages that declare `locked`): `decide` runs on the licenses as read while
+   * their rows are held, and what it applies is committed before they are let go, so writers of one
+   * license wait for each other instead of conflicting. What `decide` throws is the answer; a commit
+   * refused even so (a writer outside the locks) is a stale read, retried.
+   */
+  async function underLock<T>(
+    ids: string[],
+    decide: (read: ReadonlyMap<string, License | null>) => { value: T; applied: Applied[] },
+    options?: { ifContact?: string },
+  ): Promise<T> {
+    const locked = storage.locked?.bind(storage) as NonNullable<LicenseStorage['locked']>;
+    let applied: Applied[] = [];
+    let refusal: unknown;
+    try {
+      const { value, entries } = await guard(() =>
+        locked(
+          ids,
+          (read) => {
+            for (const license of read.values()) if (license) remember(license);
+            let decided: { value: T; applied: Applied[] };
+            try {
+              decided = decide(read);
+            } catch (error) {
+              refusal = error;
+              throw error;
+            }
+            applied = decided.applied;
+            if (applied.length === 0) return { value: decided.value };
+            live.committing(applied);
+            return { value: decided.value, commit: batchOf(applied, false) };
+          },
+          options,
+        ),
+      );
+      for (const { license } of applied) remember(license);
+      if (applied.length > 0) live.committed(applied, entries);
+      return value;
+    } catch (error) {
+      if (applied.length > 0) live.committed(applied);
+      for (const id of ids) known.delete(id);
+      if (error === refusal) throw error;
+      if (error instanceof LicenseContactsError && error.code === 'CONFLICT') throw new StaleRead(error);
+      throw error;
+    }
   }
 
   /** Runs `attempt` until it commits without a stale version, at most `maxRetries` more times. */
@@ -333,20 +384,42 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       return applied.license;
     }
 
+    /** `expectedVersion` (HTTP `If-Match`): CONFLICT unless the license is still at that version. */
+    function checkVersion(license: License, expectedVersion: number | undefined): void {
+      if (expectedVersion !== undefined && license.version !== expectedVersion) {
+        throw new LicenseContactsError(
+          'CONFLICT',
+          `License ${license.id} is at version ${license.version}, not ${expectedVersion}`,
+        );
+      }
+    }
+
     async function run(licenseId: unknown, command: Command, expectedVersion?: number): Promise<License> {
       const id = parseLicenseId(licenseId);
       return queue.run([id], async () => {
         const cached = known.get(id);
         const done = cached && (await fromKnown(cached, command, expectedVersion));
         if (done) return done;
+        if (storage.locked) {
+          return withRetries(() =>
+            underLock(
+              [id],
+              (read) => {
+                const license = read.get(id);
+                if (!license || !policy.canView({ license, actor })) throw notFound(id);
+                checkVersion(license, expectedVersion);
+                const applied = applyCommand(license, command, actor, policy, now());
+                return applied
+                  ? { value: applied.license, applied: [applied] }
+                  : { value: license, applied: [] };
+              },
+              getOptions,
+            ),
+          );
+        }
         return withRetries(async () => {
           const license = await visible(id);
-          if (expectedVersion !== undefined && license.version !== expectedVersion) {
-            throw new LicenseContactsError(
-              'CONFLICT',
-              `License ${id} is at version ${license.version}, not ${expectedVersion}`,
-            );
-          }
+          checkVersion(license, expectedVersion);
           const applied = applyCommand(license, command, actor, policy, now());
           if (!applied) return license;
           await commit([applied], false);
@@ -454,32 +527,44 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         const ids = named ?? (await licensesOf(email));
         const command: Command = { type: 'replaceContact', email, successor: person };
 
+        /** The change set on the licenses as read (`null`: gone, or not visible to the actor). */
+        const decide = (read: (id: string) => License | null) => {
+          const result: ReplaceResult = { dryRun, changed: [], skipped: [] };
+          const applied: Applied[] = [];
+          const at = now();
+          for (const id of ids) {
+            const found = read(id);
+            const license = found && policy.canView({ license: found, actor }) ? found : null;
+            if (!license) {
+              if (named) throw notFound(id);
+              continue; // gone, or no longer visible since the listing: not in scope
+            }
+            const decision = checkCommand(license, command, actor, policy);
+            if (!decision.allowed) {
+              if (named) throw refusalError(decision, id);
+              // A license the person left since the listing is out of scope, not skipped.
+              if (decision.reason !== 'NOT_A_CONTACT') {
+                result.skipped.push({ licenseId: id, reason: decision.reason, message: decision.message });
+              }
+              continue;
+            }
+            const next = applyCommand(license, command, actor, policy, at) as Applied;
+            applied.push(next);
+            result.changed.push({ licenseId: id, before: license, after: next.license });
+          }
+          return { value: result, applied: dryRun ? [] : applied };
+        };
+
         return queue.run(ids, () =>
           withRetries(async () => {
-            const result: ReplaceResult = { dryRun, changed: [], skipped: [] };
-            const applied: Applied[] = [];
-            const at = now();
-            for (const id of ids) {
-              const license = await readVisible(id);
-              if (!license) {
-                if (named) throw notFound(id);
-                continue; // gone, or no longer visible since the listing: not in scope
-              }
-              const decision = checkCommand(license, command, actor, policy);
-              if (!decision.allowed) {
-                if (named) throw refusalError(decision, id);
-                // A license the person left since the listing is out of scope, not skipped.
-                if (decision.reason !== 'NOT_A_CONTACT') {
-                  result.skipped.push({ licenseId: id, reason: decision.reason, message: decision.message });
-                }
-                continue;
-              }
-              const next = applyCommand(license, command, actor, policy, at) as Applied;
-              applied.push(next);
-              result.changed.push({ licenseId: id, before: license, after: next.license });
+            if (storage.locked && !dryRun && ids.length > 0) {
+              return underLock(ids, (read) => decide((id) => read.get(id) ?? null), getOptions);
             }
-            if (!dryRun && applied.length > 0) await commit(applied, false);
-            return result;
+            const read = new Map<string, License | null>();
+            for (const id of ids) read.set(id, await readVisible(id));
+            const { value, applied } = decide((id) => read.get(id) ?? null);
+            if (applied.length > 0) await commit(applied, false);
+            return value;
           }),
         );
       },

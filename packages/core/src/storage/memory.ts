@@ -140,6 +140,24 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
   const latency = options.latency ?? 0;
   const now = options.now ?? Date.now;
   const watchers = new Set<(entry: AuditEntry) => void>();
+  /** The last holder's turn of each locked license: the next in line waits for it. */
+  const turns = new Map<string, Promise<void>>();
+
+  /** Waits for this license's earlier holders; answers the function that lets the next one in. */
+  async function lock(id: string): Promise<() => void> {
+    const before = turns.get(id) ?? Promise.resolve();
+    let release = () => {};
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const turn = before.then(() => mine);
+    turns.set(id, turn);
+    await before;
+    return () => {
+      release();
+      if (turns.get(id) === turn) turns.delete(id);
+    };
+  }
 
   const settle = () =>
     latency > 0 ? new Promise<void>((resolve) => setTimeout(resolve, latency)) : undefined;
@@ -252,6 +270,25 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
       const stored = entries.map(record);
       for (const entry of stored) for (const watcher of [...watchers]) tell(watcher, entry);
       return stored;
+    },
+
+    async locked(ids, work, options) {
+      const releases: (() => void)[] = [];
+      try {
+        // In id order, like a database locking rows, so holders of several cannot deadlock.
+        for (const id of [...new Set(ids)].sort()) releases.push(await lock(id));
+        await settle();
+        const contactOf =
+          options?.ifContact === undefined ? undefined : (byEmail.get(options.ifContact) ?? []);
+        const read = new Map(
+          ids.map((id) => [id, contactOf && !contactOf.includes(id) ? null : (licenses.get(id) ?? null)]),
+        );
+        const { value, commit } = await work(read);
+        const entries = commit ? await this.commit(commit) : [];
+        return { value, entries };
+      } finally {
+        for (const release of releases) release();
+      }
     },
 
     async watch(listener: (entry: AuditEntry) => void, opts: StorageWatchOptions = {}) {

@@ -138,6 +138,12 @@ export interface IdempotencyKeyStore {
   release(actor: string, key: string, fingerprint: string): Promise<void>;
 }
 
+/** What the work of `locked` answers: its result, and the commit to make under the same locks (if any). */
+export interface LockedWork<T> {
+  value: T;
+  commit?: StorageCommit;
+}
+
 /**
  * Persistence only, no rules. Every adapter passes `runStorageConformance`.
  *
@@ -166,6 +172,18 @@ export interface LicenseStorage {
    * process, other processes), once each, in seq order, catching up after an interruption.
    */
   watch?(listener: (entry: AuditEntry) => void, options?: StorageWatchOptions): Promise<StorageWatch>;
+  /**
+   * Optional ability, the row-lock path: reads these licenses while holding them (PostgreSQL:
+   * `SELECT … FOR UPDATE`, in id order, so commands over several licenses cannot deadlock), runs
+   * `work` on what it read (`null`: no such license), and commits what `work` answers before letting
+   * go, all in one transaction. Writers of one license wait for each other instead of conflicting. A
+   * `work` that throws changes nothing; the commit's compare-and-set still holds (CONFLICT).
+   */
+  locked?<T>(
+    ids: readonly string[],
+    work: (licenses: ReadonlyMap<string, License | null>) => LockedWork<T> | Promise<LockedWork<T>>,
+    options?: StorageGetOptions,
+  ): Promise<{ value: T; entries: AuditEntry[] }>;
   /** Optional ability: persisted cursors with leases, for feed workers. */
   readonly feedCursors?: FeedCursorStore;
   /** Optional ability: `Idempotency-Key`s shared by every instance (the HTTP handler uses it). */

@@ -887,6 +887,140 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       expect((await cursors.read('mailer'))?.cursor).toBeUndefined();
     });
 
+    /** The `locked` ability of a storage that declares it. */
+    const lockedOf = (s: LicenseStorage) => (s.locked as NonNullable<LicenseStorage['locked']>).bind(s);
+
+    /** A write of `next` over `before`, as the work of `locked` answers it. */
+    function over(before: License, next: Applied) {
+      return { writes: [{ license: next.license, expectedVersion: before.version }], audit: [next.entry] };
+    }
+
+    it('locked reads the licenses as they are and commits what its work answers, entries with their seqs', async (ctx) => {
+      if (!storage.locked) return ctx.skip();
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const { value, entries } = await storage.locked(['SEN-1', 'SEN-X'], (read) => {
+        expect(read.get('SEN-X')).toBeNull();
+        const license = read.get('SEN-1') as License;
+        expect(plain(license)).toEqual(plain(v1));
+        return { value: 'done', commit: over(license, add(license, 'carol@acme.test')) };
+      });
+      expect(value).toBe('done');
+      expect(entries.map((e) => e.id)).toEqual(['SEN-1:2']);
+      expect((await wholeFeed()).map((e) => e.seq)).toEqual([expect.any(String), entries[0]?.seq]);
+      expect((await storage.getLicense('SEN-1'))?.version).toBe(2);
+      const read = await storage.locked(['SEN-1'], (licenses) => ({ value: licenses.get('SEN-1')?.version }));
+      expect(read).toEqual({ value: 2, entries: [] });
+    });
+
+    it('locked with ifContact reads a license that person is not a contact of as null', async (ctx) => {
+      if (!storage.locked) return ctx.skip();
+      await commitNew(created('SEN-1'), created('SEN-2'));
+      const { value } = await storage.locked(
+        ['SEN-1', 'SEN-2'],
+        (read) => ({ value: [...read.entries()].map(([id, l]) => [id, l?.id ?? null]) }),
+        { ifContact: 'tech@sen-2.test' },
+      );
+      expect(value).toEqual([
+        ['SEN-1', null],
+        ['SEN-2', 'SEN-2'],
+      ]);
+    });
+
+    it('locked work that throws changes nothing and lets the licenses go', async (ctx) => {
+      if (!storage.locked) return ctx.skip();
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const boom = new Error('refused by the rules');
+      await expect(
+        storage.locked(['SEN-1'], () => {
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(v1));
+      expect((await wholeFeed()).map((e) => e.id)).toEqual(['SEN-1:1']);
+      // Let go: a plain commit and another holder get the license at once.
+      await commitChange(v1, add(v1, 'next@acme.test'));
+      const { value } = await storage.locked(['SEN-1'], (read) => ({ value: read.get('SEN-1')?.version }));
+      expect(value).toBe(2);
+    });
+
+    it('locked: a compare-and-set that fails inside is CONFLICT and changes nothing', async (ctx) => {
+      if (!storage.locked) return ctx.skip();
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const feed = await wholeFeed();
+      const stale = { ...v1, version: 7 };
+      await expectCode(
+        storage.locked(['SEN-1'], () => ({ value: 0, commit: over(stale, add(v1, 'x@acme.test')) })),
+        'CONFLICT',
+      );
+      expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(v1));
+      expect(await wholeFeed()).toEqual(feed);
+    });
+
+    it('locked: 20 concurrent read-change-writes of one license, through two instances, lose no update', async (ctx) => {
+      if (!storage.locked) return ctx.skip();
+      await commitNew(created('SEN-1'));
+      const other = options.another ? await options.another(storage) : storage;
+      try {
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) =>
+            lockedOf(i % 2 === 0 ? storage : other)(['SEN-1'], (read) => {
+              const license = read.get('SEN-1') as License;
+              return { value: i, commit: over(license, add(license, `p${i}@acme.test`)) };
+            }),
+          ),
+        );
+        expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+        const stored = (await storage.getLicense('SEN-1')) as License;
+        expect(stored.version).toBe(21);
+        expect(
+          stored.contacts
+            .map((c) => c.email)
+            .filter((e) => e.startsWith('p'))
+            .sort(),
+        ).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}@acme.test`).sort());
+        const seqs = (await wholeFeed()).map((e) => e.seq);
+        expect(seqs).toEqual([...seqs].sort());
+        expect(new Set(seqs).size).toBe(21);
+      } finally {
+        if (other !== storage) await options.destroy?.(other);
+      }
+    });
+
+    it('locked: commands over two licenses named in opposite orders cannot deadlock', async (ctx) => {
+      if (!storage.locked) return ctx.skip();
+      await commitNew(created('SEN-A'), created('SEN-B'));
+      const other = options.another ? await options.another(storage) : storage;
+      try {
+        const runs = Array.from({ length: 12 }, (_, i) =>
+          lockedOf(i % 2 === 0 ? storage : other)(
+            i % 3 === 0 ? ['SEN-B', 'SEN-A'] : ['SEN-A', 'SEN-B'],
+            (read) => {
+              const a = read.get('SEN-A') as License;
+              const b = read.get('SEN-B') as License;
+              const nextA = add(a, `a${i}@acme.test`);
+              const nextB = add(b, `b${i}@acme.test`);
+              return {
+                value: i,
+                commit: {
+                  writes: [
+                    { license: nextB.license, expectedVersion: b.version },
+                    { license: nextA.license, expectedVersion: a.version },
+                  ],
+                  audit: [nextB.entry, nextA.entry],
+                },
+              };
+            },
+          ),
+        );
+        const results = await Promise.allSettled(runs);
+        expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+        expect((await storage.getLicense('SEN-A'))?.version).toBe(13);
+        expect((await storage.getLicense('SEN-B'))?.version).toBe(13);
+      } finally {
+        if (other !== storage) await options.destroy?.(other);
+      }
+    });
+
     it('idempotency keys: one claim per actor and key, its answer kept for others, no actor evicting another', async (ctx) => {
       const keys = storage.idempotencyKeys;
       if (!keys) return ctx.skip();
