@@ -144,7 +144,18 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
   const queue = new KeyedQueue();
   /** The last version of each license this instance read or committed, least recently used first. */
   const known = new Map<string, License>();
+  /**
+   * Licenses another writer changed behind this instance's back (its compare-and-set failed): with
+   * the row-lock path, their commands skip the attempt from the known version, which would only
+   * queue for the row to fail. One found unchanged under the lock is no longer contended.
+   */
+  const contended = new Set<string>();
   const live = new LiveFeed(storage);
+
+  function markContended(id: string): void {
+    contended.add(id);
+    if (contended.size > Math.max(cacheSize, 1)) contended.delete(contended.values().next().value as string);
+  }
 
   /** Runs a storage call; anything but a library error becomes STORAGE, with the driver error as cause. */
   async function guard<T>(call: () => Promise<T>): Promise<T> {
@@ -378,8 +389,9 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       try {
         await commit([applied], false);
       } catch (error) {
-        if (error instanceof StaleRead) return null;
-        throw error;
+        if (!(error instanceof StaleRead)) throw error;
+        markContended(cached.id);
+        return null;
       }
       return applied.license;
     }
@@ -398,14 +410,17 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       const id = parseLicenseId(licenseId);
       return queue.run([id], async () => {
         const cached = known.get(id);
-        const done = cached && (await fromKnown(cached, command, expectedVersion));
+        const hot = storage.locked !== undefined && contended.has(id);
+        const done = cached && !hot && (await fromKnown(cached, command, expectedVersion));
         if (done) return done;
         if (storage.locked) {
+          const seen = known.get(id)?.version ?? cached?.version;
           return withRetries(() =>
             underLock(
               [id],
               (read) => {
                 const license = read.get(id);
+                if (license && license.version === seen) contended.delete(id);
                 if (!license || !policy.canView({ license, actor })) throw notFound(id);
                 checkVersion(license, expectedVersion);
                 const applied = applyCommand(license, command, actor, policy, now());
