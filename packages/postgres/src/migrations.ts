@@ -195,6 +195,33 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX idempotency_keys_expires_idx ON ${s}.idempotency_keys (expires_at)`,
     ],
   },
+  {
+    version: 5,
+    name: 'licenses read under their row locks in one round trip',
+    statements: (s) => [
+      // Locks the licenses' rows in id order (those `contact` is a contact of, when given), then reads
+      // them whole. In a volatile function each statement takes a new snapshot, so the read sees
+      // what the writers it waited for committed: a lock and a fresh read in one statement.
+      `CREATE FUNCTION ${s}.locked_licenses(ids text[], contact text)
+        RETURNS TABLE (id text, product text, edition text, seats text, expires_at text, version integer,
+          updated_at text, role text, email text, "position" integer, joined integer, name text)
+        LANGUAGE plpgsql VOLATILE AS $$
+        #variable_conflict use_column
+        BEGIN
+          PERFORM 1 FROM ${s}.licenses l WHERE l.id = ANY(ids) AND (contact IS NULL OR EXISTS (
+            SELECT 1 FROM ${s}.license_contacts m WHERE m.email = contact AND m.license_id = l.id))
+            ORDER BY l.id FOR UPDATE;
+          RETURN QUERY SELECT l.id, l.product, l.edition, l.seats::text, l.expires_at, l.version,
+            to_char(l.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            c.role, c.email, c.position, c.joined, c.name
+            FROM ${s}.licenses l LEFT JOIN ${s}.license_contacts c ON c.license_id = l.id
+            WHERE l.id = ANY(ids) AND (contact IS NULL OR EXISTS (
+              SELECT 1 FROM ${s}.license_contacts m WHERE m.email = contact AND m.license_id = l.id))
+            ORDER BY l.id;
+        END
+        $$`,
+    ],
+  },
 ];
 
 /** The high 32 bits of this library's advisory lock keys ("LC"); the low 32 come from the schema name. */

@@ -232,8 +232,6 @@ interface KnownVersion {
   version: number;
   updatedAt: string;
   rows: ContactRow[];
-  /** The license itself, as read or written. */
-  license: License;
 }
 
 /**
@@ -254,7 +252,6 @@ class KnownVersions {
       version: license.version,
       updatedAt: license.updatedAt,
       rows: rowsOf(license),
-      license,
     });
     if (this.versions.size > this.capacity) this.versions.delete(this.versions.keys().next().value as string);
   }
@@ -599,43 +596,19 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
 
   /**
    * Locks the licenses' rows in id order (`FOR UPDATE`, waiting for whoever holds one) and reads them
-   * as they are now: a known version is taken from memory, any other is read in a second statement
-   * (the first one's snapshot predates the lock). With `ifContact`, one the person is not a contact of
-   * is neither locked nor read.
+   * as they are once locked, in one round trip (`locked_licenses`, migration 5). With `ifContact`,
+   * one the person is not a contact of is neither locked nor read.
    */
   async function readLocked(
     tx: Queryable,
     ids: readonly string[],
     ifContact: string | undefined,
   ): Promise<Map<string, License | null>> {
-    const only =
-      ifContact === undefined
-        ? ''
-        : ` AND EXISTS (SELECT 1 FROM ${contacts} m WHERE m.email = $2 AND m.license_id = l.id)`;
-    const { rows: heads } = await tx.query<{ id: string; version: number; updated_at: string }>(
-      named(
-        `SELECT l.id, l.version, ${iso('l.updated_at')} AS updated_at FROM ${licenses} l
-         WHERE l.id = ANY($1::text[])${only} ORDER BY l.id FOR UPDATE`,
-        ifContact === undefined ? [ids] : [ids, ifContact],
-      ),
-    );
     const found = new Map<string, License | null>(ids.map((id) => [id, null]));
-    const unknown: string[] = [];
-    for (const head of heads) {
-      const mine = known.get(head.id, Number(head.version));
-      if (mine && mine.updatedAt === head.updated_at) found.set(head.id, mine.license);
-      else unknown.push(head.id);
-    }
-    if (unknown.length > 0) {
-      const { rows } = await tx.query<LicenseRow>(
-        named(
-          `SELECT ${licenseColumns} FROM ${licenses} l LEFT JOIN ${contacts} c ON c.license_id = l.id
-           WHERE l.id = ANY($1::text[]) ORDER BY l.id`,
-          [unknown],
-        ),
-      );
-      for (const license of read(rows)) found.set(license.id, license);
-    }
+    const { rows } = await tx.query<LicenseRow>(
+      named(`SELECT * FROM ${s}.locked_licenses($1::text[], $2::text)`, [ids, ifContact ?? null]),
+    );
+    for (const license of read(rows)) found.set(license.id, license);
     return found;
   }
 
