@@ -605,8 +605,13 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     ifContact: string | undefined,
   ): Promise<Map<string, License | null>> {
     const found = new Map<string, License | null>(ids.map((id) => [id, null]));
+    // With ifContact the email index names the licenses to lock: a hidden one is not even read.
+    const wanted =
+      ifContact === undefined
+        ? '$1::text[]'
+        : `ARRAY(SELECT m.license_id FROM ${contacts} m WHERE m.email = $2::text AND m.license_id = ANY($1::text[]))`;
     const { rows } = await tx.query<LicenseRow>(
-      named(`SELECT * FROM ${s}.locked_licenses($1::text[], $2::text)`, [ids, ifContact ?? null]),
+      named(`SELECT * FROM ${s}.locked_licenses(${wanted}, $2::text)`, [ids, ifContact ?? null]),
     );
     for (const license of read(rows)) found.set(license.id, license);
     return found;
