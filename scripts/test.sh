@@ -2,9 +2,10 @@
 # Every check and test of the repository, in order, stopping at the first failing step:
 #   typecheck, lint, build, publint + attw per built package, vitest (all projects),
 #   size limits (when configured), benchmark check (when the script exists).
-# Provides real Chromium (Debian's package) and a throwaway PostgreSQL 15 server when DATABASE_URL
-# is unset. Always ends with the plain line "N passed, N failed" (vitest tests plus one per other
-# check) and exits non-zero on any failure.
+# Provides real Chromium (Debian's package), a throwaway PostgreSQL 15 server when DATABASE_URL
+# is unset, and Debian's pgbouncer (tests start their own in front of that server). Always ends
+# with the plain line "N passed, N failed" (vitest tests plus one per other check) and exits
+# non-zero on any failure.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -169,6 +170,7 @@ done
 
 setup "chromium" ensure_chromium
 setup "postgresql" ensure_database
+setup "pgbouncer" "$BIN/tsx" scripts/throwawayPgbouncer.ts install
 run_vitest
 
 if [ -f .size-limit.json ] || [ -f .size-limit.cjs ] || [ -f .size-limit.js ]; then

@@ -71,6 +71,8 @@ export interface TestServer {
     path: string,
     init?: { headers?: Record<string, string>; body?: string | Buffer },
   ): Promise<Answer>;
+  /** Cuts every open connection (a network failure, or a restart, as a client sees it). */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -136,6 +138,9 @@ export async function startServer(options: Partial<HttpHandlerOptions> = {}): Pr
         req.on('error', reject);
         req.end(init.body);
       });
+    },
+    dropConnections() {
+      server.closeAllConnections();
     },
     async close() {
       agent.destroy();

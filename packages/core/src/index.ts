@@ -44,6 +44,7 @@ export type {
   Role,
   SkippedLicense,
   Topic,
+  WatchOptions,
 } from './domain/types';
 export { ROLES, TOPICS } from './domain/types';
 export {
@@ -60,25 +61,40 @@ export {
   parseRoles,
 } from './domain/validate';
 export type {
+  FeedWorker,
+  FeedWorkerOptions,
+  FeedWorkerStatus,
+  RetryOptions,
+} from './service/createFeedWorker';
+export { createFeedWorker } from './service/createFeedWorker';
+export type {
   Clock,
   LicenseContacts,
-  LicenseContactsEvent,
   LicenseContactsOptions,
 } from './service/createLicenseContacts';
 export { createLicenseContacts } from './service/createLicenseContacts';
+export type { LicenseContactsEvent } from './service/liveFeed';
 export type { LegacyAuditEntry } from './storage/legacy';
 export { upgradeEntry } from './storage/legacy';
 export type { MemoryStorageOptions } from './storage/memory';
 export { matchesQuery, memoryStorage } from './storage/memory';
 export { formatSeq, parseSeq } from './storage/seq';
 export type {
+  FeedCursor,
+  FeedCursorStore,
+  IdempotencyClaim,
+  IdempotencyKeyStore,
+  KeptResponse,
   LicenseStorage,
   LicenseWrite,
+  LockedWork,
   StorageAuditQuery,
   StorageChangesQuery,
   StorageCommit,
   StorageGetOptions,
   StorageListQuery,
+  StorageWatch,
+  StorageWatchOptions,
 } from './storage/types';
 export type {
   ContactsStore,

@@ -95,6 +95,11 @@ function build() {
     limit,
   });
 
+  /** Query of `GET /events` (for clients that cannot send `Last-Event-ID`). */
+  const eventsQuery = v.object({
+    after: one('`seq` of the last entry received; `Last-Event-ID` wins when both are sent'),
+  });
+
   // ---- path parameters (the service validates their values)
 
   const licenseId = about('Support entitlement number, e.g. `SEN-4821337`');
@@ -224,6 +229,7 @@ function build() {
     openApi,
     licenseQuery,
     changesQuery,
+    eventsQuery,
   };
 }
 
