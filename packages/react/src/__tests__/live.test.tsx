@@ -2,7 +2,7 @@ import type { LicenseContactsApi } from '@license-contacts/core';
 import { createDemoService, demoPeople } from '@license-contacts/core/testing';
 import { LicenseContactsProvider, LicenseList, LicensePanel } from '@license-contacts/react';
 import { render, screen, waitFor, within } from '@testing-library/react';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { announcement, namesIn, renderKit } from './helpers';
 
 const JIRA = 'SEN-4821337';
