@@ -749,6 +749,9 @@ export function createContactsStore(
         },
         { ...(lastSeq === undefined ? {} : { after: lastSeq }), onError },
       );
+      // An api that answers `watch` with a promise (a proxy, a stub) cannot be stopped; its failure is a state.
+      const answer = stop as unknown as PromiseLike<unknown> | undefined;
+      if (typeof answer?.then === 'function') answer.then(undefined, onError);
       if (watching === watches) unwatch = typeof stop === 'function' ? stop : () => {};
       else if (typeof stop === 'function') stop();
     } catch (error) {
