@@ -510,9 +510,21 @@ export function createContactsStore(
         key: resource.type === 'list' ? queryKey(resource.query) : resource.licenseId,
         keep: keptLicenses(),
       });
+      // What is no longer held cannot be outdated (an eviction may take licenses along).
+      for (const stale of outdated.keys()) if (!held(stale)) outdated.delete(stale);
     }, gcTime);
     (timer as { unref?: () => void }).unref?.();
     gcTimers.set(key, timer);
+  }
+
+  /** Whether the cache holds the resource of a key (`license:ID`, `list:QUERY`, …). */
+  function held(key: string): boolean {
+    const at = key.indexOf(':');
+    const id = key.slice(at + 1);
+    const { cache } = internals;
+    const records = { list: cache.lists, license: cache.licenses, permissions: cache.permissions };
+    const record = records[key.slice(0, at) as keyof typeof records] ?? cache.histories;
+    return Object.hasOwn(record, id);
   }
 
   /** A resource was touched: with nobody observing it, its eviction is (re)scheduled. */
