@@ -50,6 +50,16 @@ function drivenApi(api: LicenseContactsApi) {
   };
 }
 
+/** A store of Carol's over an api whose `watch` the test drives, and the events it emits. */
+function drivenStore(options: Parameters<typeof createContactsStore>[1] = { gcTime: 60_000 }) {
+  const service = createDemoService();
+  const driven = drivenApi(service.as({ email: carol.email }));
+  const store = createContactsStore(driven.api, options);
+  const events: ContactsStoreEvent[] = [];
+  store.onEvent((event) => events.push(event));
+  return { service, driven, store, events };
+}
+
 describe('createContactsStore (live)', () => {
   it('takes in a change another person made: the license it touches refreshes, the others keep their identity', async () => {
     const { store, alice: aliceApi, remote } = setup();
@@ -108,12 +118,8 @@ describe('createContactsStore (live)', () => {
   });
 
   it('ignores entries told twice or out of order, and its own changes', async () => {
-    const service = createDemoService();
-    const driven = drivenApi(service.as({ email: carol.email }));
+    const { service, driven, store, events } = drivenStore();
     const getLicense = vi.spyOn(driven.api, 'getLicense');
-    const store = createContactsStore(driven.api, { gcTime: 60_000 });
-    const events: ContactsStoreEvent[] = [];
-    store.onEvent((event) => events.push(event));
     const release = store.observe({ type: 'license', licenseId: JIRA });
     await store.ensureLicense(JIRA);
     expect(getLicense).toHaveBeenCalledTimes(1);
@@ -146,9 +152,7 @@ describe('createContactsStore (live)', () => {
   });
 
   it('stops watching when nothing live observes it, and resumes after the last entry it was told', async () => {
-    const service = createDemoService();
-    const driven = drivenApi(service.as({ email: carol.email }));
-    const store = createContactsStore(driven.api, { gcTime: 60_000 });
+    const { service, driven, store } = drivenStore();
     const first = store.observe({ type: 'list' });
     const second = store.observe({ type: 'license', licenseId: JIRA });
     await store.ensureList();
@@ -182,11 +186,7 @@ describe('createContactsStore (live)', () => {
   });
 
   it('shows a failing feed as a state, not a throw, and recovers with the next entry', async () => {
-    const service = createDemoService();
-    const driven = drivenApi(service.as({ email: carol.email }));
-    const store = createContactsStore(driven.api, { gcTime: 60_000 });
-    const events: ContactsStoreEvent[] = [];
-    store.onEvent((event) => events.push(event));
+    const { service, driven, store, events } = drivenStore();
     const release = store.observe({ type: 'list' });
     await store.ensureList();
     driven.fail(new TypeError('fetch failed'));
@@ -204,9 +204,7 @@ describe('createContactsStore (live)', () => {
   });
 
   it('never watches with live: false', async () => {
-    const service = createDemoService();
-    const driven = drivenApi(service.as({ email: carol.email }));
-    const store = createContactsStore(driven.api, { live: false });
+    const { driven, store } = drivenStore({ live: false });
     const release = store.observe({ type: 'list' });
     await store.ensureList();
     expect(driven.watches).toHaveLength(0);
@@ -215,9 +213,7 @@ describe('createContactsStore (live)', () => {
   });
 
   it('loads a resource a change touched while nothing live showed it on its next use', async () => {
-    const service = createDemoService();
-    const driven = drivenApi(service.as({ email: carol.email }));
-    const store = createContactsStore(driven.api, { gcTime: 60_000 });
+    const { service, driven, store } = drivenStore();
     const list = store.observe({ type: 'list' });
     await store.ensureList();
     await store.ensurePermissions(BITBUCKET); // held, observed by nobody
