@@ -70,10 +70,11 @@ export function LicenseContactsProvider(props: LicenseContactsProviderProps): Re
   const { api, store: givenStore, initialData } = props;
   // A new api (another person signed in) gets a new store; initial data only seeds the first one.
   const [seed] = useState(initialData);
+  // `live` reaches the store through the hooks (they observe live or not), so turning it off or on
+  // keeps the store and its cache.
   const ownStore = useMemo(
-    () =>
-      givenStore || !api ? null : createContactsStore(api, { live, ...(seed ? { initialData: seed } : {}) }),
-    [api, givenStore, seed, live],
+    () => (givenStore || !api ? null : createContactsStore(api, seed ? { initialData: seed } : {})),
+    [api, givenStore, seed],
   );
   const store = givenStore ?? (ownStore as ContactsStore);
   const messages = useMemo(() => resolveMessages(locale, overrides), [locale, overrides]);

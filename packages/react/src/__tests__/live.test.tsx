@@ -76,6 +76,27 @@ describe('live screens', () => {
     expect(announcement()).toBe('');
   });
 
+  it('starts and stops following when live changes, keeping the same store', async () => {
+    const service = createDemoService();
+    const { api, counts } = countedWatch(service.as({ email: carol.email }));
+    const ui = (live: boolean) => (
+      <LicenseContactsProvider api={api} live={live}>
+        <LicensePanel licenseId={JIRA} />
+      </LicenseContactsProvider>
+    );
+    const view = render(ui(false));
+    const billing = await screen.findByRole('list', { name: 'Billing contacts' });
+    expect(counts.started).toBe(0);
+    view.rerender(ui(true));
+    await waitFor(() => expect(counts).toEqual({ started: 1, stopped: 0 }));
+    // The same list element: the store (and its cache) stayed.
+    expect(screen.getByRole('list', { name: 'Billing contacts' })).toBe(billing);
+    await service.as({ email: alice.email }).addContact(JIRA, { ...dan, roles: ['billing'] });
+    await waitFor(() => expect(namesIn(billing)).toEqual(['Bob Martinez', 'Dan Okafor']));
+    view.rerender(ui(false));
+    await waitFor(() => expect(counts).toEqual({ started: 1, stopped: 1 }));
+  });
+
   it('watches once while mounted, however many views, and stops when they unmount', async () => {
     const service = createDemoService();
     const { api, counts } = countedWatch(service.as({ email: carol.email }));
