@@ -49,6 +49,15 @@ export async function seed(service: LicenseContacts): Promise<void> {
   });
 }
 
+/** Resolves once `predicate` holds, checking every 10 ms; rejects after `ms`. */
+export async function eventually(predicate: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** What a request over real HTTP answered. */
 export interface Answer {
   status: number;
