@@ -84,10 +84,14 @@ function indexer(list: readonly string[]): (email: string) => number {
   };
 }
 
-/** Where one person stands in a state: `positionsOf(state).get(contact.email)`, for one person. */
+/**
+ * Where one person stands in a state: `positionsOf(state).get(contact.email)`, for one person. Only
+ * the lists of the roles they hold are searched: a person is in a role's list exactly when they hold it.
+ */
 function positionIn(contact: Contact, find: Record<Role, (email: string) => number>): ContactPosition {
   const position: ContactPosition = { roles: [...contact.roles] };
   for (const role of ROLES) {
+    if (!contact.roles.includes(role)) continue;
     const index = find[role](contact.email);
     if (index >= 0) position[role] = index;
   }
