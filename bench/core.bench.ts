@@ -26,12 +26,18 @@ export default async function run(): Promise<void> {
     d.technical.push(newcomer.email);
   });
 
+  // A round may stop between a hook and its task: start each one without the newcomer.
+  const reset = async () => {
+    const license = await api.getLicense(ID);
+    if (license.contacts.some((c) => c.email === newcomer.email)) await api.removeContact(ID, newcomer.email);
+  };
   const rows = await comparePairs([
     {
       name: 'addContact',
+      reset,
       subject: [
         () => api.addContact(ID, newcomer).then(() => undefined),
-        { afterEach: () => api.removeContact(ID, newcomer.email).then(() => undefined) },
+        { async: true, afterEach: () => api.removeContact(ID, newcomer.email).then(() => undefined) },
       ],
       baseline: [
         () => {
@@ -50,6 +56,7 @@ export default async function run(): Promise<void> {
           promoteA = !promoteA;
           return api.setMain(ID, 'technical', promoteA ? a : b).then(() => undefined);
         },
+        { async: true },
       ],
       baseline: [
         () => {
@@ -64,9 +71,10 @@ export default async function run(): Promise<void> {
     },
     {
       name: 'removeContact',
+      reset,
       subject: [
         () => api.removeContact(ID, newcomer.email).then(() => undefined),
-        { beforeEach: () => api.addContact(ID, newcomer).then(() => undefined) },
+        { async: true, beforeEach: () => api.addContact(ID, newcomer).then(() => undefined) },
       ],
       baseline: [
         () => {
@@ -79,5 +87,9 @@ export default async function run(): Promise<void> {
       ],
     },
   ]);
-  printRatios(rows, { subject: 'service + memoryStorage', baseline: 'bare immer produce', goal: '≤ 3×' });
+  printRatios(rows, {
+    subject: 'service + memoryStorage',
+    baseline: 'bare immer produce',
+    goal: 'ratio ≤ 1.5×',
+  });
 }

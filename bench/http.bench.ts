@@ -1,89 +1,41 @@
 /**
- * `pnpm bench http`: requests per second through `createHttpHandler` on node:http (`toNodeListener`)
- * against a bare node:http server answering the same JSON with the same headers, measured in the
- * same run with the same load loop: N concurrent keep-alive requests on loopback for a bounded time
- * and a bounded count.
+ * `pnpm bench http`: requests per second through `createHttpHandler` on node:http against node:http
+ * calling the same service directly, in the same run; the load comes from autocannon in a process of
+ * its own (`bench/load.ts`), so the servers measured have this process to themselves.
  *
- * Cases: GET a license; POST a contact then DELETE it (each worker on its own license, the POST with
- * an Idempotency-Key as the client sends it). The bare server reads and parses the same bodies.
- * A second baseline, node:http calling the service directly, shows what the transport itself costs:
- * a mutation's own work in the service (rules, immer, audit) is paid by both.
+ * Sides, all on one service and one memoryStorage (every side pays for what the storage keeps):
+ * - `direct`: node:http calling the service (parse the body, call the Api, stringify the answer),
+ *   without routing, authentication, shape checks, CSRF or idempotency: the floor of the transport.
+ * - `bare`: node:http answering the same JSON from a Map, reading and parsing the same bodies; a
+ *   server doing no work, to show what the service itself costs.
+ * - `toNodeListener`: the handler through our bridge (the handler's plain answers, no Fetch Response).
+ * - `srvx` and `@hono/node-server`: the handler as a plain Fetch handler (Request in, Response out)
+ *   through those adapters, to compare our bridge with well-kept ones.
+ *
+ * Scenarios: GET a license; POST a contact (with an Idempotency-Key, as the client sends it) then
+ * DELETE it. Every ratio is min / median / max over interleaved rounds (the order of the sides turns
+ * each round), so load from elsewhere on the machine hits every side alike.
  */
 
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Agent, createServer, request as httpRequest } from 'node:http';
+import type { ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { getRequestListener } from '@hono/node-server';
 import type { License, LicenseContacts } from '@license-contacts/core';
 import { createLicenseContacts } from '@license-contacts/core';
+import type { HttpHandler } from '@license-contacts/core/http';
 import { createHttpHandler, toNodeListener } from '@license-contacts/core/http';
+import { toNodeHandler } from 'srvx/node';
+import type { LoadOrder, LoadResult } from './load';
+import { formatSpread, ROUNDS, spread } from './util';
 
-const DURATION_MS = Number(process.env.BENCH_HTTP_MS ?? 3000);
-const WARMUP_MS = 500;
-const ROUNDS = 3;
-const MAX_REQUESTS = 300_000;
-const CONCURRENCY = 8;
-const GOAL = 0.6;
-
-interface Step {
-  method: string;
-  path: string;
-  body?: string;
-  headers?: Record<string, string>;
-}
-
-/** One worker's next request(s); returns the steps of one iteration. */
-type Script = (worker: number, iteration: number) => Step[];
-
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-function send(agent: Agent, port: number, step: Step): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = {
-      Authorization: 'Bearer alice@acme.test',
-      ...step.headers,
-    };
-    if (step.body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      headers['Content-Length'] = Buffer.byteLength(step.body);
-    }
-    const req = httpRequest(
-      { host: '127.0.0.1', port, method: step.method, path: step.path, headers, agent },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(step.body);
-  });
-}
-
-/** Runs the script on CONCURRENCY workers for `ms` (and at most MAX_REQUESTS); returns requests per second. */
-async function load(port: number, script: Script, ms: number): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const end = performance.now() + ms;
-  let requests = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, worker) => {
-      for (let iteration = 0; performance.now() < end && requests < MAX_REQUESTS; iteration++) {
-        for (const step of script(worker, iteration)) {
-          const status = await send(agent, port, step);
-          if (status !== 200) throw new Error(`${step.method} ${step.path} answered ${status}`);
-          requests++;
-        }
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
-  return requests / seconds;
-}
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 1);
+const CONNECTIONS = 8;
+const LICENSES = 32;
+const GOAL = 0.9;
 
 const JSON_HEADERS = {
   'Cache-Control': 'no-store',
@@ -91,48 +43,70 @@ const JSON_HEADERS = {
   'Content-Type': 'application/json; charset=utf-8',
 };
 
-/** The floor: node:http answering the same JSON, reading and parsing the same request bodies. */
-function bareServer(licenses: Map<string, License>): Server {
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      if (chunks.length > 0) JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const id = /^\/api\/licenses\/([^/]+)/.exec(req.url ?? '')?.[1] ?? '';
-      const body = JSON.stringify(licenses.get(decodeURIComponent(id)) ?? {});
-      res.writeHead(200, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-  });
+function answer(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
-/**
- * The transport floor: node:http calling the same service directly (parse the body, call the Api,
- * stringify the answer), without routing, authentication, shape checks, CSRF or idempotency.
- */
-function directServer(service: LicenseContacts): Server {
-  const api = service.as({ email: 'alice@acme.test' });
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
-      const [, , , id = '', , email] = (req.url ?? '').split('/');
-      let result: unknown;
-      if (req.method === 'GET') result = await api.getLicense(id);
-      else if (req.method === 'POST')
-        result = await api.addContact(id, JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      else result = await api.removeContact(id, decodeURIComponent(email ?? ''));
-      const body = JSON.stringify(result);
-      res.writeHead(200, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
+/** Reads the whole body, then calls `then` with it (empty for none). */
+function withBody(req: IncomingMessage, then: (text: string) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => then(Buffer.concat(chunks).toString('utf8')));
+}
+
+/** A server doing no work: the same JSON from a Map, the same bodies read and parsed. */
+function bareListener(licenses: Map<string, License>): RequestListener {
+  return (req, res) =>
+    withBody(req, (text) => {
+      if (text !== '') JSON.parse(text);
+      const id = /^\/api\/licenses\/([^/]+)/.exec(req.url ?? '')?.[1] ?? '';
+      answer(res, 200, licenses.get(decodeURIComponent(id)) ?? {});
     });
-  });
+}
+
+/** node:http calling the service directly: the floor of any transport. */
+function directListener(service: LicenseContacts): RequestListener {
+  const api = service.as({ email: 'alice@acme.test' });
+  return (req, res) =>
+    withBody(req, async (text) => {
+      const [, , , id = '', , email = ''] = (req.url ?? '').split('/');
+      try {
+        let result: unknown;
+        if (req.method === 'GET') result = await api.getLicense(id);
+        else if (req.method === 'POST') result = await api.addContact(id, JSON.parse(text));
+        else result = await api.removeContact(id, decodeURIComponent(email));
+        answer(res, 200, result);
+      } catch (error) {
+        answer(res, 500, { error: String(error) });
+      }
+    });
+}
+
+async function listen(listener: RequestListener): Promise<{ server: Server; port: number }> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** The load generator process, and a function sending it one order at a time. */
+function loadGenerator(): { child: ChildProcess; run: (order: LoadOrder) => Promise<LoadResult> } {
+  const child = fork(fileURLToPath(new URL('./load.ts', import.meta.url)), { stdio: 'inherit' });
+  const run = (order: LoadOrder) =>
+    new Promise<LoadResult>((resolve, reject) => {
+      child.once('message', (message: LoadResult | { error: string }) =>
+        'error' in message ? reject(new Error(message.error)) : resolve(message),
+      );
+      child.send(order);
+    });
+  return { child, run };
 }
 
 export default async function run(): Promise<void> {
   const service = createLicenseContacts();
   const licenses = new Map<string, License>();
-  for (let i = 0; i < CONCURRENCY; i++) {
+  for (let i = 0; i < LICENSES; i++) {
     const license = await service.createLicense({
       id: `SEN-B${i}`,
       product: 'Jira Software',
@@ -147,62 +121,94 @@ export default async function run(): Promise<void> {
     });
     licenses.set(license.id, license);
   }
+  // A round ends with requests in flight: their clients going away is expected, anything else is not.
+  const unexpected: unknown[] = [];
   const handler = createHttpHandler(service, {
     authenticate: (request) => {
       const token = request.headers.get('authorization');
       return token?.startsWith('Bearer ') ? { email: token.slice(7) } : null;
     },
-  });
-  const subject = createServer(toNodeListener(handler));
-  const bare = bareServer(licenses);
-  const direct = directServer(service);
-  const subjectPort = await listen(subject);
-  const barePort = await listen(bare);
-  const directPort = await listen(direct);
-
-  const cases: { name: string; script: Script }[] = [
-    {
-      name: 'GET /licenses/:id',
-      script: (worker) => [{ method: 'GET', path: `/api/licenses/SEN-B${worker}` }],
+    onError: (error, request) => {
+      if (!request.signal.aborted) unexpected.push(error);
     },
+  });
+  // The handler as any Fetch handler: Request in, Response out, nothing of ours on the side.
+  const fetchOnly: HttpHandler = (request) => handler(request);
+
+  const sides = [
+    { name: 'direct', listener: directListener(service) },
+    { name: 'bare', listener: bareListener(licenses) },
+    { name: 'toNodeListener', listener: toNodeListener(handler) },
+    { name: 'srvx', listener: toNodeHandler(fetchOnly) as RequestListener },
     {
-      name: 'POST contact + DELETE it',
-      script: (worker) => [
-        {
-          method: 'POST',
-          path: `/api/licenses/SEN-B${worker}/contacts`,
-          body: JSON.stringify({ email: `new${worker}@acme.test`, name: 'New Person', roles: ['technical'] }),
-          headers: { 'Idempotency-Key': randomUUID() },
-        },
-        { method: 'DELETE', path: `/api/licenses/SEN-B${worker}/contacts/new${worker}%40acme.test` },
-      ],
+      name: '@hono/node-server',
+      listener: getRequestListener(fetchOnly, { overrideGlobalObjects: false }) as RequestListener,
     },
   ];
+  const servers = await Promise.all(sides.map((side) => listen(side.listener)));
+  const load = loadGenerator();
 
   console.log(
-    `${CONCURRENCY} concurrent keep-alive requests, ${DURATION_MS} ms per side in 3 interleaved rounds, same process and run`,
+    `autocannon in its own process, ${CONNECTIONS} keep-alive connections, ${SECONDS} s per side and round, ` +
+      `${ROUNDS} interleaved rounds; ratios min / median / max of the rounds`,
   );
-  console.log('| case | handler req/s | bare node:http req/s | ratio | node:http + service req/s | ratio |');
-  console.log('|---|---|---|---|---|---|');
-  for (const { name, script } of cases) {
-    for (const port of [barePort, directPort, subjectPort]) await load(port, script, WARMUP_MS);
-    // Interleaved rounds, so that load from elsewhere on the machine hits every side alike.
-    const totals = [0, 0, 0];
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, port] of [barePort, directPort, subjectPort].entries()) {
-        totals[i] = (totals[i] ?? 0) + (await load(port, script, DURATION_MS / ROUNDS)) / ROUNDS;
+  try {
+    for (const scenario of ['read', 'write'] as const) {
+      const order = (port: number, seconds: number): LoadOrder => ({
+        port,
+        scenario,
+        licenses: LICENSES,
+        connections: CONNECTIONS,
+        seconds,
+      });
+      for (const { port } of servers) await load.run(order(port, 1)); // warm-up
+      const rates = sides.map(() => [] as number[]);
+      // Requests per CPU second of this process (every thread): what the side could serve with a
+      // core of its own, steadier than req/s on a machine whose other work comes and goes.
+      const capacities = sides.map(() => [] as number[]);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let k = 0; k < sides.length; k++) {
+          const i = (k + round) % sides.length;
+          const cpu = process.cpuUsage();
+          const result = await load.run(order((servers[i] as { port: number }).port, SECONDS));
+          const used = process.cpuUsage(cpu);
+          if (result.failures > 0) {
+            throw new Error(`${sides[i]?.name} answered ${result.failures} failures (${scenario})`);
+          }
+          (rates[i] as number[]).push(result.perSecond);
+          (capacities[i] as number[]).push(result.requests / ((used.user + used.system) / 1e6));
+        }
+      }
+      if (unexpected.length > 0) throw new AggregateError(unexpected, 'the handler reported failures');
+      const ratio = (table: number[][], a: number, b: number) =>
+        (table[a] as number[]).map((x, round) => x / ((table[b] as number[])[round] as number));
+      const median = (values: number[] | undefined) => spread(values ?? []).median.toFixed(0);
+      const what = scenario === 'read' ? 'GET /licenses/:id' : 'POST contact + DELETE it';
+      console.log(`\n### ${what}\n`);
+      console.log('| side | req/s (median) | req per CPU second (median) |');
+      console.log('|---|---|---|');
+      for (const [i, side] of sides.entries()) {
+        console.log(`| ${side.name} | ${median(rates[i])} | ${median(capacities[i])} |`);
+      }
+      console.log('\n| subject | baseline | req/s ratio min / median / max | req per CPU s ratio |');
+      console.log('|---|---|---|---|');
+      const [DIRECT, BARE, OURS, SRVX, HONO] = [0, 1, 2, 3, 4];
+      const rows: [string, string, number, number][] = [
+        ['handler on toNodeListener', 'node:http + service', OURS, DIRECT],
+        ['handler on toNodeListener', 'bare node:http', OURS, BARE],
+        ['handler on srvx', 'handler on toNodeListener', SRVX, OURS],
+        ['handler on @hono/node-server', 'handler on toNodeListener', HONO, OURS],
+      ];
+      for (const [subject, baseline, a, b] of rows) {
+        console.log(
+          `| ${subject} | ${baseline} | ${formatSpread(ratio(rates, a, b))} | ${formatSpread(ratio(capacities, a, b))} |`,
+        );
       }
     }
-    const [baseline = 0, floor = 0, measured = 0] = totals;
-    const cells = [measured, baseline, measured / baseline, floor, measured / floor];
-    const [m, b0, r1, f, r2] = cells.map((value, i) =>
-      i === 2 || i === 4 ? `${value.toFixed(2)}×` : value.toFixed(0),
-    );
-    console.log(`| ${name} | ${m} | ${b0} | ${r1} | ${f} | ${r2} |`);
+    console.log(`\ngoal: handler on toNodeListener ≥ ${GOAL}× node:http + service`);
+  } finally {
+    load.child.kill();
+    for (const { server } of servers) server.closeAllConnections();
+    await Promise.all(servers.map(({ server }) => new Promise((resolve) => server.close(resolve))));
   }
-  console.log(`goal: ratio ≥ ${GOAL} against bare node:http (a server doing no work)`);
-  console.log('the last ratio isolates the transport: node:http making the same service calls directly');
-
-  for (const server of [subject, bare, direct]) server.closeAllConnections();
-  await Promise.all([subject, bare, direct].map((server) => new Promise((r) => server.close(r))));
 }

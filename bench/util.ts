@@ -6,43 +6,71 @@ export interface Pair {
   name: string;
   subject: [Fn, FnOptions?];
   baseline: [Fn, FnOptions?];
+  /** Brings the subject's state back before each round (a round may stop between its hooks). */
+  reset?: () => Promise<void>;
 }
 
-/** Median latency in microseconds of each side of each pair, measured in one run, with their ratio. */
+/** Each side's median latency (µs) in every round, and their ratio per round. */
+export interface PairResult {
+  name: string;
+  subject: number[];
+  baseline: number[];
+  ratios: number[];
+}
+
+/** Rounds of every benchmark (at least 3): `BENCH_ROUNDS` in the environment, default 5. */
+export const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUNDS ?? 5));
+
+/**
+ * Median latency of each side of each pair in `rounds` interleaved rounds (the subject and its
+ * baseline run back to back, their order turning each round), so that load from elsewhere on the
+ * machine hits both alike; the ratio is taken within each round.
+ */
 export async function comparePairs(
   pairs: Pair[],
-  time = 1500,
-): Promise<Array<{ name: string; subject: number; baseline: number; ratio: number }>> {
-  const bench = new Bench({ time, warmupTime: 300 });
-  for (const pair of pairs) {
-    bench.add(`${pair.name} (subject)`, ...pair.subject);
-    bench.add(`${pair.name} (baseline)`, ...pair.baseline);
+  { rounds = ROUNDS, time = 300 }: { rounds?: number; time?: number } = {},
+): Promise<PairResult[]> {
+  const results = pairs.map(
+    (pair) => ({ name: pair.name, subject: [], baseline: [], ratios: [] }) as PairResult,
+  );
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, pair] of pairs.entries()) {
+      const bench = new Bench({ time, warmupTime: round === 0 ? 300 : 50 });
+      const sides = round % 2 === 0 ? (['subject', 'baseline'] as const) : (['baseline', 'subject'] as const);
+      for (const side of sides) bench.add(side, ...pair[side]);
+      await pair.reset?.();
+      await bench.run();
+      const median = (name: string) => {
+        const result = bench.getTask(name)?.result;
+        if (!result || !('latency' in result)) {
+          throw new Error(
+            `${pair.name} ${name} did not complete in round ${round}: ${JSON.stringify(result)}`,
+          );
+        }
+        return result.latency.p50 * 1000;
+      };
+      const row = results[i] as PairResult;
+      row.subject.push(median('subject'));
+      row.baseline.push(median('baseline'));
+      row.ratios.push(median('subject') / median('baseline'));
+    }
   }
-  await bench.run();
-  const median = (name: string) => {
-    const task = bench.getTask(name);
-    const result = task?.result;
-    if (!result || !('latency' in result)) throw new Error(`${name} did not complete: ${result?.state}`);
-    return result.latency.p50 * 1000;
-  };
-  return pairs.map((pair) => {
-    const subject = median(`${pair.name} (subject)`);
-    const baseline = median(`${pair.name} (baseline)`);
-    return { name: pair.name, subject, baseline, ratio: subject / baseline };
-  });
+  return results;
 }
 
-/** Prints a table of median latencies and ratios against the baseline, with the goal. */
+/** Prints median latencies and the ratio against the baseline as min / median / max of the rounds. */
 export function printRatios(
-  rows: Array<{ name: string; subject: number; baseline: number; ratio: number }>,
+  rows: PairResult[],
   labels: { subject: string; baseline: string; goal: string },
 ): void {
-  console.log(`| case | ${labels.subject} µs | ${labels.baseline} µs | ratio |`);
+  const rounds = rows[0]?.ratios.length ?? 0;
+  console.log(`${rounds} interleaved rounds; latencies are the median of the rounds' medians`);
+  console.log(`| case | ${labels.subject} µs | ${labels.baseline} µs | ratio min / median / max |`);
   console.log('|---|---|---|---|');
   for (const row of rows) {
-    console.log(
-      `| ${row.name} | ${row.subject.toFixed(1)} | ${row.baseline.toFixed(1)} | ${row.ratio.toFixed(2)}× |`,
-    );
+    const subject = spread(row.subject).median.toFixed(1);
+    const baseline = spread(row.baseline).median.toFixed(1);
+    console.log(`| ${row.name} | ${subject} | ${baseline} | ${formatSpread(row.ratios)} |`);
   }
   console.log(`goal: ${labels.goal}`);
 }

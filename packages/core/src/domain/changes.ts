@@ -26,6 +26,7 @@ export function positionsOf(state: ContactsState): Map<string, ContactPosition> 
  * (patience sorting, O(n log n)).
  */
 function movedWithin(before: readonly string[], after: readonly string[]): Set<string> {
+  if (before.length === 0 || after.length === 0) return new Set();
   const oldIndex = new Map(before.map((email, index) => [email, index]));
   const common = after.filter((email) => oldIndex.has(email));
   const tails: number[] = []; // tails[k]: index in `common` ending the best run of length k + 1
@@ -47,9 +48,54 @@ function movedWithin(before: readonly string[], after: readonly string[]): Set<s
   return new Set(common.filter((email) => !kept.has(email)));
 }
 
-function sameRoles(a: ContactPosition | undefined, b: ContactPosition | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.roles.length === b.roles.length && a.roles.every((role, i) => b.roles[i] === role);
+function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The same person with the same name and roles (an untouched row is usually the very same object). */
+function sameRecord(a: Contact, b: Contact): boolean {
+  return a === b || (a.email === b.email && a.name === b.name && sameRoles(a.roles, b.roles));
+}
+
+/**
+ * Lengths of the longest common head and tail of two lists (not overlapping), by `same`: what lies
+ * there is unchanged, so only the stretch between needs a closer look.
+ */
+function commonEnds<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): [number, number] {
+  const shorter = Math.min(a.length, b.length);
+  let head = 0;
+  while (head < shorter && same(a[head] as T, b[head] as T)) head++;
+  let tail = 0;
+  while (tail < shorter - head && same(a[a.length - 1 - tail] as T, b[b.length - 1 - tail] as T)) tail++;
+  return [head, tail];
+}
+
+const sameEmail = (a: string, b: string) => a === b;
+
+/** A person's index in a list, by `indexOf` for a few look-ups and by a map built once for many. */
+function indexer(list: readonly string[]): (email: string) => number {
+  let map: Map<string, number> | undefined;
+  let uses = 0;
+  return (email) => {
+    if (!map && ++uses > 8) map = new Map(list.map((e, i) => [e, i]));
+    return map ? (map.get(email) ?? -1) : list.indexOf(email);
+  };
+}
+
+/**
+ * Where one person stands in a state: `positionsOf(state).get(contact.email)`, for one person. Only
+ * the lists of the roles they hold are searched: a person is in a role's list exactly when they hold it.
+ */
+function positionIn(contact: Contact, find: Record<Role, (email: string) => number>): ContactPosition {
+  const position: ContactPosition = { roles: [...contact.roles] };
+  for (const role of ROLES) {
+    if (!contact.roles.includes(role)) continue;
+    const index = find[role](contact.email);
+    if (index >= 0) position[role] = index;
+  }
+  return position;
 }
 
 /**
@@ -57,15 +103,20 @@ function sameRoles(a: ContactPosition | undefined, b: ContactPosition | undefine
  * role's list relative to the others, who gained or lost a main position, or whose name changed.
  * Items follow the contact order: people of `before` first, then newcomers in the order they joined.
  * Everyone not listed kept their roles and their order relative to each other, so `applyChanges`
- * rebuilds `after` from `before` and the items exactly.
+ * rebuilds `after` from `before` and the items exactly. The unchanged head and tail of every list
+ * are skipped, so a change to one person of a large license costs little more than that person.
  */
 export function diffContacts(before: ContactsState | null, after: ContactsState): ContactChange[] {
   const from = before ?? EMPTY;
-  const old = positionsOf(from);
-  const next = positionsOf(after);
   const touched = new Set<string>();
   for (const role of ROLES) {
-    for (const email of movedWithin(from[role], after[role])) touched.add(email);
+    const [head, tail] = commonEnds(from[role], after[role], sameEmail);
+    // An unchanged head and tail are kept in any longest run, so the moves lie between them.
+    const moved = movedWithin(
+      from[role].slice(head, from[role].length - tail),
+      after[role].slice(head, after[role].length - tail),
+    );
+    for (const email of moved) touched.add(email);
     const [oldMain] = from[role];
     const [newMain] = after[role];
     if (oldMain !== newMain) {
@@ -73,28 +124,35 @@ export function diffContacts(before: ContactsState | null, after: ContactsState)
       if (newMain !== undefined) touched.add(newMain);
     }
   }
+  // Rows of the unchanged head and tail of the contacts are there before and after with the same
+  // name and roles: listed only when touched. The rows between are matched by email.
+  const [head, tail] = commonEnds(from.contacts, after.contacts, sameRecord);
+  const middle = new Map<string, Contact>();
+  for (let i = head; i < after.contacts.length - tail; i++) {
+    const contact = after.contacts[i] as Contact;
+    middle.set(contact.email, contact);
+  }
+  const was = { technical: indexer(from.technical), billing: indexer(from.billing) };
+  const is = { technical: indexer(after.technical), billing: indexer(after.billing) };
   const changes: ContactChange[] = [];
-  const names = new Map(after.contacts.map((contact) => [contact.email, contact.name]));
-  for (const contact of from.contacts) {
-    const was = old.get(contact.email);
-    const is = next.get(contact.email);
-    const renamed = is !== undefined && names.get(contact.email) !== contact.name;
-    if (!touched.has(contact.email) && !renamed && sameRoles(was, is)) continue;
+  const end = from.contacts.length - tail;
+  for (let i = 0; i < from.contacts.length; i++) {
+    const contact = from.contacts[i] as Contact;
+    const inMiddle = i >= head && i < end;
+    const now = inMiddle ? middle.get(contact.email) : contact;
+    const changed = inMiddle && (now === undefined || !sameRecord(contact, now));
+    if (!changed && !touched.has(contact.email)) continue;
     changes.push({
       email: contact.email,
-      name: names.get(contact.email) ?? contact.name,
-      before: was ?? null,
-      after: is ?? null,
+      name: now?.name ?? contact.name,
+      before: positionIn(contact, was),
+      after: now === undefined ? null : positionIn(now, is),
     });
   }
-  for (const contact of after.contacts) {
-    if (old.has(contact.email)) continue;
-    changes.push({
-      email: contact.email,
-      name: contact.name,
-      before: null,
-      after: next.get(contact.email) ?? null,
-    });
+  // What is left of the middle rows of `after` joined with this change.
+  for (let i = head; i < end; i++) middle.delete((from.contacts[i] as Contact).email);
+  for (const contact of middle.values()) {
+    changes.push({ email: contact.email, name: contact.name, before: null, after: positionIn(contact, is) });
   }
   return changes;
 }

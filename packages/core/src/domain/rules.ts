@@ -1,4 +1,4 @@
-import { freeze, produce } from 'immer';
+import { freeze } from 'immer';
 import { diffContacts } from './changes';
 import type { ErrorCode } from './errors';
 import { LicenseContactsError } from './errors';
@@ -142,8 +142,8 @@ function withFirst(list: readonly string[], email: string): string[] {
 
 /**
  * Applies the command's change to a draft (no checks). Lookups read the base license, and the draft
- * gets whole new arrays and objects assigned: immer then proxies only what changed, not every row, and
- * a plain shallow copy of the license serves as a draft too (`previewCommand`).
+ * gets whole new arrays and objects assigned, never changed in place: a plain shallow copy of the
+ * license serves as the draft (`applyCommand`, `previewCommand`), sharing every row it keeps.
  */
 function mutate(draft: License, base: License, command: Command): void {
   switch (command.type) {
@@ -264,11 +264,13 @@ export function applyCommand(
     if (decision.reason === 'ALREADY_MAIN') return null;
     throw refusalError(decision, license.id);
   }
-  const next = produce(license, (draft) => {
-    mutate(draft, license, command);
-    draft.version = license.version + 1;
-    draft.updatedAt = now;
-  });
+  // `mutate` assigns whole new arrays and rows and never writes into the base, so a shallow copy is
+  // draft enough: what it did not touch is shared, and the result is frozen like every license.
+  const draft: License = { ...license };
+  mutate(draft, license, command);
+  draft.version = license.version + 1;
+  draft.updatedAt = now;
+  const next = freeze(draft, true);
   return { license: next, entry: auditEntry(license, next, actor, command.type, describe(command, license)) };
 }
 

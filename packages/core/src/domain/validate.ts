@@ -45,6 +45,10 @@ const LOOSE_JOINER = new RegExp(
 );
 /** Something a reader sees: a letter, digit, punctuation or symbol (the blank Braille pattern is none). */
 const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
+/** Dotted lower-case ASCII labels, the last holding a letter. */
+const PLAIN_DOMAIN = /^(?:[a-z0-9-]+\.)+[a-z0-9-]*[a-z][a-z0-9-]*$/;
+/** A last label the URL parser reads as a hexadecimal number. */
+const HEX_LAST = /(?:^|\.)0x[0-9a-f]*$/;
 /** Characters that would make a domain a different URL, or none. */
 const NOT_IN_DOMAIN = /[/?#\\:@[\]%<>^|]/;
 
@@ -58,6 +62,9 @@ const invisible = (field: string) =>
  * Node alike), or `null` when it is none. `ｇｍａｉｌ.com` is `gmail.com`; `münchen.de` is `xn--mnchen-3ya.de`.
  */
 export function asciiDomain(domain: string): string | null {
+  // Most domains are already what the parser would write: lower-case ASCII labels, none punycode,
+  // the last one no number (the parser reads `a.1` or `a.0xff` as an IPv4 address). Spare them a URL.
+  if (PLAIN_DOMAIN.test(domain) && !domain.includes('xn--') && !HEX_LAST.test(domain)) return domain;
   if (domain === '' || NOT_IN_DOMAIN.test(domain)) return null;
   let host: string;
   try {

@@ -10,7 +10,7 @@ import type {
 } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
 import type { PlainAnswer } from './answer';
-import { PLAIN_ANSWER, plainProblem, toResponse } from './answer';
+import { CLIENT_GONE, PLAIN_ANSWER, plainProblem, toResponse } from './answer';
 import type { Idempotency, IdempotencyOptions, StoredResponse } from './idempotency';
 import { IdempotencyCache, SharedIdempotency } from './idempotency';
 import type { OpenApiDocument, OpenApiOptions } from './openapi';
@@ -138,6 +138,24 @@ function route<
 
 /** A signal that never aborts, shared by reads. */
 const NEVER = new AbortController().signal;
+
+/** Whether the client of a request went away (its signal aborted). */
+function clientLeft(request: Request): boolean {
+  const light = request as { [CLIENT_GONE]?: () => boolean };
+  return light[CLIENT_GONE] === undefined ? request.signal.aborted : light[CLIENT_GONE]();
+}
+
+const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';
+
+/**
+ * The signal a mutation runs with, taken as it starts: a command whose client already went away is
+ * not applied. A request of `toNodeListener` answers that without building a signal of its own.
+ */
+function mutationSignal(request: Request): AbortSignal {
+  const light = request as { [CLIENT_GONE]?: () => boolean };
+  if (light[CLIENT_GONE] === undefined || light[CLIENT_GONE]()) return request.signal;
+  return NEVER;
+}
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
@@ -529,8 +547,18 @@ function licensesShown(value: unknown): string[] {
   return [...new Set(ids)];
 }
 
+/** Node's hash functions, where the runtime has them (Node, Bun, Deno): synchronous and cheap. */
+type CreateHash = (algorithm: string) => {
+  update(text: string): { digest(encoding: 'hex'): string };
+};
+const createHash = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => { createHash?: CreateHash } | undefined } }
+).process?.getBuiltinModule?.('node:crypto')?.createHash;
+
 /** SHA-256 of a text, in hex: a request is remembered by its digest, not by a copy of its body. */
 async function digest(text: string): Promise<string> {
+  // The same digest either way; Web Crypto's is asynchronous and costs a trip to a worker thread.
+  if (createHash) return createHash('sha256').update(text).digest('hex');
   const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
   let hex = '';
   for (const byte of hash) hex += byte.toString(16).padStart(2, '0');
@@ -688,7 +716,9 @@ export function createHttpHandler(
 
     /** The problem answer of a failure; an unexpected one is reported once. */
     const fail = (error: unknown): StoredResponse => {
-      if (!(error instanceof LicenseContactsError) || error.code === 'STORAGE') report(error, request);
+      const unexpected = !(error instanceof LicenseContactsError) || error.code === 'STORAGE';
+      // A command not run because its client went away is no failure: nobody is left to answer.
+      if (unexpected && !(isAbort(error) && clientLeft(request))) report(error, request);
       return storedProblem(error, preconditionFailed);
     };
 
@@ -717,8 +747,6 @@ export function createHttpHandler(
       const params = match.raw.map(decodeSegment);
       const text = route.body === undefined ? '' : await readBodyText(request, maxBodyBytes);
       const json = route.body === undefined ? undefined : parseJsonBody(text);
-      // Reads are quick; a mutation whose client went away before it started is not applied.
-      const signal = route.mutation ? request.signal : NEVER;
 
       const execute = async (): Promise<StoredResponse> => {
         try {
@@ -731,7 +759,8 @@ export function createHttpHandler(
               route.body === undefined
                 ? undefined
                 : parseShape(schemas()[route.body.schema as SchemaName], json, route.body.field),
-            signal,
+            // Reads are quick; a mutation whose client went away before it started is not applied.
+            signal: route.mutation ? mutationSignal(request) : NEVER,
             expectedVersion,
             openApi,
           };

@@ -18,6 +18,9 @@ function isJsonContentType(header: string | null): boolean {
   return params.every((p) => !p.startsWith('charset=') || /^charset="?utf-8"?$/.test(p));
 }
 
+/** Decodes whole bodies (never a stream of parts), so one decoder serves every request. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const tooLarge = (max: number) =>
   new LicenseContactsError('PAYLOAD_TOO_LARGE', `The body is larger than ${max} bytes`);
 
@@ -102,15 +105,18 @@ export async function readBodyText(request: Request, max: number): Promise<strin
   }
   const bytes = await collect(direct ? direct() : streamSource(request), max);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     throw new LicenseContactsError('BAD_REQUEST', 'The body is not valid UTF-8');
   }
 }
 
+/** Nothing but white space, as `String.prototype.trim` counts it (tested without copying the text). */
+const BLANK = /^\s*$/;
+
 /** JSON text as a value; BAD_REQUEST when empty or malformed. */
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') throw new LicenseContactsError('BAD_REQUEST', 'A JSON body is required');
+  if (BLANK.test(text)) throw new LicenseContactsError('BAD_REQUEST', 'A JSON body is required');
   try {
     return JSON.parse(text);
   } catch {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { LicenseContactsError } from '../domain/errors';
 import type { BodySource, PlainAnswer } from './answer';
-import { bodyAlreadyRead, PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
+import { bodyAlreadyRead, CLIENT_GONE, PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
 import type { HttpHandler } from './createHttpHandler';
 
 /** A `node:http` request listener; Express and Fastify (through `reply.raw`) accept it too. */
@@ -87,6 +87,9 @@ function consumedSource(): BodySource {
   };
 }
 
+/** Whether the client went away before its answer was written. */
+const gone = (res: ServerResponse) => res.destroyed && !res.writableFinished;
+
 const kInit = Symbol('init');
 const kReal = Symbol('request');
 
@@ -96,6 +99,7 @@ interface LightInit {
   headers: Headers;
   body: (() => ReadableStream<Uint8Array>) | null;
   signal: () => AbortSignal;
+  res: ServerResponse;
 }
 
 interface Light {
@@ -144,6 +148,11 @@ const lightPrototype: object = Object.create(Request.prototype, {
     get(this: Light) {
       return this[kInit].signal();
     },
+  },
+});
+Object.defineProperty(lightPrototype, CLIENT_GONE, {
+  value(this: Light) {
+    return gone(this[kInit].res);
   },
 });
 for (const key of Object.getOwnPropertyNames(Request.prototype)) {
@@ -230,7 +239,7 @@ function nodeBodySource(req: IncomingMessage): BodySource {
 }
 
 /** The Fetch `Request` of a node:http request; `null` when its URL or headers cannot form one. */
-function toRequest(req: IncomingMessage, signal: () => AbortSignal): Request | null {
+function toRequest(req: IncomingMessage, res: ServerResponse, signal: () => AbortSignal): Request | null {
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
   const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   let url: string;
@@ -258,10 +267,11 @@ function toRequest(req: IncomingMessage, signal: () => AbortSignal): Request | n
   const light = Object.create(lightPrototype) as Light & {
     [READ_BODY]?: () => BodySource;
   };
+
   // Middleware mounted before the listener (express.json() and the like) may have read the body already.
   const consumed = hasBody && (req.readableDidRead || req.readableEnded);
   const body = consumed ? consumedStream : () => bodyStream(req);
-  light[kInit] = { url, method, headers, body: hasBody ? body : null, signal };
+  light[kInit] = { url, method, headers, body: hasBody ? body : null, signal, res };
   if (hasBody) light[READ_BODY] = consumed ? consumedSource : () => nodeBodySource(req);
   return light as unknown as Request;
 }
@@ -284,10 +294,10 @@ function writePlain(req: IncomingMessage, res: ServerResponse, answer: PlainAnsw
     res.end();
     return;
   }
-  const body = Buffer.from(answer.body, 'utf8');
-  headers['Content-Length'] = body.length;
+  // A string body goes out with the head in one write; a Buffer would make it two (writev).
+  headers['Content-Length'] = Buffer.byteLength(answer.body, 'utf8');
   res.writeHead(answer.status, headers);
-  res.end(body);
+  res.end(answer.body, 'utf8');
 }
 
 function drained(res: ServerResponse): Promise<void> {
@@ -385,14 +395,14 @@ export function toNodeListener(handler: HttpHandler): NodeListener {
     const signal = () => {
       if (!controller) {
         controller = new AbortController();
-        if (res.destroyed && !res.writableFinished) controller.abort();
+        if (gone(res)) controller.abort();
       }
       return controller.signal;
     };
     res.once('close', () => {
       if (!res.writableFinished) controller?.abort();
     });
-    const request = toRequest(req, signal);
+    const request = toRequest(req, res, signal);
     if (!request) {
       writePlain(req, res, plainProblem(new LicenseContactsError('BAD_REQUEST', 'The request is malformed')));
       return;

@@ -165,8 +165,18 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
   function put(license: License): void {
     const previous = licenses.get(license.id);
     if (previous?.contacts !== license.contacts) {
-      const before = new Set(previous?.contacts.map((c) => c.email));
-      const after = new Set(license.contacts.map((c) => c.email));
+      // Who joined or left lies between the rows that stayed at the head and the tail of the list.
+      const was = previous?.contacts ?? [];
+      const is = license.contacts;
+      const shorter = Math.min(was.length, is.length);
+      let head = 0;
+      while (head < shorter && was[head]?.email === is[head]?.email) head++;
+      let tail = 0;
+      while (tail < shorter - head && was[was.length - 1 - tail]?.email === is[is.length - 1 - tail]?.email) {
+        tail++;
+      }
+      const before = new Set(was.slice(head, was.length - tail).map((c) => c.email));
+      const after = new Set(is.slice(head, is.length - tail).map((c) => c.email));
       for (const email of before) {
         if (after.has(email)) continue;
         const list = byEmail.get(email) as string[];

@@ -156,6 +156,10 @@ describe('applyChanges', () => {
           }
           if (!applied) continue;
           rebuilt = applyChanges(rebuilt, applied.entry.changes);
+          // Rows shared by both states (immer's structural sharing) are a shortcut, not a difference.
+          expect(
+            diffContacts(structuredClone(lists(license)), structuredClone(lists(applied.license))),
+          ).toEqual(applied.entry.changes);
           license = applied.license;
           expect(rebuilt).toEqual(lists(license));
           // Listed people are exactly those whose roles, place or main position changed.
@@ -165,6 +169,81 @@ describe('applyChanges', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('diffContacts on any two states', () => {
+  const EMAILS = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus', 'hal'].map((n) => `${n}@acme.test`);
+  const state: fc.Arbitrary<ContactsState> = fc
+    .uniqueArray(
+      fc.record({
+        email: fc.constantFrom(...EMAILS),
+        name: fc.constantFrom('Ann', 'Bea'),
+        roles: fc.subarray<Role>(['technical', 'billing'], { minLength: 1 }),
+      }),
+      { selector: (contact) => contact.email, maxLength: EMAILS.length },
+    )
+    .chain((contacts) => {
+      const holders = (role: Role) => contacts.filter((c) => c.roles.includes(role)).map((c) => c.email);
+      const order = (list: string[]) => fc.shuffledSubarray(list, { minLength: list.length });
+      return fc
+        .tuple(order(holders('technical')), order(holders('billing')))
+        .map(([technical, billing]) => ({ contacts, technical, billing }));
+    });
+  /**
+   * Two states, the second's contacts in the order a change leaves them (those who stay in their
+   * order, then newcomers); with `share`, its rows equal to the first's are the same objects, as
+   * immer's structural sharing leaves them.
+   */
+  const pair = (share: boolean): fc.Arbitrary<[ContactsState, ContactsState]> =>
+    fc.tuple(state, state).map(([a, b]) => {
+      const rank = (email: string) => {
+        const i = a.contacts.findIndex((c) => c.email === email);
+        return i < 0 ? a.contacts.length : i;
+      };
+      const contacts = [...b.contacts]
+        .sort((x, y) => rank(x.email) - rank(y.email))
+        .map((contact) => {
+          const old = a.contacts.find((c) => c.email === contact.email);
+          const same = old && old.name === contact.name && old.roles.join() === contact.roles.join();
+          return share && same ? old : contact;
+        });
+      return [a, { ...b, contacts }];
+    });
+  /** Length of a longest run of `after`'s items (those also in `before`) kept in their old order. */
+  const keptInOrder = (before: string[], after: string[]) => {
+    const old = after.filter((e) => before.includes(e)).map((e) => before.indexOf(e));
+    const best = old.map(() => 1);
+    for (let i = 0; i < old.length; i++) {
+      for (let j = 0; j < i; j++) {
+        if ((old[j] as number) < (old[i] as number))
+          best[i] = Math.max(best[i] as number, (best[j] as number) + 1);
+      }
+    }
+    return { common: old.length, kept: Math.max(0, ...best) };
+  };
+
+  it('lists what applyChanges needs to rebuild the second, and no more people than must be', () => {
+    fc.assert(
+      fc.property(fc.oneof(pair(true), pair(false)), ([a, b]) => {
+        const changes = diffContacts(a, b);
+        expect(applyChanges(a, changes)).toEqual(lists(b));
+        expect(diffContacts(structuredClone(a), structuredClone(b))).toEqual(changes);
+        // Who must be listed: who joined, left, or changed name or roles; per role, who moved
+        // against a longest run kept in order, and the former and new main.
+        let bound = 0;
+        for (const email of new Set([...a.contacts, ...b.contacts].map((c) => c.email))) {
+          const [was, is] = [a, b].map((s) => s.contacts.find((c) => c.email === email));
+          if (!was || !is || was.name !== is.name || was.roles.join() !== is.roles.join()) bound += 1;
+        }
+        for (const role of ['technical', 'billing'] as const) {
+          const { common, kept } = keptInOrder(a[role], b[role]);
+          bound += common - kept + (a[role][0] === b[role][0] ? 0 : 2);
+        }
+        expect(changes.length).toBeLessThanOrEqual(bound);
+      }),
+      { numRuns: 500 },
     );
   });
 });
