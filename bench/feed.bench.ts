@@ -18,9 +18,7 @@ import type { PostgresStorage } from '@license-contacts/postgres';
 import { postgresStorage } from '@license-contacts/postgres';
 import pg from 'pg';
 import { authenticate, bearer } from '../tests/http/harness';
-import type { ThrowawayServer } from '../tests/postgres/server';
-import { startThrowawayServer } from '../tests/postgres/server';
-import { formatSpread } from './util';
+import { benchDatabase, formatSpread } from './util';
 
 const SECRET = `whsec_${Buffer.from('thirty-two bytes of bench secret').toString('base64')}`;
 const LATENCY_SAMPLES = 300;
@@ -49,17 +47,9 @@ async function command(service: LicenseContacts, id: string, k: number): Promise
 }
 
 export default async function (): Promise<void> {
-  let throwaway: ThrowawayServer | undefined;
-  let url = process.env.DATABASE_URL;
-  if (!url) {
-    try {
-      throwaway = await startThrowawayServer();
-      url = throwaway.url;
-    } catch (error) {
-      console.log(`feed: skipped, no PostgreSQL (${(error as Error).message.split('\n')[0]})`);
-      return;
-    }
-  }
+  const database = await benchDatabase('feed');
+  if (!database) return;
+  const url = database.url;
   const schema = `lc_feed_bench_${process.pid}`;
   const open = (max = 4): PostgresStorage =>
     postgresStorage({ pool: new pg.Pool({ connectionString: url, max }), schema });
@@ -187,6 +177,6 @@ export default async function (): Promise<void> {
     await admin.connect();
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await admin.end();
-    await throwaway?.destroy();
+    await database.release();
   }
 }

@@ -15,10 +15,8 @@ import { createLicenseContacts } from '@license-contacts/core';
 import type { PostgresStorage } from '@license-contacts/postgres';
 import { postgresStorage } from '@license-contacts/postgres';
 import pg from 'pg';
-import type { ThrowawayServer } from '../tests/postgres/server';
-import { startThrowawayServer } from '../tests/postgres/server';
 import { feedAuditStatement } from './postgres.bench';
-import { formatSpread, spread } from './util';
+import { benchDatabase, formatSpread, spread } from './util';
 
 const INSTANCES = 20;
 const ADDS = 200;
@@ -34,17 +32,9 @@ async function burst(add: (instance: number, i: number) => Promise<void>): Promi
 }
 
 export default async function (): Promise<void> {
-  let server: ThrowawayServer | undefined;
-  let url = process.env.DATABASE_URL;
-  if (!url) {
-    try {
-      server = await startThrowawayServer();
-      url = server.url;
-    } catch (error) {
-      console.log(`hot license: skipped, no PostgreSQL (${(error as Error).message.split('\n')[0]})`);
-      return;
-    }
-  }
+  const database = await benchDatabase('hot license');
+  if (!database) return;
+  const url = database.url;
   const schema = `lc_hot_${process.pid}`;
   const s = `"${schema}"`;
   const pools = Array.from({ length: INSTANCES }, () => new pg.Pool({ connectionString: url, max: 4 }));
@@ -156,6 +146,6 @@ export default async function (): Promise<void> {
   } finally {
     await pools[0]?.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`).catch(() => {});
     await Promise.all(pools.map((pool) => pool.end()));
-    await server?.destroy();
+    await database.release();
   }
 }

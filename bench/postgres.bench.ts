@@ -25,9 +25,7 @@ import { postgresStorage } from '@license-contacts/postgres';
 import pg from 'pg';
 import type { Runs } from '../tests/postgres/seed';
 import { seededId, seededLicense, seedLicenses, TECH_PEOPLE } from '../tests/postgres/seed';
-import type { ThrowawayServer } from '../tests/postgres/server';
-import { startThrowawayServer } from '../tests/postgres/server';
-import { formatSpread, spread } from './util';
+import { benchDatabase, formatSpread, spread } from './util';
 
 /** Licenses each side of the command benchmark works on (disjoint sets, so they never meet). */
 const LICENSES_PER_SIDE = 100;
@@ -377,19 +375,9 @@ async function onPGlite(): Promise<void> {
 }
 
 async function onServer(): Promise<void> {
-  let server: ThrowawayServer | undefined;
-  let url = process.env.DATABASE_URL;
-  if (!url) {
-    try {
-      server = await startThrowawayServer();
-      url = server.url;
-    } catch (error) {
-      console.log(
-        `PostgreSQL: skipped, DATABASE_URL is unset and no throwaway server could start (${(error as Error).message.split('\n')[0]})`,
-      );
-      return;
-    }
-  }
+  const database = await benchDatabase('PostgreSQL');
+  if (!database) return;
+  const url = database.url;
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   const schema = `lc_bench_${process.pid}`;
   // Storages over the bench's pool that leave ending it to the bench.
@@ -401,7 +389,7 @@ async function onServer(): Promise<void> {
   const big = `${schema}_big`;
   try {
     const driver: Driver = {
-      label: `PostgreSQL ${server ? '15 (throwaway)' : '(DATABASE_URL)'}`,
+      label: `PostgreSQL ${database.throwaway ? '15 (throwaway)' : '(DATABASE_URL)'}`,
       runs: pool,
       storage: () => postgresStorage({ pool: shared, schema }),
       sql: (text, values) => pool.query({ name: statementName(text), text, values }),
@@ -431,7 +419,7 @@ async function onServer(): Promise<void> {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
     await pool.query(`DROP SCHEMA IF EXISTS "${big}" CASCADE`).catch(() => {});
     await pool.end();
-    await server?.destroy();
+    await database.release();
   }
 }
 

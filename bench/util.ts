@@ -1,5 +1,6 @@
 import type { Fn, FnOptions } from 'tinybench';
 import { Bench } from 'tinybench';
+import { startThrowawayServer } from '../tests/postgres/server';
 
 /** One measured subject and the baseline it is compared with. */
 export interface Pair {
@@ -90,4 +91,30 @@ export function spread(values: readonly number[]): { min: number; median: number
 export function formatSpread(values: readonly number[], digits = 2): string {
   const { min, median, max } = spread(values);
   return `${min.toFixed(digits)} / ${median.toFixed(digits)} / ${max.toFixed(digits)}`;
+}
+
+/** The PostgreSQL server a benchmark runs on: its URL, whether it is a throwaway one, and how to let it go. */
+export interface BenchDatabase {
+  url: string;
+  throwaway: boolean;
+  /** Stops and deletes the throwaway server (nothing for DATABASE_URL). */
+  release(): Promise<void>;
+}
+
+/**
+ * DATABASE_URL, or a throwaway PostgreSQL 15 started for the benchmark; `undefined` (saying why,
+ * under `label`) when neither is possible.
+ */
+export async function benchDatabase(label: string): Promise<BenchDatabase | undefined> {
+  const url = process.env.DATABASE_URL;
+  if (url) return { url, throwaway: false, release: async () => {} };
+  try {
+    const server = await startThrowawayServer();
+    return { url: server.url, throwaway: true, release: () => server.destroy() };
+  } catch (error) {
+    console.log(
+      `${label}: skipped, DATABASE_URL is unset and no throwaway server could start (${(error as Error).message.split('\n')[0]})`,
+    );
+    return undefined;
+  }
 }

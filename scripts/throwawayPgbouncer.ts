@@ -9,10 +9,11 @@
 // (PGBOUNCER overrides the binary). As root it runs as the `postgres` user (it refuses to run as root).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { freePort } from './throwawayPostgres';
 
 /** A PgBouncer this process started, on a free local port, in a temporary folder. */
 export interface ThrowawayPgbouncer {
@@ -70,19 +71,6 @@ export async function installPgbouncer(): Promise<void> {
     if (!hadPolicy) rmSync(policy, { force: true });
   }
   await run('pkill', ['-x', 'pgbouncer']).catch(() => {});
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Resolves once something accepts connections on the port, or rejects after `ms`. */

@@ -65,7 +65,8 @@ function owner(command: string, args: string[]): Promise<string> {
   return asRoot() ? run('runuser', ['-u', 'postgres', '--', path, ...args]) : run(path, args);
 }
 
-function freePort(): Promise<number> {
+/** A port of 127.0.0.1 nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
