@@ -136,11 +136,23 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
       };
     });
 
-  /** Takes or renews the lease; answers whether this worker holds it. */
+  /** When the last granted lease was asked for (`performance.now()`): it was granted after that. */
+  let askedAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * Takes or renews the lease; answers whether this worker holds it. A lease granted less than half
+   * its length ago is held for sure (it was granted after it was asked for, and lasts `leaseMs` from
+   * then: durations, so clocks set apart do not matter) and is not asked for again.
+   */
   async function lease(): Promise<boolean> {
+    if (holding && performance.now() - askedAt < leaseMs / 2) return true;
+    const asked = performance.now();
     const got = await (cursors as FeedCursorStore).lease(name, holder, leaseMs);
     holding = got !== null;
-    if (got) cursor = got.cursor;
+    if (got) {
+      askedAt = asked;
+      cursor = got.cursor;
+    }
     return holding;
   }
 
