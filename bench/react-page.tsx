@@ -38,6 +38,7 @@ function permissionsOf(license: License): Permissions {
     viewHistory: ALLOWED,
     setMain: { technical: all(license.technical), billing: all(license.billing) },
     removeContact: { technical: all(license.technical), billing: all(license.billing) },
+    requestTransfer: { technical: all(license.technical), billing: all(license.billing) },
   };
 }
 

@@ -5,7 +5,13 @@ export { domainOf, findContact, holdsRole, isAssociated, mainOf } from './domain
 export type { DefaultPolicyOptions, Policy, PolicyContext } from './domain/policy';
 export { createDefaultPolicy, defaultPolicy, deny, openPolicy, PUBLIC_MAIL_DOMAINS } from './domain/policy';
 export type { Applied, Command } from './domain/rules';
-export { applyCommand, checkCommand, createLicenseState, permissionsFor } from './domain/rules';
+export {
+  applyCommand,
+  checkCommand,
+  checkTransfer,
+  createLicenseState,
+  permissionsFor,
+} from './domain/rules';
 export type {
   Actor,
   AddContactInput,

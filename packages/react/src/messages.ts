@@ -102,6 +102,8 @@ const deReasons: Record<string, string> = {
     'Diese Person nutzt eine öffentliche Mail-Domain und muss sich selbst zum Hauptkontakt machen',
   LAST_CONTACT:
     'Der letzte Kontakt einer Rolle kann nicht entfernt werden; fügen Sie zuerst einen weiteren hinzu',
+  NEEDS_CONSENT:
+    'Diese Person gehört zu einer anderen Firma als der Hauptkontakt: dafür braucht es eine Übergabeanfrage, der die andere Seite zustimmt',
   NOT_ASSOCIATED: 'Nur Kontakte dieser Lizenz können sie ändern',
   ALREADY_MAIN: 'Diese Person ist bereits Hauptkontakt',
   DUPLICATE: 'Diese Person ist bereits Kontakt in dieser Rolle',

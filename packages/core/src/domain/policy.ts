@@ -1,5 +1,6 @@
 import { domainOf, isAssociated, isStaff, mainOf } from './license';
 import type { Actor, AddContactInput, Decision, License, Role } from './types';
+import { ROLES } from './types';
 
 /** What every policy question receives. */
 export interface PolicyContext {
@@ -24,6 +25,11 @@ export interface Policy {
   replaceContact(context: PolicyContext & { email?: string; successor?: string }): Decision;
   /** Reading the audit history. */
   viewHistory(context: PolicyContext): Decision;
+  /**
+   * Opening a transfer request (R13): `email`, a contact of `role` on another company than the main
+   * contact, would become main once the other side accepts. Default: the default policy's answer.
+   */
+  requestTransfer?(context: PolicyContext & { role: Role; email: string }): Decision;
 }
 
 /** Options of `createDefaultPolicy`. */
@@ -98,6 +104,22 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
     [...(options.publicDomains ?? PUBLIC_MAIL_DOMAINS)].map((d) => d.toLowerCase()),
   );
 
+  /** A person's company: their mail domain, or the address itself on a public mail domain (R13). */
+  const companyOf = (email: string) => {
+    const domain = domainOf(email);
+    return publicDomains.has(domain) ? email : domain;
+  };
+  const sameCompany = (a: string, b: string) => companyOf(a) === companyOf(b);
+
+  /** R13: a main position changes hands across companies only through a transfer request. */
+  function consent(actor: Actor, newMain: string, currentMain: string, role: Role): Decision {
+    if (isStaff(actor) || sameCompany(newMain, currentMain)) return ALLOWED;
+    return deny(
+      'NEEDS_CONSENT',
+      `${newMain} is with another company than the main ${role} contact ${currentMain}: this needs a transfer request that the other side accepts`,
+    );
+  }
+
   /** R5: may the actor put `email` into a main position? */
   function mayPromote(actor: Actor, email: string): Decision {
     if (isStaff(actor) || actor.email === email) return ALLOWED;
@@ -133,7 +155,12 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
   return {
     canView: viewer,
     addContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
-    setMain: (context) => (viewer(context) ? mayPromote(context.actor, context.email) : NOT_ASSOCIATED()),
+    setMain(context) {
+      const { license, actor, role, email } = context;
+      if (!viewer(context)) return NOT_ASSOCIATED();
+      const decision = consent(actor, email, mainOf(license, role), role);
+      return decision.allowed ? mayPromote(actor, email) : decision;
+    },
     removeContact(context) {
       const { license, actor, role, email, successor } = context;
       if (!viewer(context)) return NOT_ASSOCIATED();
@@ -141,16 +168,41 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
       if (!isStaff(actor) && actor.email !== email) {
         return deny('NOT_MAIN', `Only the main ${role} contact can remove the main ${role} contact`);
       }
-      return successor === undefined ? ALLOWED : mayPromote(actor, successor);
+      if (successor === undefined) return ALLOWED;
+      const decision = consent(actor, successor, email, role);
+      return decision.allowed ? mayPromote(actor, successor) : decision;
     },
     replaceContact(context) {
       const { license, actor, email, successor } = context;
       if (!viewer(context)) return NOT_ASSOCIATED();
       if (email === undefined || successor === undefined) return ALLOWED;
-      const holdsMain = mainOf(license, 'technical') === email || mainOf(license, 'billing') === email;
-      return holdsMain ? mayTakeOver(actor, successor) : ALLOWED;
+      const mains = ROLES.filter((role) => mainOf(license, role) === email);
+      if (mains.length === 0) return ALLOWED;
+      const decision = mayTakeOver(actor, successor);
+      if (!decision.allowed) return decision;
+      for (const role of mains) {
+        const agreed = consent(actor, successor, email, role);
+        if (!agreed.allowed) return agreed;
+      }
+      return ALLOWED;
     },
     viewHistory: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+    requestTransfer(context) {
+      const { license, actor, role, email } = context;
+      if (!viewer(context)) return NOT_ASSOCIATED();
+      const main = mainOf(license, role);
+      if (sameCompany(email, main)) {
+        return deny(
+          'SAME_COMPANY',
+          `${email} is with the same company as the main ${role} contact: no transfer request is needed`,
+        );
+      }
+      if (isStaff(actor) || sameCompany(actor.email, email) || sameCompany(actor.email, main)) return ALLOWED;
+      return deny(
+        'NOT_A_SIDE',
+        `Only ${email}'s company or the main ${role} contact's company can ask for this transfer`,
+      );
+    },
   };
 }
 
@@ -165,4 +217,5 @@ export const openPolicy: Policy = {
   removeContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
   replaceContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
   viewHistory: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+  requestTransfer: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
 };

@@ -4,7 +4,7 @@ import type { ErrorCode } from './errors';
 import { LicenseContactsError } from './errors';
 import { findContact, holdsRole, isAssociated, mainOf, nameOf } from './license';
 import type { Policy } from './policy';
-import { deny } from './policy';
+import { defaultPolicy, deny } from './policy';
 import type {
   Actor,
   AddContactInput,
@@ -127,6 +127,27 @@ export function checkCommand(license: License, command: Command, actor: Actor, p
       return policy.replaceContact({ ...context, email, successor: successor.email });
     }
   }
+}
+
+/**
+ * Whether the actor may ask for `email` to become the main `role` contact through a transfer request
+ * (R13): they must hold the role and not be main already; then the policy decides.
+ */
+export function checkTransfer(
+  license: License,
+  role: Role,
+  email: string,
+  actor: Actor,
+  policy: Policy,
+): Decision {
+  if (!holdsRole(license, role, email)) {
+    return deny('NOT_A_CONTACT', `${email} is not a ${role} contact of ${license.id}`);
+  }
+  if (mainOf(license, role) === email) {
+    return deny('ALREADY_MAIN', `${nameOf(license, email)} is already the main ${role} contact`);
+  }
+  const decide = policy.requestTransfer ?? defaultPolicy.requestTransfer;
+  return decide ? decide({ license, actor, role, email }) : ALLOWED;
 }
 
 function inRoleOrder(roles: Iterable<Role>): Role[] {
@@ -312,5 +333,6 @@ export function permissionsFor(license: License, actor: Actor, policy: Policy): 
     removeContact: perRole((role, email) =>
       checkCommand(license, { type: 'removeContact', email, role }, actor, policy),
     ),
+    requestTransfer: perRole((role, email) => checkTransfer(license, role, email, actor, policy)),
   };
 }

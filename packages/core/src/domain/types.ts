@@ -74,6 +74,11 @@ export interface Permissions {
   setMain: Record<Role, Record<string, Decision>>;
   /** Removing that role from that contact, by role, then by the target contact's email. */
   removeContact: Record<Role, Record<string, Decision>>;
+  /**
+   * Asking for that contact to become main through a transfer request (R13), by role, then by the
+   * target contact's email: allowed where `setMain` says `NEEDS_CONSENT`.
+   */
+  requestTransfer: Record<Role, Record<string, Decision>>;
 }
 
 /** What a mail is about, for `recipients`. */

@@ -315,13 +315,28 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
         expect(license.technical).toEqual(['carol@acme.test', 'alice@acme.test']);
       });
 
-      it('refuses promoting someone on a public mail domain with FORBIDDEN, who may promote themselves', async () => {
+      it('refuses a promotion across companies with FORBIDDEN NEEDS_CONSENT, even of oneself (R13)', async () => {
         await rejects(as(API_ACTORS.bob).setMain('SEN-1001', 'billing', 'erin@gmail.com'), 'FORBIDDEN', {
-          reason: 'PUBLIC_DOMAIN',
+          reason: 'NEEDS_CONSENT',
+        });
+        await rejects(as(API_ACTORS.erin).setMain('SEN-1001', 'billing', 'erin@gmail.com'), 'FORBIDDEN', {
+          reason: 'NEEDS_CONSENT',
         });
         expect(await version('SEN-1001')).toBe(1);
-        const license = await as(API_ACTORS.erin).setMain('SEN-1001', 'billing', 'erin@gmail.com');
+        const license = await as(API_ACTORS.staff).setMain('SEN-1001', 'billing', 'erin@gmail.com');
         expect(license.billing).toEqual(['erin@gmail.com', 'bob@acme.test']);
+      });
+
+      it('refuses naming a successor of another company with NEEDS_CONSENT; R2 still promotes the next (R13)', async () => {
+        const bob = as(API_ACTORS.bob);
+        await rejects(
+          bob.removeContact('SEN-1001', 'bob@acme.test', { role: 'billing', successor: 'erin@gmail.com' }),
+          'FORBIDDEN',
+          { reason: 'NEEDS_CONSENT' },
+        );
+        expect(await version('SEN-1001')).toBe(1);
+        const license = await bob.removeContact('SEN-1001', 'bob@acme.test', { role: 'billing' });
+        expect(license.billing).toEqual(['erin@gmail.com']);
       });
 
       it('refuses a bad role or email with VALIDATION naming it', async () => {
@@ -476,6 +491,40 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
         ]);
         expect(await version('SEN-1001')).toBe(1);
         expect(await version('SEN-1002')).toBe(2);
+      });
+
+      it('skips a main position of another company with NEEDS_CONSENT, even for a successor of the actor’s own (R13)', async () => {
+        await as(API_ACTORS.staff).addContact('SEN-1001', {
+          email: 'mallory@other.test',
+          name: 'Mallory',
+          roles: ['technical'],
+        });
+        const mallory = as(API_ACTORS.mallory);
+        const ally = { email: 'ally@other.test', name: 'Ally' };
+        const result = await mallory.replaceContact('alice@acme.test', ally);
+        expect(result.changed).toEqual([]);
+        expect(result.skipped).toEqual([
+          { licenseId: 'SEN-1001', reason: 'NEEDS_CONSENT', message: expect.any(String) },
+        ]);
+        await rejects(
+          mallory.replaceContact('alice@acme.test', ally, { licenseIds: ['SEN-1001'] }),
+          'FORBIDDEN',
+          {
+            reason: 'NEEDS_CONSENT',
+          },
+        );
+        await rejects(
+          mallory.replaceContact(
+            'alice@acme.test',
+            { email: 'mallory@other.test', name: 'Mallory' },
+            {
+              licenseIds: ['SEN-1001'],
+            },
+          ),
+          'FORBIDDEN',
+          { reason: 'NEEDS_CONSENT' },
+        );
+        expect(await version('SEN-1001')).toBe(2);
       });
 
       it('fails as a whole, changing nothing, when a named license may not be changed', async () => {
@@ -725,7 +774,12 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
         expect(permissions.setMain.technical['carol@acme.test']).toEqual({ allowed: true });
         expect(permissions.setMain.billing['erin@gmail.com']).toMatchObject({
           allowed: false,
-          reason: 'PUBLIC_DOMAIN',
+          reason: 'NEEDS_CONSENT',
+        });
+        expect(permissions.requestTransfer.billing['erin@gmail.com']).toEqual({ allowed: true });
+        expect(permissions.requestTransfer.technical['carol@acme.test']).toMatchObject({
+          allowed: false,
+          reason: 'SAME_COMPANY',
         });
         expect(permissions.removeContact.technical['alice@acme.test']).toMatchObject({
           allowed: false,

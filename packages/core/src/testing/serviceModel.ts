@@ -64,6 +64,12 @@ const mayPromote = (actor: Actor, email: string) =>
   (!PUBLIC.has(domain(email)) && domain(email) === domain(actor.email));
 const mayTakeOver = (actor: Actor, successor: string) =>
   actor.staff === true || (!PUBLIC.has(domain(successor)) && domain(successor) === domain(actor.email));
+/** R13: a company is a mail domain, or the address itself on a public mail domain. */
+const company = (email: string) => (PUBLIC.has(domain(email)) ? email : domain(email));
+const sameCompany = (a: string, b: string) => company(a) === company(b);
+/** R5 and R13: may the actor put `email` in the place of the main contact `main`? */
+const mayReplaceMain = (actor: Actor, email: string, main: string) =>
+  actor.staff === true || (sameCompany(email, main) && mayPromote(actor, email));
 const nameOf = (email: string) => email.slice(0, email.indexOf('@')).toUpperCase();
 
 function initialModel(): Model {
@@ -203,7 +209,10 @@ class SetMainStep extends Step {
     let expected: Outcome = ok;
     if (!visible(l, this.actor)) expected = fail('NOT_FOUND');
     else if (!l[this.role].includes(this.email)) expected = fail('NOT_FOUND');
-    else if (l[this.role][0] !== this.email && !mayPromote(this.actor, this.email))
+    else if (
+      l[this.role][0] !== this.email &&
+      !mayReplaceMain(this.actor, this.email, l[this.role][0] as string)
+    )
       expected = fail('FORBIDDEN');
     const actual = await outcome(() => service.as(this.actor).setMain(this.id, this.role, this.email));
     expect(actual).toEqual(expected);
@@ -236,7 +245,8 @@ class RemoveStep extends Step {
       if (!isMain) continue;
       if (this.successor !== undefined && !l[r].includes(this.successor)) return fail('VALIDATION');
       if (this.actor.staff !== true && this.actor.email !== this.email) return fail('FORBIDDEN');
-      if (this.successor !== undefined && !mayPromote(this.actor, this.successor)) return fail('FORBIDDEN');
+      if (this.successor !== undefined && !mayReplaceMain(this.actor, this.successor, this.email))
+        return fail('FORBIDDEN');
     }
     return ok;
   }
@@ -278,8 +288,10 @@ class ReplaceStep extends Step {
     const expectedSkipped: string[] = [];
     for (const [id, l] of model) {
       if (!visible(l, this.actor) || !holds(l, this.email)) continue;
-      const holdsMain = l.technical[0] === this.email || l.billing[0] === this.email;
-      if (holdsMain && !mayTakeOver(this.actor, this.successor)) expectedSkipped.push(id);
+      const mains = ROLES.filter((r) => l[r][0] === this.email);
+      const consented = this.actor.staff === true || sameCompany(this.successor, this.email);
+      if (mains.length > 0 && !(mayTakeOver(this.actor, this.successor) && consented))
+        expectedSkipped.push(id);
       else expectedChanged.push(id);
     }
     if (this.email === this.successor) {
@@ -339,7 +351,16 @@ class ObserveStep extends Step {
       expect(Object.keys(permissions.setMain[role])).toEqual(l[role]);
       for (const email of l[role]) {
         const promote = permissions.setMain[role][email];
-        expect(promote?.allowed).toBe(l[role][0] !== email && mayPromote(this.actor, email));
+        const main = l[role][0] as string;
+        expect(promote?.allowed).toBe(main !== email && mayReplaceMain(this.actor, email, main));
+        // R13: where a promotion needs consent, asking for a transfer is what one may do instead
+        const transfer = permissions.requestTransfer[role][email];
+        const side = sameCompany(this.actor.email, email) || sameCompany(this.actor.email, main);
+        expect(transfer?.allowed).toBe(
+          main !== email && !sameCompany(email, main) && (this.actor.staff === true || side),
+        );
+        if (promote?.allowed === false && promote.reason === 'NEEDS_CONSENT')
+          expect(transfer?.allowed).toBe(side);
         const remove = permissions.removeContact[role][email];
         const step = new RemoveStep(this.actor, this.id, email, role, undefined);
         expect(remove?.allowed).toBe(step.expect(l).ok);

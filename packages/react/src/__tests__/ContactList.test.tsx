@@ -133,7 +133,7 @@ describe('ContactList', () => {
     const dialog = await screen.findByRole('alertdialog', { name: `Remove ${carol.name}?` });
     await user.selectOptions(within(dialog).getByRole('combobox', { name: 'New main contact' }), erin.email);
     await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
-    expect(await within(dialog).findByRole('alert')).toHaveTextContent(/public mail domain/);
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(/needs a transfer request/);
     expect(screen.getByRole('alertdialog')).toBeInTheDocument();
     // Behind the modal dialog the list is hidden from assistive technology, so read it directly.
     const list = screen.getByRole('list', { name: 'Technical contacts', hidden: true });
@@ -161,11 +161,11 @@ describe('ContactList', () => {
     );
   });
 
-  it('explains why someone on a public mail domain must promote themselves', async () => {
+  it('explains why promoting someone of another company needs a transfer request (R13)', async () => {
     renderKit(<LicensePanel licenseId={BITBUCKET} />, { email: carol.email });
     const promote = await refusedButton(`Make ${erin.name} main technical contact`);
     expect(promote).toHaveAccessibleDescription(
-      `${erin.email} uses a public mail domain and must make themselves main`,
+      `${erin.email} is with another company than the main technical contact ${carol.email}: this needs a transfer request that the other side accepts`,
     );
     expect(await enabledButton(`Make ${alice.name} main technical contact`)).toBeInTheDocument();
   });
