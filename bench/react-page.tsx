@@ -39,6 +39,10 @@ function permissionsOf(license: License): Permissions {
     setMain: { technical: all(license.technical), billing: all(license.billing) },
     removeContact: { technical: all(license.technical), billing: all(license.billing) },
     requestTransfer: { technical: all(license.technical), billing: all(license.billing) },
+    invite: ALLOWED,
+    directAdd: 'any',
+    requests: {},
+    unreachable: [],
   };
 }
 

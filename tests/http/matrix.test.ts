@@ -1,5 +1,5 @@
 // @vitest-environment node
-import type { Actor } from '@license-contacts/core';
+import type { Actor, LicenseContacts } from '@license-contacts/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TestServer } from './harness';
 import { bearer, PEOPLE, startServer, stateOf } from './harness';
@@ -9,7 +9,8 @@ const WHO: Who[] = ['insider', 'outsider', 'removed', 'staff', 'anonymous'];
 
 interface RouteCase {
   method: string;
-  path: string;
+  /** The path, or what makes the state it needs (a request to decide) and answers the path. */
+  path: string | ((service: LicenseContacts) => Promise<string>);
   body?: unknown;
   mutation: boolean;
   expected: Record<Who, number>;
@@ -47,6 +48,33 @@ const ROUTES: RouteCase[] = [
   },
   {
     method: 'POST',
+    path: '/api/licenses/SEN-1001/invitations',
+    body: { email: 'ivy@partner.test', name: 'Ivy', roles: ['technical'] },
+    mutation: true,
+    expected: contacts,
+  },
+  {
+    method: 'POST',
+    path: '/api/licenses/SEN-1001/transfers',
+    body: { role: 'billing', email: 'pat@partner.test' },
+    mutation: true,
+    expected: contacts,
+  },
+  { method: 'GET', path: '/api/requests', mutation: false, expected: everyone },
+  {
+    method: 'POST',
+    // Alice's invitation: hers (and staff's) to withdraw; nobody else learns of it.
+    async path(service) {
+      const request = await service
+        .as(PEOPLE.insider)
+        .invite('SEN-1001', { email: 'ivy@partner.test', name: 'Ivy', roles: ['technical'] });
+      return `/api/requests/${request.id}/cancel`;
+    },
+    mutation: true,
+    expected: contacts,
+  },
+  {
+    method: 'POST',
     path: '/api/replacements',
     body: { email: 'gina@acme.test', successor: { email: 'hank@acme.test', name: 'Hank' } },
     mutation: true,
@@ -75,7 +103,12 @@ function headersFor(who: Who, route: RouteCase, extra: Record<string, string> = 
   return headers;
 }
 
-function send(who: Who, route: RouteCase, extra?: Record<string, string>) {
+/** The path of a route, making what it needs first. */
+async function pathOf(route: RouteCase): Promise<string> {
+  return typeof route.path === 'string' ? route.path : route.path(server.service);
+}
+
+function send(who: Who, route: RouteCase & { path: string }, extra?: Record<string, string>) {
   return server.send(route.method, route.path, {
     headers: headersFor(who, route, extra),
     ...(route.body === undefined ? {} : { body: JSON.stringify(route.body) }),
@@ -86,9 +119,10 @@ describe('authorization matrix over HTTP', () => {
   for (const route of ROUTES) {
     for (const who of WHO) {
       const status = route.expected[who];
-      it(`${route.method} ${route.path} as ${who} answers ${status}`, async () => {
+      it(`${route.method} ${typeof route.path === 'string' ? route.path : '/api/requests/:id/cancel'} as ${who} answers ${status}`, async () => {
+        const path = await pathOf(route);
         const before = await stateOf(server.service);
-        const answer = await send(who, route);
+        const answer = await send(who, { ...route, path });
         expect(answer.status).toBe(status);
         expect(answer.headers['cache-control']).toBe('no-store');
         expect(answer.headers['x-content-type-options']).toBe('nosniff');
@@ -109,7 +143,7 @@ describe('authorization matrix over HTTP', () => {
   }
 
   it('lists only what each caller may see', async () => {
-    const route = ROUTES[1] as RouteCase;
+    const route = ROUTES[1] as RouteCase & { path: string };
     const ids = async (who: Who) =>
       (JSON.parse((await send(who, route)).text).items as { id: string }[]).map((license) => license.id);
     expect(await ids('insider')).toEqual(['SEN-1001']);
@@ -131,16 +165,17 @@ describe('cross-site mutations over HTTP', () => {
   const mutations = ROUTES.filter((route) => route.mutation);
   for (const route of mutations) {
     for (const who of ['insider', 'staff'] as const) {
-      it(`${route.method} ${route.path} as ${who} from another site answers 403`, async () => {
+      it(`${route.method} ${typeof route.path === 'string' ? route.path : '/api/requests/:id/cancel'} as ${who} from another site answers 403`, async () => {
+        const resolved = { ...route, path: await pathOf(route) };
         const before = await stateOf(server.service);
-        const site = await send(who, route, { 'Sec-Fetch-Site': 'cross-site' });
-        const origin = await send(who, route, { Origin: 'https://evil.test' });
+        const site = await send(who, resolved, { 'Sec-Fetch-Site': 'cross-site' });
+        const origin = await send(who, resolved, { Origin: 'https://evil.test' });
         for (const answer of [site, origin]) {
           expect(answer.status).toBe(403);
           expect(JSON.parse(answer.text)).toMatchObject({ code: 'FORBIDDEN', reason: 'CROSS_SITE' });
         }
         expect(await stateOf(server.service)).toBe(before);
-        const same = await send(who, route, { Origin: server.origin, 'Sec-Fetch-Site': 'same-origin' });
+        const same = await send(who, resolved, { Origin: server.origin, 'Sec-Fetch-Site': 'same-origin' });
         expect(same.status).toBe(200);
       });
     }

@@ -22,7 +22,7 @@ describeWithServer('PostgreSQL server', (url) => {
 
   async function create() {
     await pool.query(
-      `TRUNCATE "${schema}".licenses, "${schema}".license_contacts, "${schema}".audit_entries, "${schema}".license_memberships`,
+      `TRUNCATE "${schema}".licenses, "${schema}".license_contacts, "${schema}".audit_entries, "${schema}".license_memberships, "${schema}".requests, "${schema}".addresses`,
     );
     await pool.query(`UPDATE "${schema}".feed_position SET seq = 0`);
     return postgresStorage({ pool, schema });

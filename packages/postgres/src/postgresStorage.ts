@@ -1,4 +1,5 @@
 import type {
+  AddressWrite,
   AuditEntry,
   Contact,
   ContactChange,
@@ -7,11 +8,16 @@ import type {
   LicenseWrite,
   NewAuditEntry,
   Page,
+  RequestSummary,
+  RequestWrite,
   Role,
   StorageAuditQuery,
   StorageChangesQuery,
   StorageCommit,
   StorageListQuery,
+  StorageRequestQuery,
+  StoredAddress,
+  StoredRequest,
 } from '@license-contacts/core';
 import { formatSeq, LicenseContactsError, ROLES } from '@license-contacts/core';
 import { migrate } from './migrations';
@@ -84,6 +90,36 @@ interface AuditRow {
   role: Role | null;
   successor: string | null;
   changes: string;
+  requests: string | null;
+}
+
+interface RequestRow {
+  id: string;
+  kind: StoredRequest['kind'];
+  license_id: string;
+  product: string;
+  email: string;
+  name: string;
+  roles: string;
+  requested_by: string;
+  decided_by: string;
+  created_at: string;
+  expires_at: string;
+  state: StoredRequest['state'];
+  current_main: string | null;
+  closed_by: string | null;
+  closed_at: string | null;
+  version: number;
+}
+
+interface AddressRow {
+  email: string;
+  bounces: number;
+  permanent: boolean;
+  reason: string | null;
+  bounced_at: string | null;
+  confirmed_at: string | null;
+  version: number;
 }
 
 /** ISO-8601 in UTC with milliseconds, as `Date#toISOString` writes it, whatever the driver's type parsers. */
@@ -157,7 +193,43 @@ function toAuditEntry(row: AuditRow): AuditEntry {
   if (row.email !== null) entry.email = row.email;
   if (row.role !== null) entry.role = row.role;
   if (row.successor !== null) entry.successor = row.successor;
+  if (row.requests !== null) entry.requests = JSON.parse(row.requests) as RequestSummary[];
   return entry;
+}
+
+function toRequest(row: RequestRow): StoredRequest {
+  const request: StoredRequest = {
+    id: row.id,
+    kind: row.kind,
+    licenseId: row.license_id,
+    product: row.product,
+    email: row.email,
+    name: row.name,
+    roles: JSON.parse(row.roles) as Role[],
+    requestedBy: row.requested_by,
+    decidedBy: JSON.parse(row.decided_by) as string[],
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    state: row.state,
+    version: Number(row.version),
+  };
+  if (row.current_main !== null) request.currentMain = row.current_main;
+  if (row.closed_by !== null) request.closedBy = row.closed_by;
+  if (row.closed_at !== null) request.closedAt = row.closed_at;
+  return request;
+}
+
+function toAddress(row: AddressRow): StoredAddress {
+  const address: StoredAddress = {
+    email: row.email,
+    bounces: Number(row.bounces),
+    permanent: row.permanent,
+    version: Number(row.version),
+  };
+  if (row.reason !== null) address.reason = row.reason;
+  if (row.bounced_at !== null) address.bouncedAt = row.bounced_at;
+  if (row.confirmed_at !== null) address.confirmedAt = row.confirmed_at;
+  return address;
 }
 
 /** `LIKE` pattern for a case-insensitive substring: the text lower-cased, its wildcards escaped. */
@@ -301,6 +373,7 @@ const AUDIT_COLUMNS: readonly [string, string, (row: NewEntry) => unknown][] = [
   ['successor', 'text', (r) => r.entry.successor ?? null],
   // Sent as text and cast in SQL, so every driver's parameter serializers treat it alike.
   ['changes', 'text', (r) => JSON.stringify(r.entry.changes)],
+  ['requests', 'text', (r) => (r.entry.requests === undefined ? null : JSON.stringify(r.entry.requests))],
 ];
 
 /** A person joining (`joined`) or leaving a license in the entry at `ord`. */
@@ -332,7 +405,8 @@ function membershipsOf(entries: readonly NewEntry[]): { joined: MembershipRow[];
 
 const AUDIT_SELECT = (alias: string) =>
   `${alias}.seq::text AS seq, ${alias}.license_id, ${alias}.version, ${iso(`${alias}.at`)} AS at, ${alias}.actor,
-   ${alias}.staff, ${alias}.action, ${alias}.email, ${alias}.role, ${alias}.successor, ${alias}.changes::text AS changes`;
+   ${alias}.staff, ${alias}.action, ${alias}.email, ${alias}.role, ${alias}.successor, ${alias}.changes::text AS changes,
+   ${alias}.requests::text AS requests`;
 
 const CONTACT_COLUMN_LIST = CONTACT_COLUMNS.map(([name]) => name).join(', ');
 
@@ -369,6 +443,12 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   const audit = `${s}.audit_entries`;
   const feedPosition = `${s}.feed_position`;
   const memberships = `${s}.license_memberships`;
+  const requestsTable = `${s}.requests`;
+  const addressesTable = `${s}.addresses`;
+  const requestColumns = `r.id, r.kind, r.license_id, r.product, r.email, r.name, array_to_json(r.roles)::text AS roles,
+    r.requested_by, array_to_json(r.decided_by)::text AS decided_by, ${iso('r.created_at')} AS created_at,
+    ${iso('r.expires_at')} AS expires_at, r.state, r.current_main, r.closed_by,
+    CASE WHEN r.closed_at IS NULL THEN NULL ELSE ${iso('r.closed_at')} END AS closed_at, r.version`;
   const licenseColumns = `l.id, l.product, l.edition, l.seats::text AS seats, l.expires_at, l.version,
     ${iso('l.updated_at')} AS updated_at, c.role, c.email, c.position, c.joined, c.name`;
 
@@ -479,9 +559,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     parts.push(`s AS (UPDATE ${feedPosition} f SET seq = f.seq + ${n}::bigint ${after === null ? '' : `FROM ${after}`}
       WHERE f.id RETURNING f.seq - ${n}::bigint AS base)`);
     parts.push(`a AS (INSERT INTO ${audit} (seq, license_id, version, at, actor, staff, action, email, role,
-        successor, changes)
+        successor, changes, requests)
       SELECT s.base + e.ord, e.license_id, e.version, e.at::timestamptz, e.actor, e.staff, e.action, e.email,
-        e.role, e.successor, e.changes::json
+        e.role, e.successor, e.changes::json, e.requests::json
       FROM s CROSS JOIN ${rowSource(entries, AUDIT_COLUMNS, p, 'e')})`);
     const { joined, left } = membershipsOf(entries);
     if (joined.length > 0) {
@@ -501,6 +581,60 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     const parts: string[] = [];
     feedParts(entries, p, null, parts);
     return named(`WITH ${parts.join(',\n')}\nSELECT base::text AS base FROM s`, values);
+  }
+
+  /** A request's compare-and-set: an insert that does nothing when the id exists, or an update guarded by its version. */
+  function requestStatement(write: RequestWrite): Statement {
+    const { request: r, expectedVersion } = write;
+    const { values, p } = parameters();
+    const fields = [
+      p(r.kind),
+      p(r.licenseId),
+      p(r.product),
+      p(r.email),
+      p(r.name),
+      `${p(r.roles)}::text[]`,
+      p(r.requestedBy),
+      `${p(r.decidedBy)}::text[]`,
+      `${p(r.createdAt)}::timestamptz`,
+      `${p(r.expiresAt)}::timestamptz`,
+      p(r.state),
+      p(r.currentMain ?? null),
+      p(r.closedBy ?? null),
+      `${p(r.closedAt ?? null)}::timestamptz`,
+      p(r.version),
+    ];
+    const columns = `kind, license_id, product, email, name, roles, requested_by, decided_by, created_at,
+      expires_at, state, current_main, closed_by, closed_at, version`;
+    const text =
+      expectedVersion === null
+        ? `INSERT INTO ${requestsTable} (id, ${columns}) VALUES (${p(r.id)}, ${fields.join(', ')})
+           ON CONFLICT (id) DO NOTHING`
+        : `UPDATE ${requestsTable} SET (${columns}) = (${fields.join(', ')})
+           WHERE id = ${p(r.id)} AND version = ${p(expectedVersion)}`;
+    return named(text, values);
+  }
+
+  /** An address record's compare-and-set, like a request's. */
+  function addressStatement(write: AddressWrite): Statement {
+    const { address: a, expectedVersion } = write;
+    const { values, p } = parameters();
+    const fields = [
+      p(a.bounces),
+      p(a.permanent),
+      p(a.reason ?? null),
+      `${p(a.bouncedAt ?? null)}::timestamptz`,
+      `${p(a.confirmedAt ?? null)}::timestamptz`,
+      p(a.version),
+    ];
+    const columns = 'bounces, permanent, reason, bounced_at, confirmed_at, version';
+    const text =
+      expectedVersion === null
+        ? `INSERT INTO ${addressesTable} (email, ${columns}) VALUES (${p(a.email)}, ${fields.join(', ')})
+           ON CONFLICT (email) DO NOTHING`
+        : `UPDATE ${addressesTable} SET (${columns}) = (${fields.join(', ')})
+           WHERE email = ${p(a.email)} AND version = ${p(expectedVersion)}`;
+    return named(text, values);
   }
 
   function conflict(id: string): LicenseContactsError {
@@ -561,13 +695,26 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     commit: (batch: StorageCommit) =>
       guarded(async (): Promise<AuditEntry[]> => {
         const ids = new Set(batch.writes.map((w) => w.license.id));
-        if (ids.size !== batch.writes.length) {
-          throw new LicenseContactsError('CONFLICT', 'A commit may write each license once');
+        const requestWrites = batch.requests ?? [];
+        const addressWrites = batch.addresses ?? [];
+        if (
+          ids.size !== batch.writes.length ||
+          new Set(requestWrites.map((w) => w.request.id)).size !== requestWrites.length ||
+          new Set(addressWrites.map((w) => w.address.email)).size !== addressWrites.length
+        ) {
+          throw new LicenseContactsError(
+            'CONFLICT',
+            'A commit may write each license, request and address once',
+          );
         }
         // Rows are locked in id order, so two commits over the same licenses cannot deadlock.
         const writes = [...batch.writes].sort((a, b) => (a.license.id < b.license.id ? -1 : 1));
         const entries: NewEntry[] = batch.audit.map((entry, i) => ({ entry, ord: i + 1 }));
-        const single = writes.length === 1 && entries.every((e) => ids.has(e.entry.licenseId));
+        const single =
+          writes.length === 1 &&
+          requestWrites.length === 0 &&
+          addressWrites.length === 0 &&
+          entries.every((e) => ids.has(e.entry.licenseId));
         let base: string | null = null;
         try {
           if (single) {
@@ -583,6 +730,25 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
               for (const write of writes) {
                 const { rows } = await tx.query<{ n: number }>(writeStatement(write, []));
                 if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(write.license.id);
+              }
+              // After the licenses they belong to: a request is written under its license's row lock.
+              for (const write of requestWrites) {
+                const { rowCount } = await tx.query(requestStatement(write));
+                if (rowCount !== 1) {
+                  throw new LicenseContactsError(
+                    'CONFLICT',
+                    `Request ${write.request.id} was changed by someone else`,
+                  );
+                }
+              }
+              for (const write of addressWrites) {
+                const { rowCount } = await tx.query(addressStatement(write));
+                if (rowCount !== 1) {
+                  throw new LicenseContactsError(
+                    'CONFLICT',
+                    `Address ${write.address.email} was changed by someone else`,
+                  );
+                }
               }
               if (entries.length === 0) return null;
               const { rows } = await tx.query<{ base: string }>(feedStatement(entries));
@@ -614,6 +780,66 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         if (items.length <= query.limit) return { items };
         items.length = query.limit;
         return { items, nextCursor: String((items.at(-1) as AuditEntry).version) };
+      }),
+
+    getRequest: (id: string) =>
+      guarded(async () => {
+        const { rows } = await db.query<RequestRow>(
+          named(`SELECT ${requestColumns} FROM ${requestsTable} r WHERE r.id = $1`, [id]),
+        );
+        return rows[0] ? toRequest(rows[0]) : null;
+      }),
+
+    listRequests: (query: StorageRequestQuery) =>
+      guarded(async (): Promise<Page<StoredRequest>> => {
+        const { values, p } = parameters();
+        const where: string[] = [];
+        const party = (email: string) => {
+          const e = p(email);
+          return `(r.requested_by = ${e} OR r.email = ${e} OR r.decided_by @> ARRAY[${e}::text])`;
+        };
+        if (query.licenseId !== undefined) where.push(`r.license_id = ${p(query.licenseId)}`);
+        if (query.kind !== undefined) where.push(`r.kind = ${p(query.kind)}`);
+        if (query.subject !== undefined) where.push(`r.email = ${p(query.subject)}`);
+        if (query.party !== undefined) where.push(party(query.party));
+        if (query.email !== undefined) {
+          where.push(`(${party(query.email)} OR r.license_id IN (
+            SELECT c.license_id FROM ${contacts} c WHERE c.email = ${p(query.email)}))`);
+        }
+        if (query.state === 'pending' || query.state === 'expired') {
+          const op = query.state === 'pending' ? '>' : '<=';
+          where.push(`r.state = 'pending' AND r.expires_at ${op} ${p(query.now)}::timestamptz`);
+        } else if (query.state !== undefined) {
+          where.push(`r.state = ${p(query.state)}`);
+        }
+        if (query.after !== undefined) where.push(`r.id > ${p(query.after)}`);
+        const { rows } = await db.query<RequestRow>(
+          named(
+            `SELECT ${requestColumns} FROM ${requestsTable} r
+             ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+             ORDER BY r.id LIMIT ${p(query.limit + 1)}`,
+            values,
+          ),
+        );
+        const items = rows.map(toRequest);
+        if (items.length <= query.limit) return { items };
+        items.length = query.limit;
+        return { items, nextCursor: (items.at(-1) as StoredRequest).id };
+      }),
+
+    getAddresses: (emails: readonly string[]) =>
+      guarded(async () => {
+        if (emails.length === 0) return [];
+        const { rows } = await db.query<AddressRow>(
+          named(
+            `SELECT email, bounces, permanent, reason,
+               CASE WHEN bounced_at IS NULL THEN NULL ELSE ${iso('bounced_at')} END AS bounced_at,
+               CASE WHEN confirmed_at IS NULL THEN NULL ELSE ${iso('confirmed_at')} END AS confirmed_at, version
+             FROM ${addressesTable} WHERE email = ANY($1::text[])`,
+            [[...new Set(emails)]],
+          ),
+        );
+        return rows.map(toAddress);
       }),
 
     listChanges: (query: StorageChangesQuery) =>

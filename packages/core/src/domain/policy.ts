@@ -1,5 +1,5 @@
 import { domainOf, isAssociated, isStaff, mainOf } from './license';
-import type { Actor, AddContactInput, Decision, License, Role } from './types';
+import type { Actor, AddContactInput, Decision, InvitationMode, License, Role } from './types';
 import { ROLES } from './types';
 
 /** What every policy question receives. */
@@ -15,8 +15,11 @@ export interface PolicyContext {
 export interface Policy {
   /** Whether the actor may see the license at all; when not, it answers NOT_FOUND (R4). */
   canView(context: PolicyContext): boolean;
-  /** Adding a contact; `input` is absent when asked for `permissions`. */
-  addContact(context: PolicyContext & { input?: AddContactInput }): Decision;
+  /**
+   * Adding a contact; `input` is absent when asked for `permissions`. `invitations` is the service's
+   * setting: where it asks for an invitation, refuse a new person with `INVITATION_REQUIRED`.
+   */
+  addContact(context: PolicyContext & { input?: AddContactInput; invitations?: InvitationMode }): Decision;
   /** Making `email` the main contact of `role`. */
   setMain(context: PolicyContext & { role: Role; email: string }): Decision;
   /** Removing `role` from `email`; `successor` is set when `email` is the main contact and one was named. */
@@ -30,6 +33,10 @@ export interface Policy {
    * contact, would become main once the other side accepts. Default: the default policy's answer.
    */
   requestTransfer?(context: PolicyContext & { role: Role; email: string }): Decision;
+  /** Who decides that transfer request: the other side than the actor's. Default: the default policy's answer. */
+  transferDeciders?(context: PolicyContext & { role: Role; email: string }): string[];
+  /** Inviting a person (§7); `input` is absent when asked for `permissions`. Default: any contact. */
+  invite?(context: PolicyContext & { input?: AddContactInput }): Decision;
 }
 
 /** Options of `createDefaultPolicy`. */
@@ -94,6 +101,26 @@ function viewer({ license, actor }: PolicyContext): boolean {
 
 const NOT_ASSOCIATED = (): Decision => deny('NOT_ASSOCIATED', 'Only contacts of this license can change it');
 
+const INVITATION_REQUIRED = (who: string): Decision =>
+  deny('INVITATION_REQUIRED', `${who} must be invited, and becomes a contact on accepting`);
+
+/**
+ * §7: under `invitations`, whether adding a new person directly is refused; `sameCompany` says whether
+ * the person is with the actor's company. An existing contact gaining a role agreed already; staff add.
+ */
+function invitationNeeded(
+  context: PolicyContext & { input?: AddContactInput; invitations?: InvitationMode },
+  sameCompany: (a: string, b: string) => boolean,
+): Decision {
+  const { license, actor, input, invitations = 'never' } = context;
+  if (invitations === 'never' || isStaff(actor)) return ALLOWED;
+  if (input === undefined) return invitations === 'always' ? INVITATION_REQUIRED('Everyone new') : ALLOWED;
+  if (isAssociated(license, input.email)) return ALLOWED;
+  if (invitations === 'always' || !sameCompany(input.email, actor.email))
+    return INVITATION_REQUIRED(input.email);
+  return ALLOWED;
+}
+
 /**
  * The rules of DESIGN R4–R6: contacts see and change their licenses; promoting someone else needs a
  * shared company domain; only the main contact of a role (or staff) removes that main contact.
@@ -154,7 +181,8 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
 
   return {
     canView: viewer,
-    addContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+    addContact: (context) => (viewer(context) ? invitationNeeded(context, sameCompany) : NOT_ASSOCIATED()),
+    invite: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
     setMain(context) {
       const { license, actor, role, email } = context;
       if (!viewer(context)) return NOT_ASSOCIATED();
@@ -203,16 +231,30 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
         `Only ${email}'s company or the main ${role} contact's company can ask for this transfer`,
       );
     },
+    transferDeciders({ license, actor, role, email }) {
+      // The other side decides: the main contact when the new main's company asks, else the new main.
+      const main = mainOf(license, role);
+      return !isStaff(actor) && sameCompany(actor.email, email) ? [main] : [email];
+    },
   };
 }
 
 /** The default policy (R4–R6) with the built-in list of public mail domains. */
 export const defaultPolicy: Policy = createDefaultPolicy();
 
-/** Any contact of a license may do anything the structural rules (R2, R3) allow; staff everything. */
+/** The open policy knows no public mail domains: a company is a mail domain. */
+const sameDomain = (a: string, b: string) => domainOf(a) === domainOf(b);
+
+/**
+ * Any contact of a license may do anything the structural rules (R2, R3) allow; staff everything. The
+ * service's `invitations` setting still holds, each mail domain counting as a company.
+ */
 export const openPolicy: Policy = {
   canView: viewer,
-  addContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+  addContact: (context) => (viewer(context) ? invitationNeeded(context, sameDomain) : NOT_ASSOCIATED()),
+  invite: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+  transferDeciders: ({ license, actor, role, email }) =>
+    actor.email === email ? [mainOf(license, role)] : [email],
   setMain: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
   removeContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
   replaceContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),

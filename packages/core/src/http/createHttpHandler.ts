@@ -183,6 +183,59 @@ const ROUTES: Route[] = [
   },
   {
     method: 'POST',
+    path: ['licenses', ':id', 'invitations'],
+    body: 'input',
+    mutation: true,
+    run(context) {
+      const input = parseShape(schemas().addContactBody, context.body, 'input');
+      return context.api.invite(param(context, 0), input as AddContactInput, { signal: context.signal });
+    },
+  },
+  {
+    method: 'POST',
+    path: ['licenses', ':id', 'transfers'],
+    body: 'body',
+    mutation: true,
+    run(context) {
+      const { role, email } = parseShape(schemas().transferBody, context.body, 'body');
+      return context.api.requestTransfer(param(context, 0), role as never, email, { signal: context.signal });
+    },
+  },
+  {
+    method: 'GET',
+    path: ['requests'],
+    mutation: false,
+    run(context) {
+      const q = parseShape(
+        schemas().requestsQuery,
+        query(context.url, ['licenseId', 'state', 'cursor', 'limit']),
+        'query',
+      );
+      return context.api.requests({
+        signal: context.signal,
+        ...(q.licenseId === undefined ? {} : { licenseId: q.licenseId }),
+        ...(q.state === undefined ? {} : { state: q.state as never }),
+        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+        ...(q.limit === undefined ? {} : { limit: q.limit }),
+      });
+    },
+  },
+  ...(['accept', 'decline', 'cancel'] as const).map(
+    (what): Route => ({
+      method: 'POST',
+      path: ['requests', ':id', what],
+      mutation: true,
+      run(context) {
+        const options = { signal: context.signal };
+        const id = param(context, 0);
+        if (what === 'accept') return context.api.acceptRequest(id, options);
+        if (what === 'decline') return context.api.declineRequest(id, options);
+        return context.api.cancelRequest(id, options);
+      },
+    }),
+  ),
+  {
+    method: 'POST',
     path: ['replacements'],
     body: 'body',
     mutation: true,

@@ -31,6 +31,9 @@ function build() {
   /** Body of `PUT /licenses/:id/main/:role`. */
   const setMainBody = record({ email: text });
 
+  /** Body of `POST /licenses/:id/transfers`. */
+  const transferBody = record({ role: text, email: text });
+
   /** Body of `POST /replacements`. */
   const replacementBody = record({
     email: text,
@@ -62,7 +65,12 @@ function build() {
 
   /** Query of `GET /changes`. */
   const changesQuery = v.object({ after: one, limit });
+
+  /** Query of `GET /requests`. */
+  const requestsQuery = v.object({ licenseId: one, state: one, cursor: one, limit });
   return {
+    transferBody,
+    requestsQuery,
     addContactBody,
     setMainBody,
     replacementBody,

@@ -59,11 +59,13 @@ describe('postgresStorage', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'twice' ORDER BY table_name`,
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'addresses',
       'audit_entries',
       'feed_position',
       'license_contacts',
       'license_memberships',
       'licenses',
+      'requests',
       'schema_migrations',
     ]);
   });
@@ -75,8 +77,14 @@ describe('postgresStorage', () => {
        WHERE table_schema = $1 AND data_type IN ('json', 'jsonb', 'ARRAY') ORDER BY table_name, column_name`,
       [storage.schema],
     );
-    // The audit record keeps what changed as JSON; the live lists are rows.
-    expect(rows).toEqual([{ table_name: 'audit_entries', column_name: 'changes' }]);
+    // The audit record keeps what changed as JSON; the live lists are rows. A request keeps its few
+    // roles and deciders as arrays (decided_by has a GIN index).
+    expect(rows).toEqual([
+      { table_name: 'audit_entries', column_name: 'changes' },
+      { table_name: 'audit_entries', column_name: 'requests' },
+      { table_name: 'requests', column_name: 'decided_by' },
+      { table_name: 'requests', column_name: 'roles' },
+    ]);
   });
 
   it('stores one row per person per role, emails lower-cased, with positions and join order', async () => {

@@ -136,18 +136,33 @@ describe('createLicense', () => {
 
 describe('recipients and canRequestSupport (R7)', () => {
   it('answers every topic with unique addresses', async () => {
-    expect(await service.recipients(JIRA, 'license')).toEqual({ to: [alice.email, bob.email], cc: [] });
-    expect(await service.recipients(JIRA, 'invoice')).toEqual({ to: [bob.email], cc: [] });
-    expect(await service.recipients(BITBUCKET, 'invoice')).toEqual({ to: [bob.email], cc: [alice.email] });
+    const none: string[] = [];
+    expect(await service.recipients(JIRA, 'license')).toEqual({
+      to: [alice.email, bob.email],
+      cc: [],
+      unreachable: none,
+    });
+    expect(await service.recipients(JIRA, 'invoice')).toEqual({ to: [bob.email], cc: [], unreachable: none });
+    expect(await service.recipients(BITBUCKET, 'invoice')).toEqual({
+      to: [bob.email],
+      cc: [alice.email],
+      unreachable: none,
+    });
     expect(await service.recipients(BITBUCKET, 'support')).toEqual({
       to: [carol.email, alice.email, erin.email],
       cc: [],
+      unreachable: none,
     });
     expect(await service.recipients(BITBUCKET, 'releases')).toEqual({
       to: [carol.email, alice.email, erin.email],
       cc: [],
+      unreachable: none,
     });
-    expect(await service.recipients('SEN-5550142', 'license')).toEqual({ to: [alice.email], cc: [] });
+    expect(await service.recipients('SEN-5550142', 'license')).toEqual({
+      to: [alice.email],
+      cc: [],
+      unreachable: none,
+    });
   });
 
   it('refuses an unknown license and an unknown topic', async () => {
