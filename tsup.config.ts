@@ -23,6 +23,8 @@ const external: (string | RegExp)[] = [
   /^@radix-ui\//,
   /^immer($|\/)/,
   /^valibot($|\/)/,
+  /^@valibot\//,
+  /^fast-check($|\/)/,
   /^pg($|\/)/,
   /^@electric-sql\/pglite($|\/)/,
   /^vitest($|\/)/,

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
@@ -17,6 +18,7 @@ const unit: TestProjectInlineConfiguration = {
   test: {
     name: 'unit',
     environment: 'happy-dom',
+    provide: { reactMajor: '19' },
     include: [
       'packages/*/src/**/__tests__/**/*.test.{ts,tsx}',
       'examples/*/src/**/__tests__/**/*.test.{ts,tsx}',
@@ -30,7 +32,39 @@ const unit: TestProjectInlineConfiguration = {
   },
 };
 
-const projects: TestProjectInlineConfiguration[] = [unit];
+// The React tests once more against React 18: React, React DOM and the libraries that render with them
+// (Radix, Testing Library) come from tests/react18, whose dependencies pnpm links to React 18.
+const react18 = createRequire(at('tests/react18/package.json'));
+const REACT_18_MODULES = [
+  'react',
+  'react/jsx-runtime',
+  'react/jsx-dev-runtime',
+  'react-dom',
+  'react-dom/client',
+  'react-dom/server',
+  'react-dom/test-utils',
+  '@radix-ui/react-dialog',
+  '@testing-library/react',
+];
+const unitReact18: TestProjectInlineConfiguration = {
+  extends: true,
+  plugins: [react()],
+  resolve: {
+    alias: REACT_18_MODULES.map((id) => ({
+      find: new RegExp(`^${id.replace(/[/.-]/g, '\\$&')}$`),
+      replacement: react18.resolve(id),
+    })),
+  },
+  test: {
+    ...unit.test,
+    name: 'react18',
+    include: ['packages/react/src/**/__tests__/**/*.test.{ts,tsx}'],
+    provide: { reactMajor: '18' },
+    exclude: ['**/node_modules/**', '**/dist/**'],
+  },
+};
+
+const projects: TestProjectInlineConfiguration[] = [unit, unitReact18];
 
 // Stories run as tests in real Chromium once Storybook is configured.
 const storybookDir = at('.storybook');

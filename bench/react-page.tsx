@@ -38,6 +38,11 @@ function permissionsOf(license: License): Permissions {
     viewHistory: ALLOWED,
     setMain: { technical: all(license.technical), billing: all(license.billing) },
     removeContact: { technical: all(license.technical), billing: all(license.billing) },
+    successors: { technical: all(license.technical.slice(1)), billing: all(license.billing.slice(1)) },
+    losesAccess: {
+      technical: Object.fromEntries(license.technical.map((e) => [e, false])),
+      billing: Object.fromEntries(license.billing.map((e) => [e, false])),
+    },
     requestTransfer: { technical: all(license.technical), billing: all(license.billing) },
     invite: ALLOWED,
     directAdd: 'any',
@@ -133,6 +138,8 @@ function once(kind: 'kit' | 'bare', license: License, permissions: Permissions):
     ) : (
       <BareList license={license} onReady={(fn) => (promote = fn)} />
     );
+  // A collection now rather than in the middle of a measured run (the page runs with --expose-gc).
+  (globalThis as { gc?: () => void }).gc?.();
   const t0 = performance.now();
   flushSync(() => root.render(ui));
   void document.body.offsetHeight; // include style and layout
@@ -159,34 +166,50 @@ const median = (values: number[]) => {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
-/** Runs every size `reps` times per side (after warm-up), alternating sides; returns medians in ms. */
-function run(sizes: number[], reps: number, warmup: number) {
-  return sizes.map((size) => {
+/** Medians (ms) of one round: `reps` runs per side, the sides alternating. */
+export interface RoundResult {
+  size: number;
+  kitMount: number;
+  bareMount: number;
+  kitUpdate: number;
+  bareUpdate: number;
+}
+
+/**
+ * Runs `rounds` rounds per size (after warm-up); each round alternates the sides run by run and
+ * answers each side's medians, so every ratio compares runs taken side by side.
+ */
+function run(sizes: number[], reps: number, warmup: number, rounds: number): RoundResult[] {
+  const results: RoundResult[] = [];
+  for (const size of sizes) {
     const license = licenseOf(size);
     const permissions = permissionsOf(license);
     for (let i = 0; i < warmup; i++) {
       once('kit', license, permissions);
       once('bare', license, permissions);
     }
-    const kit: Sample[] = [];
-    const bare: Sample[] = [];
-    for (let i = 0; i < reps; i++) {
-      if (i % 2) {
-        kit.push(once('kit', license, permissions));
-        bare.push(once('bare', license, permissions));
-      } else {
-        bare.push(once('bare', license, permissions));
-        kit.push(once('kit', license, permissions));
+    for (let round = 0; round < rounds; round++) {
+      const kit: Sample[] = [];
+      const bare: Sample[] = [];
+      for (let i = 0; i < reps; i++) {
+        if ((i + round) % 2) {
+          kit.push(once('kit', license, permissions));
+          bare.push(once('bare', license, permissions));
+        } else {
+          bare.push(once('bare', license, permissions));
+          kit.push(once('kit', license, permissions));
+        }
       }
+      results.push({
+        size,
+        kitMount: median(kit.map((s) => s.mount)),
+        bareMount: median(bare.map((s) => s.mount)),
+        kitUpdate: median(kit.map((s) => s.update)),
+        bareUpdate: median(bare.map((s) => s.update)),
+      });
     }
-    return {
-      size,
-      kitMount: median(kit.map((s) => s.mount)),
-      bareMount: median(bare.map((s) => s.mount)),
-      kitUpdate: median(kit.map((s) => s.update)),
-      bareUpdate: median(bare.map((s) => s.update)),
-    };
-  });
+  }
+  return results;
 }
 
 (globalThis as { runBench?: typeof run }).runBench = run;

@@ -140,3 +140,26 @@ export const Narrow: Story = {
   parameters: kit({ width: 320 }),
   globals: { viewport: { value: 'mobile1', isRotated: false } },
 };
+
+/** Uncontrolled: its `Trigger` part opens it; adding closes it and focus returns to the trigger. */
+export const Uncontrolled: Story = {
+  args: { defaultRoles: ['billing'] },
+  // Uncontrolled: the story's `open` is left out.
+  render: ({ open: _open, ...args }) => (
+    <AddContactDialog {...args}>
+      <AddContactDialog.Trigger>Invite a colleague</AddContactDialog.Trigger>
+    </AddContactDialog>
+  ),
+  play: async ({ canvas, userEvent, loaded }) => {
+    const trigger = canvas.getByRole('button', { name: 'Invite a colleague' });
+    await userEvent.click(trigger);
+    const dialog = await screen.findByRole('dialog', { name: 'Add contact' });
+    await expect(dialog).toHaveAttribute('data-state', 'open');
+    await userEvent.type(within(dialog).getByRole('textbox', { name: 'Email' }), 'dan@acme.test');
+    await userEvent.type(within(dialog).getByRole('textbox', { name: 'Name' }), 'Dan Okafor{Enter}');
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    await waitFor(() => expect(trigger).toHaveFocus());
+    const { service } = loaded as KitLoaded;
+    await expect((await service.findLicense('SEN-4821337'))?.billing).toContain('dan@acme.test');
+  },
+};

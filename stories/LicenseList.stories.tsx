@@ -1,8 +1,8 @@
-import { createLicenseState } from '@license-contacts/core';
+import { createLicenseState, defaultPolicy, deny } from '@license-contacts/core';
 import { FIXTURE_TIME, manyPeople } from '@license-contacts/core/fixtures';
-import { LicenseList } from '@license-contacts/react';
+import { LicenseHistory, LicenseList } from '@license-contacts/react';
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { expect, waitFor } from 'storybook/test';
+import { expect, screen, waitFor, within } from 'storybook/test';
 import { demoPeople, type KitParameters, longNamesLicenses, neverResolving, rejecting } from './kit';
 
 const meta = {
@@ -155,4 +155,52 @@ export const Narrow: Story = {
   parameters: kit({ width: 320 }),
   globals: { viewport: { value: 'mobile1', isRotated: false } },
   args: { defaultExpanded: ['SEN-4821337'] },
+};
+
+/** `Replace a person on every license` opens the offboarding wizard. */
+export const ReplaceAPersonWhoLeft: Story = {
+  play: async ({ canvas, userEvent }) => {
+    const button = await canvas.findByRole('button', { name: 'Replace a person on every license' });
+    await waitFor(() => expect(button).not.toHaveAttribute('aria-disabled'));
+    await userEvent.click(button);
+    await expect(
+      await screen.findByRole('dialog', { name: 'Replace a person on every license' }),
+    ).toBeInTheDocument();
+  },
+};
+
+/** A portal policy that keeps offboarding to staff: the button stays, refused with the reason. */
+export const ReplaceRefusedByPolicy: Story = {
+  parameters: kit({
+    policy: {
+      ...defaultPolicy,
+      replaceContact: (context) =>
+        context.actor.staff ? { allowed: true } : deny('STAFF_ONLY', 'Only staff replace people who left'),
+    },
+  }),
+  play: async ({ canvas }) => {
+    const button = await canvas.findByRole('button', { name: 'Replace a person on every license' });
+    await waitFor(() => expect(button).toHaveAttribute('aria-disabled', 'true'));
+    await expect(button).toHaveAccessibleDescription('Only staff replace people who left');
+  },
+};
+
+/** Each expanded panel ends with the license's history. */
+export const WithHistory: Story = {
+  args: {
+    defaultExpanded: ['SEN-4821337', 'SEN-5550142'],
+    panelFooter: (license) => <LicenseHistory licenseId={license.id} />,
+  },
+  parameters: kit({
+    setup: async (service) => {
+      await service.as(demoPeople.alice).setMain('SEN-4821337', 'technical', demoPeople.carol.email);
+    },
+  }),
+  play: async ({ canvas }) => {
+    const history = await canvas.findByRole('region', { name: 'History SEN-4821337' });
+    await expect(
+      await within(history).findByText('Alice Johnson made Carol Nguyen the main technical contact'),
+    ).toBeInTheDocument();
+    await expect(await canvas.findByRole('region', { name: 'History SEN-5550142' })).toBeInTheDocument();
+  },
 };

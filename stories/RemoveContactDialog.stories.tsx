@@ -1,3 +1,4 @@
+import { defaultPolicy } from '@license-contacts/core';
 import { demoPeople } from '@license-contacts/core/fixtures';
 import { RemoveContactDialog } from '@license-contacts/react';
 import type { Meta, StoryObj } from '@storybook/react-vite';
@@ -152,4 +153,50 @@ export const Narrow: Story = {
   args: mainArgs,
   parameters: kit({ licenses: jiraWithDan, width: 320 }),
   globals: { viewport: { value: 'mobile1', isRotated: false } },
+};
+
+/** Closing stays mounted for the exit animation: the content reads `data-state="closed"` until it ends. */
+export const ClosingAnimation: Story = {
+  play: async ({ userEvent }) => {
+    const dialog = await screen.findByRole('alertdialog', { name: 'Remove Carol Nguyen?' });
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await expect(dialog).toHaveAttribute('data-state', 'closed');
+    await expect(dialog.isConnected).toBe(true);
+    await waitFor(() => expect(dialog.isConnected).toBe(false));
+  },
+};
+
+/** Uncontrolled with its `Trigger` part; who may succeed and the warning come from permissions. */
+export const Uncontrolled: Story = {
+  args: { contact: { ...alice, roles: ['technical'] } },
+  // Uncontrolled: the story's `open` is left out.
+  render: ({ open: _open, ...args }) => (
+    <RemoveContactDialog {...args}>
+      <RemoveContactDialog.Trigger>I am leaving Jira Software</RemoveContactDialog.Trigger>
+    </RemoveContactDialog>
+  ),
+  play: async ({ canvas, userEvent }) => {
+    await userEvent.click(canvas.getByRole('button', { name: 'I am leaving Jira Software' }));
+    const dialog = await screen.findByRole('alertdialog', { name: 'Remove Alice Johnson?' });
+    await waitFor(() => expect(dialog).toHaveTextContent('lose access'));
+    await expect(within(dialog).getByRole('combobox', { name: 'New main contact' })).toHaveValue(carol.email);
+  },
+};
+
+/** A portal where company admins keep seeing their licenses: removing herself, Alice keeps access. */
+export const PolicyKeepsAccess: Story = {
+  args: { defaultOpen: true, contact: { ...alice, roles: ['technical'] } },
+  render: ({ open: _open, ...args }) => <RemoveContactDialog {...args} />,
+  parameters: kit({
+    policy: {
+      ...defaultPolicy,
+      canView: ({ license, actor }) =>
+        actor.email.endsWith('@acme.test') || license.contacts.some((c) => c.email === actor.email),
+    },
+  }),
+  play: async () => {
+    const dialog = await screen.findByRole('alertdialog', { name: 'Remove Alice Johnson?' });
+    await within(dialog).findByRole('combobox', { name: 'New main contact' });
+    await expect(dialog).not.toHaveTextContent('lose access');
+  },
 };

@@ -9,6 +9,7 @@ import {
   type LicenseContactsApi,
   LicenseContactsError,
   memoryStorage,
+  type Policy,
 } from '@license-contacts/core';
 import {
   demoLicenseInputs,
@@ -33,6 +34,10 @@ export interface KitParameters {
   api?: (api: LicenseContactsApi) => LicenseContactsApi;
   /** Width of the story's frame in pixels (a narrow screen); default the full canvas. */
   width?: number;
+  /** The portal's own policy; default the core's `defaultPolicy`. */
+  policy?: Policy;
+  /** Changes made before the story renders (they show in the history). */
+  setup?: (service: LicenseContacts) => Promise<void>;
 }
 
 /** What the loader hands to each story: its own service and Api, so stories never share state. */
@@ -44,12 +49,20 @@ export interface KitLoaded {
 /** A fresh in-memory service per story, over the core's fixtures. */
 export const kitLoader: Loader = async ({ parameters }) => {
   const kit = (parameters.kit ?? {}) as KitParameters;
+  // A fixed clock, so the times a story shows are the same in every run.
+  let tick = Date.parse('2026-03-02T09:00:00.000Z');
   const service = createLicenseContacts({
     storage: memoryStorage({
       licenses: kit.licenses?.() ?? demoLicenses(),
       ...(kit.latency === undefined ? {} : { latency: kit.latency }),
     }),
+    clock: () => {
+      tick += 7 * 60 * 1000;
+      return new Date(tick);
+    },
+    ...(kit.policy === undefined ? {} : { policy: kit.policy }),
   });
+  await kit.setup?.(service);
   const base = service.as(kit.actor ?? demoPeople.alice);
   return { service, api: kit.api ? kit.api(base) : base } satisfies KitLoaded;
 };

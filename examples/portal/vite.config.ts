@@ -10,7 +10,8 @@ export default defineConfig(({ command }) => {
     root: import.meta.dirname,
     plugins: [react()],
     resolve: { conditions: ['@license-contacts/source', ...defaultClientConditions] },
-    build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+    // No source maps in what is served: they would publish the sources.
+    build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
     logLevel: 'warn',
   };
 });

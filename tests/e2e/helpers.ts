@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { expect, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium';
 
 /** Where review screenshots go (ignored by git). */
@@ -16,11 +16,11 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A new page in a context of its own (its own cookies), on the portal's sign-in page. */
-export async function openPortal(browser: Browser): Promise<Page> {
+/** A new page in a context of its own (its own cookies), on the sign-in page of the portal at `url`. */
+export async function openPortal(browser: Browser, url: string = inject('portalUrl')): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   const page = await context.newPage();
-  await page.goto(inject('portalUrl'));
+  await page.goto(url);
   await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
   return page;
 }
@@ -53,6 +53,18 @@ export async function licenseRows(page: Page): Promise<string[]> {
 /** The row button of a license, found by its accessible name `{product} {id}`. */
 export function licenseRow(page: Page, product: string, id: string): Locator {
   return page.getByRole('button', { name: new RegExp(`^${product} ${id}\\b`) });
+}
+
+/** The names in a role's list of the open panel, in order (the first is main). */
+export async function namesIn(
+  page: Page,
+  list: 'Technical contacts' | 'Billing contacts',
+): Promise<string[]> {
+  const items = page.getByRole('list', { name: list }).getByRole('listitem');
+  await items.first().waitFor();
+  return items.evaluateAll((els) =>
+    els.map((el) => el.querySelector('.lc-contact__name')?.firstChild?.textContent ?? ''),
+  );
 }
 
 /** `locator` once the core's permissions allow its action (no `aria-disabled`). */
@@ -88,4 +100,21 @@ export async function expectNoAxeViolations(page: Page, label: string): Promise<
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+}
+
+/** Chromium for the file's tests and one page on the portal's sign-in page: `page()` gives it. */
+export function portalPageForFile(): () => Page {
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+    page = await openPortal(browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!page) throw new Error('the portal page opens in beforeAll');
+    return page;
+  };
 }

@@ -1,5 +1,7 @@
 // @vitest-environment node
+import { PGlite } from '@electric-sql/pglite';
 import type { Actor } from '@license-contacts/core';
+import { postgresStorage } from '@license-contacts/postgres';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Answer, TestServer } from './harness';
@@ -35,6 +37,43 @@ const KEYS = [
   'staff',
 ];
 
+/** R14: text that reads like something else, or that a driver could refuse. */
+const UNICODE_EDGES = [
+  '\u212Aelly@acme.test',
+  'ｇｉｎａ@ａｃｍｅ.test',
+  'alice\u200B@acme.test',
+  'a@ｇｍａｉｌ.com',
+  'jörg@müller.example',
+  'Eve\u202Etxt.exe',
+  '\u2067x\u2069',
+  '\u200B',
+  '\u3164',
+  '\u00AD',
+  '\uFEFF',
+  '\ud800',
+  'x\udfffy',
+  'a\u0000b',
+  'Zoë 👩\u200D💻',
+  '%_\\',
+  "'; DROP TABLE licenses; --",
+  'İstanbul',
+];
+
+/** Integer edges: PostgreSQL's integer and bigint, JavaScript's safe integers, and beyond. */
+const INTEGER_EDGES = [
+  '0',
+  '-1',
+  '2147483647',
+  '2147483648',
+  '-2147483649',
+  '4294967296',
+  '9007199254740991',
+  '9007199254740993',
+  '9223372036854775808',
+  '1e21',
+  '1.5',
+];
+
 const text = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
@@ -49,6 +88,8 @@ const text = fc.oneof(
     ' ',
     '\u0000',
     '\u2028',
+    ...UNICODE_EDGES,
+    ...INTEGER_EDGES,
   ),
   fc.nat({ max: 70_000 }).map((n) => 'x'.repeat(n)),
 );
@@ -110,6 +151,16 @@ const headerText = fc.string({
   unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
   maxLength: 60,
 });
+
+/** A lone surrogate cannot be percent-encoded: it travels as the bytes a careless client would send. */
+function urlSafe(value: string): string {
+  try {
+    encodeURIComponent(value);
+    return value;
+  } catch {
+    return value.replace(/[\ud800-\udfff]/g, '?');
+  }
+}
 
 function expectWellFormed(answer: Answer, method: string): void {
   expect(answer.status).toBeGreaterThanOrEqual(200);
@@ -216,6 +267,7 @@ describe('HTTP fuzzing', () => {
         fc.integer().map(String),
         fc.double().map(String),
         fc.constantFrom('technical', 'billing', 'SEN-1001', '1', '0', '-1', '1e3', '999999999999999999999'),
+        fc.constantFrom(...INTEGER_EDGES, ...UNICODE_EDGES).map(urlSafe),
       ),
     );
     const raw = fc.string({ unit: fc.constantFrom(...'a=&%;+?#0Zz'.split('')), maxLength: 40 });
@@ -278,4 +330,90 @@ describe('HTTP fuzzing', () => {
       settings,
     );
   });
+});
+
+describe('HTTP fuzzing, every adapter alike (R14)', () => {
+  let pglite: PGlite;
+  let onPglite: TestServer;
+  let onMemory: TestServer;
+
+  beforeAll(async () => {
+    pglite = await PGlite.create();
+    await postgresStorage({ pglite }).migrate();
+    // Started after PGlite, so no keep-alive connection idles out while it starts.
+    onMemory = await startServer();
+    onPglite = await startServer();
+  }, 60_000);
+
+  afterAll(async () => {
+    await onMemory?.close();
+    await onPglite?.close();
+    await pglite?.close();
+  });
+
+  /** What is compared across adapters: the status and, on a problem, its code and field. */
+  function summary(answer: Answer): string {
+    if (answer.status < 400) return String(answer.status);
+    const problem = JSON.parse(answer.text) as { code: string; field?: string };
+    return `${answer.status} ${problem.code} ${problem.field ?? ''}`;
+  }
+
+  it('answers hostile Unicode and integer edges the same on memory and on PGlite, never 5xx', async () => {
+    // A fresh PGlite: its tables are empty, the seed goes in once.
+    await onPglite.reset({ storage: postgresStorage({ pglite }) });
+    const edge = fc.constantFrom(...UNICODE_EDGES, ...INTEGER_EDGES);
+    const enc = (value: string) => encodeURIComponent(urlSafe(value));
+    const requests: ((v: string) => [string, string, unknown?])[] = [
+      (v) => ['POST', '/api/licenses/SEN-1001/contacts', { email: v, name: 'Vic', roles: ['billing'] }],
+      (v) => [
+        'POST',
+        '/api/licenses/SEN-1001/contacts',
+        { email: 'vic@acme.test', name: v, roles: ['billing'] },
+      ],
+      (v) => ['PUT', '/api/licenses/SEN-1001/main/technical', { email: v }],
+      (v) => ['DELETE', `/api/licenses/SEN-1001/contacts/${enc(v)}?role=billing`],
+      (v) => [
+        'DELETE',
+        `/api/licenses/SEN-1001/contacts/alice%40acme.test?role=technical&successor=${enc(v)}`,
+      ],
+      (v) => ['GET', `/api/licenses?query=${enc(v)}`],
+      (v) => ['GET', `/api/licenses?cursor=${enc(v)}`],
+      (v) => ['GET', `/api/licenses?limit=${enc(v)}`],
+      (v) => ['GET', `/api/licenses/SEN-1001/history?cursor=${enc(v)}`],
+      (v) => ['GET', `/api/licenses/SEN-1001/history?limit=${enc(v)}`],
+      (v) => ['GET', `/api/licenses/${enc(v)}`],
+      (v) => [
+        'POST',
+        '/api/replacements',
+        { email: 'bob@acme.test', successor: { email: v, name: 'Sam' }, dryRun: true },
+      ],
+      (v) => [
+        'POST',
+        '/api/replacements',
+        { email: 'bob@acme.test', successor: { email: 'sam@acme.test', name: v }, dryRun: true },
+      ],
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: requests.length - 1 }), edge, async (index, value) => {
+        const [method, path, payload] = (requests[index] as (v: string) => [string, string, unknown?])(value);
+        const init = {
+          headers: headersOf(
+            PEOPLE.insider,
+            payload === undefined ? {} : { 'Content-Type': 'application/json' },
+          ),
+          ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+        };
+        const memory = await onMemory.send(method, path, init);
+        const postgres = await onPglite.send(method, path, init);
+        expect(memory.status).toBeLessThan(500);
+        expect({ method, path, value, answer: summary(postgres) }).toEqual({
+          method,
+          path,
+          value,
+          answer: summary(memory),
+        });
+      }),
+      { numRuns: 200, interruptAfterTimeLimit: 30_000, markInterruptAsFailure: false },
+    );
+  }, 90_000);
 });

@@ -5,6 +5,7 @@ import type { Actor, LicenseContacts, LicenseContactsOptions } from '@license-co
 import { createLicenseContacts } from '@license-contacts/core';
 import type { HttpHandlerOptions } from '@license-contacts/core/http';
 import { createHttpHandler, toNodeListener } from '@license-contacts/core/http';
+import { expectConforming } from './openapi';
 
 /** `Authorization: Bearer <email>` or `Bearer staff:<email>`: the test stand-in for a session. */
 export function bearer(actor: Actor): string {
@@ -62,8 +63,11 @@ export interface TestServer {
   port: number;
   origin: string;
   service: LicenseContacts;
+  /** The failures the handler reported through `onError` (instead of the console). */
+  reported: unknown[];
   /** Replaces the service with a fresh, seeded one. */
   reset(options?: LicenseContactsOptions): Promise<LicenseContacts>;
+  /** Sends a request; the answer is checked against the handler's OpenAPI document (it throws if it differs). */
   send(
     method: string,
     path: string,
@@ -74,8 +78,15 @@ export interface TestServer {
 
 export async function startServer(options: Partial<HttpHandlerOptions> = {}): Promise<TestServer> {
   let service = createLicenseContacts({ retryDelay: () => 0 });
-  const handler = createHttpHandler({ as: (actor) => service.as(actor) }, { authenticate, ...options });
+  const reported: unknown[] = [];
+  const handler = createHttpHandler(
+    { as: (actor) => service.as(actor) },
+    { authenticate, onError: (error) => reported.push(error), ...options },
+  );
   const server: Server = createServer(toNodeListener(handler));
+  // A test that blocks the event loop for seconds (a PGlite start) must not find its idle keep-alive
+  // connections closed under it (the client would write on a socket the server just ended).
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
@@ -85,6 +96,7 @@ export async function startServer(options: Partial<HttpHandlerOptions> = {}): Pr
     get service() {
       return service;
     },
+    reported,
     async reset(serviceOptions = {}) {
       service = createLicenseContacts({ retryDelay: () => 0, ...serviceOptions });
       await seed(service);
@@ -99,13 +111,26 @@ export async function startServer(options: Partial<HttpHandlerOptions> = {}): Pr
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () =>
-              resolve({
+            res.on('end', () => {
+              const answer = {
                 status: res.statusCode ?? 0,
                 headers: res.headers,
                 text: Buffer.concat(chunks).toString('utf8'),
-              }),
-            );
+              };
+              try {
+                expectConforming({
+                  method,
+                  target: path,
+                  status: answer.status,
+                  contentType: answer.headers['content-type'],
+                  body: answer.text,
+                });
+              } catch (error) {
+                reject(error);
+                return;
+              }
+              resolve(answer);
+            });
             res.on('error', reject);
           },
         );

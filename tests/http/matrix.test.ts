@@ -1,5 +1,6 @@
 // @vitest-environment node
 import type { Actor, LicenseContacts } from '@license-contacts/core';
+import { createOpenApiDocument } from '@license-contacts/core/http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TestServer } from './harness';
 import { bearer, PEOPLE, startServer, stateOf } from './harness';
@@ -9,14 +10,16 @@ const WHO: Who[] = ['insider', 'outsider', 'removed', 'staff', 'anonymous'];
 
 interface RouteCase {
   method: string;
-  /** The path, or what makes the state it needs (a request to decide) and answers the path. */
-  path: string | ((service: LicenseContacts) => Promise<string>);
+  path: string;
+  /** Makes the state the route needs (a request to decide) and answers the path to send instead. */
+  prepare?: (service: LicenseContacts) => Promise<string>;
   body?: unknown;
   mutation: boolean;
   expected: Record<Who, number>;
 }
 
 const everyone = { insider: 200, outsider: 200, removed: 200, staff: 200, anonymous: 401 };
+const anyone = { insider: 200, outsider: 200, removed: 200, staff: 200, anonymous: 200 };
 const contacts = { insider: 200, outsider: 404, removed: 404, staff: 200, anonymous: 401 };
 
 /** Every route of the handler, with the status each kind of caller gets. */
@@ -63,8 +66,9 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/api/requests', mutation: false, expected: everyone },
   {
     method: 'POST',
+    path: '/api/requests/:id/cancel',
     // Alice's invitation: hers (and staff's) to withdraw; nobody else learns of it.
-    async path(service) {
+    async prepare(service) {
       const request = await service
         .as(PEOPLE.insider)
         .invite('SEN-1001', { email: 'ivy@partner.test', name: 'Ivy', roles: ['technical'] });
@@ -73,6 +77,21 @@ const ROUTES: RouteCase[] = [
     mutation: true,
     expected: contacts,
   },
+  ...(['accept', 'decline'] as const).map(
+    (what): RouteCase => ({
+      method: 'POST',
+      path: `/api/requests/:id/${what}`,
+      // Pat, a partner, asks for Alice's main technical position: hers (and staff's) to decide.
+      async prepare(service) {
+        const pat = service.as({ email: 'pat@partner.test' });
+        await pat.addContact('SEN-1001', { email: 'pat@partner.test', name: 'Pat', roles: ['technical'] });
+        const request = await pat.requestTransfer('SEN-1001', 'technical', 'pat@partner.test');
+        return `/api/requests/${request.id}/${what}`;
+      },
+      mutation: true,
+      expected: contacts,
+    }),
+  ),
   {
     method: 'POST',
     path: '/api/replacements',
@@ -80,6 +99,8 @@ const ROUTES: RouteCase[] = [
     mutation: true,
     expected: everyone,
   },
+  { method: 'GET', path: '/api/changes', mutation: false, expected: everyone },
+  { method: 'GET', path: '/api/openapi.json', mutation: false, expected: anyone },
 ];
 
 let server: TestServer;
@@ -103,12 +124,12 @@ function headersFor(who: Who, route: RouteCase, extra: Record<string, string> = 
   return headers;
 }
 
-/** The path of a route, making what it needs first. */
-async function pathOf(route: RouteCase): Promise<string> {
-  return typeof route.path === 'string' ? route.path : route.path(server.service);
+/** The route with the path to send, made ready first. */
+async function ready(route: RouteCase): Promise<RouteCase> {
+  return route.prepare ? { ...route, path: await route.prepare(server.service) } : route;
 }
 
-function send(who: Who, route: RouteCase & { path: string }, extra?: Record<string, string>) {
+function send(who: Who, route: RouteCase, extra?: Record<string, string>) {
   return server.send(route.method, route.path, {
     headers: headersFor(who, route, extra),
     ...(route.body === undefined ? {} : { body: JSON.stringify(route.body) }),
@@ -116,13 +137,29 @@ function send(who: Who, route: RouteCase & { path: string }, extra?: Record<stri
 }
 
 describe('authorization matrix over HTTP', () => {
+  it('has a case for every route of the handler', () => {
+    const described = Object.entries(createOpenApiDocument().paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} /api${path}`),
+    );
+    const covered = ROUTES.map((route) => {
+      const path = new URL(route.path, 'http://any.test').pathname;
+      const template = described.find((entry) => {
+        const [method, pattern] = entry.split(' ') as [string, string];
+        const regex = new RegExp(`^${pattern.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+        return method === route.method && regex.test(path);
+      });
+      return template ?? `${route.method} ${path} (no such route)`;
+    });
+    expect([...new Set(covered)].sort()).toEqual([...described].sort());
+  });
+
   for (const route of ROUTES) {
     for (const who of WHO) {
       const status = route.expected[who];
-      it(`${route.method} ${typeof route.path === 'string' ? route.path : '/api/requests/:id/cancel'} as ${who} answers ${status}`, async () => {
-        const path = await pathOf(route);
+      it(`${route.method} ${route.path} as ${who} answers ${status}`, async () => {
+        const resolved = await ready(route);
         const before = await stateOf(server.service);
-        const answer = await send(who, { ...route, path });
+        const answer = await send(who, resolved);
         expect(answer.status).toBe(status);
         expect(answer.headers['cache-control']).toBe('no-store');
         expect(answer.headers['x-content-type-options']).toBe('nosniff');
@@ -143,7 +180,7 @@ describe('authorization matrix over HTTP', () => {
   }
 
   it('lists only what each caller may see', async () => {
-    const route = ROUTES[1] as RouteCase & { path: string };
+    const route = ROUTES[1] as RouteCase;
     const ids = async (who: Who) =>
       (JSON.parse((await send(who, route)).text).items as { id: string }[]).map((license) => license.id);
     expect(await ids('insider')).toEqual(['SEN-1001']);
@@ -165,8 +202,8 @@ describe('cross-site mutations over HTTP', () => {
   const mutations = ROUTES.filter((route) => route.mutation);
   for (const route of mutations) {
     for (const who of ['insider', 'staff'] as const) {
-      it(`${route.method} ${typeof route.path === 'string' ? route.path : '/api/requests/:id/cancel'} as ${who} from another site answers 403`, async () => {
-        const resolved = { ...route, path: await pathOf(route) };
+      it(`${route.method} ${route.path} as ${who} from another site answers 403`, async () => {
+        const resolved = await ready(route);
         const before = await stateOf(server.service);
         const site = await send(who, resolved, { 'Sec-Fetch-Site': 'cross-site' });
         const origin = await send(who, resolved, { Origin: 'https://evil.test' });

@@ -140,6 +140,46 @@ describe('body size limit over a raw socket', () => {
   });
 });
 
+describe('same-origin check over a raw socket', () => {
+  /** Adds a contact with this request target, Host and Origin, over a raw socket; the raw answer. */
+  async function addWith(target: string, host: string, origin: string): Promise<string> {
+    const body = '{"email":"zed@acme.test","name":"Zed","roles":["technical"]}';
+    const socket: Socket = connect(server.port, '127.0.0.1');
+    let response = '';
+    socket.on('data', (data: Buffer) => {
+      response += data.toString('utf8');
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.once('close', () => resolve());
+      socket.write(
+        `POST ${target} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${bearer(PEOPLE.insider)}\r\n` +
+          `Origin: ${origin}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    });
+    return response;
+  }
+
+  it('lets no absolute request target choose its own origin', async () => {
+    const before = await stateOf(server.service);
+    const target = 'http://evil.test/api/licenses/SEN-1001/contacts';
+    const response = await addWith(target, `127.0.0.1:${server.port}`, 'http://evil.test');
+    expect(response).toMatch(/^HTTP\/1\.1 403 /);
+    expect(response).toContain('"reason":"CROSS_SITE"');
+    expect(await stateOf(server.service)).toBe(before);
+  });
+
+  it('accepts the Origin of the Host the browser addressed', async () => {
+    const response = await addWith(
+      '/api/licenses/SEN-1001/contacts',
+      'portal.example.com',
+      'http://portal.example.com',
+    );
+    expect(response).toMatch(/^HTTP\/1\.1 200 /);
+  });
+});
+
 describe('problem responses', () => {
   function expectClean(answer: Answer) {
     expect(answer.status).toBeGreaterThanOrEqual(400);

@@ -22,6 +22,7 @@ export {
   checkTransfer,
   createLicenseState,
   permissionsFor,
+  previewCommand,
 } from './domain/rules';
 export type {
   Actor,
@@ -101,6 +102,7 @@ export type {
   StorageAuditQuery,
   StorageChangesQuery,
   StorageCommit,
+  StorageGetOptions,
   StorageListQuery,
   StorageRequestQuery,
   StoredAddress,
@@ -111,9 +113,11 @@ export type {
   ContactsStoreInitialData,
   ContactsStoreOptions,
   ContactsStoreState,
+  HistoryResource,
   ListResource,
   PendingMutation,
   Resource,
   ResourceStatus,
+  StoreResource,
 } from './store/createContactsStore';
 export { createContactsStore } from './store/createContactsStore';

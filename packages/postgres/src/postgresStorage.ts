@@ -14,6 +14,7 @@ import type {
   StorageAuditQuery,
   StorageChangesQuery,
   StorageCommit,
+  StorageGetOptions,
   StorageListQuery,
   StorageRequestQuery,
   StoredAddress,
@@ -648,12 +649,18 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
 
     close: () => guarded(() => db.close()),
 
-    getLicense: (id) =>
+    getLicense: (id, options?: StorageGetOptions) =>
       guarded(async () => {
+        const contact = options?.ifContact;
+        // The email index decides first: for anyone else the license rows are never read.
+        const only =
+          contact === undefined
+            ? ''
+            : ` AND EXISTS (SELECT 1 FROM ${contacts} m WHERE m.email = $2 AND m.license_id = $1)`;
         const { rows } = await db.query<LicenseRow>(
           named(
-            `SELECT ${licenseColumns} FROM ${licenses} l LEFT JOIN ${contacts} c ON c.license_id = l.id WHERE l.id = $1`,
-            [id],
+            `SELECT ${licenseColumns} FROM ${licenses} l LEFT JOIN ${contacts} c ON c.license_id = l.id WHERE l.id = $1${only}`,
+            contact === undefined ? [id] : [id, contact],
           ),
         );
         return read(rows)[0] ?? null;

@@ -11,4 +11,4 @@ export interface LicenseContactsContextValue {
 }
 
 /** The provider's context; `null` outside a `LicenseContactsProvider`. */
-export const LicenseContactsContext = createContext<LicenseContactsContextValue | null>(null);
+export const LicenseContactsContext = /* @__PURE__ */ createContext<LicenseContactsContextValue | null>(null);

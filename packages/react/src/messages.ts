@@ -1,4 +1,5 @@
 import type { Decision, LicenseContactsError, Role } from '@license-contacts/core';
+import type { HistoryFacts, HistoryPerson } from './historyFacts';
 
 /** Every string the kit shows; interpolated ones are functions. Override any of them through the provider. */
 export interface Messages {
@@ -45,7 +46,49 @@ export interface Messages {
   announceAdded: (name: string, roles: readonly Role[]) => string;
   announceRemoved: (name: string, role: Role) => string;
   announceFailed: (error: LicenseContactsError) => string;
+  /** Title of `ReplaceContactDialog`, and the name of the button that opens it from `LicenseList`. */
+  replaceTitle: string;
+  replaceDescription: string;
+  personWhoLeft: string;
+  successor: string;
+  preview: string;
+  /** The confirm button of a preview that changes `count` licenses. */
+  replaceSubmit: (count: number) => string;
+  /** What the preview found, read out when it appears. */
+  previewSummary: (changed: number, skipped: number) => string;
+  /** The preview found no license to change. */
+  nothingToReplace: (email: string) => string;
+  changedCaption: string;
+  skippedCaption: string;
+  licenseColumn: string;
+  rolesColumn: string;
+  mainColumn: string;
+  reasonColumn: string;
+  /** Roles as a table cell reads them, e.g. `Technical, billing`. */
+  roleList: (roles: readonly Role[]) => string;
+  /** Main positions taken over, e.g. `Main technical contact`; `None` when there are none. */
+  mainPositions: (roles: readonly Role[]) => string;
+  /** Why `replaceContact` left a license alone; by default the core's message. */
+  skipReason: (skipped: { reason: string; message: string }) => string;
+  /** Said once a replacement is done. */
+  announceReplaced: (oldName: string, newName: string, count: number) => string;
+  historyHeading: string;
+  loadingHistory: string;
+  noHistory: string;
+  showMore: string;
+  /** Who acted, as a history sentence names them (`null`: a system-level change). */
+  historyActor: (actor: HistoryPerson | null, staff: boolean) => string;
+  /**
+   * Sentences by audit action, over the locale's own (`Alice Johnson made Carol Nguyen the main technical
+   * contact`); one answering `undefined` leaves the entry to `historyChanges`.
+   */
+  historySentences?: Readonly<Record<string, HistorySentence>>;
+  /** The sentence of an action without its own, told from who joined, left, gained or lost what. */
+  historyChanges?: (facts: HistoryFacts, messages: Messages) => string;
 }
+
+/** Builds one history sentence from an entry's facts, or `undefined` to leave it to `historyChanges`. */
+export type HistorySentence = (facts: HistoryFacts, messages: Messages) => string | undefined;
 
 /** English messages (the default). */
 export const en: Messages = {
@@ -88,10 +131,44 @@ export const en: Messages = {
   announceAdded: (name, roles) => `${name} was added as a ${roles.join(' and ')} contact`,
   announceRemoved: (name, role) => `${name} was removed from ${role} contacts`,
   announceFailed: (error) => `The change failed: ${error.message}`,
+  replaceTitle: 'Replace a person on every license',
+  replaceDescription:
+    'The successor takes over every role and main position of the person who left, on every license you may change, in one step.',
+  personWhoLeft: 'Person who left',
+  successor: 'Successor',
+  preview: 'Preview',
+  replaceSubmit: (count) => `Replace on ${count} ${count === 1 ? 'license' : 'licenses'}`,
+  previewSummary: (changed, skipped) =>
+    `${changed} ${changed === 1 ? 'license changes' : 'licenses change'}` +
+    (skipped > 0 ? `, ${skipped} ${skipped === 1 ? 'is' : 'are'} skipped` : ''),
+  nothingToReplace: (email) => `${email} is on no license you may change.`,
+  changedCaption: 'Licenses changed',
+  skippedCaption: 'Licenses skipped',
+  licenseColumn: 'License',
+  rolesColumn: 'Roles taken over',
+  mainColumn: 'Main positions taken over',
+  reasonColumn: 'Reason',
+  roleList: (roles) =>
+    roles.map((role, i) => (i === 0 ? (role === 'technical' ? 'Technical' : 'Billing') : role)).join(', '),
+  mainPositions: (roles) =>
+    roles.length === 0
+      ? 'None'
+      : `Main ${roles.join(' and ')} ${roles.length === 1 ? 'contact' : 'contacts'}`,
+  skipReason: (skipped) => skipped.message,
+  historyHeading: 'History',
+  loadingHistory: 'Loading history…',
+  noHistory: 'No changes recorded yet',
+  showMore: 'Show more',
+  historyActor: (actor, staff) =>
+    actor === null ? 'The system' : staff ? `${actor.name} (staff)` : actor.name,
+  announceReplaced: (oldName, newName, count) =>
+    `${newName} replaced ${oldName} on ${count} ${count === 1 ? 'license' : 'licenses'}`,
 };
 
-const deRole = (role: Role) => (role === 'technical' ? 'technischen' : 'kaufmännischen');
-const deAdjective = (role: Role) => (role === 'technical' ? 'technischer' : 'kaufmännischer');
+/** `technischen` / `kaufmännischen`. */
+export const deRole = (role: Role) => (role === 'technical' ? 'technischen' : 'kaufmännischen');
+/** `technischer` / `kaufmännischer`. */
+export const deAdjective = (role: Role) => (role === 'technical' ? 'technischer' : 'kaufmännischer');
 
 /** Reasons the default policy and rules give, in German; other reasons fall back to the core's message. */
 const deReasons: Record<string, string> = {
@@ -107,6 +184,14 @@ const deReasons: Record<string, string> = {
   NOT_ASSOCIATED: 'Nur Kontakte dieser Lizenz können sie ändern',
   ALREADY_MAIN: 'Diese Person ist bereits Hauptkontakt',
   DUPLICATE: 'Diese Person ist bereits Kontakt in dieser Rolle',
+};
+
+/** Why a replacement skips a license, in German; other reasons fall back to the core's message. */
+const deSkipReasons: Record<string, string> = {
+  DIFFERENT_DOMAIN:
+    'Die Nachfolge gehört nicht zu Ihrer Firmendomain und kann keinen Hauptkontakt übernehmen',
+  PUBLIC_DOMAIN: 'Die Nachfolge nutzt eine öffentliche Mail-Domain und kann keinen Hauptkontakt übernehmen',
+  NOT_ASSOCIATED: 'Nur Kontakte dieser Lizenz können sie ändern',
 };
 
 /** Error codes in German; other codes fall back to the core's message. */
@@ -166,6 +251,39 @@ export const de: Messages = {
     `${name} wurde als ${roles.map(deAdjective).join(' und ')} Kontakt hinzugefügt`,
   announceRemoved: (name, role) => `${name} wurde aus den ${deRole(role)} Kontakten entfernt`,
   announceFailed: (error) => `Die Änderung ist fehlgeschlagen: ${de.error(error)}`,
+  replaceTitle: 'Eine Person auf allen Lizenzen ersetzen',
+  replaceDescription:
+    'Die Nachfolge übernimmt jede Rolle und jede Hauptkontakt-Position der ausgeschiedenen Person, auf allen Lizenzen, die Sie ändern dürfen, in einem Schritt.',
+  personWhoLeft: 'Ausgeschiedene Person',
+  successor: 'Nachfolge',
+  preview: 'Vorschau',
+  replaceSubmit: (count) => `Auf ${count} ${count === 1 ? 'Lizenz' : 'Lizenzen'} ersetzen`,
+  previewSummary: (changed, skipped) =>
+    `${changed} ${changed === 1 ? 'Lizenz ändert' : 'Lizenzen ändern'} sich` +
+    (skipped > 0 ? `, ${skipped} ${skipped === 1 ? 'wird' : 'werden'} übersprungen` : ''),
+  nothingToReplace: (email) => `${email} ist auf keiner Lizenz, die Sie ändern dürfen.`,
+  changedCaption: 'Geänderte Lizenzen',
+  skippedCaption: 'Übersprungene Lizenzen',
+  licenseColumn: 'Lizenz',
+  rolesColumn: 'Übernommene Rollen',
+  mainColumn: 'Übernommene Hauptkontakte',
+  reasonColumn: 'Grund',
+  roleList: (roles) => roles.map((role) => (role === 'technical' ? 'Technisch' : 'Kaufmännisch')).join(', '),
+  mainPositions: (roles) =>
+    roles.length === 0
+      ? 'Keine'
+      : roles
+          .map((role) => `${deAdjective(role).replace(/^./, (c) => c.toUpperCase())} Hauptkontakt`)
+          .join(', '),
+  skipReason: (skipped) => deSkipReasons[skipped.reason] ?? skipped.message,
+  historyHeading: 'Verlauf',
+  loadingHistory: 'Verlauf wird geladen …',
+  noHistory: 'Noch keine Änderungen aufgezeichnet',
+  showMore: 'Mehr anzeigen',
+  historyActor: (actor, staff) =>
+    actor === null ? 'Das System' : staff ? `${actor.name} (Support)` : actor.name,
+  announceReplaced: (oldName, newName, count) =>
+    `${newName} hat ${oldName} auf ${count} ${count === 1 ? 'Lizenz' : 'Lizenzen'} ersetzt`,
 };
 
 const deFields: Record<string, string> = {

@@ -7,7 +7,8 @@ import { createPortal } from './createPortal';
 import { lockDataDir, openStorage, seed } from './storage';
 
 // Environment: PORT (default 3000; 0 picks any free port), HOST (default 127.0.0.1),
-// DATABASE_URL (a PostgreSQL server; default PGlite in DATA_DIR), DATA_DIR (default examples/portal/.data).
+// DATABASE_URL (a PostgreSQL server; default PGlite in DATA_DIR), DATA_DIR (default examples/portal/.data),
+// TRUST_PROXY=1 (behind a proxy that sets X-Forwarded-Host / X-Forwarded-Proto).
 const started = performance.now();
 const portalDir = fileURLToPath(new URL('../..', import.meta.url));
 const host = process.env.HOST || '127.0.0.1';
@@ -20,6 +21,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const dataDir = process.env.DATA_DIR || `${portalDir}.data`;
 const appDir = process.env.APP_DIR || `${portalDir}dist`;
+const trustProxy = process.env.TRUST_PROXY === '1';
 
 function listen(server: Server, at: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,7 +57,7 @@ const storage = await openStorage(databaseUrl ? { databaseUrl } : { dataDir }).c
 });
 const service = createLicenseContacts({ storage });
 const seeded = await seed(service, demoLicenseInputs);
-const portal = createPortal({ service, appDir, demoPeople: Object.values(demoPeople) });
+const portal = createPortal({ service, appDir, demoPeople: Object.values(demoPeople), trustProxy });
 const server = createServer(toNodeListener(portal));
 
 // A taken port: an explicit PORT is an error; the default moves on to the next free port and says so.

@@ -8,7 +8,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
@@ -35,7 +34,8 @@ export function contentTypeOf(path: string): string {
 
 /**
  * Serves a built single-page app from `root`: files with their content types (hashed `assets/`
- * cached for a year), `index.html` for any other path without a file extension, 404 otherwise.
+ * cached for a year), `index.html` for any other path without a file extension, 404 otherwise
+ * (source maps included).
  */
 export function createStaticHandler(root: string): (request: Request) => Promise<Response> {
   const base = normalize(root).replace(/[\\/]+$/, '') + sep;
@@ -77,7 +77,8 @@ export function createStaticHandler(root: string): (request: Request) => Promise
     if (pathname.includes('\0')) {
       return respond(request, 400, 'Bad request', { 'Content-Type': 'text/plain; charset=utf-8' });
     }
-    const found = pathname.endsWith('/') ? null : await file(pathname);
+    // Source maps are never served, even when a build left some behind: they publish the sources.
+    const found = pathname.endsWith('/') || extname(pathname) === '.map' ? null : await file(pathname);
     if (found) {
       const immutable = pathname.startsWith('/assets/');
       return respond(request, 200, found.body, {

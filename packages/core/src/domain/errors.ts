@@ -15,7 +15,7 @@ export type ErrorCode =
   | 'NETWORK';
 
 /** The HTTP status of each code (NETWORK never travels). */
-export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
+export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = /* @__PURE__ */ Object.freeze({
   VALIDATION: 422,
   NOT_FOUND: 404,
   FORBIDDEN: 403,
@@ -32,7 +32,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
 });
 
 /** Every code, for validation of codes received over the wire. */
-export const ERROR_CODES = Object.freeze(Object.keys(ERROR_STATUS) as ErrorCode[]);
+export const ERROR_CODES = /* @__PURE__ */ Object.freeze(Object.keys(ERROR_STATUS) as ErrorCode[]);
 
 /** Options of a `LicenseContactsError`. */
 export interface LicenseContactsErrorOptions {

@@ -1,6 +1,7 @@
 import { domainOf, isAssociated, isStaff, mainOf } from './license';
 import type { Actor, AddContactInput, Decision, InvitationMode, License, Role } from './types';
 import { ROLES } from './types';
+import { asciiDomain } from './validate';
 
 /** What every policy question receives. */
 export interface PolicyContext {
@@ -15,6 +16,14 @@ export interface PolicyContext {
 export interface Policy {
   /** Whether the actor may see the license at all; when not, it answers NOT_FOUND (R4). */
   canView(context: PolicyContext): boolean;
+  /**
+   * Declares that `canView`, the very function named here, admits nobody but staff and the license's
+   * contacts: the service then refuses anyone else from the storage's email index, without reading
+   * the license (a hidden license costs what a missing one costs). Leave it out when `canView` admits
+   * others; a policy that replaces `canView` (`{ ...defaultPolicy, canView }`) loses the declaration,
+   * since it names another function.
+   */
+  viewedByContactsOnly?: (context: PolicyContext) => boolean;
   /**
    * Adding a contact; `input` is absent when asked for `permissions`. `invitations` is the service's
    * setting: where it asks for an invitation, refuse a new person with `INVITATION_REQUIRED`.
@@ -46,7 +55,7 @@ export interface DefaultPolicyOptions {
 }
 
 /** Public mail domains the default policy does not count as a company domain. */
-export const PUBLIC_MAIL_DOMAINS: readonly string[] = Object.freeze([
+export const PUBLIC_MAIL_DOMAINS: readonly string[] = /* @__PURE__ */ Object.freeze([
   'gmail.com',
   'googlemail.com',
   'outlook.com',
@@ -88,7 +97,7 @@ export const PUBLIC_MAIL_DOMAINS: readonly string[] = Object.freeze([
   'seznam.cz',
 ]);
 
-const ALLOWED: Decision = Object.freeze({ allowed: true });
+const ALLOWED: Decision = /* @__PURE__ */ Object.freeze({ allowed: true });
 
 /** A refusal with a machine-readable reason and an English message. */
 export function deny(reason: string, message: string): Decision {
@@ -127,8 +136,12 @@ function invitationNeeded(
  * @example createLicenseContacts({ storage, policy: createDefaultPolicy({ publicDomains: ['example.org'] }) })
  */
 export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy {
+  // Compared with addresses as parseEmail writes them (R14): NFKC, lower case, ASCII.
   const publicDomains = new Set(
-    [...(options.publicDomains ?? PUBLIC_MAIL_DOMAINS)].map((d) => d.toLowerCase()),
+    [...(options.publicDomains ?? PUBLIC_MAIL_DOMAINS)].map((d) => {
+      const text = d.normalize('NFKC').trim().toLowerCase();
+      return asciiDomain(text) ?? text;
+    }),
   );
 
   /** A person's company: their mail domain, or the address itself on a public mail domain (R13). */
@@ -181,6 +194,7 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
 
   return {
     canView: viewer,
+    viewedByContactsOnly: viewer,
     addContact: (context) => (viewer(context) ? invitationNeeded(context, sameCompany) : NOT_ASSOCIATED()),
     invite: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
     setMain(context) {
@@ -240,7 +254,7 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
 }
 
 /** The default policy (R4–R6) with the built-in list of public mail domains. */
-export const defaultPolicy: Policy = createDefaultPolicy();
+export const defaultPolicy: Policy = /* @__PURE__ */ createDefaultPolicy();
 
 /** The open policy knows no public mail domains: a company is a mail domain. */
 const sameDomain = (a: string, b: string) => domainOf(a) === domainOf(b);
@@ -251,6 +265,7 @@ const sameDomain = (a: string, b: string) => domainOf(a) === domainOf(b);
  */
 export const openPolicy: Policy = {
   canView: viewer,
+  viewedByContactsOnly: viewer,
   addContact: (context) => (viewer(context) ? invitationNeeded(context, sameDomain) : NOT_ASSOCIATED()),
   invite: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
   transferDeciders: ({ license, actor, role, email }) =>

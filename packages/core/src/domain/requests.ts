@@ -135,8 +135,17 @@ export function requestActions(
   return { accept: decide, decline: decide, cancel };
 }
 
-/** A new request's id: sortable by creation time (base 36 milliseconds), then 80 random bits. */
+/** The time part of the last id this process made, and how many it made within it. */
+let lastTime = '';
+let sameTime = 0;
+
+/**
+ * A new request's id: sortable by creation time (base 36 milliseconds, then a counter within the
+ * millisecond in this process), then 80 random bits.
+ */
 export function newRequestId(now: string): string {
   const time = Math.max(0, Date.parse(now)).toString(36).padStart(9, '0');
-  return `req_${time}${randomHex(10)}`;
+  sameTime = time === lastTime ? sameTime + 1 : 0;
+  lastTime = time;
+  return `req_${time}${sameTime.toString(36).padStart(4, '0')}${randomHex(10)}`;
 }

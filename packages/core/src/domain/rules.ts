@@ -37,7 +37,7 @@ export interface Applied {
   entry: NewAuditEntry;
 }
 
-const ALLOWED: Decision = Object.freeze({ allowed: true });
+const ALLOWED: Decision = /* @__PURE__ */ Object.freeze({ allowed: true });
 
 /** How a refusal's reason surfaces as an error; any other reason is FORBIDDEN. */
 const REFUSALS: Record<string, { code: ErrorCode; field?: string }> = {
@@ -181,7 +181,8 @@ function withFirst(list: readonly string[], email: string): string[] {
 
 /**
  * Applies the command's change to a draft (no checks). Lookups read the base license, and the draft
- * gets whole new arrays and objects assigned: immer then proxies only what changed, not every row.
+ * gets whole new arrays and objects assigned: immer then proxies only what changed, not every row, and
+ * a plain shallow copy of the license serves as a draft too (`previewCommand`).
  */
 function mutate(draft: License, base: License, command: Command): void {
   switch (command.type) {
@@ -190,9 +191,11 @@ function mutate(draft: License, base: License, command: Command): void {
       const index = base.contacts.findIndex((contact) => contact.email === email);
       const existing = base.contacts[index];
       const added = roles.filter((role) => !existing?.roles.includes(role));
-      if (existing)
-        draft.contacts[index] = { ...existing, roles: inRoleOrder([...existing.roles, ...added]) };
-      else draft.contacts.push({ email, name, roles: [...roles] });
+      draft.contacts = existing
+        ? base.contacts.map((c, i) =>
+            i === index ? { ...existing, roles: inRoleOrder([...existing.roles, ...added]) } : c,
+          )
+        : [...base.contacts, { email, name, roles: [...roles] }];
       for (const role of added) draft[role] = [...base[role], email];
       return;
     }
@@ -388,6 +391,31 @@ function directAddOf(license: License, actor: Actor, policy: Policy, invitations
   return ask(`\u0000probe@${domain}`) ? { domains: [domain] } : ('none' as const);
 }
 
+/** Answers every question of a policy with yes: `checkCommand` with it checks the structural rules alone. */
+const STRUCTURE_ONLY: Policy = {
+  canView: () => true,
+  addContact: () => ALLOWED,
+  setMain: () => ALLOWED,
+  removeContact: () => ALLOWED,
+  replaceContact: () => ALLOWED,
+  viewHistory: () => ALLOWED,
+};
+const ANYONE: Actor = /* @__PURE__ */ Object.freeze({ email: '', staff: true });
+
+/**
+ * The change a command makes to a license's contacts, without asking the policy: the `mutate` step of
+ * `applyCommand` on the same structural rules (R2, R3), with no new version and no audit entry. Answers
+ * the license itself when the structural rules refuse the command or it changes nothing. What did not
+ * change keeps its identity. Pure: a client draws its optimistic state with it.
+ * @example previewCommand(license, { type: 'setMain', role: 'technical', email: 'carol@acme.test' })
+ */
+export function previewCommand(license: License, command: Command): License {
+  if (!checkCommand(license, command, ANYONE, STRUCTURE_ONLY).allowed) return license;
+  const next: License = { ...license };
+  mutate(next, license, command);
+  return next;
+}
+
 /** Everything the actor may do on the license, each decided exactly as the command would be. */
 export function permissionsFor(
   license: License,
@@ -397,13 +425,28 @@ export function permissionsFor(
 ): Permissions {
   const context = { license, actor };
   const invitations = options.invitations ?? 'never';
-  const perRole = (decide: (role: Role, email: string) => Decision) =>
+  const perRole = <T>(decide: (role: Role, email: string) => T) =>
     Object.fromEntries(
       ROLES.map((role) => [
         role,
         Object.fromEntries(license[role].map((email) => [email, decide(role, email)])),
       ]),
-    ) as Record<Role, Record<string, Decision>>;
+    ) as Record<Role, Record<string, T>>;
+  const check = (command: Command) => checkCommand(license, command, actor, policy);
+  const successors = Object.fromEntries(
+    ROLES.map((role) => {
+      const [main, next, ...rest] = license[role];
+      const decisions: Record<string, Decision> = {};
+      // R2: the next in line becomes main when no one is named; anyone else only when named.
+      if (main !== undefined && next !== undefined) {
+        decisions[next] = check({ type: 'removeContact', email: main, role });
+        for (const email of rest) {
+          decisions[email] = check({ type: 'removeContact', email: main, role, successor: email });
+        }
+      }
+      return [role, decisions];
+    }),
+  ) as Record<Role, Record<string, Decision>>;
   const requests: Record<string, RequestActions> = {};
   for (const request of options.pending ?? [])
     requests[request.id] = requestActions(request, license, actor, policy);
@@ -411,10 +454,13 @@ export function permissionsFor(
     addContact: policy.addContact({ ...context, invitations }),
     replaceContact: policy.replaceContact(context),
     viewHistory: policy.viewHistory(context),
-    setMain: perRole((role, email) => checkCommand(license, { type: 'setMain', role, email }, actor, policy)),
-    removeContact: perRole((role, email) =>
-      checkCommand(license, { type: 'removeContact', email, role }, actor, policy),
-    ),
+    setMain: perRole((role, email) => check({ type: 'setMain', role, email })),
+    removeContact: perRole((role, email) => check({ type: 'removeContact', email, role })),
+    successors,
+    losesAccess: perRole((role, email) => {
+      const after = previewCommand(license, { type: 'removeContact', email, role });
+      return after !== license && !policy.canView({ license: after, actor });
+    }),
     requestTransfer: perRole((role, email) => checkTransfer(license, role, email, actor, policy)),
     invite: checkInvite(license, null, actor, policy),
     directAdd: directAddOf(license, actor, policy, invitations),

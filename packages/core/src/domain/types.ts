@@ -2,7 +2,7 @@
 export type Role = 'technical' | 'billing';
 
 /** Both roles, in display order. */
-export const ROLES: readonly Role[] = Object.freeze(['technical', 'billing'] as const);
+export const ROLES: readonly Role[] = /* @__PURE__ */ Object.freeze(['technical', 'billing'] as const);
 
 /** A person as the caller names them: an email address and a display name. */
 export interface Person {
@@ -74,6 +74,17 @@ export interface Permissions {
   setMain: Record<Role, Record<string, Decision>>;
   /** Removing that role from that contact, by role, then by the target contact's email. */
   removeContact: Record<Role, Record<string, Decision>>;
+  /**
+   * Who may become main when the main contact of a role is removed, by role, then by the email of each
+   * other contact of that role: the decision of the removal that makes them main. For the next in line
+   * that is the removal naming no successor (R2 promotes them); for the others, the removal naming them.
+   */
+  successors: Record<Role, Record<string, Decision>>;
+  /**
+   * Whether removing that role from that contact would leave the actor unable to see the license (the
+   * policy's `canView` of the license after the removal), by role, then by the target contact's email.
+   */
+  losesAccess: Record<Role, Record<string, boolean>>;
   /**
    * Asking for that contact to become main through a transfer request (R13), by role, then by the
    * target contact's email: allowed where `setMain` says `NEEDS_CONSENT`.
@@ -195,7 +206,12 @@ export interface BounceReport {
 export type Topic = 'license' | 'invoice' | 'support' | 'releases';
 
 /** Every topic, for validation and iteration. */
-export const TOPICS: readonly Topic[] = Object.freeze(['license', 'invoice', 'support', 'releases'] as const);
+export const TOPICS: readonly Topic[] = /* @__PURE__ */ Object.freeze([
+  'license',
+  'invoice',
+  'support',
+  'releases',
+] as const);
 
 /**
  * Addresses for a mail; an address appears at most once across `to`, `cc` and `unreachable`. Addresses

@@ -25,34 +25,95 @@ function requireObject(input: unknown, field: string): void {
   }
 }
 
-/** Returns the normalized (trimmed, lower-cased) email, or throws VALIDATION naming `field`. */
+/**
+ * R14: characters that change how text reads without showing. Default-ignorable code points (zero
+ * width space and joiners, soft hyphen, word joiner, bidi marks, embeddings, overrides and isolates,
+ * fillers, variation selectors, tags), the other format controls, the blank Braille pattern, and lone
+ * surrogates (which no storage can hold as text).
+ */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]|\p{Cs}/u;
+/** Bidi controls and lone surrogates: never in any text the library stores. */
+const DIRECTION_OR_BROKEN = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|\p{Cs}/u;
+/** Variation selectors and emoji tags: after a character, they choose how it looks. */
+const SELECTORS = '[\\uFE00-\\uFE0F\\u180B-\\u180D\\u180F\\u{E0100}-\\u{E01EF}\\u{E0020}-\\u{E007F}]';
+/** Joiners and selectors a name may hold inside a word or an emoji (woman technologist, Persian ZWNJ). */
+const JOINERS = new RegExp(`\\u200C|\\u200D|${SELECTORS}`, 'gu');
+/** A joiner at the start or after a space, or a zero width (non-)joiner at the end or before a space. */
+const LOOSE_JOINER = new RegExp(
+  `(?:^|\\s)(?:\\u200C|\\u200D|${SELECTORS})|(?:\\u200C|\\u200D)(?:$|[\\s\\p{Default_Ignorable_Code_Point}])`,
+  'u',
+);
+/** Something a reader sees: a letter, digit, punctuation or symbol (the blank Braille pattern is none). */
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
+/** Characters that would make a domain a different URL, or none. */
+const NOT_IN_DOMAIN = /[/?#\\:@[\]%<>^|]/;
+
+const tooLong = (field: string, max: number) =>
+  validationError(field, `${field} is longer than ${max} characters`);
+const invisible = (field: string) =>
+  validationError(field, `${field} may not contain invisible or direction-changing characters`);
+
+/**
+ * The ASCII (punycode) form of a mail domain, as every runtime's URL parser writes it (browsers and
+ * Node alike), or `null` when it is none. `ｇｍａｉｌ.com` is `gmail.com`; `münchen.de` is `xn--mnchen-3ya.de`.
+ */
+export function asciiDomain(domain: string): string | null {
+  if (domain === '' || NOT_IN_DOMAIN.test(domain)) return null;
+  let host: string;
+  try {
+    host = new URL(`http://${domain}`).hostname;
+  } catch {
+    return null;
+  }
+  const labels = host.split('.');
+  return labels.length < 2 || labels.some((label) => label.length === 0) ? null : host;
+}
+
+/**
+ * Returns the normalized email, or throws VALIDATION naming `field` (R11, R14): NFKC, trimmed,
+ * lower-cased (root locale), the domain in ASCII; invisible and direction-changing characters refused.
+ * @example parseEmail(' \u212Aelly@ＡＣＭＥ.test ') // 'kelly@acme.test'
+ */
 export function parseEmail(value: unknown, field = 'email'): string {
   if (typeof value !== 'string') throw validationError(field, `${field} must be a string`);
-  const email = value.trim().toLowerCase();
-  if (email.length === 0) throw validationError(field, `${field} is required`);
-  if (email.length > MAX_EMAIL)
-    throw validationError(field, `${field} is longer than ${MAX_EMAIL} characters`);
-  if (/\s/.test(email) || CONTROL.test(email)) {
+  const text = value.normalize('NFKC').trim().toLowerCase();
+  if (text.length === 0) throw validationError(field, `${field} is required`);
+  if (text.length > MAX_EMAIL) throw tooLong(field, MAX_EMAIL);
+  if (/\s/.test(text) || CONTROL.test(text)) {
     throw validationError(field, `${field} may not contain spaces or control characters`);
   }
-  const at = email.indexOf('@');
-  if (at <= 0 || at !== email.lastIndexOf('@')) {
+  if (INVISIBLE.test(text)) throw invisible(field);
+  const at = text.indexOf('@');
+  if (at <= 0 || at !== text.lastIndexOf('@')) {
     throw validationError(field, `${field} must contain exactly one @ with a name before it`);
   }
-  const labels = email.slice(at + 1).split('.');
-  if (labels.length < 2 || labels.some((label) => label.length === 0)) {
+  const domain = asciiDomain(text.slice(at + 1));
+  if (domain === null) {
     throw validationError(field, `${field} must have a dotted domain such as example.com`);
   }
+  const email = `${text.slice(0, at)}@${domain}`;
+  if (email.length > MAX_EMAIL) throw tooLong(field, MAX_EMAIL);
   return email;
 }
 
-/** Returns the trimmed display name, or throws VALIDATION naming `field`. */
+/** Throws VALIDATION when stored text holds a bidi control or a lone surrogate (R14). */
+function refuseDirectionOrBroken(text: string, field: string): void {
+  if (DIRECTION_OR_BROKEN.test(text)) throw invisible(field);
+}
+
+/**
+ * Returns the trimmed display name, or throws VALIDATION naming `field` (R11, R14): no control,
+ * invisible or direction-changing characters, except joiners inside a word or an emoji; something visible.
+ */
 export function parseName(value: unknown, field = 'name'): string {
   if (typeof value !== 'string') throw validationError(field, `${field} must be a string`);
   const name = value.trim();
   if (name.length === 0) throw validationError(field, `${field} is required`);
-  if (name.length > MAX_NAME) throw validationError(field, `${field} is longer than ${MAX_NAME} characters`);
+  if (name.length > MAX_NAME) throw tooLong(field, MAX_NAME);
   if (CONTROL.test(name)) throw validationError(field, `${field} may not contain control characters`);
+  if (LOOSE_JOINER.test(name) || INVISIBLE.test(name.replace(JOINERS, ''))) throw invisible(field);
+  if (!VISIBLE.test(name.replaceAll('\u2800', '')))
+    throw validationError(field, `${field} must contain a visible character`);
   return name;
 }
 
@@ -126,6 +187,23 @@ export function parseAddContactInput(value: unknown, field = 'input'): AddContac
   };
 }
 
+/**
+ * Returns a search text (at most 200 characters, trimmed; `undefined` when empty), or throws
+ * VALIDATION: no control characters, bidi controls or lone surrogates.
+ */
+export function parseQuery(value: unknown, field = 'query'): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length > 200) {
+    throw validationError(field, `${field} must be a string of at most 200 characters`);
+  }
+  if (CONTROL.test(value)) throw validationError(field, `${field} may not contain control characters`);
+  refuseDirectionOrBroken(value, field);
+  return value.trim() || undefined;
+}
+
+/** The highest version a license reaches (the PostgreSQL adapter stores versions as `integer`). */
+export const MAX_VERSION = 2_147_483_647;
+
 /** Returns the epoch milliseconds of a Date or an ISO-8601 date or time, or throws VALIDATION naming `field`. */
 export function parseInstant(value: unknown, field = 'at'): number {
   const time =
@@ -156,6 +234,7 @@ function optionalText(value: unknown, field: string, max: number): string | unde
   if (text.length === 0 || text.length > max || CONTROL.test(text)) {
     throw validationError(field, `${field} must be 1–${max} characters without control characters`);
   }
+  refuseDirectionOrBroken(text, field);
   return text;
 }
 

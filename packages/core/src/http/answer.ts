@@ -1,3 +1,4 @@
+import { LicenseContactsError } from '../domain/errors';
 import { SECURITY_HEADERS, toProblem } from './problem';
 
 /** A response as plain data: status, headers and a text body. */
@@ -35,8 +36,22 @@ export function toResponse(answer: PlainAnswer): Response {
   return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 
+/** A request body as chunks pulled one at a time: `null` at its end; `cancel` stops reading. */
+export interface BodySource {
+  read(): Promise<Uint8Array | null>;
+  cancel(): void;
+}
+
 /**
- * Where a request made by `toNodeListener` offers its body without web streams:
- * `(maxBytes) => Promise<Uint8Array>`, rejecting with PAYLOAD_TOO_LARGE as soon as the limit is crossed.
+ * Where a request made by `toNodeListener` offers its body without web streams: `() => BodySource`,
+ * pulling from the socket only as the reader asks.
  */
 export const READ_BODY: unique symbol = Symbol.for('@license-contacts/core/http.readBody') as never;
+
+/** The error of a body that something read before the handler got it: a framework's body parser. */
+export function bodyAlreadyRead(): LicenseContactsError {
+  return new LicenseContactsError(
+    'BAD_REQUEST',
+    'The request body was already read before the handler got it (by a body parser such as express.json()?): mount the handler before any body parser',
+  );
+}

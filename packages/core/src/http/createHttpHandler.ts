@@ -1,11 +1,25 @@
+import type { ErrorCode } from '../domain/errors';
 import { LicenseContactsError } from '../domain/errors';
-import type { Actor, AddContactInput, License, LicenseContactsApi } from '../domain/types';
+import type {
+  Actor,
+  AddContactInput,
+  License,
+  LicenseContactsApi,
+  ReplaceResult,
+  RequestState,
+  Role,
+} from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
 import type { PlainAnswer } from './answer';
-import { PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
+import { PLAIN_ANSWER, plainProblem, toResponse } from './answer';
 import type { IdempotencyOptions, StoredResponse } from './idempotency';
 import { IdempotencyCache } from './idempotency';
+import type { OpenApiDocument, OpenApiOptions } from './openapi';
+import { buildOpenApiDocument } from './openapi';
 import { SECURITY_HEADERS, toProblem } from './problem';
+import { DEFAULT_MAX_BODY_BYTES, parseJsonBody, readBodyText } from './readBody';
+import { createSameOriginCheck } from './sameOrigin';
+import type { SchemaName, SchemaOutput } from './schemas';
 import { parseShape, schemas } from './schemas';
 
 /** Who the request is from, or nothing (answered 401); may be async. */
@@ -19,10 +33,23 @@ export interface HttpHandlerOptions {
   basePath?: string;
   /** Largest accepted request body in bytes; default 64 KiB. */
   maxBodyBytes?: number;
-  /** Origins (e.g. `https://portal.example.com`) besides the request's own that may send mutations. */
+  /** Origins (e.g. `https://portal.example.com`) besides the addressed one that may send mutations. */
   allowedOrigins?: Iterable<string>;
+  /**
+   * Compare `Origin` with `X-Forwarded-Host` / `X-Forwarded-Proto` instead of `Host` and the request's
+   * scheme; default false. Only behind a proxy that sets them.
+   */
+  trustProxy?: boolean;
   /** The `Idempotency-Key` response cache; `false` turns it off. */
   idempotency?: IdempotencyOptions | false;
+  /** Serves this API's OpenAPI 3.1 description at `GET {basePath}/openapi.json` to anyone; default true. */
+  openApi?: boolean;
+  /**
+   * Told once of each failure the library did not expect (an `authenticate` that threw, a storage
+   * failure with the driver's error as `cause`, a bug), with the request; the answer never shows it
+   * (500 or 503 with a generic message). Default: `console.error`.
+   */
+  onError?: (error: unknown, request: Request) => void;
 }
 
 /** A Fetch-standard request handler: mounts in node:http (`toNodeListener`), Next.js, Hono, Deno, Bun, workers. */
@@ -30,29 +57,82 @@ export type HttpHandler = (request: Request) => Promise<Response>;
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-interface Context {
+/** What a route's `run` receives. */
+interface Context<TQuery, TBody> {
   api: LicenseContactsApi;
+  /** The path parameters, decoded, in the order of the route's `:name` segments. */
   params: string[];
   url: URL;
-  body: unknown;
+  /** The query string, parsed with the route's `query` schema. */
+  query: TQuery;
+  /** The JSON body, parsed with the route's `body` schema. */
+  body: TBody;
   signal: AbortSignal;
   expectedVersion: number | undefined;
+  /** The OpenAPI description of this handler's routes. */
+  openApi(): OpenApiDocument;
 }
 
-interface Route {
+/** Names of the schemas that parse a query string (objects of optional strings). */
+type QuerySchemaName =
+  | 'listQuery'
+  | 'historyQuery'
+  | 'removeQuery'
+  | 'licenseQuery'
+  | 'changesQuery'
+  | 'requestsQuery';
+
+/** Output of a named schema, or `undefined` for none. */
+type Parsed<TName> = TName extends SchemaName ? SchemaOutput<TName> : undefined;
+
+/**
+ * One route of the handler, relative to `basePath`. Its schemas are the ones the handler parses the
+ * request with and the ones `openapi.json` describes it with (`buildOpenApiDocument` reads this table).
+ */
+export interface Route<
+  TQuery extends QuerySchemaName | undefined = QuerySchemaName | undefined,
+  TBody extends SchemaName | undefined = SchemaName | undefined,
+  TResponse extends SchemaName = SchemaName,
+> {
   method: Method;
   /** Literal segments, or `:name` for a parameter. */
   path: string[];
-  /** Reads a JSON body; the value names the whole body in a VALIDATION error. */
-  body?: string;
+  /** The `operationId`: the name of the `LicenseContactsApi` method the route serves. */
+  operation: string;
+  /** One line for the OpenAPI document. */
+  summary: string;
+  /** Schema of each `:name` parameter of `path` (their values are the service's to validate). */
+  params?: Record<string, SchemaName>;
+  /** Parses the query string (only the schema's keys are read; a repeated one is BAD_REQUEST). */
+  query?: TQuery;
+  /** Parses the JSON body; `field` names the whole body in a VALIDATION error. */
+  body?: { schema: TBody; field: string };
+  /** What a 200 answer holds. */
+  response: TResponse;
+  /** Problem codes the route answers besides those its kind implies (see `buildOpenApiDocument`). */
+  errors?: readonly ErrorCode[];
   /** Changes state: cross-site refusal and Idempotency-Key. */
   mutation: boolean;
   /** Changes one license: `If-Match` becomes the service's `expectedVersion`. */
   versioned?: true;
-  run(context: Context): Promise<unknown>;
+  /** Answers without `authenticate` (the API description only); `context.api` is not there. */
+  public?: true;
+  run(context: Context<Parsed<TQuery>, Parsed<TBody>>): Promise<SchemaOutput<TResponse>>;
 }
 
-const DEFAULT_MAX_BODY = 64 * 1024;
+/** A route of any schemas, as the table holds it. */
+// biome-ignore lint/suspicious/noExplicitAny: the table holds routes of different schemas
+export type AnyRoute = Route<any, any, any>;
+
+/** Types a route's `run` by its schemas. */
+function route<
+  const TQuery extends QuerySchemaName | undefined = undefined,
+  const TBody extends SchemaName | undefined = undefined,
+  const TResponse extends SchemaName = SchemaName,
+>(definition: Route<TQuery, TBody, TResponse>): AnyRoute {
+  return definition;
+}
+
 /** A signal that never aborts, shared by reads. */
 const NEVER = new AbortController().signal;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -70,190 +150,277 @@ function query(url: URL, names: readonly string[]): Record<string, string> {
   return out;
 }
 
-function mutationOptions(context: Context): { signal: AbortSignal; expectedVersion?: number } {
+function mutationOptions(context: { signal: AbortSignal; expectedVersion: number | undefined }): {
+  signal: AbortSignal;
+  expectedVersion?: number;
+} {
   return context.expectedVersion === undefined
     ? { signal: context.signal }
     : { signal: context.signal, expectedVersion: context.expectedVersion };
 }
 
-const param = (context: Context, index: number) => context.params[index] as string;
+const param = (context: { params: string[] }, index: number) => context.params[index] as string;
 
-/** The routes, relative to `basePath`. Documented in README-http.md. */
-const ROUTES: Route[] = [
-  { method: 'GET', path: ['me'], mutation: false, run: ({ api, signal }) => api.me({ signal }) },
-  {
-    method: 'GET',
-    path: ['licenses'],
-    mutation: false,
-    run(context) {
-      const q = parseShape(schemas().listQuery, query(context.url, ['query', 'cursor', 'limit']), 'query');
-      return context.api.listLicenses({
-        signal: context.signal,
-        ...(q.query === undefined ? {} : { query: q.query }),
-        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
-        ...(q.limit === undefined ? {} : { limit: q.limit }),
-      });
-    },
-  },
-  {
-    method: 'GET',
-    path: ['licenses', ':id'],
-    mutation: false,
-    run(context) {
-      const q = parseShape(schemas().licenseQuery, query(context.url, ['at']), 'query');
-      return context.api.getLicense(param(context, 0), {
-        signal: context.signal,
-        ...(q.at === undefined ? {} : { at: q.at }),
-      });
-    },
-  },
-  {
-    method: 'POST',
-    path: ['licenses', ':id', 'contacts'],
-    body: 'input',
-    mutation: true,
-    versioned: true,
-    run(context) {
-      const input = parseShape(schemas().addContactBody, context.body, 'input');
-      // Role names are the service's to validate (R11), like every other value.
-      return context.api.addContact(param(context, 0), input as AddContactInput, mutationOptions(context));
-    },
-  },
-  {
-    method: 'DELETE',
-    path: ['licenses', ':id', 'contacts', ':email'],
-    mutation: true,
-    versioned: true,
-    run(context) {
-      const q = parseShape(schemas().removeQuery, query(context.url, ['role', 'successor']), 'query');
-      return context.api.removeContact(param(context, 0), param(context, 1), {
-        ...mutationOptions(context),
-        ...(q.role === undefined ? {} : { role: q.role as never }),
-        ...(q.successor === undefined ? {} : { successor: q.successor }),
-      });
-    },
-  },
-  {
-    method: 'PUT',
-    path: ['licenses', ':id', 'main', ':role'],
-    body: 'email',
-    mutation: true,
-    versioned: true,
-    run(context) {
-      const { email } = parseShape(schemas().setMainBody, context.body, 'email');
-      return context.api.setMain(
-        param(context, 0),
-        param(context, 1) as never,
-        email,
-        mutationOptions(context),
-      );
-    },
-  },
-  {
-    method: 'GET',
-    path: ['licenses', ':id', 'history'],
-    mutation: false,
-    run(context) {
-      const q = parseShape(schemas().historyQuery, query(context.url, ['cursor', 'limit']), 'query');
-      return context.api.history(param(context, 0), {
-        signal: context.signal,
-        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
-        ...(q.limit === undefined ? {} : { limit: q.limit }),
-      });
-    },
-  },
-  {
-    method: 'GET',
-    path: ['licenses', ':id', 'permissions'],
-    mutation: false,
-    run: (context) => context.api.permissions(param(context, 0), { signal: context.signal }),
-  },
-  {
-    method: 'GET',
-    path: ['changes'],
-    mutation: false,
-    run(context) {
-      const q = parseShape(schemas().changesQuery, query(context.url, ['after', 'limit']), 'query');
-      return context.api.changes({
-        signal: context.signal,
-        ...(q.after === undefined ? {} : { after: q.after }),
-        ...(q.limit === undefined ? {} : { limit: q.limit }),
-      });
-    },
-  },
-  {
-    method: 'POST',
-    path: ['licenses', ':id', 'invitations'],
-    body: 'input',
-    mutation: true,
-    run(context) {
-      const input = parseShape(schemas().addContactBody, context.body, 'input');
-      return context.api.invite(param(context, 0), input as AddContactInput, { signal: context.signal });
-    },
-  },
-  {
-    method: 'POST',
-    path: ['licenses', ':id', 'transfers'],
-    body: 'body',
-    mutation: true,
-    run(context) {
-      const { role, email } = parseShape(schemas().transferBody, context.body, 'body');
-      return context.api.requestTransfer(param(context, 0), role as never, email, { signal: context.signal });
-    },
-  },
-  {
-    method: 'GET',
-    path: ['requests'],
-    mutation: false,
-    run(context) {
-      const q = parseShape(
-        schemas().requestsQuery,
-        query(context.url, ['licenseId', 'state', 'cursor', 'limit']),
-        'query',
-      );
-      return context.api.requests({
-        signal: context.signal,
-        ...(q.licenseId === undefined ? {} : { licenseId: q.licenseId }),
-        ...(q.state === undefined ? {} : { state: q.state as never }),
-        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
-        ...(q.limit === undefined ? {} : { limit: q.limit }),
-      });
-    },
-  },
-  ...(['accept', 'decline', 'cancel'] as const).map(
-    (what): Route => ({
-      method: 'POST',
-      path: ['requests', ':id', what],
-      mutation: true,
-      run(context) {
-        const options = { signal: context.signal };
-        const id = param(context, 0);
-        if (what === 'accept') return context.api.acceptRequest(id, options);
-        if (what === 'decline') return context.api.declineRequest(id, options);
-        return context.api.cancelRequest(id, options);
+let table: readonly AnyRoute[] | undefined;
+
+/**
+ * The routes, relative to `basePath`. Documented in README-http.md and described by `openapi.json`.
+ * Built on first use, so a bundle that imports only the client from this entry leaves them out.
+ */
+export function routeTable(): readonly AnyRoute[] {
+  table ??= buildRoutes();
+  return table;
+}
+
+function buildRoutes(): AnyRoute[] {
+  return [
+    route({
+      method: 'GET',
+      path: ['me'],
+      operation: 'me',
+      summary: 'Who the signed-in person is',
+      response: 'me',
+      mutation: false,
+      run: ({ api, signal }) => api.me({ signal }),
+    }),
+    route({
+      method: 'GET',
+      path: ['licenses'],
+      operation: 'listLicenses',
+      summary: 'Licenses the signed-in person is a contact of (staff: every license), ordered by id',
+      query: 'listQuery',
+      response: 'licensePage',
+      mutation: false,
+      run({ api, signal, query: q }) {
+        return api.listLicenses({
+          signal,
+          ...(q.query === undefined ? {} : { query: q.query }),
+          ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+          ...(q.limit === undefined ? {} : { limit: q.limit }),
+        });
       },
     }),
-  ),
-  {
-    method: 'POST',
-    path: ['replacements'],
-    body: 'body',
-    mutation: true,
-    run(context) {
-      const body = parseShape(schemas().replacementBody, context.body, 'body');
-      return context.api.replaceContact(body.email, body.successor, {
-        signal: context.signal,
-        ...(body.dryRun === undefined ? {} : { dryRun: body.dryRun }),
-        ...(body.licenseIds === undefined ? {} : { licenseIds: body.licenseIds }),
-      });
-    },
-  },
-];
+    route({
+      method: 'GET',
+      path: ['licenses', ':id'],
+      operation: 'getLicense',
+      summary: 'One license (404 when it does not exist or the person may not see it)',
+      params: { id: 'licenseId' },
+      query: 'licenseQuery',
+      response: 'license',
+      mutation: false,
+      run(context) {
+        const { at } = context.query;
+        return context.api.getLicense(param(context, 0), {
+          signal: context.signal,
+          ...(at === undefined ? {} : { at }),
+        });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: ['licenses', ':id', 'contacts'],
+      operation: 'addContact',
+      summary: 'Adds a person with roles, or adds roles to a contact',
+      params: { id: 'licenseId' },
+      body: { schema: 'addContactBody', field: 'input' },
+      response: 'license',
+      mutation: true,
+      versioned: true,
+      run(context) {
+        // Role names are the service's to validate (R11), like every other value.
+        return context.api.addContact(
+          param(context, 0),
+          context.body as AddContactInput,
+          mutationOptions(context),
+        );
+      },
+    }),
+    route({
+      method: 'DELETE',
+      path: ['licenses', ':id', 'contacts', ':email'],
+      operation: 'removeContact',
+      summary: 'Removes one role (or every role) of a contact',
+      params: { id: 'licenseId', email: 'email' },
+      query: 'removeQuery',
+      response: 'license',
+      mutation: true,
+      versioned: true,
+      run(context) {
+        const q = context.query;
+        return context.api.removeContact(param(context, 0), param(context, 1), {
+          ...mutationOptions(context),
+          ...(q.role === undefined ? {} : { role: q.role as Role }),
+          ...(q.successor === undefined ? {} : { successor: q.successor }),
+        });
+      },
+    }),
+    route({
+      method: 'PUT',
+      path: ['licenses', ':id', 'main', ':role'],
+      operation: 'setMain',
+      summary: 'Makes a contact the main contact of a role they hold',
+      params: { id: 'licenseId', role: 'role' },
+      body: { schema: 'setMainBody', field: 'email' },
+      response: 'license',
+      mutation: true,
+      versioned: true,
+      run(context) {
+        return context.api.setMain(
+          param(context, 0),
+          param(context, 1) as Role,
+          context.body.email,
+          mutationOptions(context),
+        );
+      },
+    }),
+    route({
+      method: 'GET',
+      path: ['licenses', ':id', 'history'],
+      operation: 'history',
+      summary: 'The audit history of a license, newest first',
+      params: { id: 'licenseId' },
+      query: 'historyQuery',
+      response: 'historyPage',
+      errors: ['FORBIDDEN'],
+      mutation: false,
+      run(context) {
+        const q = context.query;
+        return context.api.history(param(context, 0), {
+          signal: context.signal,
+          ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+          ...(q.limit === undefined ? {} : { limit: q.limit }),
+        });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: ['licenses', ':id', 'permissions'],
+      operation: 'permissions',
+      summary: 'What the signed-in person may do on a license, with the reasons',
+      params: { id: 'licenseId' },
+      response: 'permissions',
+      mutation: false,
+      run: (context) => context.api.permissions(param(context, 0), { signal: context.signal }),
+    }),
+    route({
+      method: 'GET',
+      path: ['changes'],
+      operation: 'changes',
+      summary:
+        'The change feed of the licenses the signed-in person was a contact of (staff: all), in seq order',
+      query: 'changesQuery',
+      response: 'historyPage',
+      mutation: false,
+      run({ api, signal, query: q }) {
+        return api.changes({
+          signal,
+          ...(q.after === undefined ? {} : { after: q.after }),
+          ...(q.limit === undefined ? {} : { limit: q.limit }),
+        });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: ['licenses', ':id', 'invitations'],
+      operation: 'invite',
+      summary: 'Invites a person, who becomes a contact with the roles offered once they accept',
+      params: { id: 'licenseId' },
+      body: { schema: 'addContactBody', field: 'input' },
+      response: 'pendingRequest',
+      mutation: true,
+      run(context) {
+        return context.api.invite(param(context, 0), context.body as AddContactInput, {
+          signal: context.signal,
+        });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: ['licenses', ':id', 'transfers'],
+      operation: 'requestTransfer',
+      summary: 'Asks for a contact of another company to become main (R13), for the other side to accept',
+      params: { id: 'licenseId' },
+      body: { schema: 'transferBody', field: 'body' },
+      response: 'pendingRequest',
+      mutation: true,
+      run(context) {
+        return context.api.requestTransfer(param(context, 0), context.body.role as Role, context.body.email, {
+          signal: context.signal,
+        });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: ['requests'],
+      operation: 'requests',
+      summary: 'Requests the person made, may decide or is the subject of, and those of their licenses',
+      query: 'requestsQuery',
+      response: 'requestPage',
+      mutation: false,
+      run({ api, signal, query: q }) {
+        return api.requests({
+          signal,
+          ...(q.licenseId === undefined ? {} : { licenseId: q.licenseId }),
+          ...(q.state === undefined ? {} : { state: q.state as RequestState }),
+          ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+          ...(q.limit === undefined ? {} : { limit: q.limit }),
+        });
+      },
+    }),
+    ...(
+      [
+        ['accept', 'acceptRequest', 'Accepts a request: the invitee joins, or the promotion applies now'],
+        ['decline', 'declineRequest', 'Declines a request the person may decide'],
+        ['cancel', 'cancelRequest', 'Withdraws a pending request'],
+      ] as const
+    ).map(([what, operation, summary]) =>
+      route({
+        method: 'POST',
+        path: ['requests', ':id', what],
+        operation,
+        summary,
+        params: { id: 'requestId' },
+        response: 'pendingRequest',
+        errors: ['CONFLICT'],
+        mutation: true,
+        run: (context) => context.api[operation](param(context, 0), { signal: context.signal }),
+      }),
+    ),
+    route({
+      method: 'POST',
+      path: ['replacements'],
+      operation: 'replaceContact',
+      summary: 'Replaces a person who left by a successor on every license the actor may change, atomically',
+      body: { schema: 'replacementBody', field: 'body' },
+      response: 'replaceResult',
+      errors: ['NOT_FOUND'],
+      mutation: true,
+      run({ api, signal, body }) {
+        return api.replaceContact(body.email, body.successor, {
+          signal,
+          ...(body.dryRun === undefined ? {} : { dryRun: body.dryRun }),
+          ...(body.licenseIds === undefined ? {} : { licenseIds: body.licenseIds }),
+        });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: ['openapi.json'],
+      operation: 'openApi',
+      summary: 'This description of the API (OpenAPI 3.1)',
+      response: 'openApi',
+      mutation: false,
+      public: true,
+      run: async (context) => context.openApi(),
+    }),
+  ];
+}
 
 /** Routes whose literal segments match, with the raw (still percent-encoded) parameters. */
-function matchRoutes(segments: string[]): { route: Route; raw: string[] }[] {
-  const found: { route: Route; raw: string[] }[] = [];
-  for (const route of ROUTES) {
+function matchRoutes(routes: readonly AnyRoute[], segments: string[]): { route: AnyRoute; raw: string[] }[] {
+  const found: { route: AnyRoute; raw: string[] }[] = [];
+  for (const route of routes) {
     if (route.path.length !== segments.length) continue;
     const raw: string[] = [];
     let ok = true;
@@ -276,6 +443,31 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** The query string parsed with a route's query schema (only its keys are read). */
+function parseQuery(name: QuerySchemaName, url: URL): unknown {
+  const schema = schemas()[name];
+  return parseShape(schema, query(url, Object.keys(schema.entries)), 'query');
+}
+
+/** Where unexpected failures go by default: the server's log, with the request line and the cause. */
+function defaultOnError(error: unknown, request: Request): void {
+  let where = request.url;
+  try {
+    where = new URL(request.url).pathname;
+  } catch {
+    // keep the raw URL
+  }
+  console.error(`License Contacts: ${request.method} ${where} failed:`, error);
+}
+
+/**
+ * The OpenAPI 3.1 description of the HTTP API, as `GET {basePath}/openapi.json` serves it: write it
+ * to a file for client generators such as openapi-typescript.
+ */
+export function createOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocument {
+  return buildOpenApiDocument(routeTable(), (options.basePath ?? '/api').replace(/\/+$/, ''));
+}
+
 /** `If-Match: "3"` → 3; `*` or absent → undefined; anything else reaches the service as an invalid version. */
 function expectedVersionOf(request: Request): number | undefined {
   const header = request.headers.get('if-match');
@@ -284,90 +476,6 @@ function expectedVersionOf(request: Request): number | undefined {
   if (value === '*') return undefined;
   const tag = /^(?:W\/)?"([^"]*)"$/.exec(value)?.[1] ?? value;
   return /^-?\d{1,16}(?:\.\d+)?$/.test(tag) ? Number(tag) : Number.NaN;
-}
-
-function isJsonContentType(header: string | null): boolean {
-  if (header === null) return false;
-  const [type = '', ...params] = header.split(';').map((part) => part.trim().toLowerCase());
-  if (type !== 'application/json') return false;
-  return params.every((p) => !p.startsWith('charset=') || /^charset="?utf-8"?$/.test(p));
-}
-
-/** Reads the body as JSON text, refusing more than `max` bytes as soon as they are seen. */
-async function readBody(request: Request, max: number): Promise<string> {
-  const direct = (request as { [READ_BODY]?: (max: number) => Promise<Uint8Array> })[READ_BODY];
-  // A refused body is left unread: a Fetch stream is cancelled, node:http closes the connection.
-  const discard = async () => {
-    if (direct) return;
-    try {
-      await request.body?.cancel();
-    } catch {
-      // nothing more to do with a body that cannot even be cancelled
-    }
-  };
-  if (!isJsonContentType(request.headers.get('content-type'))) {
-    await discard();
-    throw new LicenseContactsError('UNSUPPORTED_MEDIA_TYPE', 'The body must be application/json');
-  }
-  const length = request.headers.get('content-length');
-  if (length !== null && /^\d+$/.test(length.trim()) && Number(length) > max) {
-    await discard();
-    throw new LicenseContactsError('PAYLOAD_TOO_LARGE', `The body is larger than ${max} bytes`);
-  }
-  const bytes = direct ? await direct(max) : await readStream(request, max);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new LicenseContactsError('BAD_REQUEST', 'The body is not valid UTF-8');
-  }
-}
-
-/** Reads a Fetch body stream, cancelling it as soon as more than `max` bytes arrived. */
-async function readStream(request: Request, max: number): Promise<Uint8Array> {
-  let body: ReadableStream<Uint8Array> | null;
-  try {
-    body = request.body;
-  } catch (error) {
-    throw new LicenseContactsError('BAD_REQUEST', 'The body could not be read', { cause: error });
-  }
-  if (body === null) throw new LicenseContactsError('BAD_REQUEST', 'A JSON body is required');
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > max) {
-        // Stop reading here: the rest of the body is never pulled.
-        await reader.cancel().catch(() => {});
-        throw new LicenseContactsError('PAYLOAD_TOO_LARGE', `The body is larger than ${max} bytes`);
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    if (error instanceof LicenseContactsError) throw error;
-    throw new LicenseContactsError('BAD_REQUEST', 'The body could not be read', { cause: error });
-  } finally {
-    reader.releaseLock();
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') throw new LicenseContactsError('BAD_REQUEST', 'A JSON body is required');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new LicenseContactsError('BAD_REQUEST', 'The body is not valid JSON');
-  }
 }
 
 function stored(status: number, body: unknown, extra: [string, string][] = []): StoredResponse {
@@ -383,6 +491,26 @@ function storedProblem(error: unknown, preconditionFailed: boolean): StoredRespo
     body: JSON.stringify(body),
   };
 }
+
+/** Ids of the licenses a result shows: a license, or those a replacement changed or skipped. */
+function licensesShown(value: unknown): string[] {
+  if (isLicense(value)) return [value.id];
+  const result = value as Partial<ReplaceResult> | null;
+  if (typeof result !== 'object' || result === null) return [];
+  const ids = [...(result.changed ?? []), ...(result.skipped ?? [])].map((item) => item.licenseId);
+  return [...new Set(ids)];
+}
+
+/** SHA-256 of a text, in hex: a request is remembered by its digest, not by a copy of its body. */
+async function digest(text: string): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  let hex = '';
+  for (const byte of hash) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/** Only a success is kept: a refused or failed request changed nothing (R10), so a retry runs again. */
+const keepForReplay = (response: StoredResponse) => response.status >= 200 && response.status < 300;
 
 function isLicense(value: unknown): value is License {
   return (
@@ -420,15 +548,32 @@ export function createHttpHandler(
   }
   const authenticate = options.authenticate;
   const basePath = (options.basePath ?? '/api').replace(/\/+$/, '');
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const allowedOrigins = new Set(
-    [...(options.allowedOrigins ?? [])].map((origin) => origin.replace(/\/+$/, '')),
-  );
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const sameOrigin = createSameOriginCheck({
+    ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
+    trustProxy: options.trustProxy === true,
+  });
   const cache = options.idempotency === false ? null : new IdempotencyCache(options.idempotency ?? {});
+  const all = routeTable();
+  const routes = options.openApi === false ? all.filter((route) => route.operation !== 'openApi') : all;
+  const onError = options.onError ?? defaultOnError;
+  let document: OpenApiDocument | undefined;
+  const openApi = () => {
+    document ??= buildOpenApiDocument(routes, basePath);
+    return document;
+  };
+
+  function report(error: unknown, request: Request): void {
+    try {
+      onError(error, request);
+    } catch {
+      // A failing logger must not change the answer.
+    }
+  }
 
   function corsHeaders(request: Request): Record<string, string> {
     const origin = request.headers.get('origin');
-    if (origin === null || !allowedOrigins.has(origin)) return {};
+    if (origin === null || !sameOrigin.allows(origin)) return {};
     return {
       'Access-Control-Allow-Origin': origin,
       'Access-Control-Allow-Credentials': 'true',
@@ -438,23 +583,23 @@ export function createHttpHandler(
   }
 
   /** Mutations from another site are refused (CSRF), unless that site is an allowed origin. */
-  function refuseCrossSite(request: Request, url: URL): void {
-    const origin = request.headers.get('origin');
-    const allowed = origin !== null && allowedOrigins.has(origin);
-    if (request.headers.get('sec-fetch-site') === 'cross-site' && !allowed) {
+  function refuseCrossSite(request: Request): void {
+    if (!sameOrigin(request)) {
       throw new LicenseContactsError('FORBIDDEN', 'Changes from another site are refused', {
-        reason: 'CROSS_SITE',
-      });
-    }
-    if (origin !== null && origin !== url.origin && !allowed) {
-      throw new LicenseContactsError('FORBIDDEN', 'Changes from another origin are refused', {
         reason: 'CROSS_SITE',
       });
     }
   }
 
   async function actorOf(request: Request): Promise<LicenseContactsApi> {
-    const actor = await authenticate(request);
+    let actor: Actor | null | undefined;
+    try {
+      actor = await authenticate(request);
+    } catch (error) {
+      // A refusal the portal chose travels as it is; anything else is the portal's failure (500).
+      if (error instanceof LicenseContactsError) throw error;
+      throw new Error('authenticate(request) threw', { cause: error });
+    }
     if (actor === null || actor === undefined) {
       throw new LicenseContactsError('UNAUTHENTICATED', 'Sign in to continue');
     }
@@ -476,7 +621,7 @@ export function createHttpHandler(
     const cors = corsHeaders(request);
     const path = url.pathname;
     const inside = basePath === '' || path === basePath || path.startsWith(`${basePath}/`);
-    const matches = inside ? matchRoutes(path.slice(basePath.length).split('/').slice(1)) : [];
+    const matches = inside ? matchRoutes(routes, path.slice(basePath.length).split('/').slice(1)) : [];
     if (matches.length === 0) {
       return plainProblem(new LicenseContactsError('NOT_FOUND', 'No such route'), { headers: cors });
     }
@@ -508,28 +653,49 @@ export function createHttpHandler(
         { headers: { ...cors, Allow: `${allow}, OPTIONS` } },
       );
     }
-    const { route } = match;
+    const route: AnyRoute = match.route;
     const expectedVersion = route.versioned ? expectedVersionOf(request) : undefined;
     const preconditionFailed = expectedVersion !== undefined;
+
+    /** The problem answer of a failure; an unexpected one is reported once. */
+    const fail = (error: unknown): StoredResponse => {
+      if (!(error instanceof LicenseContactsError) || error.code === 'STORAGE') report(error, request);
+      return storedProblem(error, preconditionFailed);
+    };
 
     let result: StoredResponse;
     let replayed = false;
     try {
-      if (route.mutation) refuseCrossSite(request, url);
-      const api = await actorOf(request);
+      if (route.mutation) refuseCrossSite(request);
+      // A public route (the API description) is answered to anyone; it never reaches the service.
+      const api = route.public ? (null as unknown as LicenseContactsApi) : await actorOf(request);
       const params = match.raw.map(decodeSegment);
-      const text = route.body === undefined ? '' : await readBody(request, maxBodyBytes);
-      const body = route.body === undefined ? undefined : parseJson(text);
+      const text = route.body === undefined ? '' : await readBodyText(request, maxBodyBytes);
+      const json = route.body === undefined ? undefined : parseJsonBody(text);
       // Reads are quick; a mutation whose client went away before it started is not applied.
       const signal = route.mutation ? request.signal : NEVER;
-      const context: Context = { api, params, url, body, signal, expectedVersion };
 
       const execute = async (): Promise<StoredResponse> => {
         try {
+          const context: Context<unknown, unknown> = {
+            api,
+            params,
+            url,
+            query: route.query === undefined ? undefined : parseQuery(route.query, url),
+            body:
+              route.body === undefined
+                ? undefined
+                : parseShape(schemas()[route.body.schema as SchemaName], json, route.body.field),
+            signal,
+            expectedVersion,
+            openApi,
+          };
           const value = await route.run(context);
-          return stored(200, value, isLicense(value) ? [['ETag', `"${value.version}"`]] : []);
+          const answer = stored(200, value, isLicense(value) ? [['ETag', `"${value.version}"`]] : []);
+          answer.licenses = licensesShown(value);
+          return answer;
         } catch (error) {
-          return storedProblem(error, preconditionFailed);
+          return fail(error);
         }
       };
 
@@ -542,14 +708,24 @@ export function createHttpHandler(
           );
         }
         const me = await api.me();
-        const cacheKey = JSON.stringify([me.email, me.staff, method, path, key]);
-        const fingerprint = JSON.stringify([url.search, request.headers.get('if-match'), text]);
-        const outcome = await cache.run(cacheKey, fingerprint, execute, (response) => response.status < 500);
+        const actor = JSON.stringify([me.email, me.staff]);
+        const fingerprint = await digest(JSON.stringify([url.search, request.headers.get('if-match'), text]));
+        const outcome = await cache.run(
+          actor,
+          JSON.stringify([method, path, key]),
+          fingerprint,
+          execute,
+          keepForReplay,
+        );
         if (outcome.kind === 'mismatch') {
           throw new LicenseContactsError(
             'BAD_REQUEST',
             'This Idempotency-Key was used for a different request',
           );
+        }
+        // A replay shows nothing the actor no longer sees (R4): a removed person gets NOT_FOUND.
+        if (outcome.kind === 'replayed') {
+          for (const id of outcome.response.licenses ?? []) await api.getLicense(id);
         }
         result = outcome.response;
         replayed = outcome.kind === 'replayed';
@@ -557,7 +733,7 @@ export function createHttpHandler(
         result = await execute();
       }
     } catch (error) {
-      result = storedProblem(error, preconditionFailed);
+      result = fail(error);
     }
 
     const headers: Record<string, string> = { ...SECURITY_HEADERS };
@@ -580,6 +756,7 @@ export function createHttpHandler(
       return await handle(request);
     } catch (error) {
       // Unreachable by design; if it happens, nothing about it leaves the server.
+      report(error, request);
       return plainProblem(error instanceof LicenseContactsError ? error : new Error('unexpected'));
     }
   }

@@ -3,20 +3,38 @@ export interface StoredResponse {
   status: number;
   headers: [string, string][];
   body: string;
+  /** Ids of the licenses the body shows: a replay answers it only while the actor still sees each. */
+  licenses?: string[];
 }
 
 interface Entry {
+  actor: string;
+  key: string;
   fingerprint: string;
   expires: number;
   result: Promise<StoredResponse>;
+  /** What the entry is counted for in memory, in bytes. */
+  bytes: number;
+}
+
+/** One actor's entries, oldest first. */
+interface Shelf {
+  entries: Map<string, Entry>;
+  bytes: number;
 }
 
 /** Options of the `Idempotency-Key` cache of `createHttpHandler`. */
 export interface IdempotencyOptions {
   /** How long a response is replayed for the same key, in milliseconds; default 10 minutes. */
   ttlMs?: number;
-  /** At most this many responses are kept; the least recently used go first; default 1000. */
+  /** Responses kept per actor; beyond it the actor's own oldest go first; default 100. */
+  maxEntriesPerActor?: number;
+  /** Bytes kept per actor; beyond it the actor's own oldest go first; a larger response is not kept; default 1 MiB. */
+  maxBytesPerActor?: number;
+  /** Responses kept in all; default 10,000. */
   maxEntries?: number;
+  /** Bytes kept in all; default 32 MiB. */
+  maxBytes?: number;
   /** The time in milliseconds; default `Date.now`. */
   now?: () => number;
 }
@@ -27,19 +45,43 @@ export type IdempotencyOutcome =
   | { kind: 'replayed'; response: StoredResponse }
   | { kind: 'mismatch' };
 
+/** The memory counted for an entry besides its strings: the objects and map slots that hold it. */
+const ENTRY_OVERHEAD = 320;
+
+/** Bytes a string may take in memory (two per UTF-16 unit, the most an engine uses). */
+const sizeOf = (text: string) => 2 * text.length;
+
+function responseBytes(response: StoredResponse): number {
+  let bytes = sizeOf(response.body) + 64;
+  for (const [name, value] of response.headers) bytes += sizeOf(name) + sizeOf(value) + 32;
+  for (const id of response.licenses ?? []) bytes += sizeOf(id) + 16;
+  return bytes;
+}
+
 /**
- * Responses by (actor, route, key), bounded LRU with a TTL. A duplicate arriving while the first is
- * still running waits for it and gets the same response.
+ * Responses by actor and key, with a TTL, bounded per actor and in all, by count and by bytes. An
+ * actor's entries make room only by dropping that actor's own oldest ones, so no actor can evict
+ * another's; when the whole cache is full, a new response is simply not kept. A duplicate arriving
+ * while the first is still running waits for it and gets the same response.
  */
 export class IdempotencyCache {
+  /** Every entry, oldest first (the order they expire in). */
   readonly #entries = new Map<string, Entry>();
+  readonly #actors = new Map<string, Shelf>();
+  #bytes = 0;
   readonly #ttl: number;
+  readonly #maxPerActor: number;
+  readonly #maxBytesPerActor: number;
   readonly #max: number;
+  readonly #maxBytes: number;
   readonly #now: () => number;
 
   constructor(options: IdempotencyOptions = {}) {
     this.#ttl = options.ttlMs ?? 10 * 60_000;
-    this.#max = Math.max(1, options.maxEntries ?? 1000);
+    this.#maxPerActor = Math.max(1, options.maxEntriesPerActor ?? 100);
+    this.#maxBytesPerActor = Math.max(0, options.maxBytesPerActor ?? 1024 * 1024);
+    this.#max = Math.max(1, options.maxEntries ?? 10_000);
+    this.#maxBytes = Math.max(0, options.maxBytes ?? 32 * 1024 * 1024);
     this.#now = options.now ?? Date.now;
   }
 
@@ -48,45 +90,106 @@ export class IdempotencyCache {
     return this.#entries.size;
   }
 
+  /** Bytes the kept entries are counted for. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /**
-   * Runs `execute` once per key; a repeat with the same fingerprint replays its response, one with a
-   * different fingerprint is a `mismatch`. `keep` says whether a response may be replayed (a retry
-   * after a storage failure should run again).
+   * Runs `execute` once per actor and key; a repeat with the same fingerprint replays its response,
+   * one with a different fingerprint is a `mismatch`. `keep` says whether a response may be replayed
+   * (one that changed nothing should run again).
    */
   async run(
+    actor: string,
     key: string,
     fingerprint: string,
     execute: () => Promise<StoredResponse>,
     keep: (response: StoredResponse) => boolean,
   ): Promise<IdempotencyOutcome> {
     const now = this.#now();
-    const existing = this.#entries.get(key);
+    this.#sweep(now);
+    const id = `${actor}\n${key}`;
+    const existing = this.#entries.get(id);
     if (existing && existing.expires > now) {
       if (existing.fingerprint !== fingerprint) return { kind: 'mismatch' };
-      this.#entries.delete(key);
-      this.#entries.set(key, existing);
       return { kind: 'replayed', response: await existing.result };
     }
-    if (existing) this.#entries.delete(key);
+    if (existing) this.#remove(id, existing);
 
-    const entry: Entry = { fingerprint, expires: now + this.#ttl, result: execute() };
-    this.#entries.set(key, entry);
-    this.#evict();
+    const base = ENTRY_OVERHEAD + sizeOf(actor) + sizeOf(key) + sizeOf(fingerprint);
+    const result = execute();
+    // When the whole cache is full of other actors' entries, this one is not kept: theirs stay.
+    const entry: Entry = { actor, key, fingerprint, expires: now + this.#ttl, result, bytes: base };
+    const tracked = this.#entries.size < this.#max && this.#bytes + base <= this.#maxBytes;
+    if (tracked) {
+      this.#add(id, entry);
+      this.#makeRoom(entry);
+    }
+    let response: StoredResponse;
     try {
-      const response = await entry.result;
-      if (!keep(response) && this.#entries.get(key) === entry) this.#entries.delete(key);
-      return { kind: 'fresh', response };
+      response = await result;
     } catch (error) {
-      if (this.#entries.get(key) === entry) this.#entries.delete(key);
+      if (this.#entries.get(id) === entry) this.#remove(id, entry);
       throw error;
+    }
+    if (this.#entries.get(id) !== entry) return { kind: 'fresh', response };
+    const grown = base + responseBytes(response);
+    if (!keep(response) || grown > this.#maxBytesPerActor) {
+      this.#remove(id, entry);
+      return { kind: 'fresh', response };
+    }
+    this.#resize(entry, grown);
+    this.#makeRoom(entry);
+    if (this.#bytes > this.#maxBytes) this.#remove(id, entry);
+    return { kind: 'fresh', response };
+  }
+
+  /** Drops expired entries, oldest first. */
+  #sweep(now: number): void {
+    for (const [id, entry] of this.#entries) {
+      if (entry.expires > now) break;
+      this.#remove(id, entry);
     }
   }
 
-  #evict(): void {
-    const now = this.#now();
-    for (const [key, entry] of this.#entries) {
-      if (this.#entries.size <= this.#max && entry.expires > now) break;
-      this.#entries.delete(key);
+  /** Drops the actor's own oldest entries (never `entry`) until the actor is within its bounds. */
+  #makeRoom(entry: Entry): void {
+    const shelf = this.#actors.get(entry.actor);
+    if (!shelf) return;
+    for (const [key, other] of shelf.entries) {
+      if (shelf.entries.size <= this.#maxPerActor && shelf.bytes <= this.#maxBytesPerActor) break;
+      if (other !== entry) this.#remove(`${entry.actor}\n${key}`, other);
     }
+  }
+
+  #add(id: string, entry: Entry): void {
+    this.#entries.set(id, entry);
+    let shelf = this.#actors.get(entry.actor);
+    if (!shelf) {
+      shelf = { entries: new Map(), bytes: 0 };
+      this.#actors.set(entry.actor, shelf);
+    }
+    shelf.entries.set(entry.key, entry);
+    shelf.bytes += entry.bytes;
+    this.#bytes += entry.bytes;
+  }
+
+  #resize(entry: Entry, bytes: number): void {
+    const shelf = this.#actors.get(entry.actor) as Shelf;
+    shelf.bytes += bytes - entry.bytes;
+    this.#bytes += bytes - entry.bytes;
+    entry.bytes = bytes;
+  }
+
+  #remove(id: string, entry: Entry): void {
+    if (this.#entries.get(id) !== entry) return;
+    this.#entries.delete(id);
+    this.#bytes -= entry.bytes;
+    const shelf = this.#actors.get(entry.actor);
+    if (!shelf) return;
+    shelf.entries.delete(entry.key);
+    shelf.bytes -= entry.bytes;
+    if (shelf.entries.size === 0) this.#actors.delete(entry.actor);
   }
 }

@@ -1,10 +1,15 @@
 export type { HttpClientOptions } from './createHttpClient';
 export { createHttpClient } from './createHttpClient';
 export type { Authenticate, HttpHandler, HttpHandlerOptions } from './createHttpHandler';
-export { createHttpHandler } from './createHttpHandler';
+export { createHttpHandler, createOpenApiDocument } from './createHttpHandler';
 export type { IdempotencyOptions, IdempotencyOutcome, StoredResponse } from './idempotency';
 export { IdempotencyCache } from './idempotency';
+export type { OpenApiDocument, OpenApiOptions } from './openapi';
 export type { ProblemDetails } from './problem';
 export { problemResponse, SECURITY_HEADERS, toProblem } from './problem';
+export type { ReadJsonBodyOptions } from './readBody';
+export { readJsonBody } from './readBody';
+export type { SameOriginCheck, SameOriginOptions } from './sameOrigin';
+export { createSameOriginCheck } from './sameOrigin';
 export type { NodeListener } from './toNodeListener';
 export { toNodeListener } from './toNodeListener';

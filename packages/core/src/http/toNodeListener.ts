@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { LicenseContactsError } from '../domain/errors';
-import type { PlainAnswer } from './answer';
-import { PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
+import type { BodySource, PlainAnswer } from './answer';
+import { bodyAlreadyRead, PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
 import type { HttpHandler } from './createHttpHandler';
 
 /** A `node:http` request listener; Express and Fastify (through `reply.raw`) accept it too. */
@@ -68,6 +68,23 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
     },
     { highWaterMark: 16 * 1024, size: (chunk) => chunk.byteLength },
   );
+}
+
+/** The body of a request whose stream something else read: reading it fails with the reason. */
+function consumedStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.error(bodyAlreadyRead());
+    },
+  });
+}
+
+/** The body source of a request whose stream something else read: reading it fails with the reason. */
+function consumedSource(): BodySource {
+  return {
+    read: () => Promise.reject(bodyAlreadyRead()),
+    cancel() {},
+  };
 }
 
 const kInit = Symbol('init');
@@ -148,49 +165,68 @@ for (const key of Object.getOwnPropertyNames(Request.prototype)) {
   }
 }
 
-/** Reads the whole body from the socket, stopping (paused, unread) as soon as it exceeds `max` bytes. */
-function readNodeBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const done = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > max) {
-        done();
-        req.pause();
-        reject(new LicenseContactsError('PAYLOAD_TOO_LARGE', `The body is larger than ${max} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      done();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
-    };
-    const onError = (error: Error) => {
-      done();
-      reject(new LicenseContactsError('BAD_REQUEST', 'The body could not be read', { cause: error }));
-    };
-    const onClose = () => {
-      done();
-      reject(new LicenseContactsError('BAD_REQUEST', 'The body ended early'));
-    };
-    if (req.readableEnded) {
-      resolve(new Uint8Array(0));
-      return;
-    }
+/** The body of a node:http request, pulled from the socket one chunk at a time (paused in between). */
+function nodeBodySource(req: IncomingMessage): BodySource {
+  const queue: Buffer[] = [];
+  let ended = req.readableEnded;
+  let failure: LicenseContactsError | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+  const onData = (chunk: Buffer) => {
+    req.pause();
+    queue.push(chunk);
+    notify();
+  };
+  const onEnd = () => {
+    ended = true;
+    stop();
+    notify();
+  };
+  const onError = (error: Error) => {
+    failure = new LicenseContactsError('BAD_REQUEST', 'The body could not be read', { cause: error });
+    stop();
+    notify();
+  };
+  const onClose = () => {
+    if (!ended) failure ??= new LicenseContactsError('BAD_REQUEST', 'The body ended early');
+    stop();
+    notify();
+  };
+  function stop() {
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('error', onError);
+    req.off('close', onClose);
+  }
+  if (!ended) {
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
     req.on('close', onClose);
-    req.resume();
-  });
+  }
+  return {
+    async read() {
+      for (;;) {
+        const chunk = queue.shift();
+        if (chunk) return chunk;
+        if (failure) throw failure;
+        if (ended) return null;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          req.resume();
+        });
+      }
+    },
+    cancel() {
+      // Over the limit: stop pulling; the answer closes the connection with the rest unread.
+      stop();
+      req.pause();
+    },
+  };
 }
 
 /** The Fetch `Request` of a node:http request; `null` when its URL or headers cannot form one. */
@@ -220,10 +256,13 @@ function toRequest(req: IncomingMessage, signal: () => AbortSignal): Request | n
   const method = (req.method ?? 'GET').toUpperCase();
   const hasBody = method !== 'GET' && method !== 'HEAD';
   const light = Object.create(lightPrototype) as Light & {
-    [READ_BODY]?: (max: number) => Promise<Uint8Array>;
+    [READ_BODY]?: () => BodySource;
   };
-  light[kInit] = { url, method, headers, body: hasBody ? () => bodyStream(req) : null, signal };
-  if (hasBody) light[READ_BODY] = (max) => readNodeBody(req, max);
+  // Middleware mounted before the listener (express.json() and the like) may have read the body already.
+  const consumed = hasBody && (req.readableDidRead || req.readableEnded);
+  const body = consumed ? consumedStream : () => bodyStream(req);
+  light[kInit] = { url, method, headers, body: hasBody ? body : null, signal };
+  if (hasBody) light[READ_BODY] = consumed ? consumedSource : () => nodeBodySource(req);
   return light as unknown as Request;
 }
 

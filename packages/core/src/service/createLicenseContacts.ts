@@ -43,6 +43,7 @@ import type {
   Topic,
 } from '../domain/types';
 import {
+  MAX_VERSION,
   parseAddContactInput,
   parseCreateLicenseInput,
   parseEmail,
@@ -50,6 +51,7 @@ import {
   parseLicenseId,
   parseLimit,
   parsePerson,
+  parseQuery,
   parseRequestId,
   parseRequestState,
   parseRole,
@@ -464,11 +466,24 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       staff: who.staff === true,
     });
 
+    // The policy declares that only contacts (and staff) see a license: ask the email index first.
+    const onlyContacts =
+      !actor.staff &&
+      policy.viewedByContactsOnly !== undefined &&
+      policy.viewedByContactsOnly === policy.canView;
+    const getOptions = onlyContacts ? { ifContact: actor.email } : undefined;
+
+    /** The license if the actor may see it, else `null`: a hidden license costs no more than a missing one. */
+    async function readVisible(licenseId: string): Promise<License | null> {
+      const license = await guard(() => storage.getLicense(licenseId, getOptions));
+      if (license) remember(license);
+      return license && policy.canView({ license, actor }) ? license : null;
+    }
+
     /** The license if the actor may see it; NOT_FOUND otherwise, exactly as if it did not exist (R4). */
     async function visible(licenseId: string): Promise<License> {
-      const license = await guard(() => storage.getLicense(licenseId));
-      if (license) remember(license);
-      if (!license || !policy.canView({ license, actor })) throw notFound(licenseId);
+      const license = await readVisible(licenseId);
+      if (!license) throw notFound(licenseId);
       return license;
     }
 
@@ -533,15 +548,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         readSignal(o);
         const limit = parseLimit(o.limit);
         const cursor = o.cursor === undefined ? undefined : parseLicenseId(o.cursor, 'cursor');
-        let query: string | undefined;
-        if (o.query !== undefined) {
-          if (typeof o.query !== 'string' || o.query.length > 200) {
-            throw new LicenseContactsError('VALIDATION', 'query must be a string of at most 200 characters', {
-              field: 'query',
-            });
-          }
-          query = o.query.trim() || undefined;
-        }
+        const query = parseQuery(o.query);
         // The storage narrows by contact email; the policy has the last word on what the actor sees.
         const items: License[] = [];
         let after = cursor;
@@ -637,8 +644,8 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
             const cancelled: RequestWrite[] = [];
             const at = now();
             for (const id of ids) {
-              const license = await guard(() => storage.getLicense(id));
-              if (!license || !policy.canView({ license, actor })) {
+              const license = await readVisible(id);
+              if (!license) {
                 if (named) throw notFound(id);
                 continue; // gone, or no longer visible since the listing: not in scope
               }
@@ -688,6 +695,8 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
             });
           }
         }
+        // Every version is below a cursor past the highest one: no bound (a driver never sees it).
+        if (beforeVersion !== undefined && beforeVersion > MAX_VERSION) beforeVersion = undefined;
         const license = await visible(id);
         const decision = policy.viewHistory({ license, actor });
         if (!decision.allowed) throw refusalError(decision, id);

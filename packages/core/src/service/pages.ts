@@ -8,7 +8,8 @@ export const MAX_PAGE_BYTES = 1024 * 1024;
  * `nextCursor` continuing after the last item kept.
  */
 export function capPage<T>(page: Page<T>, cursorOf: (item: T) => string, maxBytes = MAX_PAGE_BYTES): Page<T> {
-  let bytes = 2; // []
+  // `{"items":[` … `],"nextCursor":"` … `"}`: room for the wrapper and any cursor this library writes.
+  let bytes = 64;
   for (let i = 0; i < page.items.length; i++) {
     bytes += utf8Length(JSON.stringify(page.items[i])) + (i > 0 ? 1 : 0);
     if (bytes > maxBytes && i > 0) {

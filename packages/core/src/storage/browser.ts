@@ -87,7 +87,7 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
   }
 
   return {
-    getLicense: async (id) => load().getLicense(id),
+    getLicense: async (id, options) => load().getLicense(id, options),
     listLicenses: async (query) => load().listLicenses(query),
     listAudit: async (id, query) => load().listAudit(id, query),
     listChanges: async (query) => load().listChanges(query),

@@ -11,6 +11,7 @@ import type {
   StorageAuditQuery,
   StorageChangesQuery,
   StorageCommit,
+  StorageGetOptions,
   StorageListQuery,
   StorageRequestQuery,
   StoredAddress,
@@ -237,8 +238,12 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
   }
 
   return {
-    async getLicense(id) {
+    async getLicense(id, options?: StorageGetOptions) {
       await settle();
+      if (options?.ifContact !== undefined) {
+        const ids = byEmail.get(options.ifContact) ?? [];
+        if (ids[firstAfter(ids, id) - 1] !== id) return null;
+      }
       return licenses.get(id) ?? null;
     },
 

@@ -89,6 +89,15 @@ export interface StorageListQuery {
   limit: number;
 }
 
+/** Options of `getLicense`. */
+export interface StorageGetOptions {
+  /**
+   * Only when this (normalised) email is a contact of the license: otherwise `null`, decided from the
+   * email index without reading the license (a hidden license costs what a missing one costs).
+   */
+  ifContact?: string;
+}
+
 /** What `listAudit` asks of a storage. */
 export interface StorageAuditQuery {
   /** Only entries with a version below this one. */
@@ -123,8 +132,8 @@ export interface StorageChangesQuery {
  * with `after` never skips an entry that commits later, nor sees one twice.
  */
 export interface LicenseStorage {
-  /** The license with this id, or `null`. */
-  getLicense(id: string): Promise<License | null>;
+  /** The license with this id, or `null` (also when `ifContact` names no contact of it). */
+  getLicense(id: string, options?: StorageGetOptions): Promise<License | null>;
   /** Licenses ordered by id; `nextCursor` is the id of the last item when more may follow. */
   listLicenses(query: StorageListQuery): Promise<Page<License>>;
   /** Commits writes and audit entries all or nothing; answers the entries as stored, with their `seq`. */

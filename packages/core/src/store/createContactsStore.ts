@@ -1,49 +1,43 @@
 import { LicenseContactsError } from '../domain/errors';
+import type { Command } from '../domain/rules';
+import { previewCommand } from '../domain/rules';
 import type {
   AddContactInput,
+  AuditEntry,
   License,
   LicenseContactsApi,
   Me,
   Page,
   Permissions,
+  Person,
   RemoveContactOptions,
+  ReplaceContactOptions,
+  ReplaceResult,
   Role,
 } from '../domain/types';
+import { parseAddContactInput, parseEmail, parseRole } from '../domain/validate';
+import {
+  type MutationAction,
+  type MutationQueue,
+  mutationQueueReducer,
+  type PendingMutation,
+} from './mutationQueue';
+import {
+  type CacheAction,
+  type CacheState,
+  cacheReducer,
+  emptyCache,
+  type HistoryResource,
+  IDLE_HISTORY,
+  IDLE_LIST,
+  type ListResource,
+  type Resource,
+  type StoreResource,
+  type Target,
+} from './resourceCache';
 
-/** How far a cached resource has loaded. */
-export type ResourceStatus = 'idle' | 'loading' | 'success' | 'error';
-
-/** One cached server value: its data once loaded, the last error, and whether a request is running. */
-export interface Resource<T> {
-  status: ResourceStatus;
-  data?: T;
-  error?: LicenseContactsError;
-  /** A request for this value is running (first load or refresh). */
-  fetching: boolean;
-  /**
-   * Permissions only: the license changed (or a change is pending) since they were computed, so they
-   * may no longer hold; a refresh is on its way.
-   */
-  stale?: boolean;
-}
-
-/** The cached pages of `listLicenses` for one query: license ids in order (the licenses are in `licenses`). */
-export interface ListResource {
-  status: ResourceStatus;
-  ids: string[];
-  /** Set while more pages exist. */
-  nextCursor?: string;
-  error?: LicenseContactsError;
-  fetching: boolean;
-  /** `loadMore` is running. */
-  fetchingMore: boolean;
-}
-
-/** A change the store has sent and not yet heard back about. */
-export type PendingMutation =
-  | { id: number; type: 'addContact'; licenseId: string; input: AddContactInput }
-  | { id: number; type: 'setMain'; licenseId: string; role: Role; email: string }
-  | { id: number; type: 'removeContact'; licenseId: string; email: string; role?: Role; successor?: string };
+export type { PendingMutation } from './mutationQueue';
+export type { HistoryResource, ListResource, Resource, ResourceStatus, StoreResource } from './resourceCache';
 
 /** Everything the store knows; a new object after every change, the same object otherwise. */
 export interface ContactsStoreState {
@@ -53,6 +47,8 @@ export interface ContactsStoreState {
   /** By license id; `data` includes the optimistic changes of pending mutations. */
   licenses: Readonly<Record<string, Resource<License>>>;
   permissions: Readonly<Record<string, Resource<Permissions>>>;
+  /** Audit histories by license id, newest entry first. */
+  histories: Readonly<Record<string, HistoryResource>>;
   /** Mutations sent and not yet answered, oldest first. */
   pending: readonly PendingMutation[];
 }
@@ -61,6 +57,7 @@ export interface ContactsStoreState {
 export type ContactsStoreEvent =
   | { type: 'mutationSucceeded'; mutation: PendingMutation; license: License }
   | { type: 'mutationFailed'; mutation: PendingMutation; error: LicenseContactsError }
+  | { type: 'replaced'; result: ReplaceResult }
   | { type: 'conflict'; licenseId: string }
   | { type: 'licenseDropped'; licenseId: string };
 
@@ -72,6 +69,8 @@ export interface ContactsStoreInitialData {
   permissions?: Record<string, Permissions>;
   /** First pages of `listLicenses`, by query (`''` for no query). */
   lists?: Record<string, Page<License>>;
+  /** Loaded pages of `history`, by license id. */
+  histories?: Record<string, Page<AuditEntry>>;
 }
 
 /** Options of `createContactsStore`. */
@@ -79,6 +78,13 @@ export interface ContactsStoreOptions {
   initialData?: ContactsStoreInitialData;
   /** Page size of `listLicenses`; default 20. */
   pageSize?: number;
+  /** Page size of `history`; default 10. */
+  historyPageSize?: number;
+  /**
+   * Milliseconds a list, license, permissions or history nobody observes stays cached; default 5 minutes
+   * in a browser, `Infinity` (never evicted) where there is no `window`, as in a server render.
+   */
+  gcTime?: number;
   /**
    * Send the cached version as `expectedVersion` with every mutation, so a change made elsewhere in the
    * meantime fails with CONFLICT (and the store refetches) instead of applying to the newer license. Default false.
@@ -88,12 +94,17 @@ export interface ContactsStoreOptions {
 
 /** The client cache over a `LicenseContactsApi`. */
 export interface ContactsStore {
-  /** Calls `listener` after every state change; returns the function that unsubscribes it. */
+  /** Calls `listener` once after every state change; returns the function that unsubscribes it. */
   subscribe(listener: () => void): () => void;
   /** The current state; the same object until something changed. */
   getSnapshot(): ContactsStoreState;
   /** Calls `listener` with every event; returns the function that unsubscribes it. */
   onEvent(listener: (event: ContactsStoreEvent) => void): () => void;
+  /**
+   * Keeps a resource cached while observed; returns the function that stops observing it. A resource
+   * nobody observes is evicted `gcTime` milliseconds later.
+   */
+  observe(resource: StoreResource): () => void;
   /** The state key of a query. */
   queryKey(query?: string): string;
   /** Loads who the interface acts for, unless already loaded or loading. */
@@ -104,6 +115,8 @@ export interface ContactsStore {
   ensureLicense(licenseId: string): Promise<void>;
   /** Loads a license's permissions, unless already loaded or loading. */
   ensurePermissions(licenseId: string): Promise<void>;
+  /** Loads the first page of a license's history, unless already loaded or loading. */
+  ensureHistory(licenseId: string): Promise<void>;
   /** Reloads the first page of a query (dropping later pages). */
   refreshList(query?: string): Promise<void>;
   /** Loads the next page of a query. */
@@ -112,6 +125,10 @@ export interface ContactsStore {
   refreshLicense(licenseId: string): Promise<void>;
   /** Reloads a license's permissions. */
   refreshPermissions(licenseId: string): Promise<void>;
+  /** Reloads the first page of a license's history, keeping the older pages it meets. */
+  refreshHistory(licenseId: string): Promise<void>;
+  /** Loads the next page of a license's history. */
+  loadMoreHistory(licenseId: string): Promise<void>;
   /** Adds a person (or extends their roles), optimistically; resolves with the server's license. */
   addContact(licenseId: string, input: AddContactInput): Promise<License>;
   /** Makes a contact main, optimistically; resolves with the server's license. */
@@ -122,18 +139,30 @@ export interface ContactsStore {
     email: string,
     options?: Pick<RemoveContactOptions, 'role' | 'successor'>,
   ): Promise<License>;
+  /**
+   * Replaces a person by a successor on every license the actor may change (`dryRun`: only says what
+   * would change); takes in the changed licenses and asks again what the actor may see and do.
+   */
+  replaceContact(
+    oldEmail: string,
+    successor: Person,
+    options?: Pick<ReplaceContactOptions, 'dryRun' | 'licenseIds'>,
+  ): Promise<ReplaceResult>;
   /** The data a server render used, to pass as `initialData` to the client's store. */
   dehydrate(): ContactsStoreInitialData;
   /** Aborts every running request; the store stays usable. */
   cancel(): void;
 }
 
-const IDLE_LIST: ListResource = Object.freeze({
-  status: 'idle',
-  ids: [],
-  fetching: false,
-  fetchingMore: false,
-});
+type StoreAction = CacheAction | MutationAction;
+
+interface StoreInternals {
+  cache: CacheState;
+  queue: MutationQueue;
+}
+
+const NO_PENDING: readonly PendingMutation[] = Object.freeze([]);
+const DEFAULT_GC_TIME = 5 * 60 * 1000;
 
 function asError(error: unknown): LicenseContactsError {
   if (error instanceof LicenseContactsError) return error;
@@ -145,75 +174,60 @@ function isAbort(error: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (error instanceof Error && error.name === 'AbortError');
 }
 
-const normalise = (email: string) => email.trim().toLowerCase();
-
-/** After an aborted request: back to `idle` (so the next use loads again) unless something was loaded. */
-function aborted(current: { status: ResourceStatus } | undefined): {
-  fetching: false;
-  status?: ResourceStatus;
-} {
-  return current?.status === 'loading' ? { fetching: false, status: 'idle' } : { fetching: false };
-}
-
-/**
- * The visible effect of a pending mutation, drawn on the cached license until the server answers. It only
- * reorders, drops or appends what the user asked for; the rules run on the server, whose answer replaces it.
- */
-function drawOptimistic(license: License, mutation: PendingMutation): License {
-  switch (mutation.type) {
-    case 'setMain': {
-      const list = license[mutation.role];
-      if (!list.includes(mutation.email)) return license;
-      return { ...license, [mutation.role]: [mutation.email, ...list.filter((e) => e !== mutation.email)] };
+/** The core's command of a pending mutation, read as the service reads it; `null` when it would refuse the input. */
+function commandOf(mutation: PendingMutation): Command | null {
+  try {
+    switch (mutation.type) {
+      case 'addContact':
+        return { type: 'addContact', input: parseAddContactInput(mutation.input) };
+      case 'setMain':
+        return { type: 'setMain', role: parseRole(mutation.role), email: parseEmail(mutation.email) };
+      case 'removeContact':
+        return {
+          type: 'removeContact',
+          email: parseEmail(mutation.email),
+          ...(mutation.role === undefined ? {} : { role: parseRole(mutation.role) }),
+          ...(mutation.successor === undefined
+            ? {}
+            : { successor: parseEmail(mutation.successor, 'successor') }),
+        };
     }
-    case 'removeContact': {
-      const roles: Role[] = mutation.role ? [mutation.role] : ['technical', 'billing'];
-      let next: License = { ...license };
-      for (const role of roles) {
-        let list = next[role].filter((e) => e !== mutation.email);
-        const successor = mutation.successor;
-        if (successor !== undefined && list.includes(successor) && next[role][0] === mutation.email) {
-          list = [successor, ...list.filter((e) => e !== successor)];
-        }
-        next = { ...next, [role]: list };
-      }
-      const contacts = next.contacts
-        .map((c) =>
-          c.email === mutation.email ? { ...c, roles: c.roles.filter((r) => !roles.includes(r)) } : c,
-        )
-        .filter((c) => c.roles.length > 0);
-      return { ...next, contacts };
-    }
-    case 'addContact': {
-      const email = normalise(mutation.input.email);
-      const existing = license.contacts.find((c) => c.email === email);
-      let next: License = { ...license };
-      for (const role of mutation.input.roles) {
-        if (!next[role].includes(email)) next = { ...next, [role]: [...next[role], email] };
-      }
-      const contacts = existing
-        ? license.contacts.map((c) =>
-            c.email === email
-              ? { ...c, roles: [...c.roles, ...mutation.input.roles.filter((r) => !c.roles.includes(r))] }
-              : c,
-          )
-        : [
-            ...license.contacts,
-            { email, name: mutation.input.name.trim(), roles: [...mutation.input.roles] },
-          ];
-      return { ...next, contacts };
-    }
+  } catch {
+    return null; // the server refuses it: nothing to draw
   }
 }
 
-/** Sets a record entry as an own property, so ids such as `__proto__` stay plain keys. */
-function define<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** Builds a record, reusing `previous` when every entry is the same. */
+function sharedRecord<T>(
+  source: Readonly<Record<string, unknown>>,
+  previous: Readonly<Record<string, T>> | undefined,
+  entry: (key: string) => T,
+): Readonly<Record<string, T>> {
+  const keys = Object.keys(source);
+  let same = previous !== undefined && Object.keys(previous).length === keys.length;
+  const next: Record<string, T> = {};
+  for (const key of keys) {
+    const value = entry(key);
+    if (same && own(previous ?? {}, key) !== value) same = false;
+    Object.defineProperty(next, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return same && previous ? previous : next;
 }
 
 /**
- * Creates the framework-free client store over an Api: cached lists, licenses and permissions,
- * optimistic mutations with rollback, and a refetch after conflicts. Bind it with `useSyncExternalStore`.
+ * Creates the framework-free client store over an Api, in two parts each driven by one reducer: a
+ * resource cache (lists, licenses, permissions, histories) and a mutation queue. The snapshot draws the
+ * queue's optimistic changes over the cache with the core's own rules (`previewCommand`); every state
+ * change notifies subscribers once, and unchanged values keep their identity. Bind it with
+ * `useSyncExternalStore`.
  * @example
  * const store = createContactsStore(service.as({ email: 'alice@acme.test' }));
  * store.subscribe(() => render(store.getSnapshot()));
@@ -225,133 +239,226 @@ export function createContactsStore(
   options: ContactsStoreOptions = {},
 ): ContactsStore {
   const pageSize = options.pageSize ?? 20;
+  const historyPageSize = options.historyPageSize ?? 10;
+  const gcTime =
+    options.gcTime ?? (typeof window === 'undefined' ? Number.POSITIVE_INFINITY : DEFAULT_GC_TIME);
   const listeners = new Set<() => void>();
   const eventListeners = new Set<(event: ContactsStoreEvent) => void>();
-  /** The last license the server sent, before optimistic drawing. */
-  const confirmed = new Map<string, License>();
-  /** The version at which a license was dropped (the actor lost access). */
-  const droppedAt = new Map<string, number>();
-  /** Changes the server confirmed per license, and how many of them the cached permissions have seen. */
-  const changes = new Map<string, number>();
-  const permissionsSeen = new Map<string, number>();
   const inflight = new Map<string, Promise<void>>();
   /** With versionCheck: per license, settles when its last queued mutation has been answered. */
   const sending = new Map<string, Promise<void>>();
   const reruns = new Map<string, Promise<void>>();
   const controllers = new Set<AbortController>();
+  /** The core commands of pending mutations, read once when each was started. */
+  const commands = new Map<number, Command | null>();
+  const observers = new Map<string, number>();
+  const gcTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let nextMutationId = 1;
 
+  const queryKey = (query?: string) => (query ?? '').trim().toLowerCase();
+
+  // ---- state: the two parts, and the snapshot drawn from them ----
+
+  let internals: StoreInternals = { cache: emptyCache(), queue: NO_PENDING };
   const initial = options.initialData ?? {};
-  const licenses: Record<string, Resource<License>> = {};
-  const addLicenses = (items: readonly License[]) => {
-    for (const license of items) {
-      confirmed.set(license.id, license);
-      define(licenses, license.id, { status: 'success', data: license, fetching: false });
+  const seed: StoreAction[] = [];
+  if (initial.me) seed.push({ type: 'meLoaded', me: initial.me });
+  for (const [query, page] of Object.entries(initial.lists ?? {}))
+    seed.push({ type: 'listLoaded', key: queryKey(query), page, more: false });
+  for (const license of initial.licenses ?? []) seed.push({ type: 'licenseLoaded', license });
+  for (const [licenseId, permissions] of Object.entries(initial.permissions ?? {}))
+    seed.push({ type: 'permissionsLoaded', licenseId, permissions, seen: 0 });
+  for (const [licenseId, page] of Object.entries(initial.histories ?? {}))
+    seed.push({ type: 'historyLoaded', licenseId, page, more: false });
+  for (const action of seed) internals = reduce(internals, action);
+
+  /** Per license: the cache resource, the pending mutations and the drawn resource of the last snapshot. */
+  const drawn = new Map<
+    string,
+    { base: Resource<License>; pending: readonly PendingMutation[]; out: Resource<License> }
+  >();
+  /** Per license: the cached permissions, whether they are stale, and the resource the snapshot shows. */
+  const marked = new Map<
+    string,
+    { base: Resource<Permissions>; stale: boolean; out: Resource<Permissions> }
+  >();
+  let pendingById = new Map<string, readonly PendingMutation[]>();
+  let drawnFrom: StoreInternals | undefined;
+  let state: ContactsStoreState = draw(internals, undefined);
+
+  function reduce(current: StoreInternals, action: StoreAction): StoreInternals {
+    const cache = cacheReducer(current.cache, action);
+    const queue = mutationQueueReducer(current.queue, action);
+    return cache === current.cache && queue === current.queue ? current : { cache, queue };
+  }
+
+  /** The snapshot: the cache with the queue's changes drawn in, sharing whatever did not change. */
+  function draw(next: StoreInternals, previous: ContactsStoreState | undefined): ContactsStoreState {
+    const { cache, queue } = next;
+    if (drawnFrom?.queue !== queue) {
+      const grouped = new Map<string, PendingMutation[]>();
+      for (const m of queue) grouped.set(m.licenseId, [...(grouped.get(m.licenseId) ?? []), m]);
+      const stable = new Map<string, readonly PendingMutation[]>();
+      for (const [id, list] of grouped) {
+        const before = pendingById.get(id);
+        stable.set(id, before && sameItems(before, list) ? before : list);
+      }
+      pendingById = stable;
     }
-  };
-  addLicenses(initial.licenses ?? []);
-  const lists: Record<string, ListResource> = {};
-  for (const [query, page] of Object.entries(initial.lists ?? {})) {
-    addLicenses(page.items);
-    define(lists, query.trim().toLowerCase(), {
-      status: 'success',
-      ids: page.items.map((l) => l.id),
-      ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
-      fetching: false,
-      fetchingMore: false,
+    const pendingOf = (id: string) => pendingById.get(id) ?? NO_PENDING;
+    const licensesSame = drawnFrom?.cache.licenses === cache.licenses && drawnFrom.queue === queue;
+    const licenses =
+      licensesSame && previous
+        ? previous.licenses
+        : sharedRecord(cache.licenses, previous?.licenses, (id) => {
+            const base = cache.licenses[id] as Resource<License>;
+            const pending = pendingOf(id);
+            const memo = drawn.get(id);
+            if (memo && memo.base === base && memo.pending === pending) return memo.out;
+            let out = base;
+            if (pending.length > 0 && base.data) {
+              let data = base.data;
+              for (const mutation of pending) {
+                const command = commands.get(mutation.id);
+                if (command) data = previewCommand(data, command);
+              }
+              out = data === base.data ? base : { ...base, data };
+            }
+            drawn.set(id, { base, pending, out });
+            return out;
+          });
+    for (const id of drawn.keys()) if (!Object.hasOwn(cache.licenses, id)) drawn.delete(id);
+    const permissions = sharedRecord(cache.permissions, previous?.permissions, (id) => {
+      const base = cache.permissions[id] as Resource<Permissions>;
+      if (!base.data) return base;
+      // Decisions may no longer hold while a change is pending, or until they are asked for after one.
+      const stale =
+        pendingOf(id).length > 0 || (own(cache.permissionsSeen, id) ?? 0) < (own(cache.changes, id) ?? 0);
+      const memo = marked.get(id);
+      if (memo && memo.base === base && memo.stale === stale) return memo.out;
+      const out = (base.stale ?? false) === stale ? base : { ...base, stale };
+      marked.set(id, { base, stale, out });
+      return out;
     });
-  }
-  const permissions: Record<string, Resource<Permissions>> = {};
-  for (const [id, value] of Object.entries(initial.permissions ?? {})) {
-    define(permissions, id, { status: 'success', data: value, fetching: false });
+    for (const id of marked.keys()) if (!Object.hasOwn(cache.permissions, id)) marked.delete(id);
+    drawnFrom = next;
+    if (
+      previous &&
+      previous.me === cache.me &&
+      previous.lists === cache.lists &&
+      previous.licenses === licenses &&
+      previous.permissions === permissions &&
+      previous.histories === cache.histories &&
+      previous.pending === queue
+    )
+      return previous;
+    return {
+      me: cache.me,
+      lists: cache.lists,
+      licenses,
+      permissions,
+      histories: cache.histories,
+      pending: queue,
+    };
   }
 
-  let state: ContactsStoreState = {
-    me: initial.me
-      ? { status: 'success', data: initial.me, fetching: false }
-      : { status: 'idle', fetching: false },
-    lists,
-    licenses,
-    permissions,
-    pending: [],
-  };
+  let batching = 0;
+  let dirty = false;
 
-  function setState(next: Partial<ContactsStoreState>): void {
-    state = { ...state, ...next };
+  function notify(): void {
+    if (batching > 0) {
+      dirty = true;
+      return;
+    }
     for (const listener of [...listeners]) listener();
+  }
+
+  /** Applies an action to both parts; subscribers hear of it once, and not at all when nothing changed. */
+  function dispatch(action: StoreAction): void {
+    const next = reduce(internals, action);
+    if (next === internals) return;
+    internals = next;
+    const snapshot = draw(next, state);
+    if (snapshot === state) return;
+    state = snapshot;
+    notify();
+  }
+
+  /** Runs `work` (which may dispatch several actions) and notifies once at the end. */
+  function batch<T>(work: () => T): T {
+    batching += 1;
+    try {
+      return work();
+    } finally {
+      batching -= 1;
+      if (batching === 0 && dirty) {
+        dirty = false;
+        notify();
+      }
+    }
   }
 
   function emit(event: ContactsStoreEvent): void {
     for (const listener of [...eventListeners]) listener(event);
   }
 
-  function patchResource<K extends 'licenses' | 'permissions'>(
-    key: K,
-    id: string,
-    patch: Partial<ContactsStoreState[K][string]>,
-  ): void {
-    const current = state[key][id] ?? { status: 'idle', fetching: false };
-    setState({ [key]: { ...state[key], [id]: { ...current, ...patch } } } as Partial<ContactsStoreState>);
+  // ---- eviction ----
+
+  function resourceKey(resource: StoreResource): string {
+    return resource.type === 'list'
+      ? `list:${queryKey(resource.query)}`
+      : `${resource.type}:${resource.licenseId}`;
   }
 
-  function patchList(key: string, patch: Partial<ListResource>): void {
-    const current = state.lists[key] ?? IDLE_LIST;
-    setState({ lists: { ...state.lists, [key]: { ...current, ...patch } } });
-  }
-
-  /** Marks a license's permissions stale while a change is pending or they predate a confirmed change. */
-  function markPermissions(licenseId: string): void {
-    const resource = state.permissions[licenseId];
-    if (!resource?.data) return;
-    const stale =
-      state.pending.some((m) => m.licenseId === licenseId) ||
-      (permissionsSeen.get(licenseId) ?? 0) < (changes.get(licenseId) ?? 0);
-    if ((resource.stale ?? false) !== stale) patchResource('permissions', licenseId, { stale });
-  }
-
-  /** Redraws a license from the server's copy and the pending mutations on it. */
-  function redraw(licenseId: string): void {
-    const base = confirmed.get(licenseId);
-    if (!base) return;
-    const data = state.pending
-      .filter((m) => m.licenseId === licenseId)
-      .reduce((license, mutation) => drawOptimistic(license, mutation), base);
-    patchResource('licenses', licenseId, { status: 'success', data });
-  }
-
-  function receiveLicense(license: License): void {
-    // Answers may arrive out of order: never replace a newer version with an older one, nor bring
-    // back a dropped license with an answer from before it was dropped.
-    if ((droppedAt.get(license.id) ?? 0) >= license.version) return;
-    const current = confirmed.get(license.id);
-    if (current && current.version > license.version) {
-      redraw(license.id);
-      return;
+  /** Licenses that stay whatever a list's eviction takes along: observed, changing, or timed on their own. */
+  function keptLicenses(): Set<string> {
+    const keep = new Set<string>();
+    for (const m of internals.queue) keep.add(m.licenseId);
+    for (const key of [...observers.keys(), ...gcTimers.keys()]) {
+      if (key.startsWith('license:')) keep.add(key.slice('license:'.length));
     }
-    confirmed.set(license.id, license);
-    redraw(license.id);
+    return keep;
   }
 
-  /** Forgets a license the actor may no longer see, everywhere it is cached. */
-  function drop(licenseId: string, version = confirmed.get(licenseId)?.version ?? 0): void {
-    droppedAt.set(licenseId, Math.max(version, droppedAt.get(licenseId) ?? 0));
-    confirmed.delete(licenseId);
-    // Kept as NOT_FOUND (what the server now answers), so a view of it shows that instead of loading again.
-    const gone = new LicenseContactsError('NOT_FOUND', `License ${licenseId} not found`);
-    const restLicenses = {
-      ...state.licenses,
-      [licenseId]: { status: 'error' as const, error: gone, fetching: false },
-    };
-    const { [licenseId]: _permissions, ...restPermissions } = state.permissions;
-    const restLists: Record<string, ListResource> = {};
-    for (const [key, list] of Object.entries(state.lists)) {
-      restLists[key] = list.ids.includes(licenseId)
-        ? { ...list, ids: list.ids.filter((id) => id !== licenseId) }
-        : list;
-    }
-    setState({ licenses: restLicenses, permissions: restPermissions, lists: restLists });
-    emit({ type: 'licenseDropped', licenseId });
+  function scheduleGc(resource: StoreResource): void {
+    const key = resourceKey(resource);
+    clearTimeout(gcTimers.get(key));
+    gcTimers.delete(key);
+    if (!Number.isFinite(gcTime) || (observers.get(key) ?? 0) > 0) return;
+    const timer = setTimeout(() => {
+      gcTimers.delete(key);
+      if ((observers.get(key) ?? 0) > 0) return;
+      // A license with pending changes, or a list still loading, waits for another round.
+      const busy =
+        inflight.has(key) ||
+        (resource.type === 'license' && internals.queue.some((m) => m.licenseId === resource.licenseId));
+      if (busy) return scheduleGc(resource);
+      dispatch({
+        type: 'evicted',
+        resource,
+        key: resource.type === 'list' ? queryKey(resource.query) : resource.licenseId,
+        keep: keptLicenses(),
+      });
+    }, gcTime);
+    (timer as { unref?: () => void }).unref?.();
+    gcTimers.set(key, timer);
   }
+
+  /** A resource was touched: with nobody observing it, its eviction is (re)scheduled. */
+  function touched(resource: StoreResource): void {
+    if ((observers.get(resourceKey(resource)) ?? 0) === 0) scheduleGc(resource);
+  }
+
+  for (const key of Object.keys(internals.cache.lists)) touched({ type: 'list', query: key });
+  for (const licenseId of Object.keys(internals.cache.licenses)) {
+    if (!Object.values(internals.cache.lists).some((list) => list.ids.includes(licenseId)))
+      touched({ type: 'license', licenseId });
+  }
+  for (const licenseId of Object.keys(internals.cache.permissions))
+    touched({ type: 'permissions', licenseId });
+  for (const licenseId of Object.keys(internals.cache.histories)) touched({ type: 'history', licenseId });
+
+  // ---- requests ----
 
   /**
    * Runs one request at a time per key. A caller while it runs shares its promise, or, when it needs an
@@ -381,132 +488,142 @@ export function createContactsStore(
     return promise;
   }
 
-  const queryKey = (query?: string) => (query ?? '').trim().toLowerCase();
+  /** Sends a request for `target`, recording its progress, answer or failure in the cache. */
+  async function request<T>(
+    target: Target,
+    signal: AbortSignal,
+    call: () => Promise<T>,
+    loaded: (value: T) => StoreAction,
+    failed?: (error: LicenseContactsError) => boolean,
+  ): Promise<void> {
+    dispatch({ type: 'fetch', target });
+    try {
+      const value = await call();
+      dispatch(loaded(value));
+    } catch (error) {
+      if (isAbort(error, signal)) return dispatch({ type: 'aborted', target });
+      const failure = asError(error);
+      if (failed?.(failure)) return;
+      dispatch({ type: 'failed', target, error: failure });
+    }
+  }
+
+  /** Forgets a license the actor may no longer see, everywhere it is cached. */
+  function drop(licenseId: string): void {
+    dispatch({
+      type: 'dropped',
+      licenseId,
+      error: new LicenseContactsError('NOT_FOUND', `License ${licenseId} not found`),
+    });
+    emit({ type: 'licenseDropped', licenseId });
+  }
+
+  /** A NOT_FOUND for a license the store holds means the actor lost access: drop it. */
+  const dropWhenGone = (licenseId: string) => (failure: LicenseContactsError) => {
+    if (failure.code !== 'NOT_FOUND' || !internals.cache.licenses[licenseId]?.data) return false;
+    drop(licenseId);
+    return true;
+  };
 
   function fetchList(query: string | undefined, more: boolean): Promise<void> {
     const key = queryKey(query);
+    touched({ type: 'list', query: key });
     return once(
       `list:${more ? 'more:' : ''}${key}`,
       async (signal) => {
-        const current = state.lists[key] ?? IDLE_LIST;
+        const current = own(internals.cache.lists, key) ?? IDLE_LIST;
         if (more && current.nextCursor === undefined) return;
-        patchList(
-          key,
-          more
-            ? { fetchingMore: true }
-            : { fetching: true, ...(current.status === 'success' ? {} : { status: 'loading' }) },
+        await request(
+          { kind: 'list', key, more },
+          signal,
+          () =>
+            api.listLicenses({
+              ...(key === '' ? {} : { query: key }),
+              ...(more && current.nextCursor !== undefined ? { cursor: current.nextCursor } : {}),
+              limit: pageSize,
+              signal,
+            }),
+          (page) => ({ type: 'listLoaded', key, page, more }),
         );
-        try {
-          const page = await api.listLicenses({
-            ...(key === '' ? {} : { query: key }),
-            ...(more && current.nextCursor !== undefined ? { cursor: current.nextCursor } : {}),
-            limit: pageSize,
-            signal,
-          });
-          for (const license of page.items) receiveLicense(license);
-          const ids = more
-            ? [...(state.lists[key] ?? IDLE_LIST).ids, ...page.items.map((l) => l.id)]
-            : page.items.map((l) => l.id);
-          const { nextCursor: _old, error: _error, ...rest } = state.lists[key] ?? IDLE_LIST;
-          setState({
-            lists: {
-              ...state.lists,
-              [key]: {
-                ...rest,
-                status: 'success',
-                ids: [...new Set(ids)],
-                ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
-                fetching: false,
-                fetchingMore: false,
-              },
-            },
-          });
-        } catch (error) {
-          if (isAbort(error, signal)) {
-            return patchList(key, {
-              fetching: false,
-              fetchingMore: false,
-              ...(more ? {} : aborted(state.lists[key])),
-            });
-          }
-          patchList(key, {
-            ...(more ? {} : { status: 'error' }),
-            error: asError(error),
-            fetching: false,
-            fetchingMore: false,
-          });
-        }
       },
       !more,
     );
   }
 
   function fetchLicense(licenseId: string): Promise<void> {
+    touched({ type: 'license', licenseId });
     return once(
       `license:${licenseId}`,
-      async (signal) => {
-        const current = state.licenses[licenseId];
-        patchResource('licenses', licenseId, {
-          fetching: true,
-          ...(current?.data ? {} : { status: 'loading' }),
-        });
-        try {
-          receiveLicense(await api.getLicense(licenseId, { signal }));
-          const { error: _error, ...rest } = state.licenses[licenseId] ?? {
-            status: 'success',
-            fetching: false,
-          };
-          setState({ licenses: { ...state.licenses, [licenseId]: { ...rest, fetching: false } } });
-        } catch (error) {
-          if (isAbort(error, signal))
-            return patchResource('licenses', licenseId, aborted(state.licenses[licenseId]));
-          const failure = asError(error);
-          if (failure.code === 'NOT_FOUND' && confirmed.has(licenseId)) return drop(licenseId);
-          patchResource('licenses', licenseId, { status: 'error', error: failure, fetching: false });
-        }
-      },
+      (signal) =>
+        request(
+          { kind: 'license', licenseId },
+          signal,
+          () => api.getLicense(licenseId, { signal }),
+          (license) => ({ type: 'licenseLoaded', license }),
+          dropWhenGone(licenseId),
+        ),
       true,
     );
   }
 
   function fetchPermissions(licenseId: string): Promise<void> {
+    touched({ type: 'permissions', licenseId });
     return once(
       `permissions:${licenseId}`,
-      async (signal) => {
-        patchResource('permissions', licenseId, {
-          fetching: true,
-          ...(state.permissions[licenseId]?.data ? {} : { status: 'loading' }),
-        });
-        const seen = changes.get(licenseId) ?? 0;
-        try {
-          const data = await api.permissions(licenseId, { signal });
-          permissionsSeen.set(licenseId, Math.max(seen, permissionsSeen.get(licenseId) ?? 0));
-          setState({
-            permissions: { ...state.permissions, [licenseId]: { status: 'success', data, fetching: false } },
-          });
-          markPermissions(licenseId);
-        } catch (error) {
-          if (isAbort(error, signal))
-            return patchResource('permissions', licenseId, aborted(state.permissions[licenseId]));
-          const failure = asError(error);
-          if (failure.code === 'NOT_FOUND' && confirmed.has(licenseId)) return drop(licenseId);
-          patchResource('permissions', licenseId, { status: 'error', error: failure, fetching: false });
-        }
+      (signal) => {
+        const seen = own(internals.cache.changes, licenseId) ?? 0;
+        return request(
+          { kind: 'permissions', licenseId },
+          signal,
+          () => api.permissions(licenseId, { signal }),
+          (permissions) => ({ type: 'permissionsLoaded', licenseId, permissions, seen }),
+          dropWhenGone(licenseId),
+        );
       },
       true,
     );
   }
 
+  function fetchHistory(licenseId: string, more: boolean): Promise<void> {
+    touched({ type: 'history', licenseId });
+    return once(
+      `history:${more ? 'more:' : ''}${licenseId}`,
+      async (signal) => {
+        const current = own(internals.cache.histories, licenseId) ?? IDLE_HISTORY;
+        if (more && current.nextCursor === undefined) return;
+        await request(
+          { kind: 'history', licenseId, more },
+          signal,
+          () =>
+            api.history(licenseId, {
+              ...(more && current.nextCursor !== undefined ? { cursor: current.nextCursor } : {}),
+              limit: historyPageSize,
+              signal,
+            }),
+          (page) => ({ type: 'historyLoaded', licenseId, page, more }),
+        );
+      },
+      !more,
+    );
+  }
+
   function fetchMe(): Promise<void> {
-    return once('me', async (signal) => {
-      setState({ me: { ...state.me, fetching: true, ...(state.me.data ? {} : { status: 'loading' }) } });
-      try {
-        setState({ me: { status: 'success', data: await api.me({ signal }), fetching: false } });
-      } catch (error) {
-        if (isAbort(error, signal)) return setState({ me: { ...state.me, ...aborted(state.me) } });
-        setState({ me: { ...state.me, status: 'error', error: asError(error), fetching: false } });
-      }
-    });
+    return once('me', (signal) =>
+      request(
+        { kind: 'me' },
+        signal,
+        () => api.me({ signal }),
+        (me) => ({ type: 'meLoaded', me }),
+      ),
+    );
+  }
+
+  /** After a confirmed change: what the actor may do (and still see) next, and the history, asked again. */
+  function refreshAfterChange(licenseId: string): void {
+    // Whether they may still see the license is the server's policy to say, not the store's: a
+    // NOT_FOUND here drops it from every list.
+    if (internals.cache.licenses[licenseId]?.data) void fetchPermissions(licenseId);
+    if (Object.hasOwn(internals.cache.histories, licenseId)) void fetchHistory(licenseId, false);
   }
 
   async function mutate(
@@ -523,46 +640,45 @@ export function createContactsStore(
     });
     const chain = (previous ?? Promise.resolve()).then(() => finished);
     if (options.versionCheck) sending.set(licenseId, chain);
-    setState({ pending: [...state.pending, mutation] });
-    redraw(licenseId);
-    markPermissions(licenseId);
-    const settle = () => {
+    commands.set(mutation.id, commandOf(mutation));
+    dispatch({ type: 'mutationStarted', mutation });
+    const done = () => {
       finish();
       if (sending.get(licenseId) === chain) sending.delete(licenseId);
-      setState({ pending: state.pending.filter((m) => m.id !== mutation.id) });
-      markPermissions(licenseId);
     };
     try {
       if (previous) await previous;
-      const version = confirmed.get(licenseId)?.version;
+      const version = internals.cache.licenses[licenseId]?.data?.version;
       const license = await send(
         options.versionCheck && version !== undefined ? { expectedVersion: version } : {},
       );
-      changes.set(licenseId, (changes.get(licenseId) ?? 0) + 1);
-      settle();
-      receiveLicense(license);
-      // What the actor may do next depends on the new contacts. Whether they may still see the license
-      // is the server's policy to say, not the store's: a NOT_FOUND here drops it from every list.
-      if (confirmed.has(licenseId)) void fetchPermissions(licenseId);
+      done();
+      batch(() => {
+        dispatch({ type: 'mutationSucceeded', mutation, license });
+        refreshAfterChange(licenseId);
+      });
+      commands.delete(mutation.id);
       emit({ type: 'mutationSucceeded', mutation, license });
       return license;
     } catch (error) {
       const failure = asError(error);
-      settle();
-      redraw(licenseId);
+      done();
+      const conflict = failure.code === 'CONFLICT';
+      batch(() => {
+        dispatch({ type: 'mutationFailed', mutation, error: failure, conflict });
+        if (conflict) {
+          void fetchLicense(licenseId);
+          void fetchPermissions(licenseId);
+        } else if (
+          failure.code === 'NOT_FOUND' &&
+          (failure.field === undefined || failure.field === 'licenseId')
+        ) {
+          void fetchLicense(licenseId);
+        }
+      });
+      commands.delete(mutation.id);
       emit({ type: 'mutationFailed', mutation, error: failure });
-      if (failure.code === 'CONFLICT') {
-        changes.set(licenseId, (changes.get(licenseId) ?? 0) + 1);
-        markPermissions(licenseId);
-        emit({ type: 'conflict', licenseId });
-        void fetchLicense(licenseId);
-        void fetchPermissions(licenseId);
-      } else if (
-        failure.code === 'NOT_FOUND' &&
-        (failure.field === undefined || failure.field === 'licenseId')
-      ) {
-        void fetchLicense(licenseId);
-      }
+      if (conflict) emit({ type: 'conflict', licenseId });
       throw failure;
     }
   }
@@ -581,30 +697,53 @@ export function createContactsStore(
         eventListeners.delete(listener);
       };
     },
+    observe(resource) {
+      const key = resourceKey(resource);
+      observers.set(key, (observers.get(key) ?? 0) + 1);
+      clearTimeout(gcTimers.get(key));
+      gcTimers.delete(key);
+      let observing = true;
+      return () => {
+        if (!observing) return;
+        observing = false;
+        const left = (observers.get(key) ?? 1) - 1;
+        if (left > 0) observers.set(key, left);
+        else {
+          observers.delete(key);
+          scheduleGc(resource);
+        }
+      };
+    },
     queryKey,
-    ensureMe: () => (state.me.status === 'idle' ? fetchMe() : (inflight.get('me') ?? Promise.resolve())),
+    ensureMe: () =>
+      internals.cache.me.status === 'idle' ? fetchMe() : (inflight.get('me') ?? Promise.resolve()),
     ensureList(query) {
-      const status = state.lists[queryKey(query)]?.status ?? 'idle';
-      return status === 'idle'
+      const key = queryKey(query);
+      return (own(internals.cache.lists, key)?.status ?? 'idle') === 'idle'
         ? fetchList(query, false)
-        : (inflight.get(`list:${queryKey(query)}`) ?? Promise.resolve());
+        : (inflight.get(`list:${key}`) ?? Promise.resolve());
     },
     ensureLicense(licenseId) {
-      const status = state.licenses[licenseId]?.status ?? 'idle';
-      return status === 'idle'
+      return (own(internals.cache.licenses, licenseId)?.status ?? 'idle') === 'idle'
         ? fetchLicense(licenseId)
         : (inflight.get(`license:${licenseId}`) ?? Promise.resolve());
     },
     ensurePermissions(licenseId) {
-      const status = state.permissions[licenseId]?.status ?? 'idle';
-      return status === 'idle'
+      return (own(internals.cache.permissions, licenseId)?.status ?? 'idle') === 'idle'
         ? fetchPermissions(licenseId)
         : (inflight.get(`permissions:${licenseId}`) ?? Promise.resolve());
+    },
+    ensureHistory(licenseId) {
+      return (own(internals.cache.histories, licenseId)?.status ?? 'idle') === 'idle'
+        ? fetchHistory(licenseId, false)
+        : (inflight.get(`history:${licenseId}`) ?? Promise.resolve());
     },
     refreshList: (query) => fetchList(query, false),
     loadMore: (query) => fetchList(query, true),
     refreshLicense: fetchLicense,
     refreshPermissions: fetchPermissions,
+    refreshHistory: (licenseId) => fetchHistory(licenseId, false),
+    loadMoreHistory: (licenseId) => fetchHistory(licenseId, true),
     addContact(licenseId, input) {
       const mutation: PendingMutation = {
         id: nextMutationId++,
@@ -635,20 +774,49 @@ export function createContactsStore(
         }),
       );
     },
+    async replaceContact(oldEmail, successor, opts = {}) {
+      const result = await api.replaceContact(oldEmail, successor, {
+        ...(opts.dryRun === undefined ? {} : { dryRun: opts.dryRun }),
+        ...(opts.licenseIds === undefined ? {} : { licenseIds: opts.licenseIds }),
+      });
+      if (result.dryRun || result.changed.length === 0) return result;
+      batch(() => {
+        dispatch({ type: 'licensesChanged', licenses: result.changed.map((change) => change.after) });
+        for (const { licenseId } of result.changed) refreshAfterChange(licenseId);
+        // Lists may lose licenses the actor no longer sees (they replaced themselves): the server says.
+        for (const key of Object.keys(internals.cache.lists)) void fetchList(key, false);
+      });
+      emit({ type: 'replaced', result });
+      return result;
+    },
     dehydrate() {
-      const out: ContactsStoreInitialData = { licenses: [...confirmed.values()] };
-      if (state.me.data) out.me = state.me.data;
+      const { cache } = internals;
+      const confirmed = (id: string) => own(cache.licenses, id)?.data;
+      const out: ContactsStoreInitialData = {
+        licenses: Object.values(cache.licenses)
+          .map((resource) => resource.data)
+          .filter((l): l is License => l !== undefined),
+      };
+      if (cache.me.data) out.me = cache.me.data;
       const perms: Record<string, Permissions> = {};
-      for (const [id, resource] of Object.entries(state.permissions))
-        if (resource.data) perms[id] = resource.data;
+      for (const [id, resource] of Object.entries(cache.permissions))
+        if (resource.data) Object.defineProperty(perms, id, { value: resource.data, enumerable: true });
       out.permissions = perms;
       const pages: Record<string, Page<License>> = {};
-      for (const [key, list] of Object.entries(state.lists)) {
+      for (const [key, list] of Object.entries(cache.lists)) {
         if (list.status !== 'success') continue;
-        const items = list.ids.map((id) => confirmed.get(id)).filter((l): l is License => l !== undefined);
+        const items = list.ids.map(confirmed).filter((l): l is License => l !== undefined);
         pages[key] = list.nextCursor === undefined ? { items } : { items, nextCursor: list.nextCursor };
       }
       out.lists = pages;
+      const histories: Record<string, Page<AuditEntry>> = {};
+      for (const [id, history] of Object.entries(cache.histories)) {
+        if (history.status !== 'success') continue;
+        const page: Page<AuditEntry> = { items: history.entries };
+        if (history.nextCursor !== undefined) page.nextCursor = history.nextCursor;
+        Object.defineProperty(histories, id, { value: page, enumerable: true });
+      }
+      out.histories = histories;
       return out;
     },
     cancel() {

@@ -6,6 +6,7 @@ import { summarize } from '../domain/requests';
 import type { Applied, Command } from '../domain/rules';
 import { applyAgreed, applyCommand, createLicenseState } from '../domain/rules';
 import type { AuditEntry, CreateLicenseInput, License } from '../domain/types';
+import { createLicenseContacts } from '../service/createLicenseContacts';
 import type { LicenseStorage } from '../storage/types';
 
 /** Options of `runStorageConformance`. */
@@ -87,6 +88,17 @@ function invitation(
   };
 }
 
+/** What a call answered, as compared across adapters: `ok`, or the error's code and field. */
+async function outcomeOf(call: () => Promise<unknown>): Promise<string> {
+  try {
+    await call();
+    return 'ok';
+  } catch (error) {
+    if (!(error instanceof LicenseContactsError)) throw error;
+    return error.field === undefined ? error.code : `${error.code} ${error.field}`;
+  }
+}
+
 /** A plain copy, to compare stored values structurally whatever the storage returns. */
 function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
@@ -145,6 +157,18 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
 
     it('getLicense answers null for an unknown id', async () => {
       expect(await storage.getLicense('SEN-0000000')).toBeNull();
+    });
+
+    it('getLicense with ifContact answers the license only when that email is one of its contacts', async () => {
+      const [v1] = (await commitNew(created('SEN-1'), created('SEN-2'))) as [License, License];
+      const v2 = await commitChange(v1, add(v1, 'carol@acme.test'));
+      expect(plain(await storage.getLicense('SEN-1', { ifContact: 'carol@acme.test' }))).toEqual(plain(v2));
+      expect(await storage.getLicense('SEN-2', { ifContact: 'carol@acme.test' })).toBeNull();
+      expect(await storage.getLicense('SEN-404', { ifContact: 'carol@acme.test' })).toBeNull();
+      expect((await storage.getLicense('SEN-2', { ifContact: 'bill@acme.test' }))?.id).toBe('SEN-2');
+      await commitChange(v2, change(v2, { type: 'removeContact', email: 'carol@acme.test' }));
+      expect(await storage.getLicense('SEN-1', { ifContact: 'carol@acme.test' })).toBeNull();
+      expect((await storage.getLicense('SEN-1'))?.id).toBe('SEN-1');
     });
 
     it('commit creates a license that getLicense returns whole', async () => {
@@ -461,6 +485,143 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       license.product = 'Evil';
       expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(applied.license));
     });
+
+    it('the same hostile input gets the same answer on every adapter: refused before the driver, or kept as is', async () => {
+      const service = createLicenseContacts({ storage, retryDelay: () => 0, cacheSize: 0 });
+      const person = (email: string, name = 'Person') => ({ email, name, roles: ['technical' as const] });
+      await service.createLicense(input('SEN-H'));
+      const tess = service.as({ email: 'tech@sen-h.test' });
+      const cases: [string, () => Promise<unknown>, string][] = [
+        [
+          'a lone surrogate in a name',
+          () => tess.addContact('SEN-H', person('x@acme.test', 'X\ud800')),
+          'VALIDATION name',
+        ],
+        [
+          'a lone surrogate in an email',
+          () => tess.addContact('SEN-H', person('x\udc00@acme.test')),
+          'VALIDATION email',
+        ],
+        [
+          "a lone surrogate in a successor's name",
+          () => tess.replaceContact('bill@acme.test', { email: 'new@acme.test', name: 'N\udbff' }),
+          'VALIDATION successor.name',
+        ],
+        [
+          "a lone surrogate in a successor's email",
+          () => tess.removeContact('SEN-H', 'tech@sen-h.test', { successor: 's\ud800@acme.test' }),
+          'VALIDATION successor',
+        ],
+        [
+          'a lone surrogate in a product',
+          () => service.createLicense(input('SEN-P', { product: 'Jira \udfff' })),
+          'VALIDATION product',
+        ],
+        ['a NUL in a search', () => tess.listLicenses({ query: 'a\u0000b' }), 'VALIDATION query'],
+        ['a lone surrogate in a search', () => tess.listLicenses({ query: '\ud800' }), 'VALIDATION query'],
+        [
+          'a bidi override in a name',
+          () => tess.addContact('SEN-H', person('eve@acme.test', 'Eve\u202Etxt.exe')),
+          'VALIDATION name',
+        ],
+        [
+          'a name of invisible characters only',
+          () => tess.addContact('SEN-H', person('z@acme.test', '\u200B\u3164')),
+          'VALIDATION name',
+        ],
+        [
+          'a zero width space in an email',
+          () => tess.addContact('SEN-H', person('alice\u200B@acme.test')),
+          'VALIDATION email',
+        ],
+        [
+          'a history cursor past the integer range',
+          () => tess.history('SEN-H', { cursor: '2147483648' }),
+          'ok',
+        ],
+        ['a history cursor of 16 digits', () => tess.history('SEN-H', { cursor: '9999999999999999' }), 'ok'],
+        ['a history page of 2^53 - 1', () => tess.history('SEN-H', { limit: Number.MAX_SAFE_INTEGER }), 'ok'],
+        [
+          'an expected version past the integer range',
+          () => tess.addContact('SEN-H', person('v@acme.test'), { expectedVersion: 2 ** 40 }),
+          'CONFLICT',
+        ],
+        ['a search with LIKE wildcards and a backslash', () => tess.listLicenses({ query: '%_\\' }), 'ok'],
+        [
+          'seats of 2^53 - 1',
+          () => service.createLicense(input('SEN-S', { seats: Number.MAX_SAFE_INTEGER })),
+          'ok',
+        ],
+        [
+          'a Kelvin sign and a full-width domain',
+          () => tess.addContact('SEN-H', person('\u212Aelly@ＡＣＭＥ.test', 'Kelly')),
+          'ok',
+        ],
+        [
+          'joiners inside an emoji and a word',
+          () => tess.addContact('SEN-H', person('zoe@acme.test', 'Zoë 👩\u200D💻 می\u200Cخواهم')),
+          'ok',
+        ],
+      ];
+      const answers = [];
+      for (const [name, call] of cases) answers.push([name, await outcomeOf(call)]);
+      expect(answers).toEqual(cases.map(([name, , expected]) => [name, expected]));
+
+      expect((await tess.history('SEN-H', { cursor: '2147483648' })).items.map((e) => e.action)).toEqual([
+        'addContact',
+        'addContact',
+        'createLicense',
+      ]);
+      expect((await storage.getLicense('SEN-S'))?.seats).toBe(Number.MAX_SAFE_INTEGER);
+      const stored = (await storage.getLicense('SEN-H')) as License;
+      expect(stored.technical).toEqual(['tech@sen-h.test', 'kelly@acme.test', 'zoe@acme.test']);
+      expect(stored.contacts.at(-1)?.name).toBe('Zoë 👩\u200D💻 می\u200Cخواهم');
+      expect(
+        (await storage.listLicenses({ email: 'kelly@acme.test', limit: 5 })).items.map((l) => l.id),
+      ).toEqual(['SEN-H']);
+      expect(await storage.getLicense('SEN-P')).toBeNull();
+    });
+
+    it('history pages answer at most 1 MiB of JSON whatever the limit, through the service (R15)', async () => {
+      const service = createLicenseContacts({ storage, retryDelay: () => 0 });
+      const long = 'n'.repeat(180);
+      // Created with 4,000 contacts of long names: an entry over 1 MiB, whatever the entry format.
+      const contacts = Array.from({ length: 4000 }, (_, i) => ({
+        email: `p${String(i).padStart(4, '0')}@acme.test`,
+        name: `${long} ${i}`,
+        roles: ['technical' as const],
+      }));
+      await service.createLicense(input('SEN-BIG', { contacts }));
+      const api = service.as(staff);
+      for (let i = 0; i < 5; i++) {
+        await api.addContact('SEN-BIG', {
+          email: `late${i}@acme.test`,
+          name: `Late ${i}`,
+          roles: ['billing'],
+        });
+      }
+      const pages: { versions: number[]; bytes: number; next: boolean }[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await api.history('SEN-BIG', {
+          limit: 200,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        pages.push({
+          versions: page.items.map((e) => e.version),
+          bytes: new TextEncoder().encode(JSON.stringify(page)).byteLength,
+          next: page.nextCursor !== undefined,
+        });
+        cursor = page.nextCursor;
+      } while (cursor !== undefined && pages.length < 10);
+      // The small entries first, cut short before the large one, which then comes alone.
+      expect(pages.map((p) => [p.versions, p.next])).toEqual([
+        [[6, 5, 4, 3, 2], true],
+        [[1], false],
+      ]);
+      expect(pages[0]?.bytes).toBeLessThanOrEqual(1024 * 1024);
+      expect(pages[1]?.bytes).toBeGreaterThan(1024 * 1024);
+    }, 60_000);
 
     it('a license with 300 contacts round-trips in order', async () => {
       const contacts = Array.from({ length: 299 }, (_, i) => ({

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { createLicenseContacts, LicenseContactsError } from '@license-contacts/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, postgresStorage } from '../index';
+import type { PGliteLike } from '../queryable';
 import { storageError } from '../queryable';
 import { expectV1DataMigrated, writeV1Data } from './v1data';
 
@@ -281,5 +282,92 @@ describe('postgresStorage', () => {
     await storage.close();
     expect(own.closed).toBe(true);
     await expectCode(storage.getLicense('SEN-1'), 'STORAGE');
+  });
+});
+
+describe('postgresStorage visibility through the email index', () => {
+  /** Every statement the storage sends, with the rows each answered. */
+  const sent: { text: string; params: unknown[]; rows: number }[] = [];
+  const counting: PGliteLike = {
+    async query<R>(text: string, params?: unknown[]) {
+      const result = await db.query<R>(text, params);
+      sent.push({ text, params: params ?? [], rows: result.rows.length });
+      return result;
+    },
+    transaction: (fn) => db.transaction(fn),
+    close: async () => {},
+  };
+
+  /** Table rows the statements read, as PostgreSQL counts them when it runs them again (EXPLAIN ANALYZE). */
+  async function rowsScanned(statements: typeof sent): Promise<number> {
+    let total = 0;
+    const visit = (node: Record<string, unknown>) => {
+      if (typeof node['Relation Name'] === 'string') {
+        total += Number(node['Actual Rows'] ?? 0) * Number(node['Actual Loops'] ?? 0);
+      }
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+    };
+    for (const { text, params } of statements) {
+      const { rows } = await db.query<{ 'QUERY PLAN': { Plan: Record<string, unknown> }[] }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${text}`,
+        params,
+      );
+      const plan = rows[0]?.['QUERY PLAN'][0]?.Plan;
+      if (!plan) throw new Error(`no plan for ${text}`);
+      visit(plan);
+    }
+    return total;
+  }
+
+  it('lets an outsider read no row of a hidden license of 2,000 contacts: the cost of a missing one', async () => {
+    const schema = `t${++schemas}`;
+    await postgresStorage({ pglite: db, schema }).migrate();
+    const storage = postgresStorage({ pglite: counting, schema });
+    const service = createLicenseContacts({ storage, cacheSize: 0 });
+    await service.createLicense({
+      id: 'SEN-HIDDEN',
+      product: 'Jira',
+      technical: alice,
+      billing: bob,
+      contacts: Array.from({ length: 2000 }, (_, i) => ({
+        email: `p${i}@acme.test`,
+        name: `Person ${i}`,
+        roles: ['technical' as const],
+      })),
+    });
+    const cost = async (call: () => Promise<unknown>) => {
+      sent.length = 0;
+      await call().catch((error: unknown) => {
+        expect((error as LicenseContactsError).code).toBe('NOT_FOUND');
+      });
+      const statements = [...sent];
+      return {
+        statements: statements.length,
+        rows: statements.reduce((sum, s) => sum + s.rows, 0),
+        scanned: await rowsScanned(statements),
+      };
+    };
+    const outsider = service.as({ email: 'mallory@other.test' });
+    const hidden = await cost(() => outsider.getLicense('SEN-HIDDEN'));
+    const missing = await cost(() => outsider.getLicense('SEN-MISSING'));
+    expect(hidden).toEqual({ statements: 1, rows: 0, scanned: 0 });
+    expect(hidden).toEqual(missing);
+    for (const call of [
+      () => outsider.permissions('SEN-HIDDEN'),
+      () => outsider.history('SEN-HIDDEN'),
+      () => outsider.addContact('SEN-HIDDEN', { email: 'm@other.test', name: 'M', roles: ['technical'] }),
+      () =>
+        outsider.replaceContact(
+          'alice@acme.test',
+          { email: 'm@other.test', name: 'M' },
+          { licenseIds: ['SEN-HIDDEN'] },
+        ),
+    ]) {
+      expect(await cost(call)).toEqual(missing);
+    }
+    // A contact still reads the whole license, in one statement.
+    const insider = await cost(() => service.as(alice).getLicense('SEN-HIDDEN'));
+    expect(insider.statements).toBe(1);
+    expect(insider.rows).toBe(2002);
   });
 });

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { LicenseContactsError } from '@license-contacts/core';
-import { demoPeople } from '@license-contacts/core/testing';
-import { LicenseList, LicensePanel } from '@license-contacts/react';
+import { createDemoService, demoPeople } from '@license-contacts/core/testing';
+import { LicenseHistory, LicenseList, LicensePanel, ReplaceContactDialog } from '@license-contacts/react';
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { axe } from 'vitest-axe';
@@ -115,6 +115,56 @@ describe('accessibility (axe)', () => {
       'Bitbucket',
       'Jira Software',
     ]);
+    await expectAxeClean();
+  });
+
+  it('LicenseHistory loaded, paged and empty; two panels with their histories', async () => {
+    const service = createDemoService();
+    for (let i = 0; i < 12; i++)
+      await service.as({ email: alice.email }).setMain(JIRA, 'technical', i % 2 ? alice.email : carol.email);
+    const first = renderKit(
+      <main>
+        <LicenseHistory licenseId={JIRA} />
+      </main>,
+      { service },
+    );
+    const region = await screen.findByRole('region', { name: 'History' });
+    await waitFor(() => expect(within(region).getAllByRole('listitem')).toHaveLength(10));
+    await expectAxeClean();
+    await first.user.click(within(region).getByRole('button', { name: 'Show more' }));
+    await waitFor(() => expect(within(region).getAllByRole('listitem')).toHaveLength(12));
+    await expectAxeClean();
+    first.unmount();
+    renderKit(
+      <main>
+        <LicenseList
+          defaultExpanded={[JIRA, 'SEN-5550142']}
+          panelFooter={(license) => <LicenseHistory licenseId={license.id} />}
+        />
+      </main>,
+    );
+    await screen.findByRole('region', { name: `History ${JIRA}` });
+    expect(await screen.findByRole('region', { name: 'History SEN-5550142' })).toBeInTheDocument();
+    await enabledButton('Replace a person on every license');
+    await expectAxeClean();
+  });
+
+  it('ReplaceContactDialog open, with a refused field, and with a preview of changed and skipped licenses', async () => {
+    const { user } = renderKit(<ReplaceContactDialog defaultOpen email={carol.email} />);
+    const dialog = await screen.findByRole('dialog', { name: 'Replace a person on every license' });
+    await expectAxeClean();
+    await user.type(within(dialog).getByRole('textbox', { name: 'Email' }), 'gina.partner.test');
+    await user.type(within(dialog).getByRole('textbox', { name: 'Name' }), 'Gina Park');
+    await user.click(within(dialog).getByRole('button', { name: 'Preview' }));
+    await waitFor(() =>
+      expect(within(dialog).getByRole('textbox', { name: 'Email' })).toHaveAttribute('aria-invalid', 'true'),
+    );
+    await expectAxeClean();
+    await user.clear(within(dialog).getByRole('textbox', { name: 'Email' }));
+    await user.type(within(dialog).getByRole('textbox', { name: 'Email' }), 'gina@partner.test');
+    await user.click(within(dialog).getByRole('button', { name: 'Preview' }));
+    await within(dialog).findByRole('table', { name: 'Licenses skipped' });
+    expect(within(dialog).getByRole('table', { name: 'Licenses changed' })).toBeInTheDocument();
     await expectAxeClean();
   });
 });

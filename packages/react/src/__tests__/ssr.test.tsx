@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { createContactsStore } from '@license-contacts/core';
 import { createDemoService, demoPeople } from '@license-contacts/core/testing';
-import { LicenseContactsProvider, LicenseList, LicensePanel } from '@license-contacts/react';
+import { LicenseContactsProvider, LicenseHistory, LicenseList, LicensePanel } from '@license-contacts/react';
 import { renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 
@@ -13,11 +13,16 @@ describe('server rendering', () => {
     expect(typeof window).toBe('undefined');
     const api = createDemoService().as({ email: alice.email });
     const loader = createContactsStore(api);
-    await Promise.all([loader.ensureMe(), loader.ensureLicense(JIRA), loader.ensurePermissions(JIRA)]);
+    await Promise.all([
+      loader.ensureMe(),
+      loader.ensureLicense(JIRA),
+      loader.ensurePermissions(JIRA),
+      loader.ensureHistory(JIRA),
+    ]);
     const initialData = JSON.parse(JSON.stringify(loader.dehydrate()));
     const html = renderToString(
       <LicenseContactsProvider api={api} initialData={initialData}>
-        <LicensePanel licenseId={JIRA} />
+        <LicensePanel licenseId={JIRA} footer={<LicenseHistory licenseId={JIRA} />} />
       </LicenseContactsProvider>,
     );
     expect(html).toContain('Jira Software');
@@ -25,6 +30,7 @@ describe('server rendering', () => {
     expect(html).toContain(carol.name);
     expect(html).toContain(`aria-label="Make ${carol.name} main technical contact"`);
     expect(html).toContain('Mar 1, 2027');
+    expect(html).toContain('No changes recorded yet');
     expect(html).not.toContain('Loading');
   });
 

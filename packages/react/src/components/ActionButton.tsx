@@ -1,5 +1,12 @@
 import type { Decision } from '@license-contacts/core';
-import { type ButtonHTMLAttributes, forwardRef, type MouseEvent, useId } from 'react';
+import {
+  type ButtonHTMLAttributes,
+  forwardRef,
+  type MouseEvent,
+  type ReactNode,
+  type Ref,
+  useId,
+} from 'react';
 import { cx } from '../cx';
 import { useMessages } from '../hooks/useMessages';
 
@@ -9,36 +16,43 @@ export interface ActionButtonProps extends ButtonHTMLAttributes<HTMLButtonElemen
   decision: Decision | undefined;
 }
 
+/** What `actionMarkup` draws: a button's props, the refusal text (or `null`) and the id of its description. */
+export interface ActionMarkupProps extends ButtonHTMLAttributes<HTMLButtonElement> {
+  refusal: string | null;
+  reasonId: string;
+  buttonRef?: Ref<HTMLButtonElement>;
+}
+
+function ignore(event: MouseEvent<HTMLButtonElement>): void {
+  event.preventDefault();
+}
+
 /**
- * A button for an action the core may refuse: when refused it stays visible and focusable, with
- * `aria-disabled="true"`, the decision's reason as its description, and clicks that do nothing.
+ * The markup of an action button, shared by `ActionButton` and the contact rows (which draw it without
+ * a component per button). The same elements either way, so a button keeps its focus when its decision
+ * changes.
  */
-export const ActionButton = forwardRef<HTMLButtonElement, ActionButtonProps>(function ActionButton(
-  { decision, onClick, className, children, 'aria-describedby': describedBy, ...rest },
-  ref,
-) {
-  const messages = useMessages();
-  const reasonId = useId();
-  // Not decided yet (e.g. a row added a moment ago): the action is offered and the server decides.
-  const refusal = decision === undefined || decision.allowed ? null : messages.reason(decision);
-  const handleClick = (event: MouseEvent<HTMLButtonElement>) => {
-    if (refusal !== null) {
-      event.preventDefault();
-      return;
-    }
-    onClick?.(event);
-  };
+export function actionMarkup({
+  refusal,
+  reasonId,
+  buttonRef,
+  onClick,
+  className,
+  children,
+  'aria-describedby': describedBy,
+  ...rest
+}: ActionMarkupProps): ReactNode {
   return (
     <>
       <button
-        ref={ref}
+        ref={buttonRef}
         type="button"
         {...rest}
         className={cx('lc-action', className)}
         data-state={refusal === null ? 'enabled' : 'disabled'}
         aria-disabled={refusal === null ? undefined : 'true'}
         aria-describedby={cx(describedBy, refusal !== null && reasonId) || undefined}
-        onClick={handleClick}
+        onClick={refusal === null ? onClick : ignore}
       >
         {children}
       </button>
@@ -49,4 +63,19 @@ export const ActionButton = forwardRef<HTMLButtonElement, ActionButtonProps>(fun
       )}
     </>
   );
-});
+}
+
+/**
+ * A button for an action the core may refuse: when refused it stays visible and focusable, with
+ * `aria-disabled="true"`, the decision's reason as its description, and clicks that do nothing.
+ * @example <ActionButton decision={permissions.addContact} onClick={openAdd}>Add technical contact</ActionButton>
+ */
+export const ActionButton = /* @__PURE__ */ forwardRef<HTMLButtonElement, ActionButtonProps>(
+  function ActionButton({ decision, ...rest }, ref) {
+    const messages = useMessages();
+    const reasonId = useId();
+    // Not decided yet (e.g. a row added a moment ago): the action is offered and the server decides.
+    const refusal = decision === undefined || decision.allowed ? null : messages.reason(decision);
+    return actionMarkup({ ...rest, refusal, reasonId, buttonRef: ref });
+  },
+);

@@ -1,68 +1,52 @@
-import { type License, LicenseContactsError, type Role } from '@license-contacts/core';
+import { type License, parseEmail, ROLES, type Role } from '@license-contacts/core';
 import * as Dialog from '@radix-ui/react-dialog';
-import { type FormEvent, type ReactNode, type RefObject, useId, useRef, useState } from 'react';
-import { cx } from '../cx';
+import { type FormEvent, type ReactNode, useId, useRef, useState } from 'react';
+import { asKitError } from '../asKitError';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useContactActions } from '../hooks/useContactActions';
 import { useMessages } from '../hooks/useMessages';
 import { DialogActions } from './DialogActions';
+import { DialogTrigger } from './DialogTrigger';
+import { KitDialog, type KitDialogProps } from './KitDialog';
 
 /** Props of `AddContactDialog`. */
-export interface AddContactDialogProps {
+export interface AddContactDialogProps extends KitDialogProps {
   licenseId: string;
-  open: boolean;
-  onOpenChange: (open: boolean) => void;
   /** Roles checked when the dialog opens. */
   defaultRoles?: readonly Role[];
   /** Called with the server's license after the contact was added. */
   onAdded?: (license: License) => void;
-  /** Where focus goes when the dialog closes (usually the button that opened it). */
-  returnFocusRef?: RefObject<HTMLElement | null>;
-  className?: string;
-  /** Where the dialog is portalled; default `document.body`. */
-  container?: HTMLElement | null;
 }
 
 type FieldErrors = Partial<Record<'email' | 'name' | 'roles' | 'form', string>>;
 
-const ROLE_ORDER: readonly Role[] = ['technical', 'billing'];
-
-/** The dialog that adds a person as a technical and/or billing contact (or adds a role to an existing one). */
-export function AddContactDialog(props: AddContactDialogProps): ReactNode {
-  const { open, onOpenChange, returnFocusRef, className, container } = props;
-  // A fresh form every time the dialog opens.
-  const [generation, setGeneration] = useState(0);
-  const handleOpenChange = (next: boolean) => {
-    if (!next) setGeneration((g) => g + 1);
-    onOpenChange(next);
-  };
-  return (
-    <Dialog.Root open={open} onOpenChange={handleOpenChange}>
-      <Dialog.Portal {...(container === undefined ? {} : { container })}>
-        <Dialog.Overlay className="lc-dialog-overlay" />
-        <Dialog.Content
-          className={cx('lc-dialog', className)}
-          data-dialog="add-contact"
-          onCloseAutoFocus={(event) => {
-            if (returnFocusRef?.current?.isConnected) {
-              event.preventDefault();
-              returnFocusRef.current.focus();
-            }
-          }}
-        >
-          <AddContactForm key={generation} {...props} onOpenChange={handleOpenChange} />
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
-  );
-}
+/**
+ * The dialog that adds a person as a technical and/or billing contact (or adds a role to an existing
+ * one). Controlled (`open`, `onOpenChange`) or uncontrolled with its `Trigger` part.
+ * @example
+ * <AddContactDialog licenseId="SEN-4821337" defaultRoles={['billing']}>
+ *   <AddContactDialog.Trigger>Add a billing contact</AddContactDialog.Trigger>
+ * </AddContactDialog>
+ */
+export const AddContactDialog = /* @__PURE__ */ Object.assign(
+  function AddContactDialog(props: AddContactDialogProps): ReactNode {
+    return (
+      <KitDialog
+        {...props}
+        kind="add-contact"
+        body={(close) => <AddContactForm {...props} close={close} />}
+      />
+    );
+  },
+  { Trigger: DialogTrigger },
+);
 
 function AddContactForm({
   licenseId,
   defaultRoles = [],
-  onOpenChange,
+  close,
   onAdded,
-}: AddContactDialogProps): ReactNode {
+}: AddContactDialogProps & { close: () => void }): ReactNode {
   const messages = useMessages();
   const announce = useAnnounce();
   const actions = useContactActions(licenseId);
@@ -70,7 +54,7 @@ function AddContactForm({
   const emailRef = useRef<HTMLInputElement>(null);
   const nameRef = useRef<HTMLInputElement>(null);
   const technicalRef = useRef<HTMLInputElement>(null);
-  const [roles, setRoles] = useState<Role[]>(() => ROLE_ORDER.filter((r) => defaultRoles.includes(r)));
+  const [roles, setRoles] = useState<Role[]>(() => ROLES.filter((r) => defaultRoles.includes(r)));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
 
@@ -83,13 +67,13 @@ function AddContactForm({
     setErrors({});
     try {
       const license = await actions.addContact({ email, name, roles });
-      const added = license.contacts.find((c) => c.email === email.trim().toLowerCase());
+      // The server took the address, so the core reads it the same way here.
+      const added = license.contacts.find((c) => c.email === parseEmail(email));
       announce(messages.announceAdded(added?.name ?? name.trim(), roles));
       onAdded?.(license);
-      onOpenChange(false);
+      close();
     } catch (error) {
-      const failure =
-        error instanceof LicenseContactsError ? error : new LicenseContactsError('NETWORK', String(error));
+      const failure = asKitError(error);
       const text = messages.error(failure);
       const field =
         failure.code === 'DUPLICATE'
@@ -153,7 +137,7 @@ function AddContactForm({
       </div>
       <fieldset className="lc-fieldset" data-invalid={errors.roles ? '' : undefined}>
         <legend>{messages.roles}</legend>
-        {ROLE_ORDER.map((role) => (
+        {ROLES.map((role) => (
           <label key={role} className="lc-checkbox" data-role={role}>
             <input
               ref={role === 'technical' ? technicalRef : undefined}
@@ -164,7 +148,7 @@ function AddContactForm({
               onChange={(e) =>
                 setRoles((current) =>
                   e.target.checked
-                    ? ROLE_ORDER.filter((r) => r === role || current.includes(r))
+                    ? ROLES.filter((r) => r === role || current.includes(r))
                     : current.filter((r) => r !== role),
                 )
               }

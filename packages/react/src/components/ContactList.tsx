@@ -1,5 +1,6 @@
-import { type Contact, type Decision, LicenseContactsError, type Role } from '@license-contacts/core';
-import { forwardRef, type HTMLAttributes, memo, useCallback, useMemo, useRef, useState } from 'react';
+import type { Contact, Decision, Role } from '@license-contacts/core';
+import { forwardRef, type HTMLAttributes, memo, useCallback, useId, useMemo, useRef, useState } from 'react';
+import { asKitError } from '../asKitError';
 import { cx } from '../cx';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useContactActions } from '../hooks/useContactActions';
@@ -7,7 +8,7 @@ import { useLicense } from '../hooks/useLicense';
 import { useMe } from '../hooks/useMe';
 import { useMessages } from '../hooks/useMessages';
 import { usePermissions } from '../hooks/usePermissions';
-import { ActionButton } from './ActionButton';
+import { ActionButton, actionMarkup } from './ActionButton';
 import { AddContactDialog } from './AddContactDialog';
 import { RemoveContactDialog } from './RemoveContactDialog';
 
@@ -17,19 +18,12 @@ export interface ContactListProps extends HTMLAttributes<HTMLDivElement> {
   role: Role;
 }
 
-/** The contact being removed, captured when its dialog opens. */
-interface RemovalTarget {
-  contact: Contact;
-  successors: Contact[];
-  losesAccess: boolean;
-}
-
 /**
  * One role's ordered contacts of a license: the first is main; promote (↑), remove (×) and add, each
  * enabled or explained as the core's permissions decide.
  * @example <ContactList licenseId="SEN-4821337" role="technical" />
  */
-export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function ContactList(
+export const ContactList = /* @__PURE__ */ forwardRef<HTMLDivElement, ContactListProps>(function ContactList(
   { licenseId, role, className, ...rest },
   ref,
 ) {
@@ -57,7 +51,9 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
   const addRef = useRef<HTMLButtonElement>(null);
   const returnRef = useRef<HTMLElement | null>(null);
   const [adding, setAdding] = useState(false);
-  const [removing, setRemoving] = useState<RemovalTarget | null>(null);
+  // The last contact whose removal was asked for: its dialog stays mounted while it closes.
+  const [removing, setRemoving] = useState<Contact | null>(null);
+  const [removeOpen, setRemoveOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   const data = license.data;
@@ -68,8 +64,8 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
   );
 
   // Row handlers keep their identity across renders (so unchanged rows skip rendering) and read the latest values.
-  const latest = useRef({ data, contacts, me, actions, messages, announce });
-  latest.current = { data, contacts, me, actions, messages, announce };
+  const latest = useRef({ actions, messages, announce });
+  latest.current = { actions, messages, announce };
 
   const promote = useCallback(
     async (contact: Contact) => {
@@ -82,10 +78,7 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
         await done;
         announce(messages.announceMain(contact.name, role));
       } catch (caught) {
-        const failure =
-          caught instanceof LicenseContactsError
-            ? caught
-            : new LicenseContactsError('NETWORK', String(caught));
+        const failure = asKitError(caught);
         setError(messages.error(failure));
         announce(messages.announceFailed(failure));
       }
@@ -93,29 +86,12 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
     [role],
   );
 
-  const openRemove = useCallback(
-    (contact: Contact, trigger: HTMLElement) => {
-      const { data, contacts, me } = latest.current;
-      if (!data) return;
-      const isMain = data[role][0] === contact.email;
-      const successors = isMain
-        ? data[role]
-            .filter((e) => e !== contact.email)
-            .map((e) => contacts.get(e))
-            .filter((c): c is Contact => c !== undefined)
-        : [];
-      const losesAccess =
-        me !== undefined &&
-        !me.staff &&
-        me.email === contact.email &&
-        contact.roles.length === 1 &&
-        contact.roles[0] === role;
-      returnRef.current = trigger;
-      setError(null);
-      setRemoving({ contact, successors, losesAccess });
-    },
-    [role],
-  );
+  const openRemove = useCallback((contact: Contact, trigger: HTMLElement) => {
+    returnRef.current = trigger;
+    setError(null);
+    setRemoving(contact);
+    setRemoveOpen(true);
+  }, []);
 
   // The list shows once the core has said what the person may do, so no action flips from enabled to refused.
   const decided = permissionsResource.data !== undefined || permissionsResource.status === 'error';
@@ -147,8 +123,8 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
                 main={index === 0}
                 self={me?.email === email}
                 pending={pendingEmails.has(email)}
-                promoteDecision={permissions ? permissions.setMain[role][email] : unknown}
-                removeDecision={permissions ? permissions.removeContact[role][email] : unknown}
+                promoteDecision={refusal(permissions ? permissions.setMain[role][email] : unknown)}
+                removeDecision={refusal(permissions ? permissions.removeContact[role][email] : unknown)}
                 onPromote={promote}
                 onRemove={openRemove}
               />
@@ -183,13 +159,9 @@ export const ContactList = forwardRef<HTMLDivElement, ContactListProps>(function
         <RemoveContactDialog
           licenseId={licenseId}
           role={role}
-          contact={removing.contact}
-          successors={removing.successors}
-          losesAccess={removing.losesAccess}
-          open
-          onOpenChange={(open) => {
-            if (!open) setRemoving(null);
-          }}
+          contact={removing}
+          open={removeOpen}
+          onOpenChange={setRemoveOpen}
           returnFocusRef={returnRef}
           removedFocusRef={listRef}
         />
@@ -214,7 +186,7 @@ export interface ContactRowProps extends Omit<HTMLAttributes<HTMLLIElement>, 'ro
 }
 
 /** One contact in a role's list: name, email, the `Main` badge, and the ↑ and × buttons. */
-export const ContactRow = memo(
+export const ContactRow = /* @__PURE__ */ memo(
   forwardRef<HTMLLIElement, ContactRowProps>(function ContactRow(
     {
       contact,
@@ -232,6 +204,9 @@ export const ContactRow = memo(
     ref,
   ) {
     const messages = useMessages();
+    const id = useId();
+    const refused = (decision: Decision | undefined) =>
+      decision === undefined || decision.allowed ? null : messages.reason(decision);
     return (
       <li
         ref={ref}
@@ -254,31 +229,39 @@ export const ContactRow = memo(
             <span className="lc-badge">{messages.main}</span>
           </>
         )}
+        {/* The buttons are drawn here rather than by an ActionButton each: a long list mounts faster. */}
         <span className="lc-contact__actions">
-          {!main && (
-            <ActionButton
-              className="lc-contact__promote"
-              decision={promoteDecision}
-              aria-label={messages.makeMain(contact.name, role)}
-              onClick={() => onPromote(contact)}
-            >
-              <span aria-hidden="true">↑</span>
-            </ActionButton>
-          )}
-          <ActionButton
-            className="lc-contact__remove"
-            decision={removeDecision}
-            aria-label={messages.remove(contact.name, role)}
-            aria-haspopup="dialog"
-            onClick={(event) => onRemove(contact, event.currentTarget)}
-          >
-            <span aria-hidden="true">×</span>
-          </ActionButton>
+          {!main &&
+            actionMarkup({
+              className: 'lc-contact__promote',
+              refusal: refused(promoteDecision),
+              reasonId: `${id}p`,
+              'aria-label': messages.makeMain(contact.name, role),
+              onClick: () => onPromote(contact),
+              children: <span aria-hidden="true">↑</span>,
+            })}
+          {actionMarkup({
+            className: 'lc-contact__remove',
+            refusal: refused(removeDecision),
+            reasonId: `${id}r`,
+            'aria-label': messages.remove(contact.name, role),
+            'aria-haspopup': 'dialog',
+            onClick: (event) => onRemove(contact, event.currentTarget),
+            children: <span aria-hidden="true">×</span>,
+          })}
         </span>
       </li>
     );
   }),
 );
+
+/**
+ * A refusal, or `undefined` for an action that is offered: allowed and not yet decided look the same,
+ * so a row keeps its props (and skips rendering) while its decisions are being asked again.
+ */
+function refusal(decision: Decision | undefined): Decision | undefined {
+  return decision?.allowed === false ? decision : undefined;
+}
 
 /** The row of `email` in a contact list. */
 function rowOf(list: HTMLUListElement | null, email: string): HTMLElement | undefined {

@@ -1,9 +1,13 @@
-import { forwardRef, type HTMLAttributes, useEffect, useId, useRef, useState } from 'react';
+import type { Decision, License } from '@license-contacts/core';
+import { forwardRef, type HTMLAttributes, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { cx } from '../cx';
 import { useLicenseContacts } from '../hooks/useLicenseContacts';
 import { useLicenses } from '../hooks/useLicenses';
 import { useMessages } from '../hooks/useMessages';
+import { useStoreState } from '../hooks/useStoreState';
+import { ActionButton } from './ActionButton';
 import { type HeadingLevel, LicensePanel } from './LicensePanel';
+import { ReplaceContactDialog } from './ReplaceContactDialog';
 
 /** Props of `LicenseList`. */
 export interface LicenseListProps extends HTMLAttributes<HTMLDivElement> {
@@ -17,6 +21,10 @@ export interface LicenseListProps extends HTMLAttributes<HTMLDivElement> {
   onExpandedChange?: (expanded: string[]) => void;
   /** Level of an expanded panel's heading; default 2. */
   panelHeadingLevel?: HeadingLevel;
+  /** Shown at the foot of each expanded panel, e.g. `(license) => <LicenseHistory licenseId={license.id} />`. */
+  panelFooter?: (license: License) => ReactNode;
+  /** Offer `Replace a person on every license` (the offboarding wizard) when the core allows it. Default true. */
+  showReplace?: boolean;
 }
 
 /**
@@ -24,13 +32,15 @@ export interface LicenseListProps extends HTMLAttributes<HTMLDivElement> {
  * (its `LicensePanel` opens in place), and more pages on demand.
  * @example <LicenseList />
  */
-export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function LicenseList(
+export const LicenseList = /* @__PURE__ */ forwardRef<HTMLDivElement, LicenseListProps>(function LicenseList(
   {
     debounceMs = 250,
     defaultExpanded = [],
     expanded: expandedProp,
     onExpandedChange,
     panelHeadingLevel = 2,
+    showReplace = true,
+    panelFooter,
     className,
     ...rest
   },
@@ -89,15 +99,20 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
         : 'loading';
   return (
     <div ref={ref} {...rest} className={cx('lc-license-list', className)} data-state={state}>
-      <input
-        ref={searchRef}
-        type="search"
-        className="lc-license-list__search"
-        aria-label={messages.searchLicenses}
-        placeholder={messages.searchLicenses}
-        value={input}
-        onChange={(e) => setInput(e.target.value)}
-      />
+      <div className="lc-license-list__toolbar">
+        <input
+          ref={searchRef}
+          type="search"
+          className="lc-license-list__search"
+          aria-label={messages.searchLicenses}
+          placeholder={messages.searchLicenses}
+          value={input}
+          onChange={(e) => setInput(e.target.value)}
+        />
+        {showReplace && list.licenses.length > 0 && (
+          <ReplaceAction licenseIds={list.licenses.map((l) => l.id)} />
+        )}
+      </div>
       {state === 'loading' && <p className="lc-loading">{messages.loadingLicenses}</p>}
       {state === 'empty' && (
         <p className="lc-empty">{query ? messages.noLicensesMatching(query) : messages.noLicenses}</p>
@@ -123,7 +138,12 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
                   )}
                 </button>
                 {open && (
-                  <LicensePanel id={panelId} licenseId={license.id} headingLevel={panelHeadingLevel} />
+                  <LicensePanel
+                    id={panelId}
+                    licenseId={license.id}
+                    headingLevel={panelHeadingLevel}
+                    footer={panelFooter?.(license)}
+                  />
                 )}
               </li>
             );
@@ -159,3 +179,43 @@ export const LicenseList = forwardRef<HTMLDivElement, LicenseListProps>(function
     </div>
   );
 });
+
+/**
+ * The button that opens the offboarding wizard, as the core decides it: allowed when the permissions of
+ * any listed license allow `replaceContact` (the first license's are asked for when none are known yet),
+ * refused with the reason when every known one refuses it.
+ */
+function ReplaceAction({ licenseIds }: { licenseIds: readonly string[] }): ReactNode {
+  const messages = useMessages();
+  const { store } = useLicenseContacts();
+  const permissions = useStoreState((state) => state.permissions);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const [open, setOpen] = useState(false);
+  const known = licenseIds
+    .map((id) => permissions[id]?.data?.replaceContact)
+    .filter((d): d is Decision => d !== undefined);
+  const first = licenseIds[0];
+  const asked = known.length > 0 || first === undefined;
+  useEffect(() => {
+    if (asked || first === undefined) return;
+    const release = store.observe({ type: 'permissions', licenseId: first });
+    void store.ensurePermissions(first);
+    return release;
+  }, [asked, first, store]);
+  const decision: Decision | undefined =
+    known.find((d) => d.allowed) ?? (known.length > 0 ? known[0] : undefined);
+  return (
+    <>
+      <ActionButton
+        ref={buttonRef}
+        className="lc-button lc-license-list__replace"
+        decision={decision}
+        aria-haspopup="dialog"
+        onClick={() => setOpen(true)}
+      >
+        {messages.replaceTitle}
+      </ActionButton>
+      <ReplaceContactDialog open={open} onOpenChange={setOpen} returnFocusRef={buttonRef} />
+    </>
+  );
+}

@@ -5,12 +5,14 @@ import { useStoreState } from './useStoreState';
 
 const IDLE: Resource<License> = Object.freeze({ status: 'idle', fetching: false });
 
-/** One license (with pending changes drawn in), loaded on first use; `refresh` reloads it. */
+/** One license (with pending changes drawn in), loaded on first use and kept while used; `refresh` reloads it. */
 export function useLicense(licenseId: string): Resource<License> & { refresh: () => Promise<void> } {
   const { store } = useLicenseContacts();
   const resource = useStoreState((state) => state.licenses[licenseId] ?? IDLE);
   useEffect(() => {
+    const release = store.observe({ type: 'license', licenseId });
     void store.ensureLicense(licenseId);
+    return release;
   }, [store, licenseId]);
   return { ...resource, refresh: () => store.refreshLicense(licenseId) };
 }

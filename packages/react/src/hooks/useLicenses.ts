@@ -22,7 +22,7 @@ export interface UseLicensesResult extends ListResource {
   refresh: () => Promise<void>;
 }
 
-/** The licenses the signed-in person is associated with, matching `query`; loads the first page on first use. */
+/** The licenses the signed-in person is associated with, matching `query`; loads the first page on first use and keeps it while used. */
 export function useLicenses(query = '', options: UseLicensesOptions = {}): UseLicensesResult {
   const { store } = useLicenseContacts();
   const key = store.queryKey(query);
@@ -31,8 +31,12 @@ export function useLicenses(query = '', options: UseLicensesOptions = {}): UseLi
   const previous = useStoreState((state) => state.lists[settledKey] ?? IDLE);
   const cache = useStoreState((state) => state.licenses);
   useEffect(() => {
+    const release = store.observe({ type: 'list', query: key });
     void store.ensureList(key);
+    return release;
   }, [store, key]);
+  // The previous query's pages stay while they are shown in place of this one's.
+  useEffect(() => store.observe({ type: 'list', query: settledKey }), [store, settledKey]);
   useEffect(() => {
     if (current.status === 'success') setSettledKey(key);
   }, [current.status, key]);

@@ -5,12 +5,14 @@ import { useStoreState } from './useStoreState';
 
 const IDLE: Resource<Permissions> = Object.freeze({ status: 'idle', fetching: false });
 
-/** What the signed-in person may do on a license, as the core decides; loaded on first use. */
+/** What the signed-in person may do on a license, as the core decides; loaded on first use and kept while used. */
 export function usePermissions(licenseId: string): Resource<Permissions> {
   const { store } = useLicenseContacts();
   const resource = useStoreState((state) => state.permissions[licenseId] ?? IDLE);
   useEffect(() => {
+    const release = store.observe({ type: 'permissions', licenseId });
     void store.ensurePermissions(licenseId);
+    return release;
   }, [store, licenseId]);
   return resource;
 }

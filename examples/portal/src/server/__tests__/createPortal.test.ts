@@ -20,6 +20,7 @@ beforeAll(async () => {
   await writeFile(join(appDir, 'index.html'), '<!doctype html><title>Portal</title>');
   await writeFile(join(appDir, 'assets', 'app-1234.js'), 'console.log(1)');
   await writeFile(join(appDir, 'assets', 'app-1234.css'), 'body{}');
+  await writeFile(join(appDir, 'assets', 'app-1234.js.map'), '{"version":3,"sources":["../src/secret.ts"]}');
 });
 afterAll(async () => {
   await rm(appDir, { recursive: true, force: true });
@@ -84,6 +85,18 @@ describe('createPortal sessions', () => {
     ]);
   });
 
+  it("signs in with the core's parser: compatibility characters folded (R14), invisible ones refused", async () => {
+    const kelvin = await signIn('\u212Aelly@ａｃｍｅ.test');
+    expect(await kelvin.json()).toEqual({ email: 'kelly@acme.test' });
+    const wide = await signIn('ａｌｉｃｅ@ａｃｍｅ.test');
+    expect(await wide.json()).toEqual({ email: 'alice@acme.test' });
+    const list = await (await call('/api/licenses', { headers: { cookie: cookieOf(wide) } })).json();
+    expect(list.items.length).toBeGreaterThan(0);
+    const hidden = await signIn('alice\u200B@acme.test');
+    expect(hidden.status).toBe(422);
+    expect(hidden.headers.get('set-cookie')).toBeNull();
+  });
+
   it('gives two sign-ins of the same person different session ids', async () => {
     expect(cookieOf(await signIn('bob@acme.test'))).not.toBe(cookieOf(await signIn('bob@acme.test')));
   });
@@ -131,6 +144,110 @@ describe('createPortal sessions', () => {
     expect(get.headers.get('allow')).toBe('POST');
   });
 
+  it('compares Origin with the Host the browser addressed, not with a rewritten request URL', async () => {
+    const signInAt = (url: string, headers: Record<string, string>) =>
+      portal(
+        new Request(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...headers },
+          body: JSON.stringify({ email: 'alice@acme.test' }),
+        }),
+      );
+    const browser = { Host: 'portal.example.com', Origin: 'https://portal.example.com' };
+    expect((await signInAt('http://localhost:3000/auth/sign-in', browser)).status).toBe(200);
+    const absolute = { Host: 'portal.example.com', Origin: 'http://evil.test' };
+    expect((await signInAt('http://evil.test/auth/sign-in', absolute)).status).toBe(403);
+    const proxied = { ...browser, Host: '127.0.0.1:3000', 'X-Forwarded-Host': 'portal.example.com' };
+    expect((await signInAt('http://127.0.0.1:3000/auth/sign-in', proxied)).status).toBe(403);
+    portal = createPortal({ service: createLicenseContacts(), appDir, trustProxy: true });
+    expect((await signInAt('http://127.0.0.1:3000/auth/sign-in', proxied)).status).toBe(200);
+  });
+
+  it('ends the previous session of a browser that signs in again', async () => {
+    const first = cookieOf(await signIn('alice@acme.test'));
+    const again = await signIn('bob@acme.test', { cookie: first });
+    expect(again.status).toBe(200);
+    const second = cookieOf(again);
+    expect((await call('/api/me', { headers: { cookie: first } })).status).toBe(401);
+    expect(await (await call('/api/me', { headers: { cookie: second } })).json()).toMatchObject({
+      email: 'bob@acme.test',
+    });
+    // A refused sign-in changes nothing: the session in place stays.
+    expect((await signIn('not an address', { cookie: second })).status).toBe(422);
+    expect((await call('/api/me', { headers: { cookie: second } })).status).toBe(200);
+  });
+
+  it('reads the sign-in body with the core reader: UTF-8 JSON only, bad bytes refused', async () => {
+    const send = (type: string, body: BodyInit) =>
+      call('/auth/sign-in', { method: 'POST', headers: { 'Content-Type': type, Origin: ORIGIN }, body });
+    const utf16 = await send(
+      'application/json; charset=utf-16',
+      JSON.stringify({ email: 'alice@acme.test' }),
+    );
+    expect(utf16.status).toBe(415);
+    const badBytes = new Uint8Array([
+      ...new TextEncoder().encode('{"email":"'),
+      0xff,
+      ...new TextEncoder().encode('@acme.test"}'),
+    ]);
+    const bad = await send('application/json', badBytes);
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('reads and guards a body exactly as the API does: one reader, one same-origin check', async () => {
+    const cookie = cookieOf(await signIn('alice@acme.test'));
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const cases: [Record<string, string>, BodyInit][] = [
+      [{ 'Content-Type': 'text/plain' }, '{"email":"x@acme.test"}'],
+      [{ 'Content-Type': 'application/json; charset=latin1' }, '{"email":"x@acme.test"}'],
+      [
+        { 'Content-Type': 'application/json' },
+        new Uint8Array([...bytes('{"email":"'), 0xc3, 0x28, ...bytes('"}')]),
+      ],
+      [{ 'Content-Type': 'application/json' }, ''],
+      [{ 'Content-Type': 'application/json' }, '{"email":'],
+      [{ 'Content-Type': 'application/json', Origin: 'https://evil.test' }, '{"email":"x@acme.test"}'],
+      [{ 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site' }, '{"email":"x@acme.test"}'],
+      [{ 'Content-Type': 'application/json', Host: 'portal.test', Origin: 'http://portal.test:1' }, '{}'],
+    ];
+    for (const [headers, body] of cases) {
+      const portalAnswer = await call('/auth/sign-in', {
+        method: 'POST',
+        headers: { cookie, ...headers },
+        body,
+      });
+      const apiAnswer = await call('/api/replacements', {
+        method: 'POST',
+        headers: { cookie, ...headers },
+        body,
+      });
+      const code = async (response: Response) => ((await response.json()) as { code: string }).code;
+      expect({ headers, portal: await code(portalAnswer) }).toEqual({
+        headers,
+        portal: await code(apiAnswer),
+      });
+    }
+  });
+
+  it('sends X-Content-Type-Options: nosniff on every answer, /auth included', async () => {
+    const cookie = cookieOf(await signIn('dan@acme.test'));
+    const answers = [
+      await call('/auth/session'),
+      await call('/auth/session', { method: 'POST' }),
+      await signIn('erin@acme.test'),
+      await signIn('nobody'),
+      await signIn('alice@acme.test', { Origin: 'https://evil.test' }),
+      await call('/auth/sign-in'),
+      await call('/auth/sign-out', { method: 'POST', headers: { cookie, Origin: ORIGIN } }),
+      await call('/api/me'),
+      await call('/'),
+      await call('/assets/app-1234.js'),
+      await call('/assets/missing.js'),
+    ];
+    for (const answer of answers) expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it('signs out: the cookie is cleared and the session forgotten', async () => {
     const cookie = cookieOf(await signIn('dan@acme.test'));
     const out = await call('/auth/sign-out', { method: 'POST', headers: { cookie, Origin: ORIGIN } });
@@ -168,6 +285,12 @@ describe('createPortal static files', () => {
       expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(await page.text()).toContain('<title>Portal</title>');
     }
+  });
+
+  it('never serves source maps', async () => {
+    const map = await call('/assets/app-1234.js.map');
+    expect(map.status).toBe(404);
+    expect(await map.text()).not.toContain('secret');
   });
 
   it('answers 404 for missing files and paths outside the app folder', async () => {

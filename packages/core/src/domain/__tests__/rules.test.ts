@@ -1,4 +1,4 @@
-import type { Actor, Command, License, Role } from '@license-contacts/core';
+import type { Actor, License } from '@license-contacts/core';
 import {
   applyCommand,
   checkCommand,
@@ -9,6 +9,7 @@ import {
 } from '@license-contacts/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { actorOver, commandOver } from './arbitraries';
 
 const NOW = '2026-04-01T08:00:00.000Z';
 const people = ['ann@acme.test', 'ben@acme.test', 'cy@globex.test', 'di@gmail.com'];
@@ -64,30 +65,8 @@ describe('applyCommand', () => {
   });
 
   it('keeps one main per role and each person once (R2, R3), whatever the allowed command', () => {
-    const role = fc.constantFrom<Role>('technical', 'billing');
-    const email = fc.constantFrom(...people, 'new@acme.test');
-    const command: fc.Arbitrary<Command> = fc.oneof(
-      fc.tuple(email, fc.subarray<Role>(['technical', 'billing'], { minLength: 1 })).map(([e, roles]) => ({
-        type: 'addContact' as const,
-        input: { email: e, name: 'Someone', roles },
-      })),
-      fc.tuple(role, email).map(([r, e]) => ({ type: 'setMain' as const, role: r, email: e })),
-      fc
-        .tuple(email, fc.option(role, { nil: undefined }), fc.option(email, { nil: undefined }))
-        .map(([e, r, s]) => ({
-          type: 'removeContact' as const,
-          email: e,
-          ...(r ? { role: r } : {}),
-          ...(s ? { successor: s } : {}),
-        })),
-      fc
-        .tuple(email, email)
-        .map(([e, s]) => ({ type: 'replaceContact' as const, email: e, successor: { email: s, name: 'S' } })),
-    );
-    const actor = fc.constantFrom<Actor>(...people.map((e) => ({ email: e })), {
-      email: 'ops@vendor.test',
-      staff: true,
-    });
+    const command = commandOver(people);
+    const actor = actorOver(people);
     fc.assert(
       fc.property(fc.array(fc.tuple(command, actor), { maxLength: 25 }), (steps) => {
         let license: License = base;

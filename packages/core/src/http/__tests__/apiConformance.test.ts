@@ -7,6 +7,8 @@ import type { Actor } from '@license-contacts/core';
 import { createLicenseContacts } from '@license-contacts/core';
 import { createHttpClient, createHttpHandler, toNodeListener } from '@license-contacts/core/http';
 import { runApiConformance } from '@license-contacts/core/testing';
+import { expect } from 'vitest';
+import { createAnswerCheck } from '../../../../../tests/http/openapi';
 
 /** `Authorization: Bearer <email>` or `Bearer staff:<email>`: a stand-in for a real session. */
 export function bearer(actor: Actor): string {
@@ -21,6 +23,8 @@ runApiConformance({
   },
 });
 
+const check = createAnswerCheck();
+
 runApiConformance({
   name: 'HTTP client over node:http',
   async setup() {
@@ -34,16 +38,34 @@ runApiConformance({
     const server: Server = createServer(toNodeListener(handler));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
+    // Every answer is checked against the handler's OpenAPI document; a difference fails the test.
+    const differences: string[] = [];
+    const checkedFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      differences.push(
+        ...check({
+          method: init?.method ?? (input instanceof Request ? input.method : 'GET'),
+          target: `${url.pathname}${url.search}`,
+          status: response.status,
+          contentType: response.headers.get('content-type'),
+          body: await response.clone().text(),
+        }),
+      );
+      return response;
+    };
     return {
       service,
       as: (actor) =>
         createHttpClient({
           baseUrl: `http://127.0.0.1:${port}/api`,
           headers: { Authorization: bearer(actor) },
+          fetch: checkedFetch,
         }),
       async teardown() {
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
+        expect(differences).toEqual([]);
       },
     };
   },

@@ -1,10 +1,18 @@
 // @vitest-environment node
 
-import type { Actor, LicenseContacts, LicenseContactsApi } from '@license-contacts/core';
+import type {
+  Actor,
+  LicenseContacts,
+  LicenseContactsApi,
+  LicenseContactsOptions,
+  LicenseStorage,
+} from '@license-contacts/core';
 import { createLicenseContacts, LicenseContactsError, memoryStorage } from '@license-contacts/core';
 import type { HttpHandlerOptions } from '@license-contacts/core/http';
-import { createHttpHandler } from '@license-contacts/core/http';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { createHttpHandler, createOpenApiDocument } from '@license-contacts/core/http';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AnswerCheck } from '../../../../../tests/http/openapi';
+import { createAnswerCheck } from '../../../../../tests/http/openapi';
 
 const ORIGIN = 'http://portal.test';
 const alice: Actor = { email: 'alice@acme.test' };
@@ -23,9 +31,24 @@ interface Send {
 
 let service: LicenseContacts;
 let handler: (request: Request) => Promise<Response>;
+/** What the handler reported through `onError`. */
+let reported: unknown[];
+/** Checks answers against the OpenAPI document of the handler's basePath. */
+let check: AnswerCheck;
+const checks = new Map<string, AnswerCheck>();
+
+function checkFor(basePath: string): AnswerCheck {
+  let found = checks.get(basePath);
+  if (!found) {
+    found = createAnswerCheck(createOpenApiDocument({ basePath }));
+    checks.set(basePath, found);
+  }
+  return found;
+}
 
 function make(options: Partial<HttpHandlerOptions> = {}) {
-  return createHttpHandler(service, { authenticate, ...options });
+  check = checkFor((options.basePath ?? '/api').replace(/\/+$/, ''));
+  return createHttpHandler(service, { authenticate, onError: (error) => reported.push(error), ...options });
 }
 
 function request(method: string, path: string, send: Send = {}): Request {
@@ -40,16 +63,21 @@ function request(method: string, path: string, send: Send = {}): Request {
   return new Request(`${ORIGIN}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
 }
 
+/** Sends a request to the handler; its answer must conform to the handler's OpenAPI document. */
 async function call(method: string, path: string, send: Send = {}) {
   const response = await handler(request(method, path, send));
   const text = await response.text();
+  const contentType = response.headers.get('content-type');
+  expect(check({ method, target: path, status: response.status, contentType, body: text })).toEqual([]);
   return { response, status: response.status, json: text === '' ? undefined : JSON.parse(text), text };
 }
 
 const version = async (id = 'SEN-1') => (await service.findLicense(id))?.version;
 
-beforeEach(async () => {
-  service = createLicenseContacts({ retryDelay: () => 0 });
+/** A service over `options` holding SEN-1 (technical alice, billing bob), and a handler on it. */
+async function start(options: LicenseContactsOptions = { retryDelay: () => 0 }): Promise<void> {
+  reported = [];
+  service = createLicenseContacts(options);
   await service.createLicense({
     id: 'SEN-1',
     product: 'Jira',
@@ -57,7 +85,9 @@ beforeEach(async () => {
     billing: { email: 'bob@acme.test', name: 'Bob' },
   });
   handler = make();
-});
+}
+
+beforeEach(() => start());
 
 describe('createHttpHandler routes', () => {
   it('answers every Api method on its route', async () => {
@@ -357,16 +387,136 @@ describe('createHttpHandler responses', () => {
     expect(auth.text).not.toMatch(/SELECT|app\.js/);
   });
 
+  it('reports an authenticate that throws once, with its cause, and answers 500 without it', async () => {
+    const cause = new TypeError("Cannot read properties of undefined (reading 'session')");
+    handler = make({
+      authenticate: () => {
+        throw cause;
+      },
+    });
+    const answer = await call('POST', '/api/licenses/SEN-1/contacts', {
+      body: { email: 'carol@acme.test', name: 'Carol', roles: ['technical'] },
+      headers: { 'Idempotency-Key': 'k-1' },
+    });
+    expect(answer.status).toBe(500);
+    expect(answer.json).toMatchObject({
+      code: 'INTERNAL',
+      detail: 'The server failed to answer this request',
+    });
+    expect(answer.text).not.toMatch(/session|TypeError|at /);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toBeInstanceOf(Error);
+    expect((reported[0] as Error).message).toBe('authenticate(request) threw');
+    expect((reported[0] as Error).cause).toBe(cause);
+  });
+
+  it('reports storage failures with the driver error as their cause, and refusals not at all', async () => {
+    const driver = new Error('FATAL: relation "licenses" does not exist');
+    const storage = memoryStorage();
+    service = createLicenseContacts({
+      storage: { ...storage, getLicense: () => Promise.reject(driver) },
+    });
+    handler = make();
+    expect((await call('GET', '/api/licenses/SEN-1')).status).toBe(503);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toBeInstanceOf(LicenseContactsError);
+    expect((reported[0] as LicenseContactsError).code).toBe('STORAGE');
+    expect((reported[0] as Error).cause).toBe(driver);
+
+    reported.length = 0;
+    handler = make({
+      authenticate: () => Promise.reject(new LicenseContactsError('UNAUTHENTICATED', 'Expired')),
+    });
+    const refused = await call('GET', '/api/me');
+    expect(refused.status).toBe(401);
+    expect(refused.json.detail).toBe('Expired');
+    expect(reported).toEqual([]);
+  });
+
+  it('logs unexpected failures with console.error by default, and survives a failing onError', async () => {
+    const cause = new Error('session store down');
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      handler = createHttpHandler(service, { authenticate: () => Promise.reject(cause) });
+      expect((await call('GET', '/api/me')).status).toBe(500);
+      expect(errors).toHaveBeenCalledTimes(1);
+      const [message, error] = errors.mock.calls[0] as [string, Error];
+      expect(message).toBe('License Contacts: GET /api/me failed:');
+      expect(error.cause).toBe(cause);
+    } finally {
+      errors.mockRestore();
+    }
+    handler = make({
+      authenticate: () => Promise.reject(cause),
+      onError: () => {
+        throw new Error('logger down');
+      },
+    });
+    expect((await call('GET', '/api/me')).status).toBe(500);
+  });
+
+  it('names the cause when a framework read the body before the handler', async () => {
+    const consumed = request('POST', '/api/licenses/SEN-1/contacts', {
+      body: { email: 'carol@acme.test', name: 'Carol', roles: ['technical'] },
+    });
+    await consumed.json(); // what a framework's body parser does
+    const response = await handler(consumed);
+    const text = await response.text();
+    expect(
+      check({
+        method: 'POST',
+        target: '/api/licenses/SEN-1/contacts',
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        body: text,
+      }),
+    ).toEqual([]);
+    expect(response.status).toBe(400);
+    expect(JSON.parse(text)).toMatchObject({
+      code: 'BAD_REQUEST',
+      detail: expect.stringMatching(
+        /already read .*body parser such as express\.json\(\).*mount the handler before/,
+      ),
+    });
+    expect(await version()).toBe(1);
+  });
+
   it('keeps only the first line of a library error message', async () => {
     const failing = {
       as: (): LicenseContactsApi =>
         ({
-          me: () => Promise.reject(new LicenseContactsError('FORBIDDEN', 'No.\n    at x (/srv/a.js:1:1)')),
+          addContact: () =>
+            Promise.reject(new LicenseContactsError('FORBIDDEN', 'No.\n    at x (/srv/a.js:1:1)')),
         }) as never,
     };
     handler = createHttpHandler(failing, { authenticate });
-    const answer = await call('GET', '/api/me');
+    const answer = await call('POST', '/api/licenses/SEN-1/contacts', {
+      body: { email: 'carol@acme.test', name: 'Carol', roles: ['technical'] },
+    });
     expect(answer.json.detail).toBe('No.');
+  });
+});
+
+describe('createHttpHandler authenticated identity (R14)', () => {
+  it('normalises the actor authenticate returns exactly as the service normalises input', async () => {
+    let who = '\u212Aelly@ａｃｍｅ.test';
+    handler = make({ authenticate: () => ({ email: who }) });
+    await service
+      .as(alice)
+      .addContact('SEN-1', { email: 'kelly@acme.test', name: 'Kelly', roles: ['billing'] });
+    expect((await call('GET', '/api/me')).json).toEqual({ email: 'kelly@acme.test', staff: false });
+    expect((await call('GET', '/api/licenses/SEN-1')).status).toBe(200);
+    // Keys are kept per normalised actor: the same person under another spelling replays.
+    const add = () =>
+      call('POST', '/api/licenses/SEN-1/contacts', {
+        body: { email: 'lee@acme.test', name: 'Lee', roles: ['technical'] },
+        headers: { 'Idempotency-Key': 'k-kelly' },
+      });
+    expect((await add()).status).toBe(200);
+    who = 'KELLY@ACME.TEST';
+    expect((await add()).response.headers.get('idempotency-replayed')).toBe('true');
+    who = 'kelly\u200B@acme.test';
+    expect((await call('GET', '/api/me')).status).toBe(401);
   });
 });
 
@@ -406,6 +556,47 @@ describe('createHttpHandler cross-site refusal', () => {
         })
       ).status,
     ).toBe(200);
+  });
+
+  it('compares Origin with the Host header, whatever URL the framework rebuilt (Next.js: localhost)', async () => {
+    const post = (url: string, headers: Record<string, string>) =>
+      handler(
+        new Request(url, {
+          method: 'POST',
+          headers: {
+            Authorization: 'Bearer alice@acme.test',
+            'Content-Type': 'application/json',
+            ...headers,
+          },
+          body: JSON.stringify({
+            email: `p${Math.random()}@acme.test`.replace('0.', ''),
+            name: 'P',
+            roles: ['technical'],
+          }),
+        }),
+      );
+    const browser = {
+      Host: 'portal.example.com',
+      Origin: 'https://portal.example.com',
+      'Sec-Fetch-Site': 'same-origin',
+    };
+    expect((await post('http://localhost:3000/api/licenses/SEN-1/contacts', browser)).status).toBe(200);
+    // The request URL choosing the Origin's host does not make it same-origin with another Host.
+    const absolute = await post('http://evil.test/api/licenses/SEN-1/contacts', {
+      Host: 'portal.example.com',
+      Origin: 'http://evil.test',
+    });
+    expect(absolute.status).toBe(403);
+    // X-Forwarded-Host counts only with trustProxy.
+    const proxied = {
+      Host: '127.0.0.1:3000',
+      'X-Forwarded-Host': 'portal.example.com',
+      Origin: 'https://portal.example.com',
+    };
+    expect((await post('http://127.0.0.1:3000/api/licenses/SEN-1/contacts', proxied)).status).toBe(403);
+    handler = make({ trustProxy: true });
+    expect((await post('http://127.0.0.1:3000/api/licenses/SEN-1/contacts', proxied)).status).toBe(200);
+    expect(await version()).toBe(3);
   });
 
   it('accepts mutations from allowedOrigins, with CORS headers and a preflight answer', async () => {
@@ -474,6 +665,90 @@ describe('createHttpHandler Idempotency-Key', () => {
     expect(reused.status).toBe(400);
     expect(await version()).toBe(3);
     expect((await add('bad key with spaces')).status).toBe(400);
+  });
+
+  it("lets no actor flush another's keys: a thousand foreign keys later, alice's retry still replays", async () => {
+    const first = await add('alice-1');
+    expect(first.status).toBe(200);
+    const mallory = { email: 'mallory@other.test' };
+    for (let i = 0; i < 1000; i++) {
+      const flood = await call('POST', '/api/licenses/SEN-404/contacts', {
+        actor: mallory,
+        body: { email: `m${i}@other.test`, name: 'M', roles: ['technical'] },
+        headers: { 'Idempotency-Key': `flood-${i}` },
+      });
+      expect(flood.status).toBe(404);
+    }
+    const retry = await add('alice-1');
+    expect(retry.status).toBe(200);
+    expect(retry.response.headers.get('idempotency-replayed')).toBe('true');
+    expect(retry.json).toEqual(first.json);
+    expect(await version()).toBe(2);
+  });
+
+  it('keeps no answer that changed nothing (404, 409 CONFLICT, 5xx): a retry can succeed', async () => {
+    const gina = { email: 'gina@acme.test' };
+    const addTo = (id: string, key: string) =>
+      call('POST', `/api/licenses/${id}/contacts`, {
+        actor: gina,
+        body: { email: 'hal@acme.test', name: 'Hal', roles: ['technical'] },
+        headers: { 'Idempotency-Key': key },
+      });
+    expect((await addTo('SEN-2', 'not-yet')).status).toBe(404);
+    await service.createLicense({
+      id: 'SEN-2',
+      product: 'Jira',
+      technical: { email: 'gina@acme.test', name: 'Gina' },
+      billing: { email: 'gina@acme.test', name: 'Gina' },
+    });
+    const later = await addTo('SEN-2', 'not-yet');
+    expect(later.status).toBe(200);
+    expect(later.response.headers.get('idempotency-replayed')).toBeNull();
+
+    // The next commits meet a storage failure, then a concurrent writer (no retries left: 409 CONFLICT).
+    const memory = memoryStorage();
+    const failures: ('down' | 'raced')[] = [];
+    const flaky: LicenseStorage = {
+      ...memory,
+      commit(batch) {
+        const failure = batch.writes.some((w) => w.expectedVersion !== null) ? failures.shift() : undefined;
+        if (failure === 'down') return Promise.reject(new Error('connection reset'));
+        if (failure === 'raced')
+          return Promise.reject(new LicenseContactsError('CONFLICT', 'changed meanwhile'));
+        return memory.commit(batch);
+      },
+    };
+    await start({ storage: flaky, maxRetries: 0, cacheSize: 0 });
+    const addPerson = (key: string, email: string) =>
+      call('POST', '/api/licenses/SEN-1/contacts', {
+        body: { email, name: 'P', roles: ['technical'] },
+        headers: { 'Idempotency-Key': key },
+      });
+    failures.push('down', 'raced');
+    expect((await addPerson('down', 'dan@acme.test')).status).toBe(503);
+    const conflict = await addPerson('raced', 'erin@acme.test');
+    expect(conflict.status).toBe(409);
+    expect(conflict.json.code).toBe('CONFLICT');
+    for (const [key, email] of [
+      ['down', 'dan@acme.test'],
+      ['raced', 'erin@acme.test'],
+    ] as const) {
+      const again = await addPerson(key, email);
+      expect(again.status).toBe(200);
+      expect(again.response.headers.get('idempotency-replayed')).toBeNull();
+    }
+    expect(await version()).toBe(3);
+  });
+
+  it('replays nothing a removed person may no longer see: NOT_FOUND, not the cached license', async () => {
+    const first = await add('before-removal');
+    expect(first.status).toBe(200);
+    await service.as({ email: 'ops@vendor.test', staff: true }).removeContact('SEN-1', 'alice@acme.test');
+    const replay = await add('before-removal');
+    expect(replay.status).toBe(404);
+    expect(replay.json.code).toBe('NOT_FOUND');
+    expect(replay.text).not.toContain('carol@acme.test');
+    expect(await version()).toBe(3);
   });
 
   it('forgets keys after the TTL and beyond maxEntries, and can be turned off', async () => {

@@ -169,3 +169,67 @@ describe('toNodeListener', () => {
     expect(await aborted).toBe(true);
   });
 });
+
+describe('toNodeListener behind Express', () => {
+  it('answers a body that express.json() read first with a message naming the cause, and works mounted before it', async () => {
+    const { default: express } = await import('express');
+    const { createLicenseContacts } = await import('@license-contacts/core');
+    const { createHttpHandler } = await import('@license-contacts/core/http');
+    const service = createLicenseContacts();
+    await service.createLicense({
+      id: 'SEN-1',
+      product: 'Jira',
+      technical: { email: 'alice@acme.test', name: 'Alice' },
+      billing: { email: 'bob@acme.test', name: 'Bob' },
+    });
+    const mount = (basePath: string) =>
+      toNodeListener(
+        createHttpHandler(service, { basePath, authenticate: () => ({ email: 'alice@acme.test' }) }),
+      );
+    const app = express();
+    app.use('/late', express.json(), mount('/late/api'));
+    app.use(mount('/api')); // mounted before any body parser
+    const base = await serve(app);
+    const add = (path: string, email: string) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, name: 'Carol', roles: ['technical'] }),
+      });
+
+    const late = await add('/late/api/licenses/SEN-1/contacts', 'carol@acme.test');
+    expect(late.status).toBe(400);
+    expect(await late.json()).toMatchObject({
+      code: 'BAD_REQUEST',
+      detail: expect.stringMatching(
+        /already read .*express\.json\(\).*mount the handler before any body parser/,
+      ),
+    });
+    expect((await service.findLicense('SEN-1'))?.technical).toEqual(['alice@acme.test']);
+
+    const early = await add('/api/licenses/SEN-1/contacts', 'carol@acme.test');
+    expect(early.status).toBe(200);
+    expect((await service.findLicense('SEN-1'))?.technical).toEqual(['alice@acme.test', 'carol@acme.test']);
+  });
+
+  it('fails the Fetch body of a request that middleware read, instead of waiting for it', async () => {
+    const { default: express } = await import('express');
+    let seen = '';
+    const app = express();
+    app.use(
+      express.json(),
+      toNodeListener(async (request) => {
+        seen = await request.text().catch((error: Error) => error.message);
+        return new Response('done');
+      }),
+    );
+    const base = await serve(app);
+    const response = await fetch(base, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"a":1}',
+    });
+    expect(await response.text()).toBe('done');
+    expect(seen).toMatch(/already read/);
+  });
+});

@@ -887,3 +887,177 @@ describe('audit of a removal', () => {
     expect(main).toMatchObject({ email: alice.email, successor: dan.email });
   });
 });
+
+describe('Unicode identity (R14)', () => {
+  it('folds every compatibility character (NFKC), not only those lower-casing happens to fold', async () => {
+    const license = await service.createLicense({
+      id: 'SEN-K',
+      product: 'Jira',
+      technical: { email: '\u212Aelly@acme.test', name: 'Kelly' },
+      billing: { email: 'ｂｏｂ@ＡＣＭＥ.test', name: 'Bob' },
+    });
+    expect(license.technical).toEqual(['kelly@acme.test']);
+    expect(license.billing).toEqual(['bob@acme.test']);
+    for (const email of ['kelly@acme.test', 'ＫＥＬＬＹ@acme.test', '\u212Aelly@ａｃｍｅ.test']) {
+      expect((await service.as({ email }).getLicense('SEN-K')).id).toBe('SEN-K');
+    }
+    expect((await service.as({ email: 'ｋｅｌｌｙ@acme.test' }).me()).email).toBe('kelly@acme.test');
+    const kelly = service.as({ email: 'kelly@acme.test' });
+    const duplicate = await rejection(
+      kelly.addContact('SEN-K', { email: 'ＫＥＬＬＹ@acme.test', name: 'Kelly', roles: ['technical'] }),
+    );
+    expect(duplicate.code).toBe('DUPLICATE');
+  });
+
+  it('refuses invisible characters in an email instead of making a new person of them', async () => {
+    for (const email of [
+      'alice\u200B@acme.test',
+      'ali\u00ADce@acme.test',
+      'alice@ac\u200Dme.test',
+      '\u2066alice@acme.test',
+    ]) {
+      await expectRefused(
+        () => service.as(alice).addContact(JIRA, { email, name: 'Alice again', roles: ['billing'] }),
+        'VALIDATION',
+        'email',
+      );
+    }
+    expect(() => service.as({ email: 'alice\u200B@acme.test' })).toThrow(LicenseContactsError);
+  });
+
+  it('stores the domain in ASCII, so a full-width public domain counts as public', async () => {
+    await service.createLicense({
+      id: 'SEN-G',
+      product: 'Jira',
+      technical: { email: 'a@ｇｍａｉｌ.com', name: 'A' },
+      billing: { email: 'a@ｇｍａｉｌ.com', name: 'A' },
+      contacts: [{ email: 'b@ｇｍａｉｌ.com', name: 'B', roles: ['technical'] }],
+    });
+    const license = await service.as({ email: 'a@gmail.com' }).getLicense('SEN-G');
+    expect(license.technical).toEqual(['a@gmail.com', 'b@gmail.com']);
+    const refused = await rejection(
+      service.as({ email: 'a@ｇｍａｉｌ.com' }).setMain('SEN-G', 'technical', 'b@ｇｍａｉｌ.com'),
+    );
+    // Public: each address is a company of its own, so b needs a's consent (R13); on a company domain
+    // a would promote a colleague.
+    expect(refused).toMatchObject({ code: 'FORBIDDEN', reason: 'NEEDS_CONSENT' });
+    const idn = await service
+      .as(alice)
+      .addContact(JIRA, { email: 'Jörg@Müller.example', name: 'Jörg', roles: ['technical'] });
+    expect(idn.technical.at(-1)).toBe('jörg@xn--mller-kva.example');
+    const strict = createLicenseContacts({
+      storage: service.storage,
+      policy: createDefaultPolicy({ publicDomains: ['ＭÜＬＬＥＲ.example'] }),
+    });
+    await strict.createLicense({
+      id: 'SEN-M',
+      product: 'Jira',
+      technical: { email: 'max@müller.example', name: 'Max' },
+      billing: { email: 'max@müller.example', name: 'Max' },
+      contacts: [{ email: 'moritz@müller.example', name: 'Moritz', roles: ['technical'] }],
+    });
+    const max = { email: 'max@xn--mller-kva.example' };
+    const publicIdn = await rejection(strict.as(max).setMain('SEN-M', 'technical', 'moritz@müller.example'));
+    expect(publicIdn.reason).toBe('NEEDS_CONSENT');
+    // the same promotion on a company domain is a colleague's
+    expect((await service.as(max).setMain('SEN-M', 'technical', 'moritz@müller.example')).technical[0]).toBe(
+      'moritz@xn--mller-kva.example',
+    );
+  });
+
+  it('refuses names with direction-changing characters or nothing visible, and keeps joiners inside words', async () => {
+    for (const name of [
+      'Eve\u202Etxt.exe',
+      'Eve\u2067x',
+      '\u200B',
+      '\u200B\u3164',
+      '\u2800\u2800',
+      '\u200Dab',
+      'ab \u200Dcd',
+      'ab\u200D',
+      'X\ud800',
+    ]) {
+      await expectRefused(
+        () => service.as(alice).addContact(JIRA, { email: 'eve@acme.test', name, roles: ['technical'] }),
+        'VALIDATION',
+        'name',
+      );
+    }
+    for (const name of ['Zoë 👩\u200D💻', 'می\u200Cخواهم', '❤\uFE0F Love', '🏳\uFE0F\u200D🌈 Pat', 'Ωmega']) {
+      const license = await service
+        .as(alice)
+        .addContact(JIRA, { email: 'eve@acme.test', name, roles: ['technical'] });
+      expect(license.contacts.at(-1)?.name).toBe(name);
+      await service.as(alice).removeContact(JIRA, 'eve@acme.test');
+    }
+  });
+});
+
+describe('deciding visibility from the email index (R4, R15)', () => {
+  /** Memory storage that counts the licenses it hands out. */
+  function counted() {
+    const memory = memoryStorage();
+    const reads = { licenses: 0 };
+    const storage: LicenseStorage = {
+      ...memory,
+      async getLicense(id, options) {
+        const license = await memory.getLicense(id, options);
+        if (license) reads.licenses += 1;
+        return license;
+      },
+    };
+    return { storage, reads };
+  }
+
+  it('reads no license for an outsider asking about a hidden one, exactly as for a missing one', async () => {
+    const { storage, reads } = counted();
+    const local = createLicenseContacts({ storage, cacheSize: 0 });
+    for (const input of demoLicenseInputs) await local.createLicense(input);
+    const mallory = local.as(outsider);
+    reads.licenses = 0;
+    for (const id of [JIRA, 'SEN-0000404']) {
+      for (const call of [
+        () => mallory.getLicense(id),
+        () => mallory.permissions(id),
+        () => mallory.history(id),
+        () => mallory.setMain(id, 'technical', outsider.email),
+        () => mallory.removeContact(id, alice.email),
+        () =>
+          mallory.replaceContact(alice.email, { email: 'm2@initech.test', name: 'M' }, { licenseIds: [id] }),
+      ]) {
+        expect((await rejection(call())).code).toBe('NOT_FOUND');
+      }
+    }
+    expect(reads.licenses).toBe(0);
+    await local.as(alice).getLicense(JIRA);
+    await local.as(staff).getLicense(JIRA);
+    expect(reads.licenses).toBe(2);
+  });
+
+  it('keeps a custom canView that admits more than contacts working: it names no declaration', async () => {
+    const { storage, reads } = counted();
+    const auditors = {
+      ...defaultPolicy,
+      canView: (context: Parameters<typeof defaultPolicy.canView>[0]) =>
+        context.actor.email.endsWith('@auditor.test') || defaultPolicy.canView(context),
+    };
+    const local = createLicenseContacts({ storage, policy: auditors, cacheSize: 0 });
+    for (const input of demoLicenseInputs) await local.createLicense(input);
+    expect((await local.as({ email: 'ann@auditor.test' }).getLicense(JIRA)).id).toBe(JIRA);
+    expect((await rejection(local.as(outsider).getLicense(JIRA))).code).toBe('NOT_FOUND');
+    expect(reads.licenses).toBeGreaterThan(0);
+    // A policy that keeps the declared canView keeps the index shortcut.
+    const kept = counted();
+    const declared = createLicenseContacts({
+      storage: kept.storage,
+      policy: { ...defaultPolicy },
+      cacheSize: 0,
+    });
+    for (const input of demoLicenseInputs) await declared.createLicense(input);
+    kept.reads.licenses = 0;
+    expect((await rejection(declared.as(outsider).getLicense(JIRA))).code).toBe('NOT_FOUND');
+    expect(kept.reads.licenses).toBe(0);
+    expect(openPolicy.viewedByContactsOnly).toBe(openPolicy.canView);
+    expect(defaultPolicy.viewedByContactsOnly).toBe(defaultPolicy.canView);
+  });
+});

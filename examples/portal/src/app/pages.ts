@@ -1,0 +1,5 @@
+// The portal's pages and their client helpers, for other hosts of the same portal (the Next.js example).
+export { LicensesPage, PortalHeader } from './LicensesPage';
+export { SignInPage } from './SignInPage';
+export type { DemoPerson, SessionInfo } from './session';
+export { fetchSession, SignInError, signIn, signOut } from './session';
