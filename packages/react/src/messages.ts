@@ -181,6 +181,8 @@ const deReasons: Record<string, string> = {
     'Der letzte Kontakt einer Rolle kann nicht entfernt werden; fügen Sie zuerst einen weiteren hinzu',
   NEEDS_CONSENT:
     'Diese Person gehört zu einer anderen Firma als der Hauptkontakt: dafür braucht es eine Übergabeanfrage, der die andere Seite zustimmt',
+  INVITATION_REQUIRED:
+    'Diese Person muss eingeladen werden und wird Kontakt, sobald sie die Einladung annimmt',
   NOT_ASSOCIATED: 'Nur Kontakte dieser Lizenz können sie ändern',
   ALREADY_MAIN: 'Diese Person ist bereits Hauptkontakt',
   DUPLICATE: 'Diese Person ist bereits Kontakt in dieser Rolle',

@@ -218,7 +218,8 @@ abstract class Step implements fc.AsyncCommand<Model, Real> {
   abstract toString(): string;
 }
 
-class AddStep extends Step {
+/** A step about a person and the roles they get on one license. */
+abstract class PersonStep extends Step {
   constructor(
     readonly actor: Actor,
     readonly id: string,
@@ -227,6 +228,9 @@ class AddStep extends Step {
   ) {
     super();
   }
+}
+
+class AddStep extends PersonStep {
   async step(model: Model, { service }: Real) {
     const l = model.get(this.id);
     let expected: Outcome = ok;
@@ -248,7 +252,8 @@ class AddStep extends Step {
   }
 }
 
-class SetMainStep extends Step {
+/** A step about one contact in one role's list of one license. */
+abstract class RoleStep extends Step {
   constructor(
     readonly actor: Actor,
     readonly id: string,
@@ -257,6 +262,9 @@ class SetMainStep extends Step {
   ) {
     super();
   }
+}
+
+class SetMainStep extends RoleStep {
   async step(model: Model, { service }: Real) {
     const l = model.get(this.id);
     let expected: Outcome = ok;
@@ -396,15 +404,7 @@ class ReplaceStep extends Step {
   }
 }
 
-class InviteStep extends Step {
-  constructor(
-    readonly actor: Actor,
-    readonly id: string,
-    readonly email: string,
-    readonly roles: Role[],
-  ) {
-    super();
-  }
+class InviteStep extends PersonStep {
   async step(model: Model, { service, clock }: Real) {
     const l = model.get(this.id);
     const api = service.as(this.actor);
@@ -446,15 +446,7 @@ class InviteStep extends Step {
   }
 }
 
-class TransferStep extends Step {
-  constructor(
-    readonly actor: Actor,
-    readonly id: string,
-    readonly role: Role,
-    readonly email: string,
-  ) {
-    super();
-  }
+class TransferStep extends RoleStep {
   expect(l: ModelLicense | undefined): Outcome {
     if (!visible(l, this.actor) || !l[this.role].includes(this.email)) return fail('NOT_FOUND');
     const main = l[this.role][0] as string;

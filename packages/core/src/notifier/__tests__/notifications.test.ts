@@ -1,7 +1,7 @@
 import type { AuditEntry, LicenseContacts } from '@license-contacts/core';
 import { createLicenseContacts, memoryStorage } from '@license-contacts/core';
 import type { Notification } from '@license-contacts/core/notifier';
-import { createNotificationBuilder, escapeHtml } from '@license-contacts/core/notifier';
+import { createNotificationBuilder, createNotifier, escapeHtml } from '@license-contacts/core/notifier';
 import { demoLicenseInputs, demoPeople } from '@license-contacts/core/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 
@@ -130,5 +130,28 @@ describe('notifications of entries (§7)', () => {
     await service.reportBounce(dan.email, { permanent: true });
     await service.as(alice).addContact(JIRA, { ...dan, roles: ['billing'] });
     expect(await latest()).toEqual([]);
+  });
+
+  it('hands each mail of an entry to send once, even when the entry is handled again after a failure', async () => {
+    const delivered: string[] = [];
+    let failNext = false;
+    const notifier = createNotifier({
+      service,
+      baseUrl: 'https://portal.test',
+      async send(mail) {
+        if (failNext && mail.to === alice.email) {
+          failNext = false;
+          throw new Error('connection lost');
+        }
+        delivered.push(mail.id);
+      },
+    });
+    await service.as(carol).setMain(JIRA, 'technical', carol.email);
+    const [entry] = (await service.as(alice).history(JIRA, { limit: 1 })).items as [AuditEntry];
+    failNext = true;
+    await expect(notifier.handle(entry)).rejects.toThrow('connection lost');
+    expect(delivered).toEqual([`${JIRA}:2/${carol.email}`]);
+    await notifier.handle(entry);
+    expect(delivered).toEqual([`${JIRA}:2/${carol.email}`, `${JIRA}:2/${alice.email}`]);
   });
 });

@@ -9,6 +9,7 @@ import {
 } from '@license-contacts/core';
 import { demoLicenseInputs, demoPeople } from '@license-contacts/core/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { rejection } from './rejection';
 
 const { alice, bob, carol, dan, erin, frank, outsider } = demoPeople;
 const JIRA = 'SEN-4821337'; // technical: alice, carol; billing: bob
@@ -27,17 +28,6 @@ beforeEach(async () => {
   service = createLicenseContacts({ storage: memoryStorage(), clock: tick });
   for (const input of demoLicenseInputs) await service.createLicense(input);
 });
-
-async function rejection(promise: Promise<unknown>): Promise<LicenseContactsError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LicenseContactsError);
-  return error as LicenseContactsError;
-}
 
 /** Runs a call that must fail with `code` (and `field`), and checks that it changed nothing. */
 async function expectRefused(
