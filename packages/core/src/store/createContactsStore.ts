@@ -8,6 +8,7 @@ import type {
   LicenseContactsApi,
   Me,
   Page,
+  PendingRequest,
   Permissions,
   Person,
   RemoveContactOptions,
@@ -51,6 +52,11 @@ export interface ContactsStoreState {
   histories: Readonly<Record<string, HistoryResource>>;
   /** Mutations sent and not yet answered, oldest first. */
   pending: readonly PendingMutation[];
+  /**
+   * Pending requests (§7) by license id, and under `''` every pending request of the signed-in person
+   * (to decide, made by them, or about them), oldest first.
+   */
+  requests: Readonly<Record<string, Resource<PendingRequest[]>>>;
 }
 
 /** What the store tells event listeners; a `type`-tagged union. */
@@ -59,7 +65,8 @@ export type ContactsStoreEvent =
   | { type: 'mutationFailed'; mutation: PendingMutation; error: LicenseContactsError }
   | { type: 'replaced'; result: ReplaceResult }
   | { type: 'conflict'; licenseId: string }
-  | { type: 'licenseDropped'; licenseId: string };
+  | { type: 'licenseDropped'; licenseId: string }
+  | { type: 'requestChanged'; request: PendingRequest };
 
 /** Server data to start from, e.g. what a server render used, so the client hydrates with the same markup. */
 export interface ContactsStoreInitialData {
@@ -148,6 +155,20 @@ export interface ContactsStore {
     successor: Person,
     options?: Pick<ReplaceContactOptions, 'dryRun' | 'licenseIds'>,
   ): Promise<ReplaceResult>;
+  /** Loads the pending requests of a license (or, without one, of the signed-in person), unless loaded or loading. */
+  ensureRequests(licenseId?: string): Promise<void>;
+  /** Reloads the pending requests of a license (or, without one, of the signed-in person). */
+  refreshRequests(licenseId?: string): Promise<void>;
+  /** Invites a person to become a contact (§7); the license's requests and permissions are asked again. */
+  invite(licenseId: string, input: AddContactInput): Promise<PendingRequest>;
+  /** Asks for `email` to become main of `role` across companies (R13); the other side decides. */
+  requestTransfer(licenseId: string, role: Role, email: string): Promise<PendingRequest>;
+  /** Accepts a request; the license (and, for an invitation, every list) is asked again. */
+  acceptRequest(requestId: string): Promise<PendingRequest>;
+  /** Declines a request the signed-in person may decide. */
+  declineRequest(requestId: string): Promise<PendingRequest>;
+  /** Withdraws a pending request. */
+  cancelRequest(requestId: string): Promise<PendingRequest>;
   /** The data a server render used, to pass as `initialData` to the client's store. */
   dehydrate(): ContactsStoreInitialData;
   /** Aborts every running request; the store stays usable. */
@@ -349,7 +370,8 @@ export function createContactsStore(
       previous.licenses === licenses &&
       previous.permissions === permissions &&
       previous.histories === cache.histories &&
-      previous.pending === queue
+      previous.pending === queue &&
+      previous.requests === cache.requests
     )
       return previous;
     return {
@@ -359,6 +381,7 @@ export function createContactsStore(
       permissions,
       histories: cache.histories,
       pending: queue,
+      requests: cache.requests,
     };
   }
 
@@ -405,9 +428,16 @@ export function createContactsStore(
   // ---- eviction ----
 
   function resourceKey(resource: StoreResource): string {
+    return `${resource.type}:${evictionKey(resource)}`;
+  }
+
+  /** The key of a resource in its record of the cache. */
+  function evictionKey(resource: StoreResource): string {
     return resource.type === 'list'
-      ? `list:${queryKey(resource.query)}`
-      : `${resource.type}:${resource.licenseId}`;
+      ? queryKey(resource.query)
+      : resource.type === 'requests'
+        ? (resource.licenseId ?? '')
+        : resource.licenseId;
   }
 
   /** Licenses that stay whatever a list's eviction takes along: observed, changing, or timed on their own. */
@@ -436,7 +466,7 @@ export function createContactsStore(
       dispatch({
         type: 'evicted',
         resource,
-        key: resource.type === 'list' ? queryKey(resource.query) : resource.licenseId,
+        key: evictionKey(resource),
         keep: keptLicenses(),
       });
     }, gcTime);
@@ -618,6 +648,64 @@ export function createContactsStore(
     );
   }
 
+  /** Every pending request of the signed-in person (`key` `''`) or of one license, first 200. */
+  function fetchRequests(key: string): Promise<void> {
+    const resource: StoreResource = key === '' ? { type: 'requests' } : { type: 'requests', licenseId: key };
+    touched(resource);
+    return once(
+      `requests:${key}`,
+      (signal) =>
+        request(
+          { kind: 'requests', key },
+          signal,
+          async () =>
+            (
+              await api.requests({
+                state: 'pending',
+                limit: 200,
+                ...(key === '' ? {} : { licenseId: key }),
+                signal,
+              })
+            ).items,
+          (items) => ({ type: 'requestsLoaded', key, items }),
+        ),
+      true,
+    );
+  }
+
+  /**
+   * After a request was opened or decided: the requests held are asked again, and so is the license
+   * (an accepted request changed it; an opened or declined one gave it a new version and entry); an
+   * accepted invitation gives access to a license, so the lists are asked again too.
+   */
+  function refreshAfterRequest(request: PendingRequest): void {
+    batch(() => {
+      for (const key of Object.keys(internals.cache.requests)) void fetchRequests(key);
+      const { licenseId } = request;
+      if (internals.cache.licenses[licenseId]?.data) {
+        void fetchLicense(licenseId);
+        void fetchPermissions(licenseId);
+        if (Object.hasOwn(internals.cache.histories, licenseId)) void fetchHistory(licenseId, false);
+      }
+      if (request.kind === 'invitation' && request.state === 'accepted')
+        for (const key of Object.keys(internals.cache.lists)) void fetchList(key, false);
+    });
+    emit({ type: 'requestChanged', request });
+  }
+
+  /** Sends a request command; a refusal also asks the requests again (it may have expired or been decided). */
+  async function requestCommand(send: () => Promise<PendingRequest>): Promise<PendingRequest> {
+    try {
+      const request = await send();
+      refreshAfterRequest(request);
+      return request;
+    } catch (error) {
+      const failure = asError(error);
+      for (const key of Object.keys(internals.cache.requests)) void fetchRequests(key);
+      throw failure;
+    }
+  }
+
   /** After a confirmed change: what the actor may do (and still see) next, and the history, asked again. */
   function refreshAfterChange(licenseId: string): void {
     // Whether they may still see the license is the server's policy to say, not the store's: a
@@ -789,6 +877,21 @@ export function createContactsStore(
       emit({ type: 'replaced', result });
       return result;
     },
+    ensureRequests(licenseId = '') {
+      return (own(internals.cache.requests, licenseId)?.status ?? 'idle') === 'idle'
+        ? fetchRequests(licenseId)
+        : (inflight.get(`requests:${licenseId}`) ?? Promise.resolve());
+    },
+    refreshRequests: (licenseId = '') => fetchRequests(licenseId),
+    invite: (licenseId, input) =>
+      requestCommand(() =>
+        api.invite(licenseId, { email: input.email, name: input.name, roles: [...input.roles] }),
+      ),
+    requestTransfer: (licenseId, role, email) =>
+      requestCommand(() => api.requestTransfer(licenseId, role, email)),
+    acceptRequest: (requestId) => requestCommand(() => api.acceptRequest(requestId)),
+    declineRequest: (requestId) => requestCommand(() => api.declineRequest(requestId)),
+    cancelRequest: (requestId) => requestCommand(() => api.cancelRequest(requestId)),
     dehydrate() {
       const { cache } = internals;
       const confirmed = (id: string) => own(cache.licenses, id)?.data;

@@ -1,5 +1,5 @@
 import type { LicenseContactsError } from '../domain/errors';
-import type { AuditEntry, License, Me, Page, Permissions } from '../domain/types';
+import type { AuditEntry, License, Me, Page, PendingRequest, Permissions } from '../domain/types';
 import type { MutationAction } from './mutationQueue';
 import { replaceEqualDeep } from './replaceEqualDeep';
 
@@ -46,7 +46,9 @@ export type StoreResource =
   | { type: 'list'; query?: string }
   | { type: 'license'; licenseId: string }
   | { type: 'permissions'; licenseId: string }
-  | { type: 'history'; licenseId: string };
+  | { type: 'history'; licenseId: string }
+  /** Pending requests of one license, or (no `licenseId`) every pending request of the signed-in person. */
+  | { type: 'requests'; licenseId?: string };
 
 /** What the cache holds: server values as the server sent them (no optimistic drawing). */
 export interface CacheState {
@@ -57,6 +59,8 @@ export interface CacheState {
   licenses: Readonly<Record<string, Resource<License>>>;
   permissions: Readonly<Record<string, Resource<Permissions>>>;
   histories: Readonly<Record<string, HistoryResource>>;
+  /** Pending requests by license id, and under `''` every pending request of the signed-in person. */
+  requests: Readonly<Record<string, Resource<PendingRequest[]>>>;
   /** By license id: the version at which it was dropped (the actor lost access). */
   dropped: Readonly<Record<string, number>>;
   /** By license id: how many changes the server confirmed (mutations, conflicts seen). */
@@ -71,7 +75,8 @@ export type Target =
   | { kind: 'list'; key: string; more?: boolean }
   | { kind: 'license'; licenseId: string }
   | { kind: 'permissions'; licenseId: string }
-  | { kind: 'history'; licenseId: string; more?: boolean };
+  | { kind: 'history'; licenseId: string; more?: boolean }
+  | { kind: 'requests'; key: string };
 
 /** Everything that changes the cache; a `type`-tagged union. */
 export type CacheAction =
@@ -84,10 +89,11 @@ export type CacheAction =
   | { type: 'licensesChanged'; licenses: readonly License[] }
   | { type: 'permissionsLoaded'; licenseId: string; permissions: Permissions; seen: number }
   | { type: 'historyLoaded'; licenseId: string; page: Page<AuditEntry>; more: boolean }
+  | { type: 'requestsLoaded'; key: string; items: PendingRequest[] }
   | { type: 'dropped'; licenseId: string; error: LicenseContactsError }
   | {
       type: 'evicted';
-      resource: StoreResource & { type: 'list' | 'license' | 'permissions' | 'history' };
+      resource: StoreResource;
       key: string;
       /** Licenses that stay whatever happens: observed, with pending mutations, or awaiting their own eviction. */
       keep: ReadonlySet<string>;
@@ -136,6 +142,7 @@ export function emptyCache(): CacheState {
     licenses: {},
     permissions: {},
     histories: {},
+    requests: {},
     dropped: {},
     changes: {},
     permissionsSeen: {},
@@ -179,7 +186,7 @@ function countChange(state: CacheState, licenseId: string): CacheState {
 /** A record resource of `target` with `update` applied (created idle when missing). */
 function updateResource(
   state: CacheState,
-  key: 'licenses' | 'permissions',
+  key: 'licenses' | 'permissions' | 'requests',
   id: string,
   update: (resource: Resource<never>) => Resource<never>,
 ): CacheState {
@@ -204,6 +211,15 @@ function updatePaged<K extends 'lists' | 'histories'>(
   return { ...state, [key]: put(records, id, next) };
 }
 
+/** Where a single (unpaged) resource of a target is kept: its record and key. */
+function resourceOf(
+  target: Extract<Target, { kind: 'license' | 'permissions' | 'requests' }>,
+): ['licenses' | 'permissions' | 'requests', string] {
+  return target.kind === 'requests'
+    ? ['requests', target.key]
+    : [target.kind === 'license' ? 'licenses' : 'permissions', target.licenseId];
+}
+
 /** Starting a request: `fetching`, and `loading` while there is nothing to show yet. */
 function fetching(state: CacheState, target: Target): CacheState {
   switch (target.kind) {
@@ -226,9 +242,10 @@ function fetching(state: CacheState, target: Target): CacheState {
       );
     }
     case 'license':
-    case 'permissions': {
-      const key = target.kind === 'license' ? 'licenses' : 'permissions';
-      return updateResource(state, key, target.licenseId, (current) =>
+    case 'permissions':
+    case 'requests': {
+      const [key, id] = resourceOf(target);
+      return updateResource(state, key, id, (current) =>
         patch(current, { fetching: true, ...(current.data ? {} : { status: 'loading' as const }) }),
       );
     }
@@ -255,9 +272,10 @@ function settled(state: CacheState, target: Target, error?: LicenseContactsError
       );
     }
     case 'license':
-    case 'permissions': {
-      const key = target.kind === 'license' ? 'licenses' : 'permissions';
-      return updateResource(state, key, target.licenseId, (current) =>
+    case 'permissions':
+    case 'requests': {
+      const [key, id] = resourceOf(target);
+      return updateResource(state, key, id, (current) =>
         patch(current, { fetching: false, ...failure(current, false) }),
       );
     }
@@ -352,6 +370,19 @@ export function cacheReducer(state: CacheState, action: CacheAction | MutationAc
         });
       });
     }
+    case 'requestsLoaded': {
+      const current = get(state.requests, action.key);
+      const data = replaceEqualDeep(current?.data, action.items);
+      const next: Resource<PendingRequest[]> =
+        current &&
+        current.data === data &&
+        current.status === 'success' &&
+        !current.fetching &&
+        !current.error
+          ? current
+          : { status: 'success', data, fetching: false };
+      return next === current ? state : { ...state, requests: put(state.requests, action.key, next) };
+    }
     case 'dropped': {
       const { licenseId } = action;
       const version = get(state.licenses, licenseId)?.data?.version ?? 0;
@@ -373,6 +404,7 @@ export function cacheReducer(state: CacheState, action: CacheAction | MutationAc
         licenses: put(state.licenses, licenseId, { status: 'error', error: action.error, fetching: false }),
         permissions: without(state.permissions, licenseId),
         histories: without(state.histories, licenseId),
+        requests: without(state.requests, licenseId),
         lists: listsChanged ? lists : state.lists,
         dropped: put(state.dropped, licenseId, Math.max(version, get(state.dropped, licenseId) ?? 0)),
       };
@@ -434,5 +466,8 @@ function evict(state: CacheState, action: Extract<CacheAction, { type: 'evicted'
     case 'history':
       if (!Object.hasOwn(state.histories, resource.licenseId)) return state;
       return { ...state, histories: without(state.histories, resource.licenseId) };
+    case 'requests':
+      if (!Object.hasOwn(state.requests, key)) return state;
+      return { ...state, requests: without(state.requests, key) };
   }
 }

@@ -184,9 +184,9 @@ describe('ContactList', () => {
     );
   });
 
-  it('explains why promoting someone of another company needs a transfer request (R13)', async () => {
+  it('explains why promoting someone of another company needs a transfer request, and offers one (R13)', async () => {
     renderKit(<LicensePanel licenseId={BITBUCKET} />, { email: carol.email });
-    const promote = await refusedButton(`Make ${erin.name} main technical contact`);
+    const promote = await enabledButton(`Make ${erin.name} main technical contact`);
     expect(promote).toHaveAccessibleDescription(
       `${erin.email} is with another company than the main technical contact ${carol.email}: this needs a transfer request that the other side accepts`,
     );

@@ -1,0 +1,139 @@
+import type { Decision, PendingRequest } from '@license-contacts/core';
+import { forwardRef, type HTMLAttributes, memo, useId, useState } from 'react';
+import { asKitError } from '../asKitError';
+import { cx } from '../cx';
+import { useAnnounce } from '../hooks/useAnnounce';
+import { useMe } from '../hooks/useMe';
+import { useMessages } from '../hooks/useMessages';
+import { useRequestActions } from '../hooks/useRequestActions';
+import { useRequests } from '../hooks/useRequests';
+import { ActionButton } from './ActionButton';
+import { formatDate } from './LicensePanel';
+
+/** Props of `RequestList`. */
+export interface RequestListProps extends HTMLAttributes<HTMLDivElement> {
+  /** Only the requests of this license; default every pending request of the signed-in person. */
+  licenseId?: string;
+  /** Render nothing (instead of `No pending requests`) when there are none, e.g. above a license list. */
+  hideWhenEmpty?: boolean;
+}
+
+type Choice = 'accept' | 'decline' | 'cancel';
+
+/**
+ * The signed-in person's pending requests (§7): invitations to become a contact and transfers of a main
+ * position, each with `Accept` and `Decline` for the person who decides and `Cancel request` for the one
+ * who asked, as the core's `actions` of each request say.
+ * @example <RequestList />
+ */
+export const RequestList = /* @__PURE__ */ forwardRef<HTMLDivElement, RequestListProps>(function RequestList(
+  { licenseId, hideWhenEmpty = false, className, ...rest },
+  ref,
+) {
+  const messages = useMessages();
+  const announce = useAnnounce();
+  const requests = useRequests(licenseId);
+  const me = useMe().data;
+  const actions = useRequestActions();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  async function decide(request: PendingRequest, choice: Choice) {
+    setError(null);
+    setBusy(request.id);
+    try {
+      const decided = await actions[choice](request.id);
+      announce(messages.announceRequestDecided(decided));
+    } catch (caught) {
+      const failure = asKitError(caught);
+      setError(messages.error(failure));
+      announce(messages.announceFailed(failure));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const items = requests.data ?? [];
+  const state = requests.status === 'success' ? 'ready' : requests.status === 'error' ? 'error' : 'loading';
+  if (hideWhenEmpty && items.length === 0 && !error && state !== 'error') return null;
+  return (
+    <div ref={ref} {...rest} className={cx('lc-request-list', className)} data-state={state}>
+      {state === 'loading' && <p className="lc-loading">{messages.loadingRequests}</p>}
+      {state === 'error' && requests.error && (
+        <p role="alert" className="lc-error">
+          {messages.error(requests.error)}
+        </p>
+      )}
+      {state === 'ready' && items.length === 0 && <p className="lc-empty">{messages.noRequests}</p>}
+      {items.length > 0 && (
+        <ul className="lc-request-list__items" aria-label={messages.requestsHeading}>
+          {items.map((request) => (
+            <RequestRow
+              key={request.id}
+              request={request}
+              self={me?.email}
+              busy={busy === request.id}
+              onDecide={decide}
+            />
+          ))}
+        </ul>
+      )}
+      {error && (
+        <p role="alert" className="lc-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+});
+
+interface RequestRowProps {
+  request: PendingRequest;
+  self: string | undefined;
+  busy: boolean;
+  onDecide: (request: PendingRequest, choice: Choice) => void;
+}
+
+/** One request: what it asks, when it expires, and the choices the core offers this person. */
+const RequestRow = memo(function RequestRow({ request, self, busy, onDecide }: RequestRowProps) {
+  const messages = useMessages();
+  const id = useId();
+  // Only the choices the core allows this person are offered: the invitee accepts, the asker withdraws.
+  const offered = (decision: Decision | undefined) => decision?.allowed === true;
+  const choice = (key: Choice, label: string) =>
+    offered(request.actions?.[key]) && (
+      <ActionButton
+        className={`lc-request__${key}`}
+        decision={request.actions?.[key]}
+        aria-describedby={`${id}-text`}
+        onClick={() => {
+          if (!busy) onDecide(request, key);
+        }}
+      >
+        {label}
+      </ActionButton>
+    );
+  return (
+    <li
+      className="lc-request"
+      aria-busy={busy || undefined}
+      data-kind={request.kind}
+      data-state={request.state}
+      data-id={request.id}
+    >
+      <p id={`${id}-text`} className="lc-request__text">
+        {messages.requestText(request, self)}
+      </p>
+      <p className="lc-request__expires">
+        <time dateTime={request.expiresAt}>
+          {messages.requestExpires(formatDate(request.expiresAt, messages))}
+        </time>
+      </p>
+      <span className="lc-request__actions">
+        {choice('accept', messages.accept)}
+        {choice('decline', messages.decline)}
+        {choice('cancel', request.kind === 'invitation' ? messages.cancelInvitation : messages.cancelRequest)}
+      </span>
+    </li>
+  );
+});
