@@ -4,6 +4,7 @@ import {
   createLicenseContacts,
   createLicenseState,
   type ErrorCode,
+  type InvitationMode,
   type License,
   type LicenseContacts,
   type LicenseContactsApi,
@@ -36,6 +37,8 @@ export interface KitParameters {
   width?: number;
   /** The portal's own policy; default the core's `defaultPolicy`. */
   policy?: Policy;
+  /** The service's `invitations` setting (§7); default `'never'`. */
+  invitations?: InvitationMode;
   /** Changes made before the story renders (they show in the history). */
   setup?: (service: LicenseContacts) => Promise<void>;
 }
@@ -61,6 +64,7 @@ export const kitLoader: Loader = async ({ parameters }) => {
       return new Date(tick);
     },
     ...(kit.policy === undefined ? {} : { policy: kit.policy }),
+    ...(kit.invitations === undefined ? {} : { invitations: kit.invitations }),
   });
   await kit.setup?.(service);
   const base = service.as(kit.actor ?? demoPeople.alice);
@@ -90,7 +94,17 @@ export const kitDecorator: Decorator = (Story, context) => {
   );
 };
 
-const MUTATIONS = new Set(['addContact', 'setMain', 'removeContact', 'replaceContact']);
+const MUTATIONS = new Set([
+  'addContact',
+  'setMain',
+  'removeContact',
+  'replaceContact',
+  'invite',
+  'requestTransfer',
+  'acceptRequest',
+  'declineRequest',
+  'cancelRequest',
+]);
 
 /** An Api whose every call waits forever (loading states). */
 export function neverResolving(): (api: LicenseContactsApi) => LicenseContactsApi {
@@ -174,6 +188,15 @@ export const jiraWithDan = (): License[] =>
   );
 
 export { demoPeople };
+
+/** A contractor on a public mail domain, invited by Alice in the stories about requests. */
+export const contractor = { email: 'sam.contractor@gmail.com', name: 'Sam Rivera' };
+
+/** Alice invites the contractor to Jira Software; Erin asks to become main technical contact of Bitbucket. */
+export async function withRequests(service: LicenseContacts): Promise<void> {
+  await service.as(demoPeople.alice).invite('SEN-4821337', { ...contractor, roles: ['technical'] });
+  await service.as(demoPeople.erin).requestTransfer('SEN-3141592', 'technical', demoPeople.erin.email);
+}
 
 /**
  * A story render for a controlled dialog: keeps its open state in the story, so Cancel and a successful

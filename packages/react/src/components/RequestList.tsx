@@ -14,7 +14,10 @@ import { formatDate } from './LicensePanel';
 export interface RequestListProps extends HTMLAttributes<HTMLDivElement> {
   /** Only the requests of this license; default every pending request of the signed-in person. */
   licenseId?: string;
-  /** Render nothing (instead of `No pending requests`) when there are none, e.g. above a license list. */
+  /**
+   * Render nothing unless there are pending requests to show (not while loading, not `No pending requests`,
+   * not a failed load), e.g. above a license list that says its own errors.
+   */
   hideWhenEmpty?: boolean;
 }
 
@@ -55,7 +58,7 @@ export const RequestList = /* @__PURE__ */ forwardRef<HTMLDivElement, RequestLis
 
   const items = requests.data ?? [];
   const state = requests.status === 'success' ? 'ready' : requests.status === 'error' ? 'error' : 'loading';
-  if (hideWhenEmpty && items.length === 0 && !error && state !== 'error') return null;
+  if (hideWhenEmpty && items.length === 0 && !error) return null;
   return (
     <div ref={ref} {...rest} className={cx('lc-request-list', className)} data-state={state}>
       {state === 'loading' && <p className="lc-loading">{messages.loadingRequests}</p>}
