@@ -104,6 +104,27 @@ describe('invitations in the kit (§7)', () => {
     expect(within(item).queryByRole('button', { name: 'Accept' })).toBeNull();
   });
 
+  it('leaves a colleague’s invitation out of a person’s own list, and shows it in the license’s', async () => {
+    const service = createDemoService();
+    await service
+      .as(alice)
+      .invite(JIRA, { email: 'gina@partner.test', name: 'Gina Park', roles: ['technical'] });
+    // Carol sees the invitation (a contact of the license); she may withdraw it, but it is not about her.
+    const [seen] = (await service.as(carol).requests()).items;
+    expect(seen?.actions?.cancel).toEqual({ allowed: true });
+    const own = renderKit(<RequestList />, { service, email: carol.email });
+    expect(await screen.findByText('No pending requests')).toBeInTheDocument();
+    own.unmount();
+    renderKit(<RequestList licenseId={JIRA} />, { service, email: carol.email });
+    const list = await screen.findByRole('list', { name: 'Pending requests' });
+    expect(list).toHaveTextContent(`${alice.email} invites Gina Park (gina@partner.test)`);
+    expect(
+      within(list)
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual(['Cancel invitation']);
+  });
+
   it('says an expired invitation is gone when it is accepted too late', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
     const service = createDemoService({ clock: () => new Date(now) });

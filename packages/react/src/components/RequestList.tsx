@@ -1,5 +1,5 @@
 import type { Decision, PendingRequest } from '@license-contacts/core';
-import { forwardRef, type HTMLAttributes, memo, useId, useState } from 'react';
+import { forwardRef, type HTMLAttributes, memo, useId, useMemo, useState } from 'react';
 import { asKitError } from '../asKitError';
 import { cx } from '../cx';
 import { useAnnounce } from '../hooks/useAnnounce';
@@ -12,7 +12,11 @@ import { formatDate } from './LicensePanel';
 
 /** Props of `RequestList`. */
 export interface RequestListProps extends HTMLAttributes<HTMLDivElement> {
-  /** Only the requests of this license; default every pending request of the signed-in person. */
+  /**
+   * Every pending request of this license the person may see; default the pending requests that concern
+   * the signed-in person: they are the one invited or asked for, asked to decide, or asked themselves.
+   * (Others' invitations they may withdraw show in the license's role lists, and here with `licenseId`.)
+   */
   licenseId?: string;
   /**
    * Render nothing unless there are pending requests to show (not while loading, not `No pending requests`,
@@ -22,6 +26,8 @@ export interface RequestListProps extends HTMLAttributes<HTMLDivElement> {
 }
 
 type Choice = 'accept' | 'decline' | 'cancel';
+
+const NONE: readonly PendingRequest[] = Object.freeze([]);
 
 /**
  * The signed-in person's pending requests (§7): invitations to become a contact and transfers of a main
@@ -56,7 +62,21 @@ export const RequestList = /* @__PURE__ */ forwardRef<HTMLDivElement, RequestLis
     }
   }
 
-  const items = requests.data ?? [];
+  const all = requests.data ?? NONE;
+  const self = me?.email;
+  // Requests on their licenses that concern others (a colleague's invitation) stay out of the person's own list.
+  const items = useMemo(
+    () =>
+      licenseId !== undefined
+        ? all
+        : all.filter(
+            (r) =>
+              r.email === self ||
+              r.requestedBy === self ||
+              (self !== undefined && r.decidedBy.includes(self)),
+          ),
+    [all, licenseId, self],
+  );
   const state = requests.status === 'success' ? 'ready' : requests.status === 'error' ? 'error' : 'loading';
   if (hideWhenEmpty && items.length === 0 && !error) return null;
   return (
