@@ -1,6 +1,6 @@
 import { defaultPolicy, deny, type Policy } from '@license-contacts/core';
 import { createDemoService, demoPeople } from '@license-contacts/core/testing';
-import { LicenseList, LicensePanel, RequestList } from '@license-contacts/react';
+import { LicenseHistory, LicenseList, LicensePanel, RequestList } from '@license-contacts/react';
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { announcement, enabledButton, refusedButton, renderKit } from './helpers';
@@ -185,6 +185,45 @@ describe('transfer requests in the kit (R13)', () => {
     expect(
       (await service.as(erin).permissions(BITBUCKET)).requestTransfer.technical[erin.email],
     ).toMatchObject({ allowed: false, reason: 'NO_TRANSFERS' });
+  });
+});
+
+describe('requests in the history', () => {
+  /** The history's sentences, newest first. */
+  const sentences = (region: HTMLElement) =>
+    within(region)
+      .getAllByRole('listitem')
+      .map((item) => item.querySelector('.lc-history__sentence')?.textContent ?? '');
+
+  it('tells each request and its decision, in English and German', async () => {
+    const service = createDemoService();
+    const invited = await service.as(alice).invite(JIRA, { ...contractor, roles: ['technical'] });
+    await service.as(contractor).acceptRequest(invited.id);
+    const again = await service
+      .as(alice)
+      .invite(JIRA, { email: 'gina@partner.test', name: 'Gina Park', roles: ['billing'] });
+    await service.as(alice).cancelRequest(again.id);
+    const transfer = await service.as(contractor).requestTransfer(JIRA, 'technical', contractor.email);
+    await service.as(alice).acceptRequest(transfer.id);
+    const english = renderKit(<LicenseHistory licenseId={JIRA} />, { service });
+    const region = await screen.findByRole('region', { name: 'History' });
+    await waitFor(() => expect(within(region).getAllByRole('listitem')).toHaveLength(6));
+    expect(sentences(region)).toEqual([
+      `${alice.name} accepted the request for ${contractor.name} to become the main technical contact; ${contractor.name} became the main technical contact`,
+      `${contractor.name} asked for ${contractor.name} to become the main technical contact`,
+      `${alice.name} withdrew the invitation of Gina Park`,
+      `${alice.name} invited Gina Park to become a billing contact`,
+      `${contractor.name} accepted the invitation`,
+      `${alice.name} invited ${contractor.name} to become a technical contact`,
+    ]);
+    english.unmount();
+    renderKit(<LicenseHistory licenseId={JIRA} />, { service, locale: 'de' });
+    const verlauf = await screen.findByRole('region', { name: 'Verlauf' });
+    await waitFor(() => expect(within(verlauf).getAllByRole('listitem')).toHaveLength(6));
+    expect(sentences(verlauf).slice(4, 6)).toEqual([
+      `${contractor.name} hat die Einladung angenommen`,
+      `${alice.name} hat ${contractor.name} als technischen Kontakt eingeladen`,
+    ]);
   });
 });
 
