@@ -1,7 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,7 +11,7 @@ import {
   screenshot,
   signInAs,
 } from './helpers';
-import { type StartedServer, startServer } from './processes';
+import { type StartedServer, startPortal } from './processes';
 
 // Consent (§7) on the example portal, which runs with invitations: 'otherDomains' and a development
 // mailbox. A portal of its own (fresh PGlite data), so the other files' changes to the seed never meet these.
@@ -24,7 +20,6 @@ const CONTRACTOR = { name: 'Sam Rivera', email: 'sam.contractor@gmail.com' };
 const PARTNER = { name: 'Gina Park', email: 'gina@partner.test' };
 const JIRA = { product: 'Jira Software', id: 'SEN-4821337' };
 
-const portalDir = fileURLToPath(new URL('../../examples/portal/', import.meta.url));
 let portal: StartedServer;
 let browser: Browser;
 let alice: Page;
@@ -32,23 +27,7 @@ let contractor: Page;
 let partner: Page;
 
 beforeAll(async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'lc-portal-consent-'));
-  portal = await startServer({
-    args: ['--conditions=@license-contacts/source', '--import', 'tsx', 'src/server/main.ts'],
-    cwd: portalDir,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      DATABASE_URL: '',
-      INVITATIONS: 'otherDomains',
-    },
-    address: /License Contacts portal: (http:\/\/\S+?)\/?$/m,
-    ready: '/auth/session',
-    cleanup: () => rm(dataDir, { recursive: true, force: true }),
-  });
+  portal = await startPortal({ INVITATIONS: 'otherDomains' });
   browser = await launchChromium();
 });
 afterAll(async () => {

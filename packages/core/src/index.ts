@@ -66,7 +66,7 @@ export type {
   SkippedLicense,
   Topic,
 } from './domain/types';
-export { REQUEST_STATES, ROLES, TOPICS } from './domain/types';
+export { AUDIT_ACTIONS, REQUEST_STATES, ROLES, TOPICS } from './domain/types';
 export {
   MAX_EMAIL,
   MAX_NAME,

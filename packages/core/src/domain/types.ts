@@ -224,18 +224,22 @@ export interface Recipients {
   unreachable: string[];
 }
 
+/** Every kind of change an audit entry records (the names of the commands), in the order they came. */
+export const AUDIT_ACTIONS = Object.freeze([
+  'createLicense',
+  'addContact',
+  'setMain',
+  'removeContact',
+  'replaceContact',
+  'invite',
+  'requestTransfer',
+  'acceptRequest',
+  'declineRequest',
+  'cancelRequest',
+] as const);
+
 /** The kind of change an audit entry records; the names of the commands. */
-export type AuditAction =
-  | 'createLicense'
-  | 'addContact'
-  | 'setMain'
-  | 'removeContact'
-  | 'replaceContact'
-  | 'invite'
-  | 'requestTransfer'
-  | 'acceptRequest'
-  | 'declineRequest'
-  | 'cancelRequest';
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Where a person stood on a license: their roles and their place in each role's list (0 = main). */
 export interface ContactPosition {

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { ERROR_CODES, LicenseContactsError } from '../domain/errors';
-import { REQUEST_STATES, ROLES } from '../domain/types';
+import { AUDIT_ACTIONS, REQUEST_STATES, ROLES } from '../domain/types';
 
 // Requests: shape only, JSON types and sizes. The service validates every value itself (R11) and names
 // the same fields, so the edge never decides anything a direct call would decide differently.
@@ -234,18 +234,7 @@ function build() {
     at: v.string(),
     actor: v.nullable(v.string()),
     staff: v.boolean(),
-    action: v.picklist([
-      'createLicense',
-      'addContact',
-      'setMain',
-      'removeContact',
-      'replaceContact',
-      'invite',
-      'requestTransfer',
-      'acceptRequest',
-      'declineRequest',
-      'cancelRequest',
-    ]),
+    action: v.picklist(AUDIT_ACTIONS),
     email: v.exactOptional(v.string()),
     role: v.exactOptional(roleName),
     successor: v.exactOptional(v.string()),

@@ -211,6 +211,17 @@ function updatePaged<K extends 'lists' | 'histories'>(
   return { ...state, [key]: put(records, id, next) };
 }
 
+/** A resource that loaded `data`: `current` itself when it already says exactly that. */
+function loaded<T>(current: Resource<T> | undefined, data: T): Resource<T> {
+  return current &&
+    current.data === data &&
+    current.status === 'success' &&
+    !current.fetching &&
+    !current.error
+    ? current
+    : { status: 'success', data, fetching: false };
+}
+
 /** Where a single (unpaged) resource of a target is kept: its record and key. */
 function resourceOf(
   target: Extract<Target, { kind: 'license' | 'permissions' | 'requests' }>,
@@ -338,17 +349,7 @@ export function cacheReducer(state: CacheState, action: CacheAction | MutationAc
       const seenBefore = get(state.permissionsSeen, licenseId) ?? 0;
       return {
         ...state,
-        permissions: put(
-          state.permissions,
-          licenseId,
-          current &&
-            current.data === data &&
-            current.status === 'success' &&
-            !current.fetching &&
-            !current.error
-            ? current
-            : { status: 'success', data, fetching: false },
-        ),
+        permissions: put(state.permissions, licenseId, loaded(current, data)),
         permissionsSeen:
           seen > seenBefore ? put(state.permissionsSeen, licenseId, seen) : state.permissionsSeen,
       };
@@ -373,14 +374,7 @@ export function cacheReducer(state: CacheState, action: CacheAction | MutationAc
     case 'requestsLoaded': {
       const current = get(state.requests, action.key);
       const data = replaceEqualDeep(current?.data, action.items);
-      const next: Resource<PendingRequest[]> =
-        current &&
-        current.data === data &&
-        current.status === 'success' &&
-        !current.fetching &&
-        !current.error
-          ? current
-          : { status: 'success', data, fetching: false };
+      const next = loaded(current, data);
       return next === current ? state : { ...state, requests: put(state.requests, action.key, next) };
     }
     case 'dropped': {
