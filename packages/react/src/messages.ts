@@ -198,7 +198,7 @@ export const en: Messages = {
     const [role = 'technical'] = r.roles;
     return r.kind === 'invitation'
       ? `${by} ${r.requestedBy === self ? 'invited' : 'invites'} ${who} to become a ${r.roles.join(' and ')} contact of ${license}`
-      : `${by} ${r.requestedBy === self ? 'asked' : 'asks'} for ${who} to become the main ${role} contact of ${license}`;
+      : `${by} ${r.requestedBy === self ? 'asked' : 'asks'}${r.requestedBy === r.email ? '' : ` for ${who}`} to become the main ${role} contact of ${license}`;
   },
   requestExpires: (date) => `Expires ${date}`,
   accept: 'Accept',
@@ -355,6 +355,8 @@ export const de: Messages = {
       return r.email === self
         ? `${by} Sie eingeladen, ${roles} Kontakt von ${license} zu werden`
         : `${by} ${r.name} (${r.email}) eingeladen, ${roles} Kontakt von ${license} zu werden`;
+    if (r.requestedBy === r.email)
+      return `${by} angefragt, ${deAdjective(role)} Hauptkontakt von ${license} zu werden`;
     const who = r.email === self ? 'Sie' : `${r.name} (${r.email})`;
     return `${by} angefragt, dass ${who} ${deAdjective(role)} Hauptkontakt von ${license} ${r.email === self ? 'werden' : 'wird'}`;
   },

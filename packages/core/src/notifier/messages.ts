@@ -61,18 +61,27 @@ export const enNotifierMessages: NotifierMessages = {
       `Sign in to accept or decline; the invitation is open until ${day(f.expiresAt)}.`,
     ],
   }),
-  transferRequest: (f) => ({
-    subject: `${f.by} asks for ${f.newMain} to become the main ${enRole(f.role)} contact of ${f.product}`,
-    paragraphs: [
-      `${f.by} asks for ${f.newMain} to become the main ${enRole(f.role)} contact of ${f.product} (${f.licenseId}).`,
-      'Nothing changes unless you accept.',
-    ],
-  }),
+  transferRequest: (f) => {
+    const asks = f.by === f.newMain ? 'asks to become' : `asks for ${f.newMain} to become`;
+    return {
+      subject: `${f.by} ${asks} the main ${enRole(f.role)} contact of ${f.product}`,
+      paragraphs: [
+        `${f.by} ${asks} the main ${enRole(f.role)} contact of ${f.product} (${f.licenseId}).`,
+        'Nothing changes unless you accept.',
+      ],
+    };
+  },
   requestDecided: (f) => {
+    // Whoever answers their own invitation answers the inviter's: "your invitation".
+    const self = f.by === f.subject;
     const what =
       f.request === 'invitation'
-        ? `the invitation of ${f.subject}`
-        : `the request for ${f.subject} to become main contact`;
+        ? self
+          ? 'your invitation'
+          : `the invitation of ${f.subject}`
+        : self
+          ? 'the request to become main contact'
+          : `the request for ${f.subject} to become main contact`;
     return {
       subject: `${f.by} ${f.decision} ${what} (${f.product})`,
       paragraphs: [`${f.by} ${f.decision} ${what} on ${f.product} (${f.licenseId}).`],
@@ -127,18 +136,30 @@ export const deNotifierMessages: NotifierMessages = {
       `Melden Sie sich an, um anzunehmen oder abzulehnen; die Einladung gilt bis ${day(f.expiresAt)}.`,
     ],
   }),
-  transferRequest: (f) => ({
-    subject: `${f.by} bittet darum, ${f.newMain} zum ${deRoleDative(f.role)} Hauptkontakt für ${f.product} zu machen`,
-    paragraphs: [
-      `${f.by} bittet darum, ${f.newMain} zum ${deRoleDative(f.role)} Hauptkontakt für ${f.product} (${f.licenseId}) zu machen.`,
-      'Es ändert sich nichts, solange Sie nicht zustimmen.',
-    ],
-  }),
+  transferRequest: (f) => {
+    const self = f.by === f.newMain;
+    const asks = (where: string) =>
+      self
+        ? `${f.by} bittet darum, ${deRoleDative(f.role)} Hauptkontakt für ${where} zu werden`
+        : `${f.by} bittet darum, ${f.newMain} zum ${deRoleDative(f.role)} Hauptkontakt für ${where} zu machen`;
+    return {
+      subject: asks(f.product),
+      paragraphs: [
+        `${asks(`${f.product} (${f.licenseId})`)}.`,
+        'Es ändert sich nichts, solange Sie nicht zustimmen.',
+      ],
+    };
+  },
   requestDecided: (f) => {
+    const self = f.by === f.subject;
     const what =
       f.request === 'invitation'
-        ? `die Einladung von ${f.subject}`
-        : `die Anfrage, ${f.subject} zum Hauptkontakt zu machen`;
+        ? self
+          ? 'Ihre Einladung'
+          : `die Einladung von ${f.subject}`
+        : self
+          ? 'die Anfrage, Hauptkontakt zu werden'
+          : `die Anfrage, ${f.subject} zum Hauptkontakt zu machen`;
     return {
       subject: `${f.by} hat ${what} ${deDecision[f.decision]} (${f.product})`,
       paragraphs: [`${f.by} hat ${what} für ${f.product} (${f.licenseId}) ${deDecision[f.decision]}.`],

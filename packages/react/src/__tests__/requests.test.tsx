@@ -161,9 +161,9 @@ describe('transfer requests in the kit (R13)', () => {
     erinView.unmount();
 
     const carolView = renderKit(<RequestList />, { service, email: carol.email });
-    const item = (await screen.findByText(/asks for you|asks for/)).closest('li') as HTMLElement;
+    const item = (await screen.findByText(/asks to become/)).closest('li') as HTMLElement;
     expect(item).toHaveTextContent(
-      `${erin.email} asks for ${erin.name} (${erin.email}) to become the main technical contact of Bitbucket ${BITBUCKET}`,
+      `${erin.email} asks to become the main technical contact of Bitbucket ${BITBUCKET}`,
     );
     await carolView.user.click(within(item).getByRole('button', { name: 'Accept' }));
     await waitFor(() => expect(announcement()).toBe(`${erin.name} is now the main technical contact`));

@@ -53,7 +53,7 @@ describe('notifications of entries (§7)', () => {
     await service.as(gina).acceptRequest(request.id);
     const mails = await latest();
     expect(summary(mails)).toEqual([[alice.email, 'requestDecided']]);
-    expect(mails[0]?.subject).toContain('accepted the invitation of');
+    expect(mails[0]?.subject).toBe(`${gina.name} accepted your invitation (Jira Software)`);
   });
 
   it('asks the decider of a transfer, then tells both sides of the main change', async () => {
