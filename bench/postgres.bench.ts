@@ -84,6 +84,21 @@ async function rate(
 }
 
 /** Commands/s through service + adapter against the hand-written SQL baselines, on one driver. */
+/**
+ * The feed's part by hand, in the audit statement: the next seq from the position row (held to
+ * commit), the entry under it, and the stretch of who joined ($9) or left ($10). Parameters: license
+ * id, version, at, actor, action, email, role, changes (json), joined, left.
+ */
+export function feedAuditStatement(s: string): string {
+  return `WITH s AS (UPDATE ${s}.feed_position SET seq = seq + 1 WHERE id RETURNING seq),
+    a AS (INSERT INTO ${s}.audit_entries (seq, license_id, version, at, actor, staff, action, email, role, successor, changes)
+      SELECT s.seq, $1, $2, $3::timestamptz, $4, true, $5, $6, $7, NULL, $8::json FROM s),
+    j AS (INSERT INTO ${s}.license_memberships (email, license_id, from_seq) SELECT $6, $1, s.seq FROM s WHERE $9::boolean),
+    x AS (UPDATE ${s}.license_memberships m SET to_seq = s.seq FROM s
+      WHERE $10::boolean AND m.email = $6 AND m.license_id = $1 AND m.to_seq IS NULL)
+    SELECT seq FROM s`;
+}
+
 async function commands(driver: Driver, schema: string): Promise<void> {
   const s = `"${schema}"`;
   const service = createLicenseContacts({ storage: driver.storage() });
@@ -113,15 +128,7 @@ async function commands(driver: Driver, schema: string): Promise<void> {
     FROM ${s}.licenses l LEFT JOIN ${s}.license_contacts c ON c.license_id = l.id WHERE l.id = $1`;
   const plainAudit = `INSERT INTO ${s}.bench_plain_audit (license_id, version, at, actor, staff, action, email, role, successor, changes)
     VALUES ($1, $2, $3::timestamptz, $4, true, $5, $6, $7, NULL, $8::json)`;
-  // The feed's part by hand, in the audit statement: the next seq from the position row (held to
-  // commit), the entry under it, and the stretch of who joined ($9) or left ($10).
-  const feedAudit = `WITH s AS (UPDATE ${s}.feed_position SET seq = seq + 1 WHERE id RETURNING seq),
-    a AS (INSERT INTO ${s}.audit_entries (seq, license_id, version, at, actor, staff, action, email, role, successor, changes)
-      SELECT s.seq, $1, $2, $3::timestamptz, $4, true, $5, $6, $7, NULL, $8::json FROM s),
-    j AS (INSERT INTO ${s}.license_memberships (email, license_id, from_seq) SELECT $6, $1, s.seq FROM s WHERE $9::boolean),
-    x AS (UPDATE ${s}.license_memberships m SET to_seq = s.seq FROM s
-      WHERE $10::boolean AND m.email = $6 AND m.license_id = $1 AND m.to_seq IS NULL)
-    SELECT seq FROM s`;
+  const feedAudit = feedAuditStatement(s);
   let baselineStep = 0;
   /**
    * The same writes by hand: with `read`, each command first reads its license as the service must;

@@ -2,9 +2,10 @@
 # Every check and test of the repository, in order, stopping at the first failing step:
 #   typecheck, lint, build, publint + attw per built package, vitest (all projects),
 #   size limits (when configured), benchmark check (when the script exists).
-# Provides real Chromium (Debian's package) and a throwaway PostgreSQL 15 server when DATABASE_URL
-# is unset. Always ends with the plain line "N passed, N failed" (vitest tests plus one per other
-# check) and exits non-zero on any failure.
+# Provides real Chromium (Debian's package), a throwaway PostgreSQL 15 server when DATABASE_URL
+# is unset, and Debian's pgbouncer (tests start their own in front of that server). Always ends
+# with the plain line "N passed, N failed" (vitest tests plus one per other check) and exits
+# non-zero on any failure.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -169,6 +170,7 @@ done
 
 setup "chromium" ensure_chromium
 setup "postgresql" ensure_database
+setup "pgbouncer" "$BIN/tsx" scripts/throwawayPgbouncer.ts install
 run_vitest
 
 if [ -f .size-limit.json ] || [ -f .size-limit.cjs ] || [ -f .size-limit.js ]; then
@@ -178,5 +180,16 @@ if has_script bench:check; then check "bench:check" pnpm bench:check; fi
 
 banner "summary ($(seconds_since "$START") s)"
 printf '%s\n' "${REPORT[@]}"
+# The failing tests by name, so the last lines of a run say what to look at.
+if [ -f "$VITEST_JSON" ]; then
+  node -e "
+    const r = JSON.parse(require('node:fs').readFileSync(process.argv[1], 'utf8'));
+    for (const f of r.testResults) {
+      const file = require('node:path').relative(process.cwd(), f.name);
+      const failed = f.assertionResults.filter((t) => t.status === 'failed');
+      if (f.status === 'failed' && failed.length === 0) console.log('  failed to run: ' + file + ': ' + String(f.message).split('\\n')[0]);
+      for (const t of failed) console.log('  failed: ' + file + ' > ' + t.fullName + ': ' + String(t.failureMessages?.[0] ?? '').split('\\n')[0].slice(0, 300));
+    }" "$VITEST_JSON" || true
+fi
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -6,6 +6,7 @@ import { expect, screen, waitFor, within } from 'storybook/test';
 import {
   contractor,
   demoPeople,
+  type KitLoaded,
   type KitParameters,
   longNamesLicenses,
   neverResolving,
@@ -223,5 +224,46 @@ export const WithHistory: Story = {
       await within(history).findByText('Alice Johnson made Carol Nguyen the main technical contact'),
     ).toBeInTheDocument();
     await expect(await canvas.findByRole('region', { name: 'History SEN-5550142' })).toBeInTheDocument();
+  },
+};
+
+/**
+ * Live by default: Carol has Jira Software open when her colleague Alice adds Dan as a billing contact.
+ * The change reaches her page through the api's `watch` (over HTTP: `GET /events`), the panel shows
+ * Dan, and the polite live region says what changed. `live={false}` on the provider turns it off.
+ */
+export const ColleagueChangeArrives: Story = {
+  args: { defaultExpanded: ['SEN-4821337'] },
+  parameters: kit({ actor: demoPeople.carol }),
+  play: async ({ canvas, loaded }) => {
+    const { service } = loaded as KitLoaded;
+    const billing = await canvas.findByRole('list', { name: 'Billing contacts' });
+    await waitFor(() => expect(within(billing).getAllByRole('listitem')).toHaveLength(1));
+    await service.as(demoPeople.alice).addContact('SEN-4821337', { ...demoPeople.dan, roles: ['billing'] });
+    await expect(await within(billing).findByText(demoPeople.dan.name)).toBeInTheDocument();
+    await expect(
+      await screen.findByText(
+        'Jira Software SEN-4821337: Alice Johnson added Dan Okafor as a billing contact',
+      ),
+    ).toBeInTheDocument();
+  },
+};
+
+/** Alice removes Carol from Jira Software: it leaves Carol's open list at once, and she is told. */
+export const AccessLost: Story = {
+  parameters: kit({ actor: demoPeople.carol }),
+  play: async ({ canvas, loaded }) => {
+    const { service } = loaded as KitLoaded;
+    await canvas.findByRole('button', { name: /^Jira Software SEN-4821337/ });
+    await service
+      .as(demoPeople.alice)
+      .removeContact('SEN-4821337', demoPeople.carol.email, { role: 'technical' });
+    await waitFor(() =>
+      expect(canvas.queryByRole('button', { name: /^Jira Software SEN-4821337/ })).toBeNull(),
+    );
+    await expect(canvas.getByRole('button', { name: /^Bitbucket SEN-3141592/ })).toBeInTheDocument();
+    await expect(
+      await screen.findByText('You no longer have access to Jira Software SEN-4821337'),
+    ).toBeInTheDocument();
   },
 };

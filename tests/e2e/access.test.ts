@@ -34,7 +34,7 @@ describe('two people at once', () => {
       state: 'detached',
     });
 
-    // Erin's open page still shows the row, but the server answers as if the license did not exist.
+    // The server answers Erin as if the license did not exist (her open page follows live: see live.test.ts).
     expect(await erin.evaluate(async () => (await fetch('/api/licenses/SEN-3141592')).status)).toBe(404);
     await erin.reload();
     await erin.getByText('Signed in as erin.contractor@gmail.com', { exact: true }).waitFor();

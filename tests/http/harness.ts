@@ -51,6 +51,15 @@ export async function seed(service: LicenseContacts): Promise<void> {
   });
 }
 
+/** Resolves once `predicate` holds, checking every 10 ms; rejects after `ms`. */
+export async function eventually(predicate: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** What a request over real HTTP answered. */
 export interface Answer {
   status: number;
@@ -73,6 +82,8 @@ export interface TestServer {
     path: string,
     init?: { headers?: Record<string, string>; body?: string | Buffer },
   ): Promise<Answer>;
+  /** Cuts every open connection (a network failure, or a restart, as a client sees it). */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -138,6 +149,9 @@ export async function startServer(options: Partial<HttpHandlerOptions> = {}): Pr
         req.on('error', reject);
         req.end(init.body);
       });
+    },
+    dropConnections() {
+      server.closeAllConnections();
     },
     async close() {
       agent.destroy();

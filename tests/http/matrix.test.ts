@@ -100,6 +100,13 @@ const ROUTES: RouteCase[] = [
     expected: everyone,
   },
   { method: 'GET', path: '/api/changes', mutation: false, expected: everyone },
+  // The stream itself is tested in events.test.ts; here: who is asked to sign in before anything else.
+  {
+    method: 'GET',
+    path: '/api/events?after=not-a-seq',
+    mutation: false,
+    expected: { insider: 400, outsider: 400, removed: 400, staff: 400, anonymous: 401 },
+  },
   { method: 'GET', path: '/api/openapi.json', mutation: false, expected: anyone },
 ];
 
@@ -167,7 +174,7 @@ describe('authorization matrix over HTTP', () => {
           expect(answer.headers['content-type']).toBe('application/problem+json; charset=utf-8');
           expect(JSON.parse(answer.text)).toMatchObject({
             status,
-            code: status === 401 ? 'UNAUTHENTICATED' : 'NOT_FOUND',
+            code: status === 401 ? 'UNAUTHENTICATED' : status === 400 ? 'BAD_REQUEST' : 'NOT_FOUND',
           });
         } else {
           expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');

@@ -1,6 +1,7 @@
 // @vitest-environment node
 
 import { runServiceModelTests, runStorageConformance } from '@license-contacts/core/testing';
+import type { PostgresStorage } from '@license-contacts/postgres';
 import { postgresStorage } from '@license-contacts/postgres';
 import type pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
@@ -20,9 +21,11 @@ describeWithServer('PostgreSQL server', (url) => {
     await dropSchema(url, schema);
   });
 
+  const others = new Set<PostgresStorage>();
+
   async function create() {
     await pool.query(
-      `TRUNCATE "${schema}".licenses, "${schema}".license_contacts, "${schema}".audit_entries, "${schema}".license_memberships, "${schema}".requests, "${schema}".addresses`,
+      `TRUNCATE "${schema}".licenses, "${schema}".license_contacts, "${schema}".audit_entries, "${schema}".license_memberships, "${schema}".requests, "${schema}".addresses, "${schema}".feed_cursors, "${schema}".idempotency_keys`,
     );
     await pool.query(`UPDATE "${schema}".feed_position SET seq = 0`);
     return postgresStorage({ pool, schema });
@@ -33,6 +36,15 @@ describeWithServer('PostgreSQL server', (url) => {
     create,
     // Another process's storage over the same database: what a restart sees.
     reopen: () => postgresStorage({ pool, schema }),
+    // Another process: a pool and a LISTEN connection of its own.
+    another: () => {
+      const other = postgresStorage({ pool: testPool(url, 2), schema });
+      others.add(other);
+      return other;
+    },
+    destroy: async (storage) => {
+      if (others.delete(storage as PostgresStorage)) await (storage as PostgresStorage).close();
+    },
   });
 
   runStorageConformance({

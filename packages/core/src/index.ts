@@ -65,6 +65,7 @@ export type {
   Role,
   SkippedLicense,
   Topic,
+  WatchOptions,
 } from './domain/types';
 export { AUDIT_ACTIONS, REQUEST_STATES, ROLES, TOPICS } from './domain/types';
 export {
@@ -83,12 +84,19 @@ export {
   parseRoles,
 } from './domain/validate';
 export type {
+  FeedWorker,
+  FeedWorkerOptions,
+  FeedWorkerStatus,
+  RetryOptions,
+} from './service/createFeedWorker';
+export { createFeedWorker } from './service/createFeedWorker';
+export type {
   Clock,
   LicenseContacts,
-  LicenseContactsEvent,
   LicenseContactsOptions,
 } from './service/createLicenseContacts';
 export { createLicenseContacts } from './service/createLicenseContacts';
+export type { LicenseContactsEvent } from './service/liveFeed';
 export type { LegacyAuditEntry } from './storage/legacy';
 export { upgradeEntry } from './storage/legacy';
 export type { MemoryStorageOptions } from './storage/memory';
@@ -96,8 +104,14 @@ export { checkCommit, matchesQuery, matchesRequest, memoryStorage } from './stor
 export { formatSeq, parseSeq } from './storage/seq';
 export type {
   AddressWrite,
+  FeedCursor,
+  FeedCursorStore,
+  IdempotencyClaim,
+  IdempotencyKeyStore,
+  KeptResponse,
   LicenseStorage,
   LicenseWrite,
+  LockedWork,
   RequestWrite,
   StorageAuditQuery,
   StorageChangesQuery,
@@ -105,6 +119,8 @@ export type {
   StorageGetOptions,
   StorageListQuery,
   StorageRequestQuery,
+  StorageWatch,
+  StorageWatchOptions,
   StoredAddress,
 } from './storage/types';
 export type {
@@ -115,7 +131,10 @@ export type {
   ContactsStoreState,
   HistoryResource,
   ListResource,
+  LiveStatus,
+  ObserveOptions,
   PendingMutation,
+  RemoteChange,
   Resource,
   ResourceStatus,
   StoreResource,

@@ -167,6 +167,63 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
+    name: 'feed worker cursors with leases',
+    statements: (s) => [
+      // One row per feed worker: the seq of the last entry it finished, and who holds it until when.
+      `CREATE TABLE ${s}.feed_cursors (
+        name text PRIMARY KEY,
+        cursor bigint,
+        holder text,
+        expires_at timestamptz
+      )`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'idempotency keys shared by every instance',
+    statements: (s) => [
+      // One row per actor and key: while `response` is null the first request is still running.
+      `CREATE TABLE ${s}.idempotency_keys (
+        actor text NOT NULL,
+        key text NOT NULL,
+        fingerprint text NOT NULL,
+        response json,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (actor, key)
+      )`,
+      `CREATE INDEX idempotency_keys_expires_idx ON ${s}.idempotency_keys (expires_at)`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'licenses read under their row locks in one round trip',
+    statements: (s) => [
+      // Locks the licenses' rows in id order (those `contact` is a contact of, when given), then reads
+      // them whole. In a volatile function each statement takes a new snapshot, so the read sees
+      // what the writers it waited for committed: a lock and a fresh read in one statement.
+      `CREATE FUNCTION ${s}.locked_licenses(ids text[], contact text)
+        RETURNS TABLE (id text, product text, edition text, seats text, expires_at text, version integer,
+          updated_at text, role text, email text, "position" integer, joined integer, name text)
+        LANGUAGE plpgsql VOLATILE AS $$
+        #variable_conflict use_column
+        BEGIN
+          PERFORM 1 FROM ${s}.licenses l WHERE l.id = ANY(ids) AND (contact IS NULL OR EXISTS (
+            SELECT 1 FROM ${s}.license_contacts m WHERE m.email = contact AND m.license_id = l.id))
+            ORDER BY l.id FOR UPDATE;
+          RETURN QUERY SELECT l.id, l.product, l.edition, l.seats::text, l.expires_at, l.version,
+            to_char(l.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            c.role, c.email, c.position, c.joined, c.name
+            FROM ${s}.licenses l LEFT JOIN ${s}.license_contacts c ON c.license_id = l.id
+            WHERE l.id = ANY(ids) AND (contact IS NULL OR EXISTS (
+              SELECT 1 FROM ${s}.license_contacts m WHERE m.email = contact AND m.license_id = l.id))
+            ORDER BY l.id;
+        END
+        $$`,
+    ],
+  },
+  {
+    version: 6,
     name: 'consent: invitations and transfer requests, bouncing addresses',
     statements: (s) => [
       // One row per request; `expired` is read from `expires_at`, never stored.

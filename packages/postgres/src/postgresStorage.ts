@@ -3,9 +3,13 @@ import type {
   AuditEntry,
   Contact,
   ContactChange,
+  FeedCursor,
+  IdempotencyClaim,
+  KeptResponse,
   License,
   LicenseStorage,
   LicenseWrite,
+  LockedWork,
   NewAuditEntry,
   Page,
   RequestSummary,
@@ -17,12 +21,14 @@ import type {
   StorageGetOptions,
   StorageListQuery,
   StorageRequestQuery,
+  StorageWatch,
+  StorageWatchOptions,
   StoredAddress,
   StoredRequest,
 } from '@license-contacts/core';
 import { formatSeq, LicenseContactsError, ROLES } from '@license-contacts/core';
 import { migrate } from './migrations';
-import type { PGliteLike, PgPoolLike, Queryable, Statement } from './queryable';
+import type { PGliteLike, PgClientLike, PgPoolLike, Queryable, Statement } from './queryable';
 import { fromPGlite, fromPool, storageError } from './queryable';
 
 /** Options shared by both drivers. */
@@ -39,6 +45,12 @@ interface CommonOptions {
    * (0: always rewrite a license's rows by comparison in SQL). Default 1000.
    */
   knownVersions?: number;
+  /**
+   * Where `watch` holds its `LISTEN` connection (one, for as long as it watches): a pool that
+   * reaches PostgreSQL directly. Default: `pool`. Behind a transaction-mode pooler (PgBouncer), pass
+   * a pool of direct connections here: `LISTEN` does not work through such a pooler.
+   */
+  listenPool?: PgPoolLike;
 }
 
 /** Options of `postgresStorage`: a `pg` pool for a server, or a PGlite instance. */
@@ -231,6 +243,23 @@ function toAddress(row: AddressRow): StoredAddress {
   if (row.bounced_at !== null) address.bouncedAt = row.bounced_at;
   if (row.confirmed_at !== null) address.confirmedAt = row.confirmed_at;
   return address;
+}
+
+interface CursorRow {
+  cursor: string | null;
+  holder: string | null;
+  expires_at: string | null;
+  live: boolean;
+}
+
+const CURSOR_COLUMNS = `c.cursor::text AS cursor, c.holder, ${iso('c.expires_at')} AS expires_at,
+  coalesce(c.expires_at > clock_timestamp(), false) AS live`;
+
+/** A cursor row as the library's `FeedCursor`: the lease only while it runs. */
+function toCursor(row: CursorRow): FeedCursor {
+  const cursor = row.cursor === null ? undefined : formatSeq(row.cursor);
+  if (!row.live || row.holder === null || row.expires_at === null) return { cursor };
+  return { cursor, holder: row.holder, expiresAt: row.expires_at };
 }
 
 /** `LIKE` pattern for a case-insensitive substring: the text lower-cased, its wildcards escaped. */
@@ -443,6 +472,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   const contacts = `${s}.license_contacts`;
   const audit = `${s}.audit_entries`;
   const feedPosition = `${s}.feed_position`;
+  // Commits notify this channel with their last seq; `watch` listens to it.
+  const channel = `lc_feed_${statementName(schema)}`;
   const memberships = `${s}.license_memberships`;
   const requestsTable = `${s}.requests`;
   const addressesTable = `${s}.addresses`;
@@ -450,6 +481,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     r.requested_by, array_to_json(r.decided_by)::text AS decided_by, ${iso('r.created_at')} AS created_at,
     ${iso('r.expires_at')} AS expires_at, r.state, r.current_main, r.closed_by,
     CASE WHEN r.closed_at IS NULL THEN NULL ELSE ${iso('r.closed_at')} END AS closed_at, r.version`;
+  const cursors = `${s}.feed_cursors`;
+  const keys = `${s}.idempotency_keys`;
+  let claims = 0;
   const licenseColumns = `l.id, l.product, l.edition, l.seats::text AS seats, l.expires_at, l.version,
     ${iso('l.updated_at')} AS updated_at, c.role, c.email, c.position, c.joined, c.name`;
 
@@ -540,7 +574,12 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     }
     if (entries.length > 0) feedParts(entries, p, 'l', parts);
     const base = entries.length > 0 ? '(SELECT base FROM s)::text' : 'NULL::text';
-    return named(`WITH ${parts.join(',\n')}\nSELECT count(*)::integer AS n, ${base} AS base FROM l`, values);
+    const notify =
+      entries.length > 0 ? `, (SELECT pg_notify(${p(channel)}, base::text) FROM s) AS notified` : '';
+    return named(
+      `WITH ${parts.join(',\n')}\nSELECT count(*)::integer AS n, ${base} AS base${notify} FROM l`,
+      values,
+    );
   }
 
   /**
@@ -581,7 +620,254 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     const { values, p } = parameters();
     const parts: string[] = [];
     feedParts(entries, p, null, parts);
-    return named(`WITH ${parts.join(',\n')}\nSELECT base::text AS base FROM s`, values);
+    return named(
+      `WITH ${parts.join(',\n')}\nSELECT base::text AS base, pg_notify(${p(channel)}, base::text) AS notified FROM s`,
+      values,
+    );
+  }
+
+  /** A commit's writes in id order (rows are locked in that order: commits cannot deadlock), and its entries. */
+  /** The request and address writes (§7) of a commit. */
+  type ConsentWrites = { requests: RequestWrite[]; addresses: AddressWrite[] };
+
+  function prepare(batch: StorageCommit) {
+    const ids = new Set(batch.writes.map((w) => w.license.id));
+    const consent: ConsentWrites = { requests: batch.requests ?? [], addresses: batch.addresses ?? [] };
+    if (
+      ids.size !== batch.writes.length ||
+      new Set(consent.requests.map((w) => w.request.id)).size !== consent.requests.length ||
+      new Set(consent.addresses.map((w) => w.address.email)).size !== consent.addresses.length
+    ) {
+      throw new LicenseContactsError('CONFLICT', 'A commit may write each license, request and address once');
+    }
+    const writes = [...batch.writes].sort((a, b) => (a.license.id < b.license.id ? -1 : 1));
+    const entries: NewEntry[] = batch.audit.map((entry, i) => ({ entry, ord: i + 1 }));
+    const single =
+      writes.length === 1 &&
+      consent.requests.length === 0 &&
+      consent.addresses.length === 0 &&
+      entries.every((e) => ids.has(e.entry.licenseId));
+    return { writes, entries, ids, single, consent };
+  }
+
+  /**
+   * Writes every license (its compare-and-set, CONFLICT on a mismatch) and the entries on `on`; one
+   * license with its entries is one statement. Answers the seq before the commit's first entry.
+   */
+  async function writeAll(
+    on: Queryable,
+    writes: readonly LicenseWrite[],
+    entries: readonly NewEntry[],
+    single: boolean,
+    consent: ConsentWrites = { requests: [], addresses: [] },
+  ): Promise<string | null> {
+    if (single) {
+      const write = writes[0] as LicenseWrite;
+      const { rows } = await on.query<{ n: number; base: string | null }>(writeStatement(write, entries));
+      if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(write.license.id);
+      return rows[0]?.base ?? null;
+    }
+    for (const write of writes) {
+      const { rows } = await on.query<{ n: number }>(writeStatement(write, []));
+      if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(write.license.id);
+    }
+    // After the licenses they belong to: a request is written under its license's row lock.
+    for (const write of consent.requests) {
+      const { rowCount } = await on.query(requestStatement(write));
+      if (rowCount !== 1) {
+        throw new LicenseContactsError('CONFLICT', `Request ${write.request.id} was changed by someone else`);
+      }
+    }
+    for (const write of consent.addresses) {
+      const { rowCount } = await on.query(addressStatement(write));
+      if (rowCount !== 1) {
+        throw new LicenseContactsError(
+          'CONFLICT',
+          `Address ${write.address.email} was changed by someone else`,
+        );
+      }
+    }
+    if (entries.length === 0) return null;
+    const { rows } = await on.query<{ base: string }>(feedStatement(entries));
+    return rows[0]?.base ?? null;
+  }
+
+  /** After a commit: what it wrote is known, and its entries have their seqs. */
+  function committed(
+    writes: readonly LicenseWrite[],
+    entries: readonly NewEntry[],
+    base: string | null,
+  ): AuditEntry[] {
+    for (const write of writes) known.remember(write.license);
+    const first = BigInt(base ?? 0);
+    return entries.map(({ entry, ord }) => ({ ...entry, seq: formatSeq(first + BigInt(ord)) }));
+  }
+
+  /**
+   * Locks the licenses' rows in id order (`FOR UPDATE`, waiting for whoever holds one) and reads them
+   * as they are once locked, in one round trip (`locked_licenses`, migration 5). With `ifContact`,
+   * one the person is not a contact of is neither locked nor read.
+   */
+  async function readLocked(
+    tx: Queryable,
+    ids: readonly string[],
+    ifContact: string | undefined,
+  ): Promise<Map<string, License | null>> {
+    const found = new Map<string, License | null>(ids.map((id) => [id, null]));
+    // With ifContact the email index names the licenses to lock: a hidden one is not even read.
+    const wanted =
+      ifContact === undefined
+        ? '$1::text[]'
+        : `ARRAY(SELECT m.license_id FROM ${contacts} m WHERE m.email = $2::text AND m.license_id = ANY($1::text[]))`;
+    const { rows } = await tx.query<LicenseRow>(
+      named(`SELECT * FROM ${s}.locked_licenses(${wanted}, $2::text)`, [ids, ifContact ?? null]),
+    );
+    for (const license of read(rows)) found.set(license.id, license);
+    return found;
+  }
+
+  /** The seq of the last entry committed, read from the feed position. */
+  async function position(): Promise<string | undefined> {
+    const { rows } = await db.query<{ seq: string }>(
+      named(`SELECT seq::text AS seq FROM ${feedPosition}`, []),
+    );
+    const seq = rows[0]?.seq;
+    return seq === undefined || seq === '0' ? undefined : formatSeq(seq);
+  }
+
+  /**
+   * Follows the feed: LISTEN on a dedicated connection, and on each notification (or after a lost
+   * connection comes back) reads every entry after the last one told, so none is missed or told twice.
+   */
+  async function startWatch(
+    listener: (entry: AuditEntry) => void,
+    opts: StorageWatchOptions,
+  ): Promise<StorageWatch> {
+    let last = opts.after;
+    let closed = false;
+    let reading: Promise<void> = Promise.resolve();
+    let pending = false;
+    const report = (error: unknown) => opts.onError?.(storageError(error));
+
+    async function read(): Promise<void> {
+      for (;;) {
+        const page = await listChanges({ limit: 500, ...(last === undefined ? {} : { after: last }) });
+        for (const entry of page.items) {
+          if (closed) return;
+          last = entry.seq;
+          try {
+            listener(entry);
+          } catch (error) {
+            (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+          }
+        }
+        if (page.nextCursor === undefined) return;
+      }
+    }
+    /** Reads once more after the read running now (notifications arriving meanwhile are one read). */
+    function wake(): void {
+      if (pending || closed) return;
+      pending = true;
+      reading = reading.then(async () => {
+        pending = false;
+        for (let attempt = 0; !closed; attempt++) {
+          try {
+            return await read();
+          } catch (error) {
+            report(error);
+            await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+          }
+        }
+      });
+    }
+
+    const stopListening = options.pglite
+      ? await listenOnPGlite(options.pglite, wake)
+      : await listenOnPool(options.listenPool ?? (options.pool as PgPoolLike), wake, report, () => closed);
+    if (last === undefined) last = await guarded(position);
+    const started = last;
+    if (opts.after !== undefined) wake();
+    return {
+      position: started,
+      close() {
+        if (closed) return;
+        closed = true;
+        stopListening().catch(() => {});
+      },
+    };
+  }
+
+  async function listenOnPGlite(pglite: PGliteLike, wake: () => void): Promise<() => Promise<void>> {
+    if (!pglite.listen)
+      throw new LicenseContactsError('STORAGE', 'This PGlite cannot listen for notifications');
+    return guarded(() => (pglite.listen as NonNullable<PGliteLike['listen']>)(channel, wake));
+  }
+
+  /**
+   * LISTEN on a connection of its own, taken out of `pool` for as long as it listens. A lost
+   * connection is replaced (after a growing pause) and a read after it catches up.
+   */
+  async function listenOnPool(
+    pool: PgPoolLike,
+    wake: () => void,
+    report: (error: unknown) => void,
+    isClosed: () => boolean,
+  ): Promise<() => Promise<void>> {
+    let client: { connection: PgClientLike; drop: (error?: unknown) => void } | undefined;
+    const connect = async (): Promise<void> => {
+      const connection = await pool.connect();
+      let released = false;
+      /** Gives the connection back to the pool once (a broken one to be discarded). */
+      const drop = (error?: unknown) => {
+        if (released) return;
+        released = true;
+        connection.off?.('notification', wake);
+        connection.off?.('error', lost);
+        connection.off?.('end', lost);
+        connection.release(error === undefined ? undefined : error instanceof Error ? error : true);
+      };
+      const lost = (error?: unknown) => {
+        drop(error ?? new Error('the listening connection ended'));
+        if (client?.connection !== connection || isClosed()) return;
+        client = undefined;
+        report(error ?? new Error('the listening connection ended'));
+        void reconnect();
+      };
+      connection.on?.('notification', wake);
+      connection.on?.('error', lost);
+      connection.on?.('end', lost);
+      try {
+        await connection.query({ text: `LISTEN "${channel}"` });
+      } catch (error) {
+        drop(error);
+        throw error;
+      }
+      client = { connection, drop };
+    };
+    const reconnect = async () => {
+      for (let attempt = 0; !isClosed() && client === undefined; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+        if (isClosed()) return;
+        try {
+          await connect();
+          wake(); // whatever committed while the connection was down
+        } catch (error) {
+          report(error);
+        }
+      }
+    };
+    await guarded(connect);
+    return async () => {
+      const current = client;
+      client = undefined;
+      if (!current) return;
+      try {
+        await current.connection.query({ text: `UNLISTEN "${channel}"` });
+        current.drop();
+      } catch (error) {
+        current.drop(error);
+      }
+    };
   }
 
   /** A request's compare-and-set: an insert that does nothing when the id exists, or an update guarded by its version. */
@@ -701,76 +987,55 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
 
     commit: (batch: StorageCommit) =>
       guarded(async (): Promise<AuditEntry[]> => {
-        const ids = new Set(batch.writes.map((w) => w.license.id));
-        const requestWrites = batch.requests ?? [];
-        const addressWrites = batch.addresses ?? [];
-        if (
-          ids.size !== batch.writes.length ||
-          new Set(requestWrites.map((w) => w.request.id)).size !== requestWrites.length ||
-          new Set(addressWrites.map((w) => w.address.email)).size !== addressWrites.length
-        ) {
-          throw new LicenseContactsError(
-            'CONFLICT',
-            'A commit may write each license, request and address once',
-          );
-        }
-        // Rows are locked in id order, so two commits over the same licenses cannot deadlock.
-        const writes = [...batch.writes].sort((a, b) => (a.license.id < b.license.id ? -1 : 1));
-        const entries: NewEntry[] = batch.audit.map((entry, i) => ({ entry, ord: i + 1 }));
-        const single =
-          writes.length === 1 &&
-          requestWrites.length === 0 &&
-          addressWrites.length === 0 &&
-          entries.every((e) => ids.has(e.entry.licenseId));
-        let base: string | null = null;
+        const { writes, entries, ids, single, consent } = prepare(batch);
+        let base: string | null;
         try {
-          if (single) {
-            // One statement is a transaction of its own: one round trip for the common case.
-            const write = writes[0] as LicenseWrite;
-            const { rows } = await db.query<{ n: number; base: string | null }>(
-              writeStatement(write, entries),
-            );
-            if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(write.license.id);
-            base = rows[0]?.base ?? null;
-          } else {
-            base = await db.transaction(async (tx) => {
-              for (const write of writes) {
-                const { rows } = await tx.query<{ n: number }>(writeStatement(write, []));
-                if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(write.license.id);
-              }
-              // After the licenses they belong to: a request is written under its license's row lock.
-              for (const write of requestWrites) {
-                const { rowCount } = await tx.query(requestStatement(write));
-                if (rowCount !== 1) {
-                  throw new LicenseContactsError(
-                    'CONFLICT',
-                    `Request ${write.request.id} was changed by someone else`,
-                  );
-                }
-              }
-              for (const write of addressWrites) {
-                const { rowCount } = await tx.query(addressStatement(write));
-                if (rowCount !== 1) {
-                  throw new LicenseContactsError(
-                    'CONFLICT',
-                    `Address ${write.address.email} was changed by someone else`,
-                  );
-                }
-              }
-              if (entries.length === 0) return null;
-              const { rows } = await tx.query<{ base: string }>(feedStatement(entries));
-              return rows[0]?.base ?? null;
-            });
-          }
+          // One statement is a transaction of its own: one round trip for the common case.
+          base = single
+            ? await writeAll(db, writes, entries, true)
+            : await db.transaction((tx) => writeAll(tx, writes, entries, false, consent));
         } catch (error) {
           // Whatever happened, the next write of these licenses compares rows in SQL after a fresh read.
           for (const id of ids) known.forget(id);
           throw error;
         }
-        for (const write of writes) known.remember(write.license);
-        const first = BigInt(base ?? 0);
-        return entries.map(({ entry, ord }) => ({ ...entry, seq: formatSeq(first + BigInt(ord)) }));
+        return committed(writes, entries, base);
       }),
+
+    async locked<T>(
+      wanted: readonly string[],
+      work: (read: ReadonlyMap<string, License | null>) => LockedWork<T> | Promise<LockedWork<T>>,
+      options?: StorageGetOptions,
+    ): Promise<{ value: T; entries: AuditEntry[] }> {
+      const ids = [...new Set(wanted)].sort();
+      let batch: ReturnType<typeof prepare> | undefined;
+      const refusal: { error?: unknown } = {};
+      try {
+        const { value, base } = await guarded(() =>
+          db.transaction(async (tx) => {
+            const found = await readLocked(tx, ids, options?.ifContact);
+            let answer: LockedWork<T>;
+            try {
+              answer = await work(found);
+            } catch (error) {
+              refusal.error = error;
+              throw error;
+            }
+            if (!answer.commit) return { value: answer.value, base: null };
+            batch = prepare(answer.commit);
+            return {
+              value: answer.value,
+              base: await writeAll(tx, batch.writes, batch.entries, batch.single, batch.consent),
+            };
+          }),
+        );
+        return { value, entries: batch ? committed(batch.writes, batch.entries, base) : [] };
+      } catch (error) {
+        for (const id of ids) known.forget(id);
+        // What the work threw is its answer, passed on as it is (rolled back, nothing written).
+        throw 'error' in refusal ? refusal.error : error;
+      }
+    },
 
     listAudit: (licenseId: string, query: StorageAuditQuery) =>
       guarded(async (): Promise<Page<AuditEntry>> => {
@@ -849,25 +1114,142 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         return rows.map(toAddress);
       }),
 
-    listChanges: (query: StorageChangesQuery) =>
-      guarded(async (): Promise<Page<AuditEntry>> => {
-        const { values, p } = parameters();
-        const after = p(query.after === undefined ? '0' : String(Number(query.after)));
-        const limit = p(query.limit + 1);
-        // By email: the entries of each stretch the person was a contact, from joining to leaving.
-        const text =
-          query.email === undefined
-            ? `SELECT ${AUDIT_SELECT('a')} FROM ${audit} a WHERE a.seq > ${after}::bigint ORDER BY a.seq LIMIT ${limit}`
-            : `SELECT ${AUDIT_SELECT('a')} FROM ${memberships} m
+    watch: (listener, opts) => startWatch(listener, opts ?? {}),
+
+    idempotencyKeys: {
+      claim: (actor, key, fingerprint, limits) =>
+        guarded(async (): Promise<IdempotencyClaim> => {
+          // Now and then, whatever expired goes (every actor's; a claim only replaces its own).
+          if (++claims % 200 === 0) {
+            await db.query(named(`DELETE FROM ${keys} WHERE expires_at <= clock_timestamp()`, []));
+          }
+          const claimed = await db.query(
+            named(
+              `INSERT INTO ${keys} AS k (actor, key, fingerprint, created_at, expires_at)
+               VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp() + $4::integer * interval '1 millisecond')
+               ON CONFLICT (actor, key) DO UPDATE SET fingerprint = excluded.fingerprint, response = NULL,
+                 created_at = excluded.created_at, expires_at = excluded.expires_at
+               WHERE k.expires_at <= clock_timestamp()
+               RETURNING 1 AS claimed`,
+              [actor, key, fingerprint, Math.max(1, Math.round(limits.runningMs))],
+            ),
+          );
+          if (claimed.rowCount === 1) {
+            // The actor's own oldest keys make room; no one else's.
+            await db.query(
+              named(
+                `DELETE FROM ${keys} WHERE actor = $1 AND key IN (
+                   SELECT key FROM ${keys} WHERE actor = $1 ORDER BY created_at DESC OFFSET $2)`,
+                [actor, Math.max(1, limits.maxPerActor)],
+              ),
+            );
+            return { state: 'claimed' };
+          }
+          const { rows } = await db.query<{ fingerprint: string; response: string | null }>(
+            named(
+              `SELECT fingerprint, response::text AS response FROM ${keys} WHERE actor = $1 AND key = $2`,
+              [actor, key],
+            ),
+          );
+          const row = rows[0];
+          // Gone between the two statements (expired, or made room for): claim it again.
+          if (!row) return { state: 'running', fingerprint };
+          return row.response === null
+            ? { state: 'running', fingerprint: row.fingerprint }
+            : {
+                state: 'done',
+                fingerprint: row.fingerprint,
+                response: JSON.parse(row.response) as KeptResponse,
+              };
+        }),
+      keep: (actor, key, fingerprint, response, ttlMs) =>
+        guarded(async () => {
+          await db.query(
+            named(
+              `UPDATE ${keys} SET response = $4::json,
+                 expires_at = clock_timestamp() + $5::integer * interval '1 millisecond'
+               WHERE actor = $1 AND key = $2 AND fingerprint = $3`,
+              [actor, key, fingerprint, JSON.stringify(response), Math.max(1, Math.round(ttlMs))],
+            ),
+          );
+        }),
+      release: (actor, key, fingerprint) =>
+        guarded(async () => {
+          await db.query(
+            named(
+              `DELETE FROM ${keys} WHERE actor = $1 AND key = $2 AND fingerprint = $3 AND response IS NULL`,
+              [actor, key, fingerprint],
+            ),
+          );
+        }),
+    },
+
+    feedCursors: {
+      lease: (name, holder, ttlMs) =>
+        guarded(async () => {
+          const { rows } = await db.query<CursorRow>(
+            named(
+              `INSERT INTO ${cursors} AS c (name, holder, expires_at)
+               VALUES ($1, $2, clock_timestamp() + $3::integer * interval '1 millisecond')
+               ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+               WHERE c.holder IS NULL OR c.holder = excluded.holder OR c.expires_at <= clock_timestamp()
+               RETURNING ${CURSOR_COLUMNS}`,
+              [name, holder, Math.max(1, Math.round(ttlMs))],
+            ),
+          );
+          return rows[0] ? toCursor(rows[0]) : null;
+        }),
+      advance: (name, holder, cursor) =>
+        guarded(async () => {
+          const { rowCount } = await db.query(
+            named(
+              `UPDATE ${cursors} SET cursor = $3::bigint
+               WHERE name = $1 AND holder = $2 AND expires_at > clock_timestamp()`,
+              [name, holder, String(Number(cursor))],
+            ),
+          );
+          return rowCount === 1;
+        }),
+      release: (name, holder) =>
+        guarded(async () => {
+          await db.query(
+            named(`UPDATE ${cursors} SET holder = NULL, expires_at = NULL WHERE name = $1 AND holder = $2`, [
+              name,
+              holder,
+            ]),
+          );
+        }),
+      read: (name) =>
+        guarded(async () => {
+          const { rows } = await db.query<CursorRow>(
+            named(`SELECT ${CURSOR_COLUMNS} FROM ${cursors} c WHERE name = $1`, [name]),
+          );
+          return rows[0] ? toCursor(rows[0]) : null;
+        }),
+    },
+
+    listChanges,
+  };
+
+  function listChanges(query: StorageChangesQuery): Promise<Page<AuditEntry>> {
+    return guarded(async (): Promise<Page<AuditEntry>> => {
+      const { values, p } = parameters();
+      const after = p(query.after === undefined ? '0' : String(Number(query.after)));
+      const limit = p(query.limit + 1);
+      // By email: the entries of each stretch the person was a contact, from joining to leaving.
+      const text =
+        query.email === undefined
+          ? `SELECT ${AUDIT_SELECT('a')} FROM ${audit} a WHERE a.seq > ${after}::bigint ORDER BY a.seq LIMIT ${limit}`
+          : `SELECT ${AUDIT_SELECT('a')} FROM ${memberships} m
                  JOIN ${audit} a ON a.license_id = m.license_id AND a.seq >= m.from_seq
                    AND (m.to_seq IS NULL OR a.seq <= m.to_seq)
                WHERE m.email = ${p(query.email)} AND a.seq > ${after}::bigint
                ORDER BY a.seq LIMIT ${limit}`;
-        const { rows } = await db.query<AuditRow>(named(text, values));
-        const items = rows.map(toAuditEntry);
-        if (items.length <= query.limit) return { items };
-        items.length = query.limit;
-        return { items, nextCursor: (items.at(-1) as AuditEntry).seq };
-      }),
-  };
+      const { rows } = await db.query<AuditRow>(named(text, values));
+      const items = rows.map(toAuditEntry);
+      if (items.length <= query.limit) return { items };
+      items.length = query.limit;
+      return { items, nextCursor: (items.at(-1) as AuditEntry).seq };
+    });
+  }
 }

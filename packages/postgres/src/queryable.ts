@@ -38,6 +38,11 @@ export interface PgQueryConfig {
 export interface PgClientLike {
   query(config: PgQueryConfig): Promise<{ rows: unknown[]; rowCount: number | null }>;
   release(error?: Error | boolean): void;
+  /** Notifications and connection loss, for `watch` (a `pg` client has it). */
+  // biome-ignore lint/suspicious/noExplicitAny: pg's EventEmitter signature
+  on?(event: 'notification' | 'error' | 'end', listener: (...args: any[]) => void): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: pg's EventEmitter signature
+  off?(event: 'notification' | 'error' | 'end', listener: (...args: any[]) => void): unknown;
 }
 
 /** The part of a `pg` `Pool` the adapter uses; a `pg.Pool` (or a compatible pool) satisfies it. */
@@ -55,6 +60,8 @@ export interface PGliteLike {
     params?: unknown[],
   ): Promise<{ rows: R[]; rowCount?: number; affectedRows?: number }>;
   transaction<T>(fn: (tx: { query: PGliteLike['query'] }) => Promise<T>): Promise<T>;
+  /** Notifications on a channel (PGlite has it), for `watch`. */
+  listen?(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
   readonly closed?: boolean;
 }

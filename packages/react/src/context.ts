@@ -8,6 +8,8 @@ export interface LicenseContactsContextValue {
   messages: Messages;
   /** Says `text` in the polite live region. */
   announce: (text: string) => void;
+  /** Whether views keep up with changes made elsewhere (the provider's `live`). */
+  live: boolean;
 }
 
 /** The provider's context; `null` outside a `LicenseContactsProvider`. */

@@ -72,6 +72,12 @@ export interface Messages {
   skipReason: (skipped: { reason: string; message: string }) => string;
   /** Said once a replacement is done. */
   announceReplaced: (oldName: string, newName: string, count: number) => string;
+  /** Said when a change made elsewhere (a colleague, another tab) reaches an open page: `sentence` is its history sentence. */
+  announceRemoteChange: (license: { product: string; id: string }, sentence: string) => string;
+  /** Said when changes made elsewhere to several licenses arrive at once. */
+  announceRemoteChanges: (licenses: number) => string;
+  /** Said when the signed-in person lost access to a license (it leaves their list). */
+  announceLostAccess: (license: { product: string; id: string }) => string;
   historyHeading: string;
   loadingHistory: string;
   noHistory: string;
@@ -220,6 +226,9 @@ export const en: Messages = {
       : r.state === 'declined'
         ? 'Request declined'
         : 'Request cancelled',
+  announceRemoteChange: ({ product, id }, sentence) => `${product} ${id}: ${sentence}`,
+  announceRemoteChanges: (licenses) => `${licenses} licenses were changed elsewhere`,
+  announceLostAccess: ({ product, id }) => `You no longer have access to ${product} ${id}`,
 };
 
 /** `technischen` / `kaufmännischen`. */
@@ -380,6 +389,9 @@ export const de: Messages = {
       : r.state === 'declined'
         ? 'Anfrage abgelehnt'
         : 'Anfrage zurückgezogen',
+  announceRemoteChange: ({ product, id }, sentence) => `${product} ${id}: ${sentence}`,
+  announceRemoteChanges: (licenses) => `${licenses} Lizenzen wurden anderswo geändert`,
+  announceLostAccess: ({ product, id }) => `Sie haben keinen Zugriff mehr auf ${product} ${id}`,
 };
 
 const deFields: Record<string, string> = {

@@ -356,6 +356,14 @@ export interface GetLicenseOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `watch`. */
+export interface WatchOptions {
+  /** Tell entries after this seq first (catching up), then the new ones; default: from now on. */
+  after?: string;
+  /** Called when following the feed fails for a while; it goes on trying and catches up. */
+  onError?: (error: unknown) => void;
+}
+
 /** Options every call accepts. */
 export interface CallOptions {
   signal?: AbortSignal;
@@ -436,6 +444,11 @@ export interface LicenseContactsApi {
    * every license), oldest first; page with `after`.
    */
   changes(options?: ChangesOptions): Promise<Page<AuditEntry>>;
+  /**
+   * Tells `listener` of each entry of the actor's feed (what `changes` answers) as it commits, in seq
+   * order, once each, from `after` or from now; returns the function that stops it.
+   */
+  watch(listener: (entry: AuditEntry) => void, options?: WatchOptions): () => void;
   /** What the actor may do on a license, with reasons. */
   permissions(licenseId: string, options?: CallOptions): Promise<Permissions>;
   /**

@@ -1,11 +1,11 @@
 import { LicenseContactsError } from '../domain/errors';
 import { SECURITY_HEADERS, toProblem } from './problem';
 
-/** A response as plain data: status, headers and a text body. */
+/** A response as plain data: status, headers and a text body (or a stream, for `/events`). */
 export interface PlainAnswer {
   status: number;
   headers: Record<string, string>;
-  body: string | null;
+  body: string | null | ReadableStream<Uint8Array>;
 }
 
 /**

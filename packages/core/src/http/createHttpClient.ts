@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import type { ErrorCode } from '../domain/errors';
 import { ERROR_CODES, LicenseContactsError } from '../domain/errors';
 import { randomHex } from '../domain/random';
@@ -11,6 +12,7 @@ import type {
   PendingRequest,
   Permissions,
   ReplaceResult,
+  WatchOptions,
 } from '../domain/types';
 
 /** Options of `createHttpClient`. */
@@ -30,6 +32,8 @@ export interface HttpClientOptions {
   retries?: number;
   /** Milliseconds before retry `attempt` (1-based); default 100 × attempt. */
   retryDelay?: (attempt: number) => number;
+  /** Milliseconds before `watch` reconnects after `attempt` failures in a row; default 0.5–1 × 2^attempt s, at most 30 s. */
+  reconnectDelay?: (attempt: number) => number;
 }
 
 interface Call {
@@ -190,6 +194,78 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
   }
 
   const license = (id: unknown) => `/licenses/${segment(id, 'licenseId')}`;
+  const reconnectDelay =
+    options.reconnectDelay ??
+    ((attempt: number) => Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2));
+
+  /**
+   * Follows `GET /events`: parses the stream, tells each entry once, and reconnects with
+   * `Last-Event-ID` after a lost connection or a server error; stops at an answer that will not change
+   * by retrying (401, 403, 400, 404), reporting it to `onError`.
+   */
+  function watch(listener: (entry: AuditEntry) => void, opts?: WatchOptions): () => void {
+    const o = optionsOf(opts);
+    const onError = typeof o.onError === 'function' ? (o.onError as (error: unknown) => void) : () => {};
+    let last = typeof o.after === 'string' ? o.after : undefined;
+    const controller = new AbortController();
+    let failures = 0;
+
+    async function connect(): Promise<void> {
+      const extra = typeof options.headers === 'function' ? await options.headers() : options.headers;
+      const headers = new Headers(extra);
+      headers.set('Accept', 'text/event-stream');
+      if (last !== undefined) headers.set('Last-Event-ID', last);
+      const response = await (options.fetch ?? globalThis.fetch)(`${baseUrl}/events`, {
+        headers,
+        credentials,
+        signal: controller.signal,
+      });
+      if (!response.ok || response.body === null) {
+        const text = await response.text().catch(() => '');
+        throw problemError(response.status, text) ?? network(`GET /events answered HTTP ${response.status}`);
+      }
+      const parser = createParser({
+        onEvent(event) {
+          let entry: AuditEntry;
+          try {
+            entry = JSON.parse(event.data) as AuditEntry;
+          } catch {
+            return;
+          }
+          if (last !== undefined && entry.seq <= last) return;
+          last = event.id ?? entry.seq;
+          failures = 0;
+          try {
+            listener(entry);
+          } catch (error) {
+            (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+          }
+        },
+      });
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        parser.feed(value);
+      }
+    }
+
+    (async () => {
+      while (!controller.signal.aborted) {
+        try {
+          await connect();
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          const status = error instanceof LicenseContactsError ? error.status : 0;
+          onError(error);
+          if ([400, 401, 403, 404, 422].includes(status)) return;
+        }
+        if (controller.signal.aborted) return;
+        await wait(reconnectDelay(++failures), controller.signal).catch(() => {});
+      }
+    })();
+    return () => controller.abort();
+  }
 
   return {
     me(opts) {
@@ -273,6 +349,7 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
         signal: signalOf(o),
       });
     },
+    watch,
     async permissions(licenseId, opts) {
       return request<Permissions>({
         method: 'GET',

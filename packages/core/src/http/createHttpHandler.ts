@@ -12,8 +12,8 @@ import type {
 import type { LicenseContacts } from '../service/createLicenseContacts';
 import type { PlainAnswer } from './answer';
 import { PLAIN_ANSWER, plainProblem, toResponse } from './answer';
-import type { IdempotencyOptions, StoredResponse } from './idempotency';
-import { IdempotencyCache } from './idempotency';
+import type { Idempotency, IdempotencyOptions, StoredResponse } from './idempotency';
+import { IdempotencyCache, SharedIdempotency } from './idempotency';
 import type { OpenApiDocument, OpenApiOptions } from './openapi';
 import { buildOpenApiDocument } from './openapi';
 import { SECURITY_HEADERS, toProblem } from './problem';
@@ -42,6 +42,8 @@ export interface HttpHandlerOptions {
   trustProxy?: boolean;
   /** The `Idempotency-Key` response cache; `false` turns it off. */
   idempotency?: IdempotencyOptions | false;
+  /** Milliseconds between heartbeat comments on `/events`; default 15,000. */
+  heartbeatMs?: number;
   /** Serves this API's OpenAPI 3.1 description at `GET {basePath}/openapi.json` to anyone; default true. */
   openApi?: boolean;
   /**
@@ -80,7 +82,8 @@ type QuerySchemaName =
   | 'removeQuery'
   | 'licenseQuery'
   | 'changesQuery'
-  | 'requestsQuery';
+  | 'requestsQuery'
+  | 'eventsQuery';
 
 /** Output of a named schema, or `undefined` for none. */
 type Parsed<TName> = TName extends SchemaName ? SchemaOutput<TName> : undefined;
@@ -115,6 +118,8 @@ export interface Route<
   mutation: boolean;
   /** Changes one license: `If-Match` becomes the service's `expectedVersion`. */
   versioned?: true;
+  /** Answers a stream of server-sent events (the actor's feed) instead of JSON. */
+  stream?: true;
   /** Answers without `authenticate` (the API description only); `context.api` is not there. */
   public?: true;
   run(context: Context<Parsed<TQuery>, Parsed<TBody>>): Promise<SchemaOutput<TResponse>>;
@@ -136,6 +141,82 @@ function route<
 /** A signal that never aborts, shared by reads. */
 const NEVER = new AbortController().signal;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The `Idempotency-Key` cache: in the storage, shared by every instance, when the service's storage
+ * keeps keys (PostgreSQL) unless told otherwise; else in this process.
+ */
+function idempotencyOf(
+  service: unknown,
+  options: IdempotencyOptions | false | undefined,
+): Idempotency | null {
+  if (options === false) return null;
+  const shared =
+    options?.shared === undefined
+      ? (service as Partial<LicenseContacts> | null)?.storage?.idempotencyKeys
+      : options.shared || undefined;
+  return shared ? new SharedIdempotency(shared, options ?? {}) : new IdempotencyCache(options ?? {});
+}
+
+/** Entries queued for a slow `/events` client beyond which it is dropped (it reconnects and catches up). */
+const MAX_EVENT_BACKLOG = 1024 * 1024;
+const SEQ = /^\d{16}$/;
+
+/**
+ * `GET /events`: the actor's feed as server-sent events, `id:` the entry's seq, from `Last-Event-ID`
+ * (or `?after=`) or from now, with a comment every `heartbeatMs` so proxies keep the connection.
+ */
+function eventStream(
+  api: LicenseContactsApi,
+  request: Request,
+  url: URL,
+  heartbeatMs: number,
+  onError: (error: unknown) => void,
+): ReadableStream<Uint8Array> {
+  const resume = request.headers.get('last-event-id') ?? url.searchParams.get('after');
+  const after = resume === null || resume.trim() === '' ? undefined : resume.trim();
+  if (after !== undefined && !SEQ.test(after)) {
+    throw new LicenseContactsError('BAD_REQUEST', 'Last-Event-ID is not an id this stream sent');
+  }
+  const encoder = new TextEncoder();
+  let stop = () => {};
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      let open = true;
+      const send = (text: string) => {
+        if (!open) return;
+        // A client that reads slower than changes come is let go: it reconnects and catches up.
+        if ((controller.desiredSize ?? 0) < -MAX_EVENT_BACKLOG) return close();
+        controller.enqueue(encoder.encode(text));
+      };
+      const unwatch = api.watch(
+        (entry) => send(`id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`),
+        after === undefined ? { onError } : { after, onError },
+      );
+      const timer = setInterval(() => send(': heartbeat\n\n'), heartbeatMs);
+      (timer as { unref?: () => void }).unref?.();
+      const close = () => {
+        if (!open) return;
+        open = false;
+        unwatch();
+        clearInterval(timer);
+        request.signal.removeEventListener('abort', close);
+        try {
+          controller.close();
+        } catch {
+          // already closed by the reader
+        }
+      };
+      stop = close;
+      request.signal.addEventListener('abort', close);
+      // The reconnection delay for EventSource clients, and a first byte through buffering proxies.
+      send('retry: 2000\n: connected\n\n');
+    },
+    cancel() {
+      stop();
+    },
+  });
+}
 
 /** Search parameters read by name; a repeated one is a malformed query string. */
 function query(url: URL, names: readonly string[]): Record<string, string> {
@@ -302,6 +383,22 @@ function buildRoutes(): AnyRoute[] {
       response: 'permissions',
       mutation: false,
       run: (context) => context.api.permissions(param(context, 0), { signal: context.signal }),
+    }),
+    route({
+      method: 'GET',
+      path: ['events'],
+      operation: 'watch',
+      summary:
+        'The change feed of the signed-in person as server-sent events: `id:` the seq, `data:` an AuditEntry; resumes from Last-Event-ID',
+      query: 'eventsQuery',
+      response: 'auditEntry',
+      errors: ['BAD_REQUEST'],
+      mutation: false,
+      stream: true,
+      // Answered by the stream itself (see `eventStream`); never called.
+      run: async () => {
+        throw new Error('a stream route is not run');
+      },
     }),
     route({
       method: 'GET',
@@ -553,7 +650,8 @@ export function createHttpHandler(
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
     trustProxy: options.trustProxy === true,
   });
-  const cache = options.idempotency === false ? null : new IdempotencyCache(options.idempotency ?? {});
+  const cache = idempotencyOf(service, options.idempotency);
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
   const all = routeTable();
   const routes = options.openApi === false ? all.filter((route) => route.operation !== 'openApi') : all;
   const onError = options.onError ?? defaultOnError;
@@ -669,6 +767,22 @@ export function createHttpHandler(
       if (route.mutation) refuseCrossSite(request);
       // A public route (the API description) is answered to anyone; it never reaches the service.
       const api = route.public ? (null as unknown as LicenseContactsApi) : await actorOf(request);
+      if (route.stream) {
+        const body = head
+          ? null
+          : eventStream(api, request, url, heartbeatMs, (error) => report(error, request));
+        return {
+          status: 200,
+          headers: {
+            ...SECURITY_HEADERS,
+            ...cors,
+            'Content-Type': 'text/event-stream; charset=utf-8',
+            'Cache-Control': 'no-cache',
+            'X-Accel-Buffering': 'no',
+          },
+          body,
+        };
+      }
       const params = match.raw.map(decodeSegment);
       const text = route.body === undefined ? '' : await readBodyText(request, maxBodyBytes);
       const json = route.body === undefined ? undefined : parseJsonBody(text);

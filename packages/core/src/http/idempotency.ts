@@ -1,3 +1,6 @@
+import { LicenseContactsError } from '../domain/errors';
+import type { IdempotencyKeyStore } from '../storage/types';
+
 /** A response as kept for replay. */
 export interface StoredResponse {
   status: number;
@@ -37,6 +40,24 @@ export interface IdempotencyOptions {
   maxBytes?: number;
   /** The time in milliseconds; default `Date.now`. */
   now?: () => number;
+  /**
+   * Keys kept in the storage, shared by every instance (with `postgresStorage`, used by default):
+   * a retry that lands on another instance answers the first response. `false`: this process only.
+   */
+  shared?: IdempotencyKeyStore | false;
+  /** With a shared store: how long a duplicate waits for the first request to finish; default 30 s. */
+  waitMs?: number;
+}
+
+/** What runs a request once per actor and key: `IdempotencyCache` (in memory) or `SharedIdempotency`. */
+export interface Idempotency {
+  run(
+    actor: string,
+    key: string,
+    fingerprint: string,
+    execute: () => Promise<StoredResponse>,
+    keep: (response: StoredResponse) => boolean,
+  ): Promise<IdempotencyOutcome>;
 }
 
 /** What `IdempotencyCache.run` answers. */
@@ -64,7 +85,7 @@ function responseBytes(response: StoredResponse): number {
  * another's; when the whole cache is full, a new response is simply not kept. A duplicate arriving
  * while the first is still running waits for it and gets the same response.
  */
-export class IdempotencyCache {
+export class IdempotencyCache implements Idempotency {
   /** Every entry, oldest first (the order they expire in). */
   readonly #entries = new Map<string, Entry>();
   readonly #actors = new Map<string, Shelf>();
@@ -191,5 +212,65 @@ export class IdempotencyCache {
     shelf.entries.delete(entry.key);
     shelf.bytes -= entry.bytes;
     if (shelf.entries.size === 0) this.#actors.delete(entry.actor);
+  }
+}
+
+/**
+ * `Idempotency-Key`s in the storage, shared by every instance: the first request claims its key, a
+ * duplicate (on any instance) waits for it and replays its answer, or runs again when it changed
+ * nothing. Bounded per actor (count, and bytes of each answer); each kept answer expires after `ttlMs`.
+ */
+export class SharedIdempotency implements Idempotency {
+  readonly #store: IdempotencyKeyStore;
+  readonly #ttl: number;
+  readonly #maxPerActor: number;
+  readonly #maxBytes: number;
+  readonly #waitMs: number;
+
+  constructor(store: IdempotencyKeyStore, options: IdempotencyOptions = {}) {
+    this.#store = store;
+    this.#ttl = options.ttlMs ?? 10 * 60_000;
+    this.#maxPerActor = Math.max(1, options.maxEntriesPerActor ?? 100);
+    this.#maxBytes = Math.max(0, options.maxBytesPerActor ?? 1024 * 1024);
+    this.#waitMs = options.waitMs ?? 30_000;
+  }
+
+  async run(
+    actor: string,
+    key: string,
+    fingerprint: string,
+    execute: () => Promise<StoredResponse>,
+    keep: (response: StoredResponse) => boolean,
+  ): Promise<IdempotencyOutcome> {
+    const deadline = Date.now() + this.#waitMs;
+    for (let pause = 10; ; pause = Math.min(pause * 2, 250)) {
+      const claim = await this.#store.claim(actor, key, fingerprint, {
+        runningMs: this.#waitMs,
+        maxPerActor: this.#maxPerActor,
+      });
+      if (claim.state === 'claimed') break;
+      if (claim.fingerprint !== fingerprint) return { kind: 'mismatch' };
+      if (claim.state === 'done') return { kind: 'replayed', response: claim.response };
+      if (Date.now() > deadline) {
+        throw new LicenseContactsError(
+          'CONFLICT',
+          'The first request with this Idempotency-Key is still running',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+    let response: StoredResponse;
+    try {
+      response = await execute();
+    } catch (error) {
+      await this.#store.release(actor, key, fingerprint).catch(() => {});
+      throw error;
+    }
+    if (keep(response) && responseBytes(response) <= this.#maxBytes) {
+      await this.#store.keep(actor, key, fingerprint, response, this.#ttl);
+    } else {
+      await this.#store.release(actor, key, fingerprint);
+    }
+    return { kind: 'fresh', response };
   }
 }

@@ -163,6 +163,9 @@ function operation(route: AnyRoute): Record<string, unknown> {
   if (etagged && route.method === 'GET') {
     parameters.push(header('If-None-Match', 'Answer 304 if the license still has this `ETag`'));
   }
+  if (route.stream) {
+    parameters.push(header('Last-Event-ID', 'Resume after this seq (browsers send it when they reconnect)'));
+  }
 
   const problem = { 'application/problem+json': { schema: { $ref: `${REF}Problem` } } };
   const responses: Record<string, unknown> = {
@@ -175,7 +178,18 @@ function operation(route: AnyRoute): Record<string, unknown> {
             },
           }
         : {}),
-      content: { 'application/json': { schema: jsonSchemaOf(route.response, 'output') } },
+      content: route.stream
+        ? {
+            'text/event-stream': {
+              schema: {
+                type: 'string',
+                description:
+                  'Events `id: <seq>` / `data: <AuditEntry as JSON>`, a `: heartbeat` comment every 15 s',
+              },
+              'x-event-data': jsonSchemaOf(route.response, 'output'),
+            },
+          }
+        : { 'application/json': { schema: jsonSchemaOf(route.response, 'output') } },
     },
   };
   if (etagged && route.method === 'GET') responses[304] = { description: STATUS_TEXT[304] };

@@ -112,6 +112,11 @@ function build() {
     limit,
   });
 
+  /** Query of `GET /events` (for clients that cannot send `Last-Event-ID`). */
+  const eventsQuery = v.object({
+    after: one('`seq` of the last entry received; `Last-Event-ID` wins when both are sent'),
+  });
+
   // ---- path parameters (the service validates their values)
 
   const licenseId = about('Support entitlement number, e.g. `SEN-4821337`');
@@ -306,6 +311,7 @@ function build() {
     pendingRequest,
     requestSummary,
     requestPage,
+    eventsQuery,
   };
 }
 

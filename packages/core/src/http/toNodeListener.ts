@@ -273,6 +273,12 @@ function writePlain(req: IncomingMessage, res: ServerResponse, answer: PlainAnsw
     lingerOnClose(req.socket);
   }
   const headers: Record<string, string | number> = answer.headers;
+  if (answer.body instanceof ReadableStream) {
+    res.writeHead(answer.status, headers);
+    res.flushHeaders();
+    void writeStream(res, answer.body);
+    return;
+  }
   if (answer.body === null) {
     res.writeHead(answer.status, headers);
     res.end();
@@ -294,6 +300,26 @@ function drained(res: ServerResponse): Promise<void> {
     res.on('drain', go);
     res.on('close', go);
   });
+}
+
+/** Writes a stream as it comes (server-sent events), until it ends or the client goes. */
+async function writeStream(res: ServerResponse, body: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = body.getReader();
+  const gone = () => void reader.cancel().catch(() => {});
+  res.once('close', gone);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || res.destroyed) break;
+      if (!res.write(value)) await drained(res);
+    }
+  } catch {
+    // the stream failed: end the answer
+  } finally {
+    res.off('close', gone);
+    reader.releaseLock();
+    if (!res.destroyed) res.end();
+  }
 }
 
 async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {

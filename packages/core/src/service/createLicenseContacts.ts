@@ -68,6 +68,8 @@ import type {
   StoredAddress,
 } from '../storage/types';
 import { KeyedQueue } from './keyedQueue';
+import type { LicenseContactsEvent } from './liveFeed';
+import { LiveFeed, watchActor } from './liveFeed';
 import { capPage } from './pages';
 
 /** Options of `createLicenseContacts`. */
@@ -101,11 +103,6 @@ export interface LicenseContactsOptions {
 /** A source of the current time. */
 export type Clock = (() => Date | number | string) | { now(): Date | number | string };
 
-/** What the service tells subscribers after each commit. */
-export type LicenseContactsEvent =
-  | { type: 'licenseCreated'; license: License; entry: AuditEntry }
-  | { type: 'licenseUpdated'; license: License; entry: AuditEntry };
-
 /** The service: system-level calls, and `as(actor)` for everything a signed-in person does. */
 export interface LicenseContacts {
   readonly storage: LicenseStorage;
@@ -131,7 +128,10 @@ export interface LicenseContacts {
   addressStatus(email: string): Promise<AddressStatus>;
   /** The change feed of every license, oldest first (system level); page with `after`. */
   changes(options?: ChangesOptions): Promise<Page<AuditEntry>>;
-  /** Calls `listener` after every commit; returns the function that unsubscribes it. */
+  /**
+   * Calls `listener` after every commit, in seq order, once each: this instance's, and other
+   * instances' too when the storage can `watch`. Returns the function that unsubscribes it.
+   */
   subscribe(listener: (event: LicenseContactsEvent) => void): () => void;
   /** The interface of one signed-in person (or staff member). */
   as(actor: Actor): LicenseContactsApi;
@@ -200,7 +200,18 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
   const queue = new KeyedQueue();
   /** The last version of each license this instance read or committed, least recently used first. */
   const known = new Map<string, License>();
-  const listeners = new Set<(event: LicenseContactsEvent) => void>();
+  /**
+   * Licenses another writer changed behind this instance's back (its compare-and-set failed): with
+   * the row-lock path, their commands skip the attempt from the known version, which would only
+   * queue for the row to fail. One found unchanged under the lock is no longer contended.
+   */
+  const contended = new Set<string>();
+  const live = new LiveFeed(storage);
+
+  function markContended(id: string): void {
+    contended.add(id);
+    if (contended.size > Math.max(cacheSize, 1)) contended.delete(contended.values().next().value as string);
+  }
 
   /** Runs a storage call; anything but a library error becomes STORAGE, with the driver error as cause. */
   async function guard<T>(call: () => Promise<T>): Promise<T> {
@@ -214,17 +225,6 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     }
   }
 
-  function emit(event: LicenseContactsEvent): void {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        // A listener's failure must not undo or fail a committed change.
-        (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
-      }
-    }
-  }
-
   function remember(license: License): void {
     if (cacheSize <= 0) return;
     known.delete(license.id);
@@ -232,12 +232,11 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     if (known.size > cacheSize) known.delete(known.keys().next().value as string);
   }
 
-  async function commit(
-    applied: Applied[],
-    created: boolean,
-    extra: { requests?: RequestWrite[]; addresses?: AddressWrite[] } = {},
-  ): Promise<void> {
-    const batch: StorageCommit = {
+  /** Request and address writes (§7) committed with the licenses and entries. */
+  type ConsentWrites = { requests?: RequestWrite[]; addresses?: AddressWrite[] };
+
+  function batchOf(applied: Applied[], created: boolean, extra: ConsentWrites = {}): StorageCommit {
+    return {
       writes: applied.map(({ license }) => ({
         license,
         expectedVersion: created ? null : license.version - 1,
@@ -246,20 +245,74 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       ...(extra.requests?.length ? { requests: extra.requests } : {}),
       ...(extra.addresses?.length ? { addresses: extra.addresses } : {}),
     };
+  }
+
+  async function commit(applied: Applied[], created: boolean, extra: ConsentWrites = {}): Promise<void> {
+    const batch = batchOf(applied, created, extra);
     let entries: AuditEntry[];
+    live.committing(applied);
     try {
       entries = await guard(() => storage.commit(batch));
     } catch (error) {
+      live.committed(applied);
       // Whatever happened, the next command on these licenses reads them first.
       for (const { license } of applied) known.delete(license.id);
       if (error instanceof LicenseContactsError && error.code === 'CONFLICT') throw new StaleRead(error);
       throw error;
     }
     for (const { license } of applied) remember(license);
-    applied.forEach(({ license }, i) => {
-      const entry = entries[i] as AuditEntry;
-      emit({ type: created ? 'licenseCreated' : 'licenseUpdated', license, entry });
-    });
+    live.committed(applied, entries);
+  }
+
+  /**
+   * The row-lock path (storages that declare `locked`): `decide` runs on the licenses as read while
+   * their rows are held, and what it applies is committed before they are let go, so writers of one
+   * license wait for each other instead of conflicting. What `decide` throws is the answer; a commit
+   * refused even so (a writer outside the locks) is a stale read, retried.
+   */
+  async function underLock<T>(
+    ids: string[],
+    decide: (read: ReadonlyMap<string, License | null>) => {
+      value: T;
+      applied: Applied[];
+      extra?: ConsentWrites;
+    },
+    options?: { ifContact?: string },
+  ): Promise<T> {
+    const locked = storage.locked?.bind(storage) as NonNullable<LicenseStorage['locked']>;
+    let applied: Applied[] = [];
+    let refusal: unknown;
+    try {
+      const { value, entries } = await guard(() =>
+        locked(
+          ids,
+          (read) => {
+            for (const license of read.values()) if (license) remember(license);
+            let decided: { value: T; applied: Applied[]; extra?: ConsentWrites };
+            try {
+              decided = decide(read);
+            } catch (error) {
+              refusal = error;
+              throw error;
+            }
+            applied = decided.applied;
+            if (applied.length === 0) return { value: decided.value };
+            live.committing(applied);
+            return { value: decided.value, commit: batchOf(applied, false, decided.extra) };
+          },
+          options,
+        ),
+      );
+      for (const { license } of applied) remember(license);
+      if (applied.length > 0) live.committed(applied, entries);
+      return value;
+    } catch (error) {
+      if (applied.length > 0) live.committed(applied);
+      for (const id of ids) known.delete(id);
+      if (error === refusal) throw error;
+      if (error instanceof LicenseContactsError && error.code === 'CONFLICT') throw new StaleRead(error);
+      throw error;
+    }
   }
 
   /** Runs `attempt` until it commits without a stale version, at most `maxRetries` more times. */
@@ -457,6 +510,18 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     return capPage(page, (entry) => entry.seq);
   }
 
+  /** The seq of the last entry of the whole feed, read to its end (storages that cannot watch). */
+  async function lastSeq(): Promise<string | undefined> {
+    let last: string | undefined;
+    for (;;) {
+      const page = await guard(() =>
+        storage.listChanges({ limit: 200, ...(last === undefined ? {} : { after: last }) }),
+      );
+      last = page.items.at(-1)?.seq ?? last;
+      if (page.nextCursor === undefined) return last;
+    }
+  }
+
   function as(who: Actor): LicenseContactsApi {
     if (typeof who !== 'object' || who === null) {
       throw new LicenseContactsError('VALIDATION', 'actor must be an object', { field: 'actor' });
@@ -510,26 +575,52 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       try {
         await commit([applied], false);
       } catch (error) {
-        if (error instanceof StaleRead) return null;
-        throw error;
+        if (!(error instanceof StaleRead)) throw error;
+        markContended(cached.id);
+        return null;
       }
       return applied.license;
+    }
+
+    /** `expectedVersion` (HTTP `If-Match`): CONFLICT unless the license is still at that version. */
+    function checkVersion(license: License, expectedVersion: number | undefined): void {
+      if (expectedVersion !== undefined && license.version !== expectedVersion) {
+        throw new LicenseContactsError(
+          'CONFLICT',
+          `License ${license.id} is at version ${license.version}, not ${expectedVersion}`,
+        );
+      }
     }
 
     async function run(licenseId: unknown, command: Command, expectedVersion?: number): Promise<License> {
       const id = parseLicenseId(licenseId);
       return queue.run([id], async () => {
         const cached = known.get(id);
-        const done = cached && (await fromKnown(cached, command, expectedVersion));
+        const hot = storage.locked !== undefined && contended.has(id);
+        const done = cached && !hot && (await fromKnown(cached, command, expectedVersion));
         if (done) return done;
+        if (storage.locked) {
+          const seen = known.get(id)?.version ?? cached?.version;
+          return withRetries(() =>
+            underLock(
+              [id],
+              (read) => {
+                const license = read.get(id);
+                if (license && license.version === seen) contended.delete(id);
+                if (!license || !policy.canView({ license, actor })) throw notFound(id);
+                checkVersion(license, expectedVersion);
+                const applied = applyCommand(license, command, actor, policy, now(), rules);
+                return applied
+                  ? { value: applied.license, applied: [applied] }
+                  : { value: license, applied: [] };
+              },
+              getOptions,
+            ),
+          );
+        }
         return withRetries(async () => {
           const license = await visible(id);
-          if (expectedVersion !== undefined && license.version !== expectedVersion) {
-            throw new LicenseContactsError(
-              'CONFLICT',
-              `License ${id} is at version ${license.version}, not ${expectedVersion}`,
-            );
-          }
+          checkVersion(license, expectedVersion);
           const applied = applyCommand(license, command, actor, policy, now(), rules);
           if (!applied) return license;
           await commit([applied], false);
@@ -637,45 +728,62 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         const ids = named ?? (await licensesOf(email));
         const command: Command = { type: 'replaceContact', email, successor: person };
 
+        /**
+         * The change set on the licenses as read (`null`: gone, or not visible to the actor), with the
+         * leaver's pending requests on them cancelled (§7; read before, written with a compare-and-set).
+         */
+        const decide = (read: (id: string) => License | null, pending: StoredRequest[], at: string) => {
+          const result: ReplaceResult = { dryRun, changed: [], skipped: [], cancelledRequests: [] };
+          const applied: Applied[] = [];
+          const cancelled: RequestWrite[] = [];
+          for (const id of ids) {
+            const found = read(id);
+            const license = found && policy.canView({ license: found, actor }) ? found : null;
+            if (!license) {
+              if (named) throw notFound(id);
+              continue; // gone, or no longer visible since the listing: not in scope
+            }
+            const decision = checkCommand(license, command, actor, policy, rules);
+            if (!decision.allowed) {
+              if (named) throw refusalError(decision, id);
+              // A license the person left since the listing is out of scope, not skipped.
+              if (decision.reason !== 'NOT_A_CONTACT') {
+                result.skipped.push({ licenseId: id, reason: decision.reason, message: decision.message });
+              }
+              continue;
+            }
+            let next = applyCommand(license, command, actor, policy, at, rules) as Applied;
+            // §7: the leaver's pending requests on this license end with their leaving.
+            const leaving = pending.filter((request) => request.licenseId === id);
+            if (leaving.length > 0) {
+              const closed = leaving.map((request) => closeRequest(request, 'cancelled', at));
+              next = { license: next.license, entry: { ...next.entry, requests: closed.map(summarize) } };
+              closed.forEach((request, k) => {
+                cancelled.push({ request, expectedVersion: (leaving[k] as StoredRequest).version });
+              });
+              for (const request of dryRun ? leaving : closed) {
+                result.cancelledRequests.push(withActions(request, next.license, at));
+              }
+            }
+            applied.push(next);
+            result.changed.push({ licenseId: id, before: license, after: next.license });
+          }
+          return { value: result, applied: dryRun ? [] : applied, extra: { requests: cancelled } };
+        };
+
         return queue.run(ids, () =>
           withRetries(async () => {
-            const result: ReplaceResult = { dryRun, changed: [], skipped: [], cancelledRequests: [] };
-            const applied: Applied[] = [];
-            const cancelled: RequestWrite[] = [];
             const at = now();
-            for (const id of ids) {
-              const license = await readVisible(id);
-              if (!license) {
-                if (named) throw notFound(id);
-                continue; // gone, or no longer visible since the listing: not in scope
-              }
-              const decision = checkCommand(license, command, actor, policy, rules);
-              if (!decision.allowed) {
-                if (named) throw refusalError(decision, id);
-                // A license the person left since the listing is out of scope, not skipped.
-                if (decision.reason !== 'NOT_A_CONTACT') {
-                  result.skipped.push({ licenseId: id, reason: decision.reason, message: decision.message });
-                }
-                continue;
-              }
-              let next = applyCommand(license, command, actor, policy, at, rules) as Applied;
-              // §7: the leaver's pending requests on this license end with their leaving.
-              const leaving = await allRequests({ licenseId: id, party: email, state: 'pending', now: at });
-              if (leaving.length > 0) {
-                const closed = leaving.map((request) => closeRequest(request, 'cancelled', at));
-                next = { license: next.license, entry: { ...next.entry, requests: closed.map(summarize) } };
-                closed.forEach((request, i) => {
-                  cancelled.push({ request, expectedVersion: (leaving[i] as StoredRequest).version });
-                });
-                for (const request of dryRun ? leaving : closed) {
-                  result.cancelledRequests.push(withActions(request, next.license, at));
-                }
-              }
-              applied.push(next);
-              result.changed.push({ licenseId: id, before: license, after: next.license });
+            const pending =
+              ids.length === 0 ? [] : await allRequests({ party: email, state: 'pending', now: at });
+            if (storage.locked && !dryRun && ids.length > 0) {
+              return underLock(ids, (read) => decide((id) => read.get(id) ?? null, pending, at), getOptions);
             }
-            if (!dryRun && applied.length > 0) await commit(applied, false, { requests: cancelled });
-            return result;
+            const read = new Map<string, License | null>();
+            for (const id of ids) read.set(id, await readVisible(id));
+            const { value, applied, extra } = decide((id) => read.get(id) ?? null, pending, at);
+            if (applied.length > 0) await commit(applied, false, extra);
+            return value;
           }),
         );
       },
@@ -707,6 +815,36 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       },
 
       changes: (opts) => feed(opts, actor.staff ? undefined : actor.email),
+
+      watch(listener, opts) {
+        const o = readOptions(opts);
+        if (typeof listener !== 'function') {
+          throw new LicenseContactsError('VALIDATION', 'listener must be a function', { field: 'listener' });
+        }
+        if (o.after !== undefined) parseSeq(o.after, 'after');
+        const email = actor.staff ? undefined : actor.email;
+        return watchActor(
+          {
+            feed: live,
+            email: actor.email,
+            changes: (after) =>
+              guard(() =>
+                storage.listChanges({
+                  limit: 200,
+                  ...(after === undefined ? {} : { after }),
+                  ...(email === undefined ? {} : { email }),
+                }),
+              ),
+            last: () => lastSeq(),
+            licenses: async () => (email === undefined ? null : new Set(await licensesOf(email))),
+          },
+          listener,
+          {
+            ...(o.after === undefined ? {} : { after: o.after as string }),
+            ...(typeof o.onError === 'function' ? { onError: o.onError as (error: unknown) => void } : {}),
+          },
+        );
+      },
 
       async permissions(licenseId, opts) {
         readSignal(readOptions(opts));
@@ -989,12 +1127,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     confirmAddress,
     addressStatus,
     changes: (opts) => feed(opts, undefined),
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    subscribe: (listener) => live.subscribe(listener),
     as,
   };
 }

@@ -4,7 +4,7 @@ import type { AuditEntry, License } from '../domain/types';
 import { upgradeEntry } from './legacy';
 import { checkCommit, memoryStorage } from './memory';
 import { formatSeq } from './seq';
-import type { LicenseStorage, StorageCommit, StoredAddress } from './types';
+import type { LicenseStorage, StorageCommit, StorageWatchOptions, StoredAddress } from './types';
 
 /** The part of the Web Storage API the adapter uses (`localStorage`, `sessionStorage`, or your own). */
 export interface WebStorageLike {
@@ -46,6 +46,32 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
   let raw: string | null | undefined;
   let state: Persisted = { format: 2, licenses: [], audit: [] };
   let inner = memoryStorage();
+  const watchers = new Set<{ listener: (entry: AuditEntry) => void; next: number }>();
+
+  /** Tells each watcher of the document's entries it has not heard of, in order. */
+  function deliver(): void {
+    for (const watcher of [...watchers]) {
+      while (watcher.next < state.audit.length && watchers.has(watcher)) {
+        const entry = state.audit[watcher.next++] as AuditEntry;
+        try {
+          watcher.listener(entry);
+        } catch (error) {
+          (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+        }
+      }
+    }
+  }
+
+  /** Another tab wrote the document: read it and tell the watchers. */
+  function onStorageEvent(event: { key?: string | null }): void {
+    if (event.key !== key && event.key !== null) return;
+    try {
+      load();
+      deliver();
+    } catch {
+      // unreadable now: the next call reports it
+    }
+  }
 
   function web(): WebStorageLike {
     const storage = options.storage ?? (globalThis as { localStorage?: WebStorageLike }).localStorage;
@@ -70,7 +96,11 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
         ) {
           throw new Error(`unknown document format under "${key}"`);
         }
-        state = parsed;
+        // In today's shape, numbered: the n-th entry of the document has seq n.
+        state = {
+          ...parsed,
+          audit: parsed.audit.map((entry, i) => ({ ...upgradeEntry(entry), seq: formatSeq(i + 1) })),
+        };
       } catch (cause) {
         // Never overwrite what we cannot read: the data may be someone's.
         throw new LicenseContactsError('STORAGE', 'The stored license data cannot be read', { cause });
@@ -94,6 +124,29 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
     getRequest: async (id) => load().getRequest(id),
     listRequests: async (query) => load().listRequests(query),
     getAddresses: async (emails) => load().getAddresses(emails),
+    async watch(listener: (entry: AuditEntry) => void, opts: StorageWatchOptions = {}) {
+      load();
+      const head = state.audit.at(-1);
+      const watcher = { listener, next: opts.after === undefined ? state.audit.length : Number(opts.after) };
+      if (watchers.size === 0) {
+        (
+          globalThis as { addEventListener?: (type: string, fn: (e: StorageEvent) => void) => void }
+        ).addEventListener?.('storage', onStorageEvent);
+      }
+      watchers.add(watcher);
+      deliver();
+      return {
+        position: opts.after ?? head?.seq,
+        close() {
+          watchers.delete(watcher);
+          if (watchers.size === 0) {
+            (
+              globalThis as { removeEventListener?: (type: string, fn: (e: StorageEvent) => void) => void }
+            ).removeEventListener?.('storage', onStorageEvent);
+          }
+        },
+      };
+    },
     async commit(commit: StorageCommit) {
       const memory = load();
       // Checked and written without yielding: commits of this instance cannot interleave.
@@ -127,7 +180,9 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
       state = next;
       raw = text;
       // The in-memory copy follows in the same order (it checks the same versions).
-      return memory.commit(commit);
+      const entries = await memory.commit(commit);
+      deliver();
+      return entries;
     },
   };
 }

@@ -7,6 +7,8 @@ import type { LegacyAuditEntry } from './legacy';
 import { upgradeEntry } from './legacy';
 import { formatSeq } from './seq';
 import type {
+  FeedCursor,
+  FeedCursorStore,
   LicenseStorage,
   StorageAuditQuery,
   StorageChangesQuery,
@@ -14,6 +16,7 @@ import type {
   StorageGetOptions,
   StorageListQuery,
   StorageRequestQuery,
+  StorageWatchOptions,
   StoredAddress,
 } from './types';
 
@@ -29,6 +32,8 @@ export interface MemoryStorageOptions {
   addresses?: Iterable<StoredAddress>;
   /** Milliseconds every call waits, to make loading states visible in stories; default 0. */
   latency?: number;
+  /** The time leases of feed workers expire by, in epoch ms; default `Date.now`. */
+  now?: () => number;
 }
 
 /** The CONFLICT a commit answers when a record is not at the version its writer read. */
@@ -141,6 +146,47 @@ function firstAbove(entries: readonly AuditEntry[], seq: number): number {
   return low;
 }
 
+/** A listener's failure is its own: it must not fail the commit that told it. */
+function tell(listener: (entry: AuditEntry) => void, entry: AuditEntry): void {
+  try {
+    listener(entry);
+  } catch (error) {
+    (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+  }
+}
+
+/** Feed worker cursors with leases, in memory. */
+export function cursorStore(now: () => number): FeedCursorStore {
+  const cursors = new Map<string, { cursor: string | undefined; holder?: string; expires: number }>();
+  const view = (c: { cursor: string | undefined; holder?: string; expires: number }): FeedCursor =>
+    c.holder !== undefined && c.expires > now()
+      ? { cursor: c.cursor, holder: c.holder, expiresAt: new Date(c.expires).toISOString() }
+      : { cursor: c.cursor };
+  return {
+    async lease(name, holder, ttlMs) {
+      const current = cursors.get(name) ?? { cursor: undefined, expires: 0 };
+      if (current.holder !== undefined && current.holder !== holder && current.expires > now()) return null;
+      const next = { cursor: current.cursor, holder, expires: now() + ttlMs };
+      cursors.set(name, next);
+      return view(next);
+    },
+    async advance(name, holder, cursor) {
+      const current = cursors.get(name);
+      if (current?.holder !== holder || current.expires <= now()) return false;
+      current.cursor = cursor;
+      return true;
+    },
+    async release(name, holder) {
+      const current = cursors.get(name);
+      if (current?.holder === holder) cursors.set(name, { cursor: current.cursor, expires: 0 });
+    },
+    async read(name) {
+      const current = cursors.get(name);
+      return current ? view(current) : null;
+    },
+  };
+}
+
 /** Whether the license matches a lower-cased search text (id, product, a contact's email or name). */
 export function matchesQuery(license: License, query: string): boolean {
   return (
@@ -168,6 +214,26 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
   const requestIds: string[] = [];
   const addresses = new Map<string, StoredAddress>();
   const latency = options.latency ?? 0;
+  const now = options.now ?? Date.now;
+  const watchers = new Set<(entry: AuditEntry) => void>();
+  /** The last holder's turn of each locked license: the next in line waits for it. */
+  const turns = new Map<string, Promise<void>>();
+
+  /** Waits for this license's earlier holders; answers the function that lets the next one in. */
+  async function lock(id: string): Promise<() => void> {
+    const before = turns.get(id) ?? Promise.resolve();
+    let release = () => {};
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const turn = before.then(() => mine);
+    turns.set(id, turn);
+    await before;
+    return () => {
+      release();
+      if (turns.get(id) === turn) turns.delete(id);
+    };
+  }
 
   const settle = () =>
     latency > 0 ? new Promise<void>((resolve) => setTimeout(resolve, latency)) : undefined;
@@ -284,7 +350,9 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
       for (const license of writes) put(license);
       for (const request of requestWrites) putRequest(request);
       for (const address of addressWrites) addresses.set(address.email, address);
-      return entries.map(record);
+      const stored = entries.map(record);
+      for (const entry of stored) for (const watcher of [...watchers]) tell(watcher, entry);
+      return stored;
     },
 
     async getRequest(id) {
@@ -319,6 +387,37 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
       }
       return found;
     },
+
+    async locked(ids, work, options) {
+      const releases: (() => void)[] = [];
+      try {
+        // In id order, like a database locking rows, so holders of several cannot deadlock.
+        for (const id of [...new Set(ids)].sort()) releases.push(await lock(id));
+        await settle();
+        const contactOf =
+          options?.ifContact === undefined ? undefined : (byEmail.get(options.ifContact) ?? []);
+        const read = new Map(
+          ids.map((id) => [id, contactOf && !contactOf.includes(id) ? null : (licenses.get(id) ?? null)]),
+        );
+        const { value, commit } = await work(read);
+        const entries = commit ? await this.commit(commit) : [];
+        return { value, entries };
+      } finally {
+        for (const release of releases) release();
+      }
+    },
+
+    async watch(listener: (entry: AuditEntry) => void, opts: StorageWatchOptions = {}) {
+      const position = opts.after ?? feed.at(-1)?.seq;
+      // Catching up and joining happen in one go: no commit can fall between them.
+      for (const entry of feed.slice(opts.after === undefined ? feed.length : Number(opts.after))) {
+        tell(listener, entry);
+      }
+      watchers.add(listener);
+      return { position, close: () => void watchers.delete(listener) };
+    },
+
+    feedCursors: cursorStore(now),
 
     async listChanges(query: StorageChangesQuery): Promise<Page<AuditEntry>> {
       await settle();

@@ -119,6 +119,93 @@ export interface StorageChangesQuery {
   limit: number;
 }
 
+/** Options of a storage's `watch`. */
+export interface StorageWatchOptions {
+  /** Deliver entries after this seq (an earlier one catches up first); default: those committed from now on. */
+  after?: string;
+  /** Called when watching fails for a while (a lost connection); watching goes on and catches up. */
+  onError?: (error: unknown) => void;
+}
+
+/** A running `watch`: where it started, and how to stop it. */
+export interface StorageWatch {
+  /** The seq it delivers entries after: `after`, or the last seq when it started (`undefined`: none yet). */
+  readonly position: string | undefined;
+  /** Stops delivering. */
+  close(): void;
+}
+
+/** A feed worker's persisted place in the feed and who holds it. */
+export interface FeedCursor {
+  /** The seq of the last entry the worker finished; `undefined` before the first. */
+  cursor: string | undefined;
+  /** Who holds the lease, while it has not expired. */
+  holder?: string;
+  /** When the holder's lease ends (ISO time). */
+  expiresAt?: string;
+}
+
+/**
+ * Cursors of feed workers, each with a lease so that one process at a time works on it. Time is the
+ * storage's own (PostgreSQL's `now()`), so processes with skewed clocks agree on expiry.
+ */
+export interface FeedCursorStore {
+  /**
+   * Takes or renews the lease of `name` for `ttlMs` when it is free, expired or already `holder`'s;
+   * answers the cursor then, or `null` when another holder's lease is still running.
+   */
+  lease(name: string, holder: string, ttlMs: number): Promise<FeedCursor | null>;
+  /** Moves the cursor while `holder` holds the lease; `false` (nothing written) when it does not. */
+  advance(name: string, holder: string, cursor: string): Promise<boolean>;
+  /** Gives the lease up (the cursor stays). */
+  release(name: string, holder: string): Promise<void>;
+  /** The cursor and lease as stored, or `null` for a name never leased. */
+  read(name: string): Promise<FeedCursor | null>;
+}
+
+/** An answer kept for an `Idempotency-Key`, as the HTTP handler replays it. */
+export interface KeptResponse {
+  status: number;
+  headers: [string, string][];
+  body: string;
+  /** Ids of the licenses the body shows (a replay re-checks the actor still sees each). */
+  licenses?: string[];
+}
+
+/** What claiming an `Idempotency-Key` found. */
+export type IdempotencyClaim =
+  | { state: 'claimed' }
+  | { state: 'running'; fingerprint: string }
+  | { state: 'done'; fingerprint: string; response: KeptResponse };
+
+/**
+ * `Idempotency-Key`s shared by every instance on the storage (so a retry that lands on another
+ * instance replays the first answer), per actor, each with a time to live.
+ */
+export interface IdempotencyKeyStore {
+  /**
+   * Claims `key` of `actor` for a request with `fingerprint`, or answers what holds it: a request
+   * still running (for at most `runningMs`) or its kept answer (for `ttlMs` after it was kept). An
+   * actor keeps at most `maxPerActor` keys (their own oldest go).
+   */
+  claim(
+    actor: string,
+    key: string,
+    fingerprint: string,
+    limits: { runningMs: number; maxPerActor: number },
+  ): Promise<IdempotencyClaim>;
+  /** Keeps the answer of a claimed key for `ttlMs`. */
+  keep(actor: string, key: string, fingerprint: string, response: KeptResponse, ttlMs: number): Promise<void>;
+  /** Gives a claimed key up without an answer (the request changed nothing: a retry runs again). */
+  release(actor: string, key: string, fingerprint: string): Promise<void>;
+}
+
+/** What the work of `locked` answers: its result, and the commit to make under the same locks (if any). */
+export interface LockedWork<T> {
+  value: T;
+  commit?: StorageCommit;
+}
+
 /**
  * Persistence only, no rules. Every adapter passes `runStorageConformance`.
  *
@@ -148,6 +235,27 @@ export interface LicenseStorage {
   listRequests(query: StorageRequestQuery): Promise<Page<StoredRequest>>;
   /** The records of those of these (normalized) emails that have one, in any order. */
   getAddresses(emails: readonly string[]): Promise<StoredAddress[]>;
+  /**
+   * Optional ability: tells `listener` of every entry committed to this storage by any instance (this
+   * process, other processes), once each, in seq order, catching up after an interruption.
+   */
+  watch?(listener: (entry: AuditEntry) => void, options?: StorageWatchOptions): Promise<StorageWatch>;
+  /**
+   * Optional ability, the row-lock path: reads these licenses while holding them (PostgreSQL:
+   * `SELECT … FOR UPDATE`, in id order, so commands over several licenses cannot deadlock), runs
+   * `work` on what it read (`null`: no such license), and commits what `work` answers before letting
+   * go, all in one transaction. Writers of one license wait for each other instead of conflicting. A
+   * `work` that throws changes nothing; the commit's compare-and-set still holds (CONFLICT).
+   */
+  locked?<T>(
+    ids: readonly string[],
+    work: (licenses: ReadonlyMap<string, License | null>) => LockedWork<T> | Promise<LockedWork<T>>,
+    options?: StorageGetOptions,
+  ): Promise<{ value: T; entries: AuditEntry[] }>;
+  /** Optional ability: persisted cursors with leases, for feed workers. */
+  readonly feedCursors?: FeedCursorStore;
+  /** Optional ability: `Idempotency-Key`s shared by every instance (the HTTP handler uses it). */
+  readonly idempotencyKeys?: IdempotencyKeyStore;
   /** Releases what the storage holds open (connections); optional. */
   close?(): Promise<void>;
 }

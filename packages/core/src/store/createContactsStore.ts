@@ -17,6 +17,7 @@ import type {
   Role,
 } from '../domain/types';
 import { parseAddContactInput, parseEmail, parseRole } from '../domain/validate';
+import { planLiveUpdate } from './liveUpdate';
 import {
   type MutationAction,
   type MutationQueue,
@@ -31,14 +32,23 @@ import {
   type HistoryResource,
   IDLE_HISTORY,
   IDLE_LIST,
+  LIVE_OFF,
   type ListResource,
+  type LiveStatus,
   type Resource,
   type StoreResource,
   type Target,
 } from './resourceCache';
 
 export type { PendingMutation } from './mutationQueue';
-export type { HistoryResource, ListResource, Resource, ResourceStatus, StoreResource } from './resourceCache';
+export type {
+  HistoryResource,
+  ListResource,
+  LiveStatus,
+  Resource,
+  ResourceStatus,
+  StoreResource,
+} from './resourceCache';
 
 /** Everything the store knows; a new object after every change, the same object otherwise. */
 export interface ContactsStoreState {
@@ -57,6 +67,8 @@ export interface ContactsStoreState {
    * (to decide, made by them, or about them), oldest first.
    */
   requests: Readonly<Record<string, Resource<PendingRequest[]>>>;
+  /** Whether changes made elsewhere reach the store: `on` while following the api's feed, `error` while it retries. */
+  live: LiveStatus;
 }
 
 /** What the store tells event listeners; a `type`-tagged union. */
@@ -65,8 +77,34 @@ export type ContactsStoreEvent =
   | { type: 'mutationFailed'; mutation: PendingMutation; error: LicenseContactsError }
   | { type: 'replaced'; result: ReplaceResult }
   | { type: 'conflict'; licenseId: string }
-  | { type: 'licenseDropped'; licenseId: string }
+  /** The actor may no longer see a license (the server answered NOT_FOUND); `license` is the one last held. */
+  | { type: 'licenseDropped'; licenseId: string; license?: License }
+  /** Changes made elsewhere (another person, tab or device), once the store has taken them in. */
+  | { type: 'remoteChanges'; changes: RemoteChange[] }
+  /** Following the api's feed failed; it goes on trying, and catches up when it can. */
+  | { type: 'liveError'; error: LicenseContactsError }
+  /** A request (§7) was opened or decided by this store's person. */
   | { type: 'requestChanged'; request: PendingRequest };
+
+/** The entries of one license in a `remoteChanges` event. */
+export interface RemoteChange {
+  licenseId: string;
+  /** Its new entries, oldest first. */
+  entries: AuditEntry[];
+  /** The license as held now, or as last held when it was dropped; absent when the store never held it. */
+  license?: License;
+  /** The server answered NOT_FOUND when the store asked again: the actor may no longer see it. */
+  lostAccess: boolean;
+}
+
+/** Options of `observe`. */
+export interface ObserveOptions {
+  /**
+   * Keep the resource up to date with changes made elsewhere while it is observed (the store follows the
+   * api's `watch` while a live observer exists). Default true; false shows what was loaded.
+   */
+  live?: boolean;
+}
 
 /** Server data to start from, e.g. what a server render used, so the client hydrates with the same markup. */
 export interface ContactsStoreInitialData {
@@ -97,6 +135,12 @@ export interface ContactsStoreOptions {
    * meantime fails with CONFLICT (and the store refetches) instead of applying to the newer license. Default false.
    */
   versionCheck?: boolean;
+  /**
+   * Follow the api's `watch` while something observes with `live` (the default): a change made elsewhere
+   * refreshes the licenses, permissions, histories and lists it touches, once per burst of entries; a
+   * license the actor lost access to leaves their lists. Default true; ignored when the api cannot watch.
+   */
+  live?: boolean;
 }
 
 /** The client cache over a `LicenseContactsApi`. */
@@ -108,10 +152,11 @@ export interface ContactsStore {
   /** Calls `listener` with every event; returns the function that unsubscribes it. */
   onEvent(listener: (event: ContactsStoreEvent) => void): () => void;
   /**
-   * Keeps a resource cached while observed; returns the function that stops observing it. A resource
-   * nobody observes is evicted `gcTime` milliseconds later.
+   * Keeps a resource cached (and, with `live`, up to date with changes made elsewhere) while observed;
+   * returns the function that stops observing it. A resource nobody observes is evicted `gcTime`
+   * milliseconds later.
    */
-  observe(resource: StoreResource): () => void;
+  observe(resource: StoreResource, options?: ObserveOptions): () => void;
   /** The state key of a query. */
   queryKey(query?: string): string;
   /** Loads who the interface acts for, unless already loaded or loading. */
@@ -183,6 +228,7 @@ interface StoreInternals {
 }
 
 const NO_PENDING: readonly PendingMutation[] = Object.freeze([]);
+const LIVE_ON: LiveStatus = Object.freeze({ status: 'on' });
 const DEFAULT_GC_TIME = 5 * 60 * 1000;
 
 function asError(error: unknown): LicenseContactsError {
@@ -275,6 +321,30 @@ export function createContactsStore(
   const observers = new Map<string, number>();
   const gcTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let nextMutationId = 1;
+  // ---- following the api's feed (live) ----
+  const live = options.live !== false && typeof api.watch === 'function';
+  /** Live observers by resource key, and their total: the feed is followed while there is one. */
+  const liveObservers = new Map<string, number>();
+  let liveCount = 0;
+  let unwatch: (() => void) | undefined;
+  let unwatchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Counts watches started and stopped, so a stopped one's late calls are told apart. */
+  let watches = 0;
+  /** The seq of the last entry told: following again later starts after it, so nothing is missed. */
+  let lastSeq: string | undefined;
+  /** Entries told and not taken in yet (those of a license with a change of this store on its way wait). */
+  let incoming: AuditEntry[] = [];
+  let takeInTimer: ReturnType<typeof setTimeout> | undefined;
+  let takingIn: Promise<void> | undefined;
+  let takeInAgain = false;
+  let replacing = 0;
+  /** Ids (`licenseId:version`) of the entries of this store's own changes, which their answers confirmed. */
+  const ownEntries = new Set<string>();
+  /**
+   * Resources a change made elsewhere touched while no live view showed them, by key (the version a
+   * license must reach): loaded again on their next use instead of showing what was cached.
+   */
+  const outdated = new Map<string, number>();
 
   const queryKey = (query?: string) => (query ?? '').trim().toLowerCase();
 
@@ -371,7 +441,8 @@ export function createContactsStore(
       previous.permissions === permissions &&
       previous.histories === cache.histories &&
       previous.pending === queue &&
-      previous.requests === cache.requests
+      previous.requests === cache.requests &&
+      previous.live === cache.live
     )
       return previous;
     return {
@@ -382,6 +453,7 @@ export function createContactsStore(
       histories: cache.histories,
       pending: queue,
       requests: cache.requests,
+      live: cache.live,
     };
   }
 
@@ -469,9 +541,21 @@ export function createContactsStore(
         key: evictionKey(resource),
         keep: keptLicenses(),
       });
+      // What is no longer held cannot be outdated (an eviction may take licenses along).
+      for (const stale of outdated.keys()) if (!held(stale)) outdated.delete(stale);
     }, gcTime);
     (timer as { unref?: () => void }).unref?.();
     gcTimers.set(key, timer);
+  }
+
+  /** Whether the cache holds the resource of a key (`license:ID`, `list:QUERY`, …). */
+  function held(key: string): boolean {
+    const at = key.indexOf(':');
+    const id = key.slice(at + 1);
+    const { cache } = internals;
+    const records = { list: cache.lists, license: cache.licenses, permissions: cache.permissions };
+    const record = records[key.slice(0, at) as keyof typeof records] ?? cache.histories;
+    return Object.hasOwn(record, id);
   }
 
   /** A resource was touched: with nobody observing it, its eviction is (re)scheduled. */
@@ -510,6 +594,7 @@ export function createContactsStore(
     }
     const controller = new AbortController();
     controllers.add(controller);
+    outdated.delete(key); // what it answers was committed after whatever made it outdated
     const promise = run(controller.signal).finally(() => {
       controllers.delete(controller);
       inflight.delete(key);
@@ -540,12 +625,13 @@ export function createContactsStore(
 
   /** Forgets a license the actor may no longer see, everywhere it is cached. */
   function drop(licenseId: string): void {
+    const license = internals.cache.licenses[licenseId]?.data;
     dispatch({
       type: 'dropped',
       licenseId,
       error: new LicenseContactsError('NOT_FOUND', `License ${licenseId} not found`),
     });
-    emit({ type: 'licenseDropped', licenseId });
+    emit({ type: 'licenseDropped', licenseId, ...(license ? { license } : {}) });
   }
 
   /** A NOT_FOUND for a license the store holds means the actor lost access: drop it. */
@@ -555,7 +641,8 @@ export function createContactsStore(
     return true;
   };
 
-  function fetchList(query: string | undefined, more: boolean): Promise<void> {
+  /** Loads the first page of a query, or the next one (`more`); `span`: as many licenses as it holds. */
+  function fetchList(query: string | undefined, more: boolean, span = false): Promise<void> {
     const key = queryKey(query);
     touched({ type: 'list', query: key });
     return once(
@@ -570,7 +657,7 @@ export function createContactsStore(
             api.listLicenses({
               ...(key === '' ? {} : { query: key }),
               ...(more && current.nextCursor !== undefined ? { cursor: current.nextCursor } : {}),
-              limit: pageSize,
+              limit: span ? Math.max(pageSize, current.ids.length) : pageSize,
               signal,
             }),
           (page) => ({ type: 'listLoaded', key, page, more }),
@@ -714,6 +801,175 @@ export function createContactsStore(
     if (Object.hasOwn(internals.cache.histories, licenseId)) void fetchHistory(licenseId, false);
   }
 
+  /** Whether a resource must be loaded on use: never loaded, or outdated by a change made elsewhere. */
+  function needs(key: string, resource: { status: string; data?: unknown } | undefined): boolean {
+    if ((resource?.status ?? 'idle') === 'idle') return true;
+    const version = outdated.get(key);
+    if (version === undefined) return false;
+    if (!key.startsWith('license:')) return true;
+    // A license that reached that version meanwhile (a list brought it) is not outdated any more.
+    const held = (resource?.data as License | undefined)?.version ?? 0;
+    return held < version;
+  }
+
+  function ensureMe(): Promise<void> {
+    return internals.cache.me.status === 'idle' ? fetchMe() : (inflight.get('me') ?? Promise.resolve());
+  }
+
+  /** Remembers that an entry is of this store's own change (bounded: entries that never come are forgotten). */
+  function ownChange(license: License): void {
+    ownEntries.add(`${license.id}:${license.version}`);
+    if (ownEntries.size > 1000) ownEntries.delete(ownEntries.values().next().value as string);
+  }
+
+  /** Starts following the api's feed, unless it is followed already (or about to stop: then it goes on). */
+  function follow(): void {
+    clearTimeout(unwatchTimer);
+    unwatchTimer = undefined;
+    if (!live || unwatch) return;
+    void ensureMe(); // who "you" are in the entries
+    const watching = ++watches;
+    const current = () => watching === watches && unwatch !== undefined;
+    const onError = (error: unknown) => {
+      if (!current()) return;
+      const failure = asError(error);
+      dispatch({ type: 'liveStatus', live: { status: 'error', error: failure } });
+      emit({ type: 'liveError', error: failure });
+    };
+    unwatch = () => {};
+    dispatch({ type: 'liveStatus', live: LIVE_ON });
+    try {
+      const stop = api.watch(
+        (entry) => {
+          // A stopped watch's late news, an entry told twice or one older than the newest told: ignored.
+          if (!current() || (lastSeq !== undefined && entry.seq <= lastSeq)) return;
+          lastSeq = entry.seq;
+          if (internals.cache.live.status !== 'on') dispatch({ type: 'liveStatus', live: LIVE_ON });
+          incoming.push(entry);
+          takeInSoon();
+        },
+        { ...(lastSeq === undefined ? {} : { after: lastSeq }), onError },
+      );
+      // An api that answers `watch` with a promise (a proxy, a stub) cannot be stopped; its failure is a state.
+      const answer = stop as unknown as PromiseLike<unknown> | undefined;
+      if (typeof answer?.then === 'function') answer.then(undefined, onError);
+      if (watching === watches) unwatch = typeof stop === 'function' ? stop : () => {};
+      else if (typeof stop === 'function') stop();
+    } catch (error) {
+      onError(error);
+    }
+  }
+
+  /**
+   * Stops following a moment after the last live observer left: StrictMode's rehearsal unmount, or one
+   * view replaced by another in the same commit, observes again at once and keeps the same watch.
+   */
+  function unfollowSoon(): void {
+    clearTimeout(unwatchTimer);
+    unwatchTimer = setTimeout(() => {
+      unwatchTimer = undefined;
+      if (liveCount > 0) return;
+      const stop = unwatch;
+      unwatch = undefined;
+      watches++;
+      stop?.();
+      dispatch({ type: 'liveStatus', live: LIVE_OFF });
+    }, 0);
+  }
+
+  /** Takes in the entries told so far in one go, after the ones being taken in (a burst costs one round). */
+  function takeInSoon(): void {
+    if (takingIn) {
+      takeInAgain = true;
+      return;
+    }
+    if (takeInTimer !== undefined || incoming.length === 0) return;
+    takeInTimer = setTimeout(() => {
+      takeInTimer = undefined;
+      takingIn = takeIn()
+        .catch((error: unknown) => emit({ type: 'liveError', error: asError(error) }))
+        .finally(() => {
+          takingIn = undefined;
+          if (takeInAgain) {
+            takeInAgain = false;
+            takeInSoon();
+          }
+        });
+    }, 0);
+  }
+
+  /** Loads a resource a change made elsewhere touched if a live view shows it, or else on its next use. */
+  function refreshTouched(key: string, version: number): Promise<void> | undefined {
+    const at = key.indexOf(':');
+    const id = key.slice(at + 1);
+    if (!liveObservers.has(key)) {
+      outdated.set(key, version);
+      return undefined;
+    }
+    switch (key.slice(0, at)) {
+      case 'license':
+        return fetchLicense(id);
+      case 'permissions':
+        return fetchPermissions(id);
+      case 'history':
+        return fetchHistory(id, false);
+      default:
+        return fetchList(id, false, true);
+    }
+  }
+
+  /**
+   * Takes in the entries of changes made elsewhere: what they touch is asked for again (see
+   * `planLiveUpdate`), once per burst; a license with a change of this store on its way waits until it is
+   * answered, and the entries of this store's own changes are skipped (their answers confirmed them).
+   */
+  async function takeIn(): Promise<void> {
+    await ensureMe();
+    const busy = (id: string) => replacing > 0 || internals.queue.some((m) => m.licenseId === id);
+    const ready = incoming.filter((entry) => !busy(entry.licenseId));
+    if (ready.length === 0) return;
+    incoming = incoming.filter((entry) => busy(entry.licenseId));
+    const remote = ready.filter((entry) => !ownEntries.delete(entry.id));
+    if (remote.length === 0) return;
+    const byLicense = new Map<string, AuditEntry[]>();
+    for (const entry of remote)
+      byLicense.set(entry.licenseId, [...(byLicense.get(entry.licenseId) ?? []), entry]);
+    const held = new Map([...byLicense.keys()].map((id) => [id, own(internals.cache.licenses, id)?.data]));
+    const newest = (id: string) => Math.max(...(byLicense.get(id) ?? []).map((entry) => entry.version));
+    const plan = planLiveUpdate(internals.cache, remote, internals.cache.me.data);
+    const work: Promise<void>[] = [];
+    const idOf = (key: string) => key.slice(key.indexOf(':') + 1);
+    batch(() => {
+      for (const licenseId of plan.confirm) {
+        work.push(
+          fetchLicense(licenseId).then(() => {
+            // Still visible (a portal's policy may show it): what they may do there is asked again.
+            if (!internals.cache.licenses[licenseId]?.data) return;
+            const { permissions, histories } = internals.cache;
+            return Promise.all([
+              Object.hasOwn(permissions, licenseId) && refreshTouched(`permissions:${licenseId}`, 0),
+              Object.hasOwn(histories, licenseId) && refreshTouched(`history:${licenseId}`, 0),
+            ]).then(() => {});
+          }),
+        );
+      }
+      for (const key of plan.touched) {
+        const loading = refreshTouched(key, key.startsWith('license:') ? newest(idOf(key)) : 0);
+        if (loading) work.push(loading);
+      }
+    });
+    await Promise.all(work);
+    const changes: RemoteChange[] = [];
+    for (const [licenseId, entries] of byLicense) {
+      const before = held.get(licenseId);
+      const now = own(internals.cache.licenses, licenseId);
+      const license = now?.data ?? before;
+      const lostAccess = before !== undefined && !now?.data && now?.error?.code === 'NOT_FOUND';
+      changes.push({ licenseId, entries, ...(license ? { license } : {}), lostAccess });
+    }
+    emit({ type: 'remoteChanges', changes });
+  }
+
   async function mutate(
     mutation: PendingMutation,
     send: (extra: { expectedVersion?: number }) => Promise<License>,
@@ -741,12 +997,14 @@ export function createContactsStore(
         options.versionCheck && version !== undefined ? { expectedVersion: version } : {},
       );
       done();
+      ownChange(license);
       batch(() => {
         dispatch({ type: 'mutationSucceeded', mutation, license });
         refreshAfterChange(licenseId);
       });
       commands.delete(mutation.id);
       emit({ type: 'mutationSucceeded', mutation, license });
+      takeInSoon();
       return license;
     } catch (error) {
       const failure = asError(error);
@@ -767,6 +1025,7 @@ export function createContactsStore(
       commands.delete(mutation.id);
       emit({ type: 'mutationFailed', mutation, error: failure });
       if (conflict) emit({ type: 'conflict', licenseId });
+      takeInSoon();
       throw failure;
     }
   }
@@ -785,11 +1044,16 @@ export function createContactsStore(
         eventListeners.delete(listener);
       };
     },
-    observe(resource) {
+    observe(resource, observeOptions = {}) {
       const key = resourceKey(resource);
+      const following = observeOptions.live !== false;
       observers.set(key, (observers.get(key) ?? 0) + 1);
       clearTimeout(gcTimers.get(key));
       gcTimers.delete(key);
+      if (following) {
+        liveObservers.set(key, (liveObservers.get(key) ?? 0) + 1);
+        if (++liveCount === 1) follow();
+      }
       let observing = true;
       return () => {
         if (!observing) return;
@@ -800,29 +1064,34 @@ export function createContactsStore(
           observers.delete(key);
           scheduleGc(resource);
         }
+        if (following) {
+          const still = (liveObservers.get(key) ?? 1) - 1;
+          if (still > 0) liveObservers.set(key, still);
+          else liveObservers.delete(key);
+          if (--liveCount === 0) unfollowSoon();
+        }
       };
     },
     queryKey,
-    ensureMe: () =>
-      internals.cache.me.status === 'idle' ? fetchMe() : (inflight.get('me') ?? Promise.resolve()),
+    ensureMe,
     ensureList(query) {
       const key = queryKey(query);
-      return (own(internals.cache.lists, key)?.status ?? 'idle') === 'idle'
+      return needs(`list:${key}`, own(internals.cache.lists, key))
         ? fetchList(query, false)
         : (inflight.get(`list:${key}`) ?? Promise.resolve());
     },
     ensureLicense(licenseId) {
-      return (own(internals.cache.licenses, licenseId)?.status ?? 'idle') === 'idle'
+      return needs(`license:${licenseId}`, own(internals.cache.licenses, licenseId))
         ? fetchLicense(licenseId)
         : (inflight.get(`license:${licenseId}`) ?? Promise.resolve());
     },
     ensurePermissions(licenseId) {
-      return (own(internals.cache.permissions, licenseId)?.status ?? 'idle') === 'idle'
+      return needs(`permissions:${licenseId}`, own(internals.cache.permissions, licenseId))
         ? fetchPermissions(licenseId)
         : (inflight.get(`permissions:${licenseId}`) ?? Promise.resolve());
     },
     ensureHistory(licenseId) {
-      return (own(internals.cache.histories, licenseId)?.status ?? 'idle') === 'idle'
+      return needs(`history:${licenseId}`, own(internals.cache.histories, licenseId))
         ? fetchHistory(licenseId, false)
         : (inflight.get(`history:${licenseId}`) ?? Promise.resolve());
     },
@@ -863,16 +1132,25 @@ export function createContactsStore(
       );
     },
     async replaceContact(oldEmail, successor, opts = {}) {
-      const result = await api.replaceContact(oldEmail, successor, {
-        ...(opts.dryRun === undefined ? {} : { dryRun: opts.dryRun }),
-        ...(opts.licenseIds === undefined ? {} : { licenseIds: opts.licenseIds }),
-      });
+      // Entries told meanwhile wait for the answer: those of this very change are then known as its own.
+      if (opts.dryRun !== true) replacing++;
+      let result: ReplaceResult;
+      try {
+        result = await api.replaceContact(oldEmail, successor, {
+          ...(opts.dryRun === undefined ? {} : { dryRun: opts.dryRun }),
+          ...(opts.licenseIds === undefined ? {} : { licenseIds: opts.licenseIds }),
+        });
+        if (!result.dryRun) for (const change of result.changed) ownChange(change.after);
+      } finally {
+        if (opts.dryRun !== true) replacing--;
+        takeInSoon();
+      }
       if (result.dryRun || result.changed.length === 0) return result;
       batch(() => {
         dispatch({ type: 'licensesChanged', licenses: result.changed.map((change) => change.after) });
         for (const { licenseId } of result.changed) refreshAfterChange(licenseId);
         // Lists may lose licenses the actor no longer sees (they replaced themselves): the server says.
-        for (const key of Object.keys(internals.cache.lists)) void fetchList(key, false);
+        for (const key of Object.keys(internals.cache.lists)) void fetchList(key, false, true);
       });
       emit({ type: 'replaced', result });
       return result;

@@ -41,6 +41,14 @@ export interface HistoryResource extends Paged {
   entries: AuditEntry[];
 }
 
+/** Whether the store follows the api's feed of changes made elsewhere (`live`). */
+export interface LiveStatus {
+  /** `off`: not following (nothing live observes, or the api cannot watch); `error`: following failed, retrying. */
+  status: 'off' | 'on' | 'error';
+  /** The last failure, while `error`. */
+  error?: LicenseContactsError;
+}
+
 /** A resource of the cache, as `observe` and eviction name it. */
 export type StoreResource =
   | { type: 'list'; query?: string }
@@ -67,6 +75,8 @@ export interface CacheState {
   changes: Readonly<Record<string, number>>;
   /** By license id: how many of those changes the cached permissions were computed after. */
   permissionsSeen: Readonly<Record<string, number>>;
+  /** Following the api's feed. */
+  live: LiveStatus;
 }
 
 /** A request target of the cache. */
@@ -91,6 +101,7 @@ export type CacheAction =
   | { type: 'historyLoaded'; licenseId: string; page: Page<AuditEntry>; more: boolean }
   | { type: 'requestsLoaded'; key: string; items: PendingRequest[] }
   | { type: 'dropped'; licenseId: string; error: LicenseContactsError }
+  | { type: 'liveStatus'; live: LiveStatus }
   | {
       type: 'evicted';
       resource: StoreResource;
@@ -105,6 +116,8 @@ export const IDLE_LIST: ListResource = Object.freeze({ ...IDLE_PAGED, ids: [] })
 /** A history nothing has been loaded for. */
 export const IDLE_HISTORY: HistoryResource = Object.freeze({ ...IDLE_PAGED, entries: [] });
 const IDLE_RESOURCE = Object.freeze({ status: 'idle', fetching: false }) as Resource<never>;
+/** Not following the feed. */
+export const LIVE_OFF: LiveStatus = Object.freeze({ status: 'off' });
 
 /** The record with `key` set, as an own property (ids such as `__proto__` stay plain keys). */
 function put<T>(record: Readonly<Record<string, T>>, key: string, value: T): Record<string, T> {
@@ -146,6 +159,7 @@ export function emptyCache(): CacheState {
     dropped: {},
     changes: {},
     permissionsSeen: {},
+    live: LIVE_OFF,
   };
 }
 
@@ -380,18 +394,6 @@ export function cacheReducer(state: CacheState, action: CacheAction | MutationAc
     case 'dropped': {
       const { licenseId } = action;
       const version = get(state.licenses, licenseId)?.data?.version ?? 0;
-      const lists: Record<string, ListResource> = {};
-      let listsChanged = false;
-      for (const [key, list] of Object.entries(state.lists)) {
-        const keep = !list.ids.includes(licenseId);
-        listsChanged ||= !keep;
-        Object.defineProperty(lists, key, {
-          value: keep ? list : { ...list, ids: list.ids.filter((id) => id !== licenseId) },
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
       return {
         ...state,
         // Kept as NOT_FOUND (what the server now answers), so a view of it shows that instead of loading again.
@@ -399,9 +401,14 @@ export function cacheReducer(state: CacheState, action: CacheAction | MutationAc
         permissions: without(state.permissions, licenseId),
         histories: without(state.histories, licenseId),
         requests: without(state.requests, licenseId),
-        lists: listsChanged ? lists : state.lists,
+        lists: unlist(state.lists, licenseId),
         dropped: put(state.dropped, licenseId, Math.max(version, get(state.dropped, licenseId) ?? 0)),
       };
+    }
+    case 'liveStatus': {
+      const { live } = action;
+      const same = live.status === state.live.status && live.error === state.live.error;
+      return same ? state : { ...state, live };
     }
     case 'evicted':
       return evict(state, action);
@@ -412,6 +419,26 @@ export function cacheReducer(state: CacheState, action: CacheAction | MutationAc
     default:
       return state;
   }
+}
+
+/** The lists without `licenseId`; the same record when none held it. */
+function unlist(
+  lists: Readonly<Record<string, ListResource>>,
+  licenseId: string,
+): Readonly<Record<string, ListResource>> {
+  const next: Record<string, ListResource> = {};
+  let changed = false;
+  for (const [key, list] of Object.entries(lists)) {
+    const keep = !list.ids.includes(licenseId);
+    changed ||= !keep;
+    Object.defineProperty(next, key, {
+      value: keep ? list : { ...list, ids: list.ids.filter((id) => id !== licenseId) },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return changed ? next : lists;
 }
 
 function forgetLicense(state: CacheState, licenseId: string): CacheState {

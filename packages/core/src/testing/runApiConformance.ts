@@ -706,6 +706,59 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
       });
     });
 
+    describe('watch', () => {
+      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      async function until(predicate: () => boolean): Promise<void> {
+        const deadline = Date.now() + 5_000;
+        while (!predicate()) {
+          if (Date.now() > deadline) throw new Error('timed out waiting for watch');
+          await pause(10);
+        }
+      }
+
+      it('tells the actor each new entry of their licenses once, in order, until stopped', async () => {
+        const told: string[] = [];
+        const stop = as(API_ACTORS.alice).watch((entry) => told.push(entry.id));
+        try {
+          await pause(150);
+          await as(API_ACTORS.alice).addContact('SEN-1001', {
+            email: 'dan@acme.test',
+            name: 'Dan',
+            roles: ['technical'],
+          });
+          await as(API_ACTORS.mallory).addContact('SEN-2001', {
+            email: 'max@other.test',
+            name: 'Max',
+            roles: ['billing'],
+          });
+          await as(API_ACTORS.alice).setMain('SEN-1001', 'technical', 'dan@acme.test');
+          await until(() => told.length >= 2);
+          await pause(100);
+          expect(told).toEqual(['SEN-1001:2', 'SEN-1001:3']);
+        } finally {
+          stop();
+        }
+        await as(API_ACTORS.alice).setMain('SEN-1001', 'technical', 'alice@acme.test');
+        await pause(150);
+        expect(told).toEqual(['SEN-1001:2', 'SEN-1001:3']);
+      });
+
+      it('catches up from after first', async () => {
+        const alice = as(API_ACTORS.alice);
+        await alice.addContact('SEN-1002', { email: 'dan@acme.test', name: 'Dan', roles: ['technical'] });
+        const { items } = await alice.changes();
+        const told: string[] = [];
+        const stop = alice.watch((entry) => told.push(entry.id), { after: items[0]?.seq as string });
+        try {
+          await until(() => told.length >= items.length - 1);
+          await pause(50);
+          expect(told).toEqual(items.slice(1).map((e) => e.id));
+        } finally {
+          stop();
+        }
+      });
+    });
+
     describe('getLicense at a time', () => {
       it('answers the license as it was then, rebuilt from its history', async () => {
         const alice = as(API_ACTORS.alice);

@@ -24,6 +24,11 @@ export interface StorageConformanceOptions {
   reopen?: (storage: LicenseStorage) => LicenseStorage | Promise<LicenseStorage>;
   /** Concurrent writers in the exactly-once promise; default 20. */
   writers?: number;
+  /**
+   * Another instance over the same data (another process's storage), for `watch`, which must tell
+   * other instances' commits too; default the storage itself.
+   */
+  another?: (storage: LicenseStorage) => LicenseStorage | Promise<LicenseStorage>;
 }
 
 const T0 = '2026-02-01T10:00:00.000Z';
@@ -985,6 +990,296 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       expect(resumed.map((e) => e.id)).toEqual([...before.slice(2).map((e) => e.id), 'SEN-A:5']);
       expect(resumed.at(-1)?.seq).toBe(entry?.seq);
       expect((entry?.seq as string) > (before.at(-1)?.seq as string)).toBe(true);
+    });
+
+    /** Waits until `predicate` holds (a watch tells asynchronously), failing after a while. */
+    async function eventually(predicate: () => boolean, what: string): Promise<void> {
+      const deadline = Date.now() + 10_000;
+      while (!predicate()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+
+    it('watch tells every entry committed after it started, by this instance or another, once each, in seq order', async (ctx) => {
+      if (!storage.watch) return ctx.skip();
+      const [a] = (await commitNew(created('SEN-A'))) as [License];
+      const other = options.another ? await options.another(storage) : storage;
+      const told: AuditEntry[] = [];
+      const watch = await storage.watch((entry) => told.push(entry));
+      try {
+        expect(watch.position).toBe((await wholeFeed()).at(-1)?.seq);
+        let license = a;
+        const committed: AuditEntry[] = [];
+        for (let i = 0; i < 6; i++) {
+          const target = i % 2 === 0 ? storage : other;
+          const next = add(license, `p${i}@acme.test`);
+          committed.push(
+            ...(await target.commit({
+              writes: [{ license: next.license, expectedVersion: license.version }],
+              audit: [next.entry],
+            })),
+          );
+          license = next.license;
+        }
+        const [b] = await other.commit({
+          writes: [{ license: created('SEN-B').license, expectedVersion: null }],
+          audit: [created('SEN-B').entry],
+        });
+        committed.push(b as AuditEntry);
+        await eventually(() => told.length >= committed.length, 'the watch to tell every commit');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(plain(told)).toEqual(plain(committed));
+      } finally {
+        watch.close();
+        if (other !== storage) await options.destroy?.(other);
+      }
+    });
+
+    it('watch from after catches up from there first, then goes on, and a closed watch tells nothing more', async (ctx) => {
+      if (!storage.watch) return ctx.skip();
+      let [a] = (await commitNew(created('SEN-A'))) as [License];
+      for (let i = 0; i < 3; i++) a = await commitChange(a, add(a, `a${i}@acme.test`));
+      const feed = await wholeFeed();
+      const told: string[] = [];
+      const watch = await storage.watch((entry) => told.push(entry.id), { after: feed[1]?.seq as string });
+      expect(watch.position).toBe(feed[1]?.seq);
+      await eventually(() => told.length >= 2, 'the catch-up');
+      a = await commitChange(a, add(a, 'late@acme.test'));
+      await eventually(() => told.length >= 3, 'the next commit');
+      expect(told).toEqual(['SEN-A:3', 'SEN-A:4', 'SEN-A:5']);
+      watch.close();
+      await commitChange(a, add(a, 'after-close@acme.test'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(told).toEqual(['SEN-A:3', 'SEN-A:4', 'SEN-A:5']);
+    });
+
+    it('feed cursors: one holder at a time, and only the holder moves the cursor', async (ctx) => {
+      const cursors = storage.feedCursors;
+      if (!cursors) return ctx.skip();
+      expect(await cursors.read('mailer')).toBeNull();
+      const first = await cursors.lease('mailer', 'worker-1', 60_000);
+      expect(first).toMatchObject({ cursor: undefined, holder: 'worker-1' });
+      expect(Date.parse(first?.expiresAt as string)).toBeGreaterThan(Date.now() - 5_000);
+      expect(await cursors.lease('mailer', 'worker-2', 60_000)).toBeNull();
+      expect(await cursors.advance('mailer', 'worker-2', '0000000000000007')).toBe(false);
+      expect(await cursors.advance('mailer', 'worker-1', '0000000000000007')).toBe(true);
+      // Renewing keeps the cursor; another name is another cursor.
+      expect(await cursors.lease('mailer', 'worker-1', 60_000)).toMatchObject({
+        cursor: '0000000000000007',
+        holder: 'worker-1',
+      });
+      expect(await cursors.lease('webhooks', 'worker-2', 60_000)).toMatchObject({
+        cursor: undefined,
+        holder: 'worker-2',
+      });
+      expect(await cursors.read('mailer')).toMatchObject({ cursor: '0000000000000007', holder: 'worker-1' });
+      await cursors.release('mailer', 'worker-2'); // not theirs: nothing happens
+      expect(await cursors.lease('mailer', 'worker-2', 60_000)).toBeNull();
+      await cursors.release('mailer', 'worker-1');
+      expect(await cursors.read('mailer')).toEqual({ cursor: '0000000000000007' });
+      expect(await cursors.lease('mailer', 'worker-2', 60_000)).toMatchObject({
+        cursor: '0000000000000007',
+        holder: 'worker-2',
+      });
+    });
+
+    it('feed cursors: an expired lease goes to the next who asks, and its old holder can no longer move the cursor', async (ctx) => {
+      const cursors = storage.feedCursors;
+      if (!cursors) return ctx.skip();
+      expect(await cursors.lease('mailer', 'worker-1', 150)).not.toBeNull();
+      expect(await cursors.lease('mailer', 'worker-2', 150)).toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await cursors.read('mailer')).toEqual({ cursor: undefined });
+      expect(await cursors.lease('mailer', 'worker-2', 60_000)).toMatchObject({ holder: 'worker-2' });
+      expect(await cursors.advance('mailer', 'worker-1', '0000000000000003')).toBe(false);
+      expect((await cursors.read('mailer'))?.cursor).toBeUndefined();
+    });
+
+    /** The `locked` ability of a storage that declares it. */
+    const lockedOf = (s: LicenseStorage) => (s.locked as NonNullable<LicenseStorage['locked']>).bind(s);
+
+    /** A write of `next` over `before`, as the work of `locked` answers it. */
+    function over(before: License, next: Applied) {
+      return { writes: [{ license: next.license, expectedVersion: before.version }], audit: [next.entry] };
+    }
+
+    it('locked reads the licenses as they are and commits what its work answers, entries with their seqs', async (ctx) => {
+      if (!storage.locked) return ctx.skip();
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const { value, entries } = await storage.locked(['SEN-1', 'SEN-X'], (read) => {
+        expect(read.get('SEN-X')).toBeNull();
+        const license = read.get('SEN-1') as License;
+        expect(plain(license)).toEqual(plain(v1));
+        return { value: 'done', commit: over(license, add(license, 'carol@acme.test')) };
+      });
+      expect(value).toBe('done');
+      expect(entries.map((e) => e.id)).toEqual(['SEN-1:2']);
+      expect((await wholeFeed()).map((e) => e.seq)).toEqual([expect.any(String), entries[0]?.seq]);
+      expect((await storage.getLicense('SEN-1'))?.version).toBe(2);
+      const read = await storage.locked(['SEN-1'], (licenses) => ({ value: licenses.get('SEN-1')?.version }));
+      expect(read).toEqual({ value: 2, entries: [] });
+    });
+
+    it('locked with ifContact reads a license that person is not a contact of as null', async (ctx) => {
+      if (!storage.locked) return ctx.skip();
+      await commitNew(created('SEN-1'), created('SEN-2'));
+      const { value } = await storage.locked(
+        ['SEN-1', 'SEN-2'],
+        (read) => ({ value: [...read.entries()].map(([id, l]) => [id, l?.id ?? null]) }),
+        { ifContact: 'tech@sen-2.test' },
+      );
+      expect(value).toEqual([
+        ['SEN-1', null],
+        ['SEN-2', 'SEN-2'],
+      ]);
+    });
+
+    it('locked work that throws changes nothing and lets the licenses go', async (ctx) => {
+      if (!storage.locked) return ctx.skip();
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const boom = new Error('refused by the rules');
+      await expect(
+        storage.locked(['SEN-1'], () => {
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(v1));
+      expect((await wholeFeed()).map((e) => e.id)).toEqual(['SEN-1:1']);
+      // Let go: a plain commit and another holder get the license at once.
+      await commitChange(v1, add(v1, 'next@acme.test'));
+      const { value } = await storage.locked(['SEN-1'], (read) => ({ value: read.get('SEN-1')?.version }));
+      expect(value).toBe(2);
+    });
+
+    it('locked: a compare-and-set that fails inside is CONFLICT and changes nothing', async (ctx) => {
+      if (!storage.locked) return ctx.skip();
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const feed = await wholeFeed();
+      const stale = { ...v1, version: 7 };
+      await expectCode(
+        storage.locked(['SEN-1'], () => ({ value: 0, commit: over(stale, add(v1, 'x@acme.test')) })),
+        'CONFLICT',
+      );
+      expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(v1));
+      expect(await wholeFeed()).toEqual(feed);
+    });
+
+    it('locked: 20 concurrent read-change-writes of one license, through two instances, lose no update', async (ctx) => {
+      if (!storage.locked) return ctx.skip();
+      await commitNew(created('SEN-1'));
+      const other = options.another ? await options.another(storage) : storage;
+      try {
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) =>
+            lockedOf(i % 2 === 0 ? storage : other)(['SEN-1'], (read) => {
+              const license = read.get('SEN-1') as License;
+              return { value: i, commit: over(license, add(license, `p${i}@acme.test`)) };
+            }),
+          ),
+        );
+        expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+        const stored = (await storage.getLicense('SEN-1')) as License;
+        expect(stored.version).toBe(21);
+        expect(
+          stored.contacts
+            .map((c) => c.email)
+            .filter((e) => e.startsWith('p'))
+            .sort(),
+        ).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}@acme.test`).sort());
+        const seqs = (await wholeFeed()).map((e) => e.seq);
+        expect(seqs).toEqual([...seqs].sort());
+        expect(new Set(seqs).size).toBe(21);
+      } finally {
+        if (other !== storage) await options.destroy?.(other);
+      }
+    });
+
+    it('locked: commands over two licenses named in opposite orders cannot deadlock', async (ctx) => {
+      if (!storage.locked) return ctx.skip();
+      await commitNew(created('SEN-A'), created('SEN-B'));
+      const other = options.another ? await options.another(storage) : storage;
+      try {
+        const runs = Array.from({ length: 12 }, (_, i) =>
+          lockedOf(i % 2 === 0 ? storage : other)(
+            i % 3 === 0 ? ['SEN-B', 'SEN-A'] : ['SEN-A', 'SEN-B'],
+            (read) => {
+              const a = read.get('SEN-A') as License;
+              const b = read.get('SEN-B') as License;
+              const nextA = add(a, `a${i}@acme.test`);
+              const nextB = add(b, `b${i}@acme.test`);
+              return {
+                value: i,
+                commit: {
+                  writes: [
+                    { license: nextB.license, expectedVersion: b.version },
+                    { license: nextA.license, expectedVersion: a.version },
+                  ],
+                  audit: [nextB.entry, nextA.entry],
+                },
+              };
+            },
+          ),
+        );
+        const results = await Promise.allSettled(runs);
+        expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+        expect((await storage.getLicense('SEN-A'))?.version).toBe(13);
+        expect((await storage.getLicense('SEN-B'))?.version).toBe(13);
+      } finally {
+        if (other !== storage) await options.destroy?.(other);
+      }
+    });
+
+    it('idempotency keys: one claim per actor and key, its answer kept for others, no actor evicting another', async (ctx) => {
+      const keys = storage.idempotencyKeys;
+      if (!keys) return ctx.skip();
+      const limits = { runningMs: 60_000, maxPerActor: 3 };
+      const answer = {
+        status: 200,
+        headers: [['Content-Type', 'application/json']] as [string, string][],
+        body: '{"ok":1}',
+        licenses: ['SEN-1'],
+      };
+      expect(await keys.claim('alice', 'k1', 'f1', limits)).toEqual({ state: 'claimed' });
+      expect(await keys.claim('alice', 'k1', 'f1', limits)).toEqual({ state: 'running', fingerprint: 'f1' });
+      expect(await keys.claim('bob', 'k1', 'f1', limits)).toEqual({ state: 'claimed' }); // keys are per actor
+      await keys.keep('alice', 'k1', 'f1', answer, 60_000);
+      expect(await keys.claim('alice', 'k1', 'f1', limits)).toEqual({
+        state: 'done',
+        fingerprint: 'f1',
+        response: answer,
+      });
+      expect(await keys.claim('alice', 'k1', 'other', limits)).toMatchObject({
+        state: 'done',
+        fingerprint: 'f1',
+      });
+      // Released without an answer: the next claim runs again.
+      await keys.release('bob', 'k1', 'f1');
+      expect(await keys.claim('bob', 'k1', 'f1', limits)).toEqual({ state: 'claimed' });
+      // Bob fills his quota many times over: Alice's key stays.
+      for (let i = 0; i < 10; i++)
+        expect(await keys.claim('bob', `flood-${i}`, 'f', limits)).toEqual({ state: 'claimed' });
+      expect(await keys.claim('alice', 'k1', 'f1', limits)).toMatchObject({ state: 'done' });
+      expect(await keys.claim('bob', 'flood-9', 'f', limits)).toMatchObject({ state: 'running' });
+      expect(await keys.claim('bob', 'flood-0', 'f', limits)).toEqual({ state: 'claimed' }); // his oldest went
+    });
+
+    it('idempotency keys: a kept answer expires, and so does a claim whose request never finished', async (ctx) => {
+      const keys = storage.idempotencyKeys;
+      if (!keys) return ctx.skip();
+      const answer = { status: 200, headers: [] as [string, string][], body: '{}' };
+      expect(await keys.claim('alice', 'k', 'f', { runningMs: 100, maxPerActor: 10 })).toEqual({
+        state: 'claimed',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await keys.claim('alice', 'k', 'f', { runningMs: 60_000, maxPerActor: 10 })).toEqual({
+        state: 'claimed',
+      });
+      await keys.keep('alice', 'k', 'f', answer, 100);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await keys.claim('alice', 'k', 'f', { runningMs: 60_000, maxPerActor: 10 })).toEqual({
+        state: 'claimed',
+      });
     });
   });
 }

@@ -683,7 +683,7 @@ export const serviceModelCommands = [
   fc.tuple(actor, license, fc.nat()).map(([a, l, n]) => new PastStep(a, l, n)),
 ];
 
-/** A storage that fails at random before, during or after a commit, or on a read. */
+/** A storage that fails at random before, during or after a commit (or a locked run), or on a read. */
 function faultyStorage(
   inner: LicenseStorage,
   random: () => number,
@@ -724,6 +724,28 @@ function faultyStorage(
       if (dice < rate) throw fault(); // after: written, but the answer is lost
       return entries;
     },
+    // The row-lock path, where the inner storage has it: the same three moments.
+    ...(inner.locked && {
+      async locked(ids, work, options) {
+        const locked = (inner.locked as NonNullable<LicenseStorage['locked']>).bind(inner);
+        const dice = random();
+        if (dice < rate / 3) throw fault(); // before
+        if (dice < (rate * 2) / 3) {
+          // during: the connection drops once the work has decided, and the transaction rolls back
+          return locked(
+            ids,
+            async (read) => {
+              await work(read);
+              throw fault();
+            },
+            options,
+          );
+        }
+        const answer = await locked(ids, work, options);
+        if (dice < rate) throw fault(); // after: committed, but the answer is lost
+        return answer;
+      },
+    }),
   };
 }
 

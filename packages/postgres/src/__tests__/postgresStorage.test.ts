@@ -62,7 +62,9 @@ describe('postgresStorage', () => {
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       'addresses',
       'audit_entries',
+      'feed_cursors',
       'feed_position',
+      'idempotency_keys',
       'license_contacts',
       'license_memberships',
       'licenses',
@@ -83,6 +85,7 @@ describe('postgresStorage', () => {
     expect(rows).toEqual([
       { table_name: 'audit_entries', column_name: 'changes' },
       { table_name: 'audit_entries', column_name: 'requests' },
+      { table_name: 'idempotency_keys', column_name: 'response' },
       { table_name: 'requests', column_name: 'decided_by' },
       { table_name: 'requests', column_name: 'roles' },
     ]);
@@ -288,13 +291,16 @@ describe('postgresStorage', () => {
 describe('postgresStorage visibility through the email index', () => {
   /** Every statement the storage sends, with the rows each answered. */
   const sent: { text: string; params: unknown[]; rows: number }[] = [];
+  /** Runs a statement on `on`, noting it. */
+  async function noted<R>(on: Pick<PGliteLike, 'query'>, text: string, params?: unknown[]) {
+    const result = await on.query<R>(text, params);
+    sent.push({ text, params: params ?? [], rows: result.rows.length });
+    return result;
+  }
+  // Statements inside transactions (the row-lock path) are noted too.
   const counting: PGliteLike = {
-    async query<R>(text: string, params?: unknown[]) {
-      const result = await db.query<R>(text, params);
-      sent.push({ text, params: params ?? [], rows: result.rows.length });
-      return result;
-    },
-    transaction: (fn) => db.transaction(fn),
+    query: (text, params) => noted(db, text, params),
+    transaction: (fn) => db.transaction((tx) => fn({ query: (text, params) => noted(tx, text, params) })),
     close: async () => {},
   };
 

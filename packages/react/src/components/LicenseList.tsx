@@ -192,7 +192,7 @@ export const LicenseList = /* @__PURE__ */ forwardRef<HTMLDivElement, LicenseLis
  */
 function ReplaceAction({ licenseIds }: { licenseIds: readonly string[] }): ReactNode {
   const messages = useMessages();
-  const { store } = useLicenseContacts();
+  const { store, live } = useLicenseContacts();
   const permissions = useStoreState((state) => state.permissions);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const [open, setOpen] = useState(false);
@@ -203,10 +203,10 @@ function ReplaceAction({ licenseIds }: { licenseIds: readonly string[] }): React
   const asked = known.length > 0 || first === undefined;
   useEffect(() => {
     if (asked || first === undefined) return;
-    const release = store.observe({ type: 'permissions', licenseId: first });
+    const release = store.observe({ type: 'permissions', licenseId: first }, { live });
     void store.ensurePermissions(first);
     return release;
-  }, [asked, first, store]);
+  }, [asked, first, store, live]);
   const decision: Decision | undefined =
     known.find((d) => d.allowed) ?? (known.length > 0 ? known[0] : undefined);
   return (

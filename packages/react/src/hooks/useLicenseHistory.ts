@@ -19,13 +19,13 @@ export interface UseLicenseHistoryResult extends HistoryResource {
 
 /** A license's audit history, newest first: the first page on first use, more with `loadMore`. */
 export function useLicenseHistory(licenseId: string): UseLicenseHistoryResult {
-  const { store } = useLicenseContacts();
+  const { store, live } = useLicenseContacts();
   const resource = useStoreState((state) => state.histories[licenseId] ?? IDLE);
   useEffect(() => {
-    const release = store.observe({ type: 'history', licenseId });
+    const release = store.observe({ type: 'history', licenseId }, { live });
     void store.ensureHistory(licenseId);
     return release;
-  }, [store, licenseId]);
+  }, [store, licenseId, live]);
   return {
     ...resource,
     hasMore: resource.nextCursor !== undefined,

@@ -24,19 +24,19 @@ export interface UseLicensesResult extends ListResource {
 
 /** The licenses the signed-in person is associated with, matching `query`; loads the first page on first use and keeps it while used. */
 export function useLicenses(query = '', options: UseLicensesOptions = {}): UseLicensesResult {
-  const { store } = useLicenseContacts();
+  const { store, live } = useLicenseContacts();
   const key = store.queryKey(query);
   const [settledKey, setSettledKey] = useState(key);
   const current = useStoreState((state) => state.lists[key] ?? IDLE);
   const previous = useStoreState((state) => state.lists[settledKey] ?? IDLE);
   const cache = useStoreState((state) => state.licenses);
   useEffect(() => {
-    const release = store.observe({ type: 'list', query: key });
+    const release = store.observe({ type: 'list', query: key }, { live });
     void store.ensureList(key);
     return release;
-  }, [store, key]);
+  }, [store, key, live]);
   // The previous query's pages stay while they are shown in place of this one's.
-  useEffect(() => store.observe({ type: 'list', query: settledKey }), [store, settledKey]);
+  useEffect(() => store.observe({ type: 'list', query: settledKey }, { live }), [store, settledKey, live]);
   useEffect(() => {
     if (current.status === 'success') setSettledKey(key);
   }, [current.status, key]);

@@ -7,12 +7,12 @@ const IDLE: Resource<Permissions> = Object.freeze({ status: 'idle', fetching: fa
 
 /** What the signed-in person may do on a license, as the core decides; loaded on first use and kept while used. */
 export function usePermissions(licenseId: string): Resource<Permissions> {
-  const { store } = useLicenseContacts();
+  const { store, live } = useLicenseContacts();
   const resource = useStoreState((state) => state.permissions[licenseId] ?? IDLE);
   useEffect(() => {
-    const release = store.observe({ type: 'permissions', licenseId });
+    const release = store.observe({ type: 'permissions', licenseId }, { live });
     void store.ensurePermissions(licenseId);
     return release;
-  }, [store, licenseId]);
+  }, [store, licenseId, live]);
   return resource;
 }

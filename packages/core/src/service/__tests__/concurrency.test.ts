@@ -98,6 +98,11 @@ describe('service concurrency', () => {
         reads++;
         return storage.getLicense(id);
       },
+      // Reading under the row locks is a read too.
+      locked: (ids, work, options) => {
+        reads++;
+        return (storage.locked as NonNullable<LicenseStorage['locked']>)(ids, work, options);
+      },
     };
     const service = createLicenseContacts({ storage: counting });
     const api = service.as(alice);

@@ -686,7 +686,7 @@ describe('concurrency options and events', () => {
     await service.as(alice).addContact('SEN-NEW', { ...dan, roles: ['billing'] });
     unsubscribe();
     await service.as(alice).addContact('SEN-NEW', { ...carol, roles: ['billing'] });
-    expect(events.map((e) => [e.type, e.license.version, e.entry.action])).toEqual([
+    expect(events.map((e) => [e.type, e.license?.version, e.entry.action])).toEqual([
       ['licenseCreated', 1, 'createLicense'],
       ['licenseUpdated', 2, 'addContact'],
     ]);

@@ -1,0 +1,192 @@
+/**
+ * `pnpm bench feed`: the change feed's live side on a real PostgreSQL 15 (DATABASE_URL, or a
+ * throwaway one), everything on loopback.
+ *
+ * 1. Latency from a commit (the command resolved) to an SSE client of another server instance
+ *    (another storage, its own LISTEN connection) and to a webhook receiver: p50 / p99.
+ * 2. Commands per second with an SSE client watching and a webhook sender delivering, against the
+ *    same commands with neither, in interleaved rounds (min / median / max of the ratio).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { AuditEntry, LicenseContacts } from '@license-contacts/core';
+import { createLicenseContacts } from '@license-contacts/core';
+import { createHttpClient, createHttpHandler, toNodeListener } from '@license-contacts/core/http';
+import { createWebhookSender } from '@license-contacts/core/webhooks';
+import type { PostgresStorage } from '@license-contacts/postgres';
+import { postgresStorage } from '@license-contacts/postgres';
+import pg from 'pg';
+import { authenticate, bearer } from '../tests/http/harness';
+import type { ThrowawayServer } from '../tests/postgres/server';
+import { startThrowawayServer } from '../tests/postgres/server';
+import { formatSpread } from './util';
+
+const SECRET = `whsec_${Buffer.from('thirty-two bytes of bench secret').toString('base64')}`;
+const LATENCY_SAMPLES = 300;
+const ROUNDS = 5;
+const ROUND_COMMANDS = 200;
+const staff = { email: 'ops@vendor.test', staff: true };
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Commits one add and one removal on a license of `service`, `k` keeping the emails apart. */
+async function command(service: LicenseContacts, id: string, k: number): Promise<void> {
+  const api = service.as(staff);
+  const email = `bench${k}@acme.test`;
+  await api.addContact(id, { email, name: `Bench ${k}`, roles: ['technical'] });
+  await api.removeContact(id, email);
+}
+
+export default async function (): Promise<void> {
+  let throwaway: ThrowawayServer | undefined;
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    try {
+      throwaway = await startThrowawayServer();
+      url = throwaway.url;
+    } catch (error) {
+      console.log(`feed: skipped, no PostgreSQL (${(error as Error).message.split('\n')[0]})`);
+      return;
+    }
+  }
+  const schema = `lc_feed_bench_${process.pid}`;
+  const open = (max = 4): PostgresStorage =>
+    postgresStorage({ pool: new pg.Pool({ connectionString: url, max }), schema });
+  // Instance A commits; instance B serves the SSE client; a third process's worth sends webhooks.
+  const a = open();
+  const b = open();
+  const c = open();
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    await a.migrate();
+    const serviceA = createLicenseContacts({ storage: a });
+    const serviceB = createLicenseContacts({ storage: b });
+    const serviceC = createLicenseContacts({ storage: c });
+    for (const id of ['SEN-LAT', 'SEN-RATE']) {
+      await serviceA.createLicense({
+        id,
+        product: 'Jira',
+        technical: { email: 'alice@acme.test', name: 'Alice' },
+        billing: { email: 'bob@acme.test', name: 'Bob' },
+      });
+    }
+    const server = createServer(toNodeListener(createHttpHandler(serviceB, { authenticate })));
+    const origin = await listen(server);
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+
+    // ---- latency: commit → SSE client of another instance, commit → webhook receiver
+    const arrivals = new Map<string, { sse?: number; hook?: number }>();
+    const arrived = (id: string, side: 'sse' | 'hook') => {
+      const seen = arrivals.get(id) ?? {};
+      seen[side] ??= performance.now();
+      arrivals.set(id, seen);
+    };
+    const receiver = createServer((req, res) => {
+      arrived(String(req.headers['webhook-id']), 'hook');
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    const hookUrl = `${await listen(receiver)}/hooks`;
+    cleanups.push(() => new Promise((resolve) => receiver.close(resolve)));
+    const stopSse = createHttpClient({
+      baseUrl: `${origin}/api`,
+      headers: { Authorization: bearer(staff) },
+    }).watch((entry: AuditEntry) => arrived(entry.id, 'sse'));
+    cleanups.push(async () => stopSse());
+    const sender = createWebhookSender({
+      service: serviceC,
+      endpoints: [{ id: 'bench', url: hookUrl, secret: SECRET }],
+      start: 'latest',
+    });
+    cleanups.push(() => sender.stop());
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    const sse: number[] = [];
+    const hook: number[] = [];
+    for (let k = 0; k < LATENCY_SAMPLES; k++) {
+      const license = await serviceA.as(staff).addContact('SEN-LAT', {
+        email: `lat${k}@acme.test`,
+        name: `Lat ${k}`,
+        roles: ['billing'],
+      });
+      const committed = performance.now();
+      const id = `SEN-LAT:${license.version}`;
+      const deadline = committed + 5_000;
+      while (!(arrivals.get(id)?.sse && arrivals.get(id)?.hook) && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      const seen = arrivals.get(id) ?? {};
+      if (seen.sse === undefined || seen.hook === undefined) throw new Error(`${id} did not arrive in 5 s`);
+      sse.push(Math.max(0, seen.sse - committed));
+      hook.push(Math.max(0, seen.hook - committed));
+    }
+    console.log(
+      `commit → SSE client of another instance (${LATENCY_SAMPLES} commits): p50 ${ms(percentile(sse, 50))}, ` +
+        `p99 ${ms(percentile(sse, 99))}; commit → webhook receiver: p50 ${ms(percentile(hook, 50))}, ` +
+        `p99 ${ms(percentile(hook, 99))} (goal p99 <= 100 ms)`,
+    );
+
+    // ---- cost: commands/s with the SSE client and the webhook sender running, and with neither
+    let k = 0;
+    const rate = async () => {
+      const start = performance.now();
+      for (let i = 0; i < ROUND_COMMANDS / 2; i++) await command(serviceA, 'SEN-RATE', k++);
+      return (ROUND_COMMANDS * 1000) / (performance.now() - start);
+    };
+    /** Starts an SSE client and a webhook sender; answers the function that stops both. */
+    const startLive = async () => {
+      const hooks = createWebhookSender({
+        service: serviceC,
+        endpoints: [{ id: 'bench', url: hookUrl, secret: SECRET }],
+      });
+      const stop = createHttpClient({
+        baseUrl: `${origin}/api`,
+        headers: { Authorization: bearer(staff) },
+      }).watch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return async () => {
+        stop();
+        await hooks.stop();
+      };
+    };
+    stopSse();
+    await sender.stop();
+    let stopLive = await startLive();
+    await rate(); // warm-up with both running
+    const live: number[] = [];
+    const quiet: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      live.push(await rate());
+      await stopLive();
+      quiet.push(await rate());
+      stopLive = await startLive();
+    }
+    cleanups.push(() => stopLive());
+    const ratios = live.map((x, i) => x / (quiet[i] as number));
+    console.log(
+      `commands/s with an SSE client and a webhook sender running vs neither (${ROUNDS} interleaved rounds of ` +
+        `${ROUND_COMMANDS}): ratio min / median / max ${formatSpread(ratios)} (goal >= 0.90)`,
+    );
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    await a.close().catch(() => {});
+    await b.close().catch(() => {});
+    await c.close().catch(() => {});
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+    await throwaway?.destroy();
+  }
+}

@@ -1,0 +1,265 @@
+import { LicenseContactsError, validationError } from '../domain/errors';
+import type { AuditEntry } from '../domain/types';
+import type { FeedCursorStore } from '../storage/types';
+import type { LicenseContacts } from './createLicenseContacts';
+
+/** How a feed worker retries an entry its `handle` failed: capped exponential backoff with jitter. */
+export interface RetryOptions {
+  /** Milliseconds before the first retry; default 1,000. */
+  initialMs?: number;
+  /** The longest pause between attempts; default 60,000. */
+  maxMs?: number;
+  /** Attempts before the entry is given up (skipped, reported); default unlimited: the feed waits. */
+  attempts?: number;
+}
+
+/** Options of `createFeedWorker`. */
+export interface FeedWorkerOptions {
+  service: Pick<LicenseContacts, 'storage' | 'changes' | 'subscribe'>;
+  /** The cursor's name in the storage: one worker per name holds it at a time, in any process. */
+  name: string;
+  /** Does the work for one entry; a rejection retries it (the feed waits, in order). */
+  handle: (entry: AuditEntry) => void | Promise<void>;
+  /** Entries read per page; default 100. */
+  batchSize?: number;
+  retry?: RetryOptions;
+  /** Only these entries are handled; the others are passed over (the cursor moves past them). */
+  filter?: (entry: AuditEntry) => boolean;
+  /** How long a lease lasts unless renewed (a crashed holder's lease ends after it); default 30,000 ms. */
+  leaseMs?: number;
+  /** How often to look for entries (and for a free lease) when not told of commits; default 1,000 ms. */
+  pollMs?: number;
+  /** Where a cursor that was never set starts: `'oldest'` (every entry, the default) or `'latest'` (from now). */
+  start?: 'oldest' | 'latest';
+  /** This process's name in the lease; default a random one. */
+  holder?: string;
+  /** Told of each failed attempt. */
+  onError?: (error: unknown, entry: AuditEntry | undefined) => void;
+}
+
+/** What a feed worker reports of itself. */
+export interface FeedWorkerStatus {
+  name: string;
+  /** The seq of the last entry done; `undefined` before the first. */
+  cursor: string | undefined;
+  /** Whether this worker holds the lease now (else another process does, or nobody yet). */
+  holding: boolean;
+  /** Entries after the cursor, counted up to 10,000. */
+  lag: number;
+  /** When the oldest entry not yet done was committed. */
+  oldestPendingAt?: string;
+  /** Entries handled by this worker since it started. */
+  handled: number;
+  /** Entries given up after `retry.attempts`. */
+  skipped: number;
+  /** The last failure, with the attempts the entry has had so far. */
+  lastError?: { message: string; at: string; entryId?: string; attempts: number };
+}
+
+/** A running feed worker. */
+export interface FeedWorker {
+  readonly name: string;
+  /** Its cursor, lag and last error. */
+  status(): Promise<FeedWorkerStatus>;
+  /** Stops after the entry in hand and gives the lease up. */
+  stop(): Promise<void>;
+}
+
+const NAME = /^[\x21-\x7e]{1,200}$/;
+const LAG_LIMIT = 10_000;
+
+function positive(value: unknown, field: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0))
+    throw validationError(field, `${field} must be a positive number`);
+  return value;
+}
+
+/**
+ * Consumes the change feed with its cursor persisted in the storage under `name`: every entry at least
+ * once, in seq order. Several processes may start the same worker: one holds a lease (renewed while
+ * it works, checked before each entry) and the others wait; a crashed holder's lease ends after
+ * `leaseMs` and another takes over from the cursor. `handle` should be idempotent (an entry whose
+ * cursor move was lost in a crash comes again) and finish well within `leaseMs`.
+ * @example
+ * const mailer = createFeedWorker({ service, name: 'mailer', handle: (entry) => sendMailFor(entry) });
+ * // later: await mailer.stop();
+ */
+export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
+  const { service } = options;
+  const cursors: FeedCursorStore | undefined = service?.storage?.feedCursors;
+  if (!cursors) {
+    throw new LicenseContactsError('VALIDATION', 'This storage keeps no feed cursors (feedCursors)', {
+      field: 'service',
+    });
+  }
+  if (typeof options.name !== 'string' || !NAME.test(options.name)) {
+    throw validationError('name', 'name must be 1–200 visible ASCII characters');
+  }
+  if (typeof options.handle !== 'function') throw validationError('handle', 'handle must be a function');
+  const name = options.name;
+  const batchSize = Math.min(200, Math.floor(positive(options.batchSize, 'batchSize', 100)));
+  const leaseMs = positive(options.leaseMs, 'leaseMs', 30_000);
+  const pollMs = positive(options.pollMs, 'pollMs', 1_000);
+  const initialMs = positive(options.retry?.initialMs, 'retry.initialMs', 1_000);
+  const maxMs = positive(options.retry?.maxMs, 'retry.maxMs', 60_000);
+  const attempts = positive(options.retry?.attempts, 'retry.attempts', Number.POSITIVE_INFINITY);
+  const holder =
+    options.holder ?? `worker-${Math.random().toString(36).slice(2, 10)}-${Date.now().toString(36)}`;
+
+  let stopped = false;
+  let holding = false;
+  let cursor: string | undefined;
+  let handled = 0;
+  let skipped = 0;
+  let lastError: FeedWorkerStatus['lastError'];
+  /** Ends the pause in progress: when the worker stops, or (an idle pause only) when a commit is told. */
+  let wake: (why: 'stop' | 'commit') => void = () => {};
+  /** A commit was told since the last read of the feed. */
+  let told = false;
+  const unsubscribe = service.subscribe(() => {
+    told = true;
+    wake('commit');
+  });
+
+  const sleep = (ms: number, untilCommit = false) =>
+    new Promise<void>((resolve) => {
+      if (stopped || (untilCommit && told)) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = () => {};
+        resolve();
+      }
+      wake = (why) => {
+        if (why === 'stop' || untilCommit) done();
+      };
+    });
+
+  /** Takes or renews the lease; answers whether this worker holds it. */
+  async function lease(): Promise<boolean> {
+    const got = await (cursors as FeedCursorStore).lease(name, holder, leaseMs);
+    holding = got !== null;
+    if (got) cursor = got.cursor;
+    return holding;
+  }
+
+  function fail(error: unknown, entry: AuditEntry | undefined, attempt: number): void {
+    lastError = {
+      message: error instanceof Error ? error.message : String(error),
+      at: new Date().toISOString(),
+      ...(entry === undefined ? {} : { entryId: entry.id }),
+      attempts: attempt,
+    };
+    try {
+      options.onError?.(error, entry);
+    } catch {
+      // a reporter's failure is not the worker's
+    }
+  }
+
+  /** Handles one entry, retrying; `false` when the lease was lost meanwhile (not done, not moved past). */
+  async function work(entry: AuditEntry): Promise<boolean> {
+    if (options.filter && !options.filter(entry)) return true;
+    for (let attempt = 1; ; attempt++) {
+      // Never two holders at once: the lease is renewed (and checked) before each attempt.
+      if (stopped || !(await lease())) return false;
+      try {
+        await options.handle(entry);
+        handled++;
+        return true;
+      } catch (error) {
+        fail(error, entry, attempt);
+        if (attempt >= attempts) {
+          skipped++;
+          return true;
+        }
+        const pause = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
+        await sleep(pause * (0.5 + Math.random() / 2));
+      }
+    }
+  }
+
+  async function headSeq(): Promise<string | undefined> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await service.changes({ limit: 200, ...(after === undefined ? {} : { after }) });
+      after = page.items.at(-1)?.seq ?? after;
+      if (page.nextCursor === undefined) return after;
+    }
+  }
+
+  async function run(): Promise<void> {
+    while (!stopped) {
+      try {
+        if (!(await lease())) {
+          await sleep(Math.min(pollMs, leaseMs / 2));
+          continue;
+        }
+        if (cursor === undefined && options.start === 'latest') {
+          const head = await headSeq();
+          if (head !== undefined && (await (cursors as FeedCursorStore).advance(name, holder, head)))
+            cursor = head;
+        }
+        told = false;
+        const page = await service.changes({
+          limit: batchSize,
+          ...(cursor === undefined ? {} : { after: cursor }),
+        });
+        if (page.items.length === 0) {
+          await sleep(Math.min(pollMs, leaseMs / 3), true);
+          continue;
+        }
+        for (const entry of page.items) {
+          if (!(await work(entry))) break;
+          if (!(await (cursors as FeedCursorStore).advance(name, holder, entry.seq))) {
+            holding = false;
+            break;
+          }
+          cursor = entry.seq;
+        }
+      } catch (error) {
+        fail(error, undefined, 1);
+        await sleep(Math.min(pollMs * 5, leaseMs / 2));
+      }
+    }
+  }
+
+  const running = run();
+
+  return {
+    name,
+    async status() {
+      const stored = await (cursors as FeedCursorStore).read(name);
+      const at = stored?.cursor;
+      let lag = 0;
+      let oldestPendingAt: string | undefined;
+      for (let after = at; lag < LAG_LIMIT; ) {
+        const page = await service.changes({ limit: 200, ...(after === undefined ? {} : { after }) });
+        oldestPendingAt ??= page.items[0]?.at;
+        lag += page.items.length;
+        if (page.nextCursor === undefined) break;
+        after = page.nextCursor;
+      }
+      return {
+        name,
+        cursor: at,
+        holding: holding && stored?.holder === holder,
+        lag: Math.min(lag, LAG_LIMIT),
+        ...(oldestPendingAt === undefined ? {} : { oldestPendingAt }),
+        handled,
+        skipped,
+        ...(lastError === undefined ? {} : { lastError }),
+      };
+    },
+    async stop() {
+      if (stopped) return running;
+      stopped = true;
+      unsubscribe();
+      wake('stop');
+      await running;
+      await (cursors as FeedCursorStore).release(name, holder).catch(() => {});
+      holding = false;
+    },
+  };
+}

@@ -1,0 +1,234 @@
+import type { AuditEntry, License, WatchOptions } from '../domain/types';
+import type { LicenseStorage, StorageWatch } from '../storage/types';
+
+/** What the service tells subscribers after each commit. */
+export type LicenseContactsEvent = {
+  type: 'licenseCreated' | 'licenseUpdated';
+  entry: AuditEntry;
+  /** The license after the change, when this instance committed it; read it with `findLicense` otherwise. */
+  license?: License;
+};
+
+/** How long a failed catch-up waits before trying again, after `attempt` failures. */
+const backoff = (attempt: number) => Math.min(5_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+
+/** Licenses committed here whose entries the storage's watch has not told yet, at most this many. */
+const MAX_PENDING = 10_000;
+
+const reportError = (error: unknown) =>
+  (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+
+/**
+ * The live side of the service: the commits of every instance, in seq order. With a storage that can
+ * `watch`, everything (this instance's commits too) comes from one shared watch, started when the
+ * first listener arrives; without one, this instance's own commits only.
+ */
+export class LiveFeed {
+  readonly #storage: LicenseStorage;
+  readonly #listeners = new Set<(event: LicenseContactsEvent) => void>();
+  /** Licenses this instance committed, by entry id, until their entry is told. */
+  readonly #committed = new Map<string, License>();
+  #watch: Promise<StorageWatch | undefined> | undefined;
+  #running = false;
+  /** The last seq told (or where watching started). */
+  #head: string | undefined;
+
+  constructor(storage: LicenseStorage) {
+    this.#storage = storage;
+  }
+
+  /** Whether events come from the storage's watch (every instance) rather than from this one's commits. */
+  get watching(): boolean {
+    return this.#watch !== undefined && this.#storage.watch !== undefined;
+  }
+
+  /** The last seq this feed knows of, once started. */
+  get head(): string | undefined {
+    return this.#head;
+  }
+
+  /** Whether the storage's watch is running (so `head` is where the feed stands right now). */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Starts the shared watch if the storage can and it is not running; resolves once it runs. */
+  start(): Promise<StorageWatch | undefined> {
+    if (this.#watch === undefined) {
+      const watch = this.#storage.watch?.bind(this.#storage);
+      this.#watch = watch
+        ? watch((entry) => this.#tell(entry), { onError: reportError }).then(
+            (running) => {
+              if (this.#head === undefined || (running.position ?? '') > this.#head)
+                this.#head = running.position;
+              this.#running = true;
+              return running;
+            },
+            (error: unknown) => {
+              this.#watch = undefined;
+              throw error;
+            },
+          )
+        : Promise.resolve(undefined);
+    }
+    return this.#watch;
+  }
+
+  /** Adds a listener of every event; returns the function that removes it. */
+  subscribe(listener: (event: LicenseContactsEvent) => void): () => void {
+    this.#listeners.add(listener);
+    this.start().catch(reportError);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Before a commit: the licenses it writes, so their events can carry them. */
+  committing(applied: readonly { license: License; entry: { id: string } }[]): void {
+    if (!this.watching) return;
+    for (const { license, entry } of applied) this.#committed.set(entry.id, license);
+    while (this.#committed.size > MAX_PENDING)
+      this.#committed.delete(this.#committed.keys().next().value as string);
+  }
+
+  /** After a commit: its stored entries (told now unless the watch tells them), or its failure. */
+  committed(applied: readonly { license: License; entry: { id: string } }[], entries?: AuditEntry[]): void {
+    if (entries === undefined) {
+      for (const { entry } of applied) this.#committed.delete(entry.id);
+      return;
+    }
+    if (this.watching) return;
+    entries.forEach((entry, i) => {
+      this.#emit(entry, applied[i]?.license);
+    });
+  }
+
+  #tell(entry: AuditEntry): void {
+    if (this.#head === undefined || entry.seq > this.#head) this.#head = entry.seq;
+    const license = this.#committed.get(entry.id);
+    this.#committed.delete(entry.id);
+    this.#emit(entry, license);
+  }
+
+  #emit(entry: AuditEntry, license: License | undefined): void {
+    if (this.#head === undefined || entry.seq > this.#head) this.#head = entry.seq;
+    const event: LicenseContactsEvent = {
+      type: entry.action === 'createLicense' ? 'licenseCreated' : 'licenseUpdated',
+      entry,
+      ...(license === undefined ? {} : { license }),
+    };
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A listener's failure must not undo or fail a committed change.
+        reportError(error);
+      }
+    }
+  }
+}
+
+/** What an actor's watch needs of the service. */
+export interface ActorFeedSource {
+  feed: LiveFeed;
+  /** Entries of the actor's feed after `after`, oldest first (the storage decides exactly). */
+  changes(after: string | undefined): Promise<{ items: AuditEntry[]; nextCursor?: string }>;
+  /** The seq of the last entry of the whole feed (`undefined`: none). */
+  last(): Promise<string | undefined>;
+  /** Ids of the licenses the actor is a contact of now; `null` for staff (every license). */
+  licenses(): Promise<Set<string> | null>;
+  email: string;
+}
+
+/**
+ * One actor's live feed: the entries `changes()` would answer, as they commit, in order, once each.
+ * Every event of a license the actor may be concerned with (one of theirs, or one whose change names
+ * them) triggers a read of their feed from the last entry told, so what is told is exactly what the
+ * storage answers for them; events of other licenses cost nothing.
+ */
+export function watchActor(
+  source: ActorFeedSource,
+  listener: (entry: AuditEntry) => void,
+  options: WatchOptions,
+): () => void {
+  let closed = false;
+  let last = options.after;
+  let members: Set<string> | null = null;
+  let queued = false;
+  let running: Promise<void> = Promise.resolve();
+  let failures = 0;
+
+  const concerns = (entry: AuditEntry) =>
+    members === null || members.has(entry.licenseId) || entry.changes.some((c) => c.email === source.email);
+
+  async function catchUp(): Promise<void> {
+    for (;;) {
+      const page = await source.changes(last);
+      for (const entry of page.items) {
+        if (closed) return;
+        if (last !== undefined && entry.seq <= last) continue;
+        last = entry.seq;
+        if (members !== null) {
+          for (const change of entry.changes) {
+            if (change.email !== source.email) continue;
+            if (change.after === null) members.delete(entry.licenseId);
+            else members.add(entry.licenseId);
+          }
+        }
+        try {
+          listener(entry);
+        } catch (error) {
+          reportError(error);
+        }
+      }
+      if (page.nextCursor === undefined || page.items.length === 0) return;
+    }
+  }
+
+  /** Runs a catch-up after the one running, unless one is already waiting. */
+  function schedule(): void {
+    if (queued || closed) return;
+    queued = true;
+    running = running.then(async () => {
+      queued = false;
+      if (closed) return;
+      try {
+        await catchUp();
+        failures = 0;
+      } catch (error) {
+        options.onError?.(error);
+        failures++;
+        await new Promise((resolve) => setTimeout(resolve, backoff(failures)));
+        schedule();
+      }
+    });
+  }
+
+  const unsubscribe = source.feed.subscribe(({ entry }) => {
+    if (closed || (last !== undefined && entry.seq <= last)) return;
+    if (concerns(entry)) schedule();
+  });
+
+  // Where "from now" is: the feed's head if it runs already, else where its watch starts (whatever
+  // commits after that is told to the subscription above).
+  if (last === undefined && source.feed.running) last = source.feed.head;
+  const fromNow = last === undefined;
+  running = (async () => {
+    try {
+      const watch = await source.feed.start();
+      // Without a storage watch nothing says where the feed ends: read to its end once.
+      if (fromNow) last = watch ? watch.position : await source.last();
+      members = await source.licenses();
+    } catch (error) {
+      options.onError?.(error);
+      members = null;
+    }
+  })();
+  // From `after`, or whatever committed while starting: one read brings it in.
+  schedule();
+
+  return () => {
+    closed = true;
+    unsubscribe();
+  };
+}
