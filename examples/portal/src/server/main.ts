@@ -49,16 +49,6 @@ function listen(server: Server, at: number): Promise<number> {
   });
 }
 
-/** Hands every commit's entry to the notifier, one after the other; returns the function that stops it. */
-function startNotifier(notifier: ReturnType<typeof createNotifier>): () => void {
-  let queue = Promise.resolve();
-  return service.subscribe((event) => {
-    queue = queue
-      .then(() => notifier.handle(event.entry))
-      .catch((error: unknown) => console.error('Notifier:', error instanceof Error ? error.message : error));
-  });
-}
-
 // PGlite's folder belongs to one process at a time.
 const unlock = databaseUrl
   ? () => {}
@@ -110,9 +100,17 @@ for (let attempt = port; bound === undefined; attempt += 1) {
 }
 
 // Mail to the people each change concerns, caught by the development mailbox; links lead back here.
-const stopNotifier = mailbox
-  ? startNotifier(createNotifier({ service, baseUrl: `http://${host}:${bound}`, send: mailbox.send }))
-  : () => {};
+// A feed worker: its cursor and the ids of mails delivered are kept in the storage, so a restart goes
+// on where it stopped and mails nobody twice.
+const notifier = mailbox
+  ? createNotifier({
+      service,
+      name: 'portal-mailbox',
+      baseUrl: `http://${host}:${bound}`,
+      send: mailbox.send,
+      onError: (error) => console.error('Notifier:', error instanceof Error ? error.message : error),
+    })
+  : undefined;
 
 const where = databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${dataDir}`;
 console.log(`Storage: ${where}${seeded > 0 ? `, ${seeded} demo licenses created` : ''}`);
@@ -123,8 +121,8 @@ let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  stopNotifier();
   server.close();
+  await notifier?.stop().catch(() => {});
   server.closeAllConnections();
   await storage.close().catch(() => {});
   process.exit(0);

@@ -1,7 +1,7 @@
 export type { NotificationBuilderOptions } from './createNotificationBuilder';
 export { createNotificationBuilder } from './createNotificationBuilder';
-export type { Notifier, NotifierOptions } from './createNotifier';
-export { createNotifier } from './createNotifier';
+export type { DeliveredMails, Notifier, NotifierOptions } from './createNotifier';
+export { createNotifier, memoryDeliveredMails, storedDeliveredMails } from './createNotifier';
 export type { NotificationFact, NotificationKind, NotifierMessages, Wording } from './messages';
 export { deNotifierMessages, enNotifierMessages, NOTIFIER_MESSAGES } from './messages';
 export type { Notification, NotificationContext } from './notifications';

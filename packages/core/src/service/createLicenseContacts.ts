@@ -138,6 +138,12 @@ export interface LicenseContacts {
 }
 
 /** A commit refused for a stale version: the command is re-read and re-applied. */
+/**
+ * Thrown by a replacement's decision that changes a license before the leaver's requests were read;
+ * never leaves the service. A library error, so the storage guard and the row-lock path pass it on as is.
+ */
+const NEEDS_REQUESTS = new LicenseContactsError('CONFLICT', 'The leaver’s pending requests are needed first');
+
 class StaleRead {
   constructor(readonly error: LicenseContactsError) {}
 }
@@ -730,9 +736,15 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
 
         /**
          * The change set on the licenses as read (`null`: gone, or not visible to the actor), with the
-         * leaver's pending requests on them cancelled (§7; read before, written with a compare-and-set).
+         * leaver's pending requests on them cancelled (§7, written with a compare-and-set). Those are read
+         * only once something changes (`NEEDS_REQUESTS` asks for them), so a call that changes nothing,
+         * such as an outsider's, reads no request.
          */
-        const decide = (read: (id: string) => License | null, pending: StoredRequest[], at: string) => {
+        const decide = (
+          read: (id: string) => License | null,
+          pending: StoredRequest[] | undefined,
+          at: string,
+        ) => {
           const result: ReplaceResult = { dryRun, changed: [], skipped: [], cancelledRequests: [] };
           const applied: Applied[] = [];
           const cancelled: RequestWrite[] = [];
@@ -753,6 +765,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
               continue;
             }
             let next = applyCommand(license, command, actor, policy, at, rules) as Applied;
+            if (pending === undefined) throw NEEDS_REQUESTS;
             // §7: the leaver's pending requests on this license end with their leaving.
             const leaving = pending.filter((request) => request.licenseId === id);
             if (leaving.length > 0) {
@@ -774,14 +787,35 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         return queue.run(ids, () =>
           withRetries(async () => {
             const at = now();
-            const pending =
-              ids.length === 0 ? [] : await allRequests({ party: email, state: 'pending', now: at });
+            let pending: StoredRequest[] | undefined;
+            const leaverRequests = () => allRequests({ party: email, state: 'pending', now: at });
             if (storage.locked && !dryRun && ids.length > 0) {
-              return underLock(ids, (read) => decide((id) => read.get(id) ?? null, pending, at), getOptions);
+              for (;;) {
+                try {
+                  return await underLock(
+                    ids,
+                    (read) => decide((id) => read.get(id) ?? null, pending, at),
+                    getOptions,
+                  );
+                } catch (error) {
+                  // Nothing was written: read the leaver's requests and decide again under the locks.
+                  if (error !== NEEDS_REQUESTS || pending !== undefined) throw error;
+                  pending = await leaverRequests();
+                }
+              }
             }
             const read = new Map<string, License | null>();
             for (const id of ids) read.set(id, await readVisible(id));
-            const { value, applied, extra } = decide((id) => read.get(id) ?? null, pending, at);
+            const get = (id: string) => read.get(id) ?? null;
+            let decided: ReturnType<typeof decide>;
+            try {
+              decided = decide(get, pending, at);
+            } catch (error) {
+              if (error !== NEEDS_REQUESTS) throw error;
+              pending = await leaverRequests();
+              decided = decide(get, pending, at);
+            }
+            const { value, applied, extra } = decided;
             if (applied.length > 0) await commit(applied, false, extra);
             return value;
           }),

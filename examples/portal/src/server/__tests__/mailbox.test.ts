@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createLicenseContacts, memoryStorage } from '@license-contacts/core';
 import { demoLicenseInputs, demoPeople } from '@license-contacts/core/fixtures';
 import { createNotifier } from '@license-contacts/core/notifier';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPortal } from '../createPortal';
 import { type CaughtMail, createMailbox } from '../mailbox';
 import { createSessions, readCookie, SESSION_COOKIE } from '../sessions';
@@ -28,7 +28,7 @@ async function setup() {
   const service = createLicenseContacts({ storage: memoryStorage(), invitations: 'otherDomains' });
   await seed(service, demoLicenseInputs);
   const mailbox = createMailbox();
-  const notifier = createNotifier({ service, baseUrl: ORIGIN, send: mailbox.send });
+  const notifier = createNotifier({ service, baseUrl: ORIGIN, send: mailbox.send, pollMs: 10 });
   const portal = createPortal({ service, appDir, mailbox, sessions: createSessions() });
   const call = (path: string, init: RequestInit = {}) => portal(new Request(`${ORIGIN}${path}`, init));
   const signIn = async (email: string) => {
@@ -45,11 +45,12 @@ async function setup() {
 
 describe('the development mailbox', () => {
   it('answers the signed-in person their own mail only, newest first, with links back into the portal', async () => {
-    const { service, notifier, call, signIn } = await setup();
+    const { service, mailbox, notifier, call, signIn } = await setup();
+    await vi.waitFor(async () => expect((await notifier.status()).holding).toBe(true));
     const invited = await service.as(alice).invite('SEN-4821337', { ...sam, roles: ['technical'] });
-    const [entry] = (await service.as(alice).history('SEN-4821337', { limit: 1 })).items;
-    if (!entry) throw new Error('no entry');
-    await notifier.handle(entry);
+    // The notifier, a feed worker, mails the invitee.
+    await vi.waitFor(() => expect(mailbox.of(sam.email)).toHaveLength(1));
+    await notifier.stop();
 
     const samCookie = await signIn(sam.email);
     const response = await call('/dev/mailbox', { headers: { Cookie: samCookie } });
@@ -89,7 +90,8 @@ describe('the development mailbox', () => {
   });
 
   it('answers 401 without a session and 405 to other methods; off without a mailbox', async () => {
-    const { call } = await setup();
+    const { call, notifier } = await setup();
+    await notifier.stop();
     expect((await call('/dev/mailbox')).status).toBe(401);
     const post = await call('/dev/mailbox', { method: 'POST' });
     expect(post.status).toBe(405);
