@@ -338,6 +338,10 @@ export function createContactsStore(
   let takingIn: Promise<void> | undefined;
   let takeInAgain = false;
   let replacing = 0;
+  /** Request commands (§7) on their way: entries told meanwhile wait, to be known as their own. */
+  let requesting = 0;
+  /** `action:requestId` of this store's own request commands, whose entries are not changes made elsewhere. */
+  const ownRequests = new Set<string>();
   /** Ids (`licenseId:version`) of the entries of this store's own changes, which their answers confirmed. */
   const ownEntries = new Set<string>();
   /**
@@ -781,16 +785,26 @@ export function createContactsStore(
   }
 
   /** Sends a request command; a refusal also asks the requests again (it may have expired or been decided). */
-  async function requestCommand(send: () => Promise<PendingRequest>): Promise<PendingRequest> {
+  async function requestCommand(
+    action: 'invite' | 'requestTransfer' | 'acceptRequest' | 'declineRequest' | 'cancelRequest',
+    send: () => Promise<PendingRequest>,
+  ): Promise<PendingRequest> {
+    requesting++;
+    let request: PendingRequest;
     try {
-      const request = await send();
-      refreshAfterRequest(request);
-      return request;
+      request = await send();
+      ownRequests.add(`${action}:${request.id}`);
+      if (ownRequests.size > 1000) ownRequests.delete(ownRequests.values().next().value as string);
     } catch (error) {
       const failure = asError(error);
       for (const key of Object.keys(internals.cache.requests)) void fetchRequests(key);
       throw failure;
+    } finally {
+      requesting--;
+      takeInSoon();
     }
+    refreshAfterRequest(request);
+    return request;
   }
 
   /** After a confirmed change: what the actor may do (and still see) next, and the history, asked again. */
@@ -925,12 +939,20 @@ export function createContactsStore(
    */
   async function takeIn(): Promise<void> {
     await ensureMe();
-    const busy = (id: string) => replacing > 0 || internals.queue.some((m) => m.licenseId === id);
+    const busy = (id: string) =>
+      replacing > 0 || requesting > 0 || internals.queue.some((m) => m.licenseId === id);
     const ready = incoming.filter((entry) => !busy(entry.licenseId));
     if (ready.length === 0) return;
     incoming = incoming.filter((entry) => busy(entry.licenseId));
-    const remote = ready.filter((entry) => !ownEntries.delete(entry.id));
+    const ownRequest = (entry: AuditEntry) => {
+      const request = entry.requests?.[0];
+      return request !== undefined && ownRequests.delete(`${entry.action}:${request.id}`);
+    };
+    const remote = ready.filter((entry) => !ownEntries.delete(entry.id) && !ownRequest(entry));
     if (remote.length === 0) return;
+    // Requests opened or decided elsewhere: the pending requests held are asked again.
+    if (remote.some((entry) => (entry.requests?.length ?? 0) > 0))
+      for (const key of Object.keys(internals.cache.requests)) void fetchRequests(key);
     const byLicense = new Map<string, AuditEntry[]>();
     for (const entry of remote)
       byLicense.set(entry.licenseId, [...(byLicense.get(entry.licenseId) ?? []), entry]);
@@ -1162,14 +1184,14 @@ export function createContactsStore(
     },
     refreshRequests: (licenseId = '') => fetchRequests(licenseId),
     invite: (licenseId, input) =>
-      requestCommand(() =>
+      requestCommand('invite', () =>
         api.invite(licenseId, { email: input.email, name: input.name, roles: [...input.roles] }),
       ),
     requestTransfer: (licenseId, role, email) =>
-      requestCommand(() => api.requestTransfer(licenseId, role, email)),
-    acceptRequest: (requestId) => requestCommand(() => api.acceptRequest(requestId)),
-    declineRequest: (requestId) => requestCommand(() => api.declineRequest(requestId)),
-    cancelRequest: (requestId) => requestCommand(() => api.cancelRequest(requestId)),
+      requestCommand('requestTransfer', () => api.requestTransfer(licenseId, role, email)),
+    acceptRequest: (requestId) => requestCommand('acceptRequest', () => api.acceptRequest(requestId)),
+    declineRequest: (requestId) => requestCommand('declineRequest', () => api.declineRequest(requestId)),
+    cancelRequest: (requestId) => requestCommand('cancelRequest', () => api.cancelRequest(requestId)),
     dehydrate() {
       const { cache } = internals;
       const confirmed = (id: string) => own(cache.licenses, id)?.data;

@@ -170,6 +170,17 @@ describe('transfer requests in the kit (R13)', () => {
     expect((await service.findLicense(BITBUCKET))?.technical[0]).toBe(erin.email);
   });
 
+  it('shows a request opened elsewhere at once, live, without announcing the person’s own', async () => {
+    const service = createDemoService();
+    const { user } = renderKit(<RequestList />, { service, email: carol.email });
+    expect(await screen.findByText('No pending requests')).toBeInTheDocument();
+    await service.as(erin).requestTransfer(BITBUCKET, 'technical', erin.email);
+    const accept = await screen.findByRole('button', { name: 'Accept' });
+    await user.click(accept);
+    await waitFor(() => expect(announcement()).toBe(`${erin.name} is now the main technical contact`));
+    expect(await screen.findByText('No pending requests')).toBeInTheDocument();
+  });
+
   it('keeps the up arrow refused when the portal’s policy allows no transfer request', async () => {
     const policy: Policy = {
       ...defaultPolicy,

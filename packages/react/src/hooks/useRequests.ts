@@ -10,7 +10,7 @@ const IDLE: Resource<PendingRequest[]> = Object.freeze({ status: 'idle', fetchin
  * person (to decide, made by them, or about them); loaded on first use and kept while used.
  */
 export function useRequests(licenseId?: string): Resource<PendingRequest[]> {
-  const { store } = useLicenseContacts();
+  const { store, live } = useLicenseContacts();
   const key = licenseId ?? '';
   const resource = useStoreState((state) =>
     Object.hasOwn(state.requests, key) ? state.requests[key] : IDLE,
@@ -18,9 +18,10 @@ export function useRequests(licenseId?: string): Resource<PendingRequest[]> {
   useEffect(() => {
     const release = store.observe(
       licenseId === undefined ? { type: 'requests' } : { type: 'requests', licenseId },
+      { live },
     );
     void store.ensureRequests(licenseId);
     return release;
-  }, [store, licenseId]);
+  }, [store, licenseId, live]);
   return resource ?? IDLE;
 }
