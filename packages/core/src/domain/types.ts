@@ -114,7 +114,7 @@ export type RequestKind = 'invitation' | 'transfer';
 export type RequestState = 'pending' | 'accepted' | 'declined' | 'cancelled' | 'expired';
 
 /** Every request state, for validation. */
-export const REQUEST_STATES: readonly RequestState[] = Object.freeze([
+export const REQUEST_STATES: readonly RequestState[] = /* @__PURE__ */ Object.freeze([
   'pending',
   'accepted',
   'declined',
@@ -225,7 +225,7 @@ export interface Recipients {
 }
 
 /** Every kind of change an audit entry records (the names of the commands), in the order they came. */
-export const AUDIT_ACTIONS = Object.freeze([
+export const AUDIT_ACTIONS = /* @__PURE__ */ Object.freeze([
   'createLicense',
   'addContact',
   'setMain',
