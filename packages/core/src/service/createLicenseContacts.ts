@@ -142,7 +142,10 @@ export interface LicenseContacts {
  * Thrown by a replacement's decision that changes a license before the leaver's requests were read;
  * never leaves the service. A library error, so the storage guard and the row-lock path pass it on as is.
  */
-const NEEDS_REQUESTS = /* @__PURE__ */ new LicenseContactsError('CONFLICT', 'The leaver’s pending requests are needed first');
+const NEEDS_REQUESTS = /* @__PURE__ */ new LicenseContactsError(
+  'CONFLICT',
+  'The leaver’s pending requests are needed first',
+);
 
 class StaleRead {
   constructor(readonly error: LicenseContactsError) {}
