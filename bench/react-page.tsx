@@ -43,6 +43,11 @@ function permissionsOf(license: License): Permissions {
       technical: Object.fromEntries(license.technical.map((e) => [e, false])),
       billing: Object.fromEntries(license.billing.map((e) => [e, false])),
     },
+    requestTransfer: { technical: all(license.technical), billing: all(license.billing) },
+    invite: ALLOWED,
+    directAdd: 'any',
+    requests: {},
+    unreachable: [],
   };
 }
 

@@ -48,6 +48,33 @@ export const Open: Story = {
   },
 };
 
+/**
+ * Under `invitations: 'otherDomains'` a person of another company is invited, not added: the dialog says
+ * so under `Email` (from `permissions.directAdd`), and the service holds a pending invitation.
+ */
+export const Invite: Story = {
+  parameters: kit({ invitations: 'otherDomains' }),
+  play: async ({ userEvent, loaded }) => {
+    const dialog = await screen.findByRole('dialog', { name: 'Add contact' });
+    const email = within(dialog).getByRole('textbox', { name: 'Email' });
+    await userEvent.type(email, 'sam.contractor@gmail.com');
+    await waitFor(() =>
+      expect(email).toHaveAccessibleDescription(
+        'sam.contractor@gmail.com will be invited and becomes a contact on accepting',
+      ),
+    );
+    await userEvent.type(within(dialog).getByRole('textbox', { name: 'Name' }), 'Sam Rivera');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Add contact' }));
+    const { service } = loaded as KitLoaded;
+    await waitFor(async () =>
+      expect((await service.as({ email: 'sam.contractor@gmail.com' }).requests()).items).toHaveLength(1),
+    );
+    await expect((await service.findLicense('SEN-4821337'))?.technical).not.toContain(
+      'sam.contractor@gmail.com',
+    );
+  },
+};
+
 /** Opened from `Add billing contact`. */
 export const Billing: Story = {
   args: { defaultRoles: ['billing'] },

@@ -10,6 +10,7 @@ import {
   manyContactsActor,
   neverResolving,
   rejecting,
+  withRequests,
 } from './kit';
 
 const meta = {
@@ -146,6 +147,47 @@ export const RemovingMainWithSuccessorChoice: Story = {
   },
 };
 
+/** An invitee who has not answered yet follows the contacts, marked Pending, with Cancel invitation. */
+export const PendingInvitee: Story = {
+  parameters: kit({ invitations: 'otherDomains', setup: withRequests }),
+  play: async ({ canvas, userEvent }) => {
+    const list = await canvas.findByRole('list', { name: 'Technical contacts' });
+    const invitee = (await within(list).findByText('Sam Rivera')).closest('li') as HTMLElement;
+    await expect(invitee).toHaveTextContent('Pending');
+    await userEvent.click(await enabledButton('Cancel invitation'));
+    await waitFor(() => expect(within(list).queryByText('Sam Rivera')).toBeNull());
+  },
+};
+
+/** Mail to Bob bounces: his row says so (from `permissions.unreachable`). */
+export const BouncingAddress: Story = {
+  args: { role: 'billing' },
+  parameters: kit({
+    setup: async (service) => {
+      await service.reportBounce('bob@acme.test', { permanent: true, reason: '550 mailbox unavailable' });
+    },
+  }),
+  play: async ({ canvas }) => {
+    const list = await canvas.findByRole('list', { name: 'Billing contacts' });
+    await waitFor(() => expect(list).toHaveTextContent('Mail to this address bounces'));
+  },
+};
+
+/** Erin (gmail) on Bitbucket: across companies the up arrow asks Carol, the main, for consent (R13). */
+export const TransferRequest: Story = {
+  args: { licenseId: 'SEN-3141592' },
+  parameters: kit({ actor: demoPeople.erin }),
+  play: async ({ canvas, userEvent, loaded }) => {
+    const up = await enabledButton('Make Erin Schäfer main technical contact');
+    await expect(up).toHaveAccessibleDescription(/needs a transfer request/);
+    await userEvent.click(up);
+    const list = await canvas.findByRole('list', { name: 'Technical contacts' });
+    await waitFor(() => expect(list).toHaveTextContent('Main position requested'));
+    const { service } = loaded as KitLoaded;
+    await expect((await service.findLicense('SEN-3141592'))?.technical[0]).toBe('carol@acme.test');
+  },
+};
+
 /** The dark custom properties of the stylesheet. */
 export const Dark: Story = { globals: { theme: 'dark' } };
 
@@ -154,6 +196,17 @@ export const German: Story = {
   globals: { locale: 'de' },
   play: async ({ canvas }) => {
     await expect(await canvas.findByRole('list', { name: 'Technische Kontakte' })).toBeInTheDocument();
+  },
+};
+
+/** German, with a pending invitee. */
+export const GermanPendingInvitee: Story = {
+  parameters: kit({ setup: withRequests }),
+  globals: { locale: 'de' },
+  play: async ({ canvas }) => {
+    const list = await canvas.findByRole('list', { name: 'Technische Kontakte' });
+    await waitFor(() => expect(list).toHaveTextContent('Ausstehend'));
+    await expect(await canvas.findByRole('button', { name: 'Einladung zurückziehen' })).toBeInTheDocument();
   },
 };
 

@@ -4,12 +4,14 @@ import { LicenseHistory, LicenseList } from '@license-contacts/react';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, screen, waitFor, within } from 'storybook/test';
 import {
+  contractor,
   demoPeople,
   type KitLoaded,
   type KitParameters,
   longNamesLicenses,
   neverResolving,
   rejecting,
+  withRequests,
 } from './kit';
 
 const meta = {
@@ -130,6 +132,19 @@ export const Loading: Story = {
   parameters: kit({ api: neverResolving() }),
   play: async ({ canvas }) => {
     await expect(await canvas.findByText('Loading licenses…')).toBeInTheDocument();
+  },
+};
+
+/** The contractor invited by Alice: the list leads with the invitation; accepting shows the license. */
+export const InviteeWithPendingInvitation: Story = {
+  parameters: kit({ actor: contractor, setup: withRequests }),
+  play: async ({ canvas, userEvent }) => {
+    await expect(await canvas.findByText('No licenses')).toBeInTheDocument();
+    const requests = await canvas.findByRole('list', { name: 'Pending requests' });
+    await userEvent.click(within(requests).getByRole('button', { name: 'Accept' }));
+    await expect(
+      await canvas.findByRole('button', { name: /^Jira Software SEN-4821337/ }),
+    ).toBeInTheDocument();
   },
 };
 

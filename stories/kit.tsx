@@ -1,9 +1,11 @@
 import {
   type Actor,
+  AUDIT_ACTIONS,
   type CreateLicenseInput,
   createLicenseContacts,
   createLicenseState,
   type ErrorCode,
+  type InvitationMode,
   type License,
   type LicenseContacts,
   type LicenseContactsApi,
@@ -36,6 +38,8 @@ export interface KitParameters {
   width?: number;
   /** The portal's own policy; default the core's `defaultPolicy`. */
   policy?: Policy;
+  /** The service's `invitations` setting (§7); default `'never'`. */
+  invitations?: InvitationMode;
   /** Changes made before the story renders (they show in the history). */
   setup?: (service: LicenseContacts) => Promise<void>;
 }
@@ -61,6 +65,7 @@ export const kitLoader: Loader = async ({ parameters }) => {
       return new Date(tick);
     },
     ...(kit.policy === undefined ? {} : { policy: kit.policy }),
+    ...(kit.invitations === undefined ? {} : { invitations: kit.invitations }),
   });
   await kit.setup?.(service);
   const base = service.as(kit.actor ?? demoPeople.alice);
@@ -90,7 +95,8 @@ export const kitDecorator: Decorator = (Story, context) => {
   );
 };
 
-const MUTATIONS = new Set(['addContact', 'setMain', 'removeContact', 'replaceContact']);
+/** The Api's methods that change something: each is named after the audit action it records. */
+const MUTATIONS = new Set<string>(AUDIT_ACTIONS.filter((action) => action !== 'createLicense'));
 
 /** An Api whose every call waits forever (loading states). */
 export function neverResolving(): (api: LicenseContactsApi) => LicenseContactsApi {
@@ -174,6 +180,15 @@ export const jiraWithDan = (): License[] =>
   );
 
 export { demoPeople };
+
+/** A contractor on a public mail domain, invited by Alice in the stories about requests. */
+export const contractor = { email: 'sam.contractor@gmail.com', name: 'Sam Rivera' };
+
+/** Alice invites the contractor to Jira Software; Erin asks to become main technical contact of Bitbucket. */
+export async function withRequests(service: LicenseContacts): Promise<void> {
+  await service.as(demoPeople.alice).invite('SEN-4821337', { ...contractor, roles: ['technical'] });
+  await service.as(demoPeople.erin).requestTransfer('SEN-3141592', 'technical', demoPeople.erin.email);
+}
 
 /**
  * A story render for a controlled dialog: keeps its open state in the story, so Cancel and a successful

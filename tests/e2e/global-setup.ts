@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { run, startServer } from './processes';
+import { run, startPortal } from './processes';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,15 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const env = { ...process.env, NODE_ENV: 'production' };
   await run(process.execPath, [vite, 'build'], portalDir, env);
 
-  const dataDir = await mkdtemp(join(tmpdir(), 'lc-portal-e2e-'));
-  const portal = await startServer({
-    args: ['--conditions=@license-contacts/source', '--import', 'tsx', 'src/server/main.ts'],
-    cwd: portalDir,
-    env: { ...env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: '' },
-    address: /License Contacts portal: (http:\/\/\S+?)\/?$/m,
-    ready: '/auth/session',
-    cleanup: () => rm(dataDir, { recursive: true, force: true }),
-  });
+  const portal = await startPortal();
   project.provide('portalUrl', portal.url);
   return portal.stop;
 }

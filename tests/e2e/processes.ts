@@ -1,4 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Runs a command to its end; rejects with its output when it fails. */
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
@@ -88,4 +92,30 @@ export async function startServer(options: {
     await end();
     throw error;
   }
+}
+
+/**
+ * Starts the example portal's server (`src/server/main.ts`, over its existing Vite build) on a free
+ * port over a fresh temporary PGlite folder, never the developer's `.data`; `env` adds to its environment.
+ */
+export async function startPortal(env: NodeJS.ProcessEnv = {}): Promise<StartedServer> {
+  const portalDir = fileURLToPath(new URL('../../examples/portal/', import.meta.url));
+  const dataDir = await mkdtemp(join(tmpdir(), 'lc-portal-e2e-'));
+  return startServer({
+    args: ['--conditions=@license-contacts/source', '--import', 'tsx', 'src/server/main.ts'],
+    cwd: portalDir,
+    // Vitest sets NODE_ENV=test: run what `pnpm start` runs.
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      ...env,
+    },
+    address: /License Contacts portal: (http:\/\/\S+?)\/?$/m,
+    ready: '/auth/session',
+    cleanup: () => rm(dataDir, { recursive: true, force: true }),
+  });
 }

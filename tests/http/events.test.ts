@@ -216,7 +216,14 @@ describe('createContactsStore over createHttpClient', () => {
     await alice.addContact('SEN-1001', { email: 'd3@acme.test', name: 'D3', roles: ['billing'] });
 
     await eventually(() => billingOf(store).includes('d3@acme.test'));
-    expect(billingOf(store)).toEqual(['bob@acme.test', 'd1@acme.test', 'd2@acme.test', 'd3@acme.test']);
+    // The harness's billing contacts (Bob, Pat the partner), then the three added, in order.
+    expect(billingOf(store)).toEqual([
+      'bob@acme.test',
+      'pat@partner.test',
+      'd1@acme.test',
+      'd2@acme.test',
+      'd3@acme.test',
+    ]);
     expect(store.getSnapshot().live.status).toBe('on');
   });
 

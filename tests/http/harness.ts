@@ -26,7 +26,8 @@ export const PEOPLE = {
 } satisfies Record<string, Actor>;
 
 /**
- * SEN-1001: technical [alice, gina], billing [bob]; carol was a technical contact and was removed.
+ * SEN-1001: technical [alice, gina], billing [bob, pat (a partner)]; carol was a technical contact and
+ * was removed.
  * SEN-2001: another company's license.
  */
 export async function seed(service: LicenseContacts): Promise<void> {
@@ -38,6 +39,7 @@ export async function seed(service: LicenseContacts): Promise<void> {
     contacts: [
       { email: 'carol@acme.test', name: 'Carol', roles: ['technical'] },
       { email: 'gina@acme.test', name: 'Gina', roles: ['technical'] },
+      { email: 'pat@partner.test', name: 'Pat', roles: ['billing'] },
     ],
   });
   await service.as(PEOPLE.insider).removeContact('SEN-1001', 'carol@acme.test');

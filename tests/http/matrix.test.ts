@@ -1,5 +1,5 @@
 // @vitest-environment node
-import type { Actor } from '@license-contacts/core';
+import type { Actor, LicenseContacts } from '@license-contacts/core';
 import { createOpenApiDocument } from '@license-contacts/core/http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TestServer } from './harness';
@@ -11,6 +11,8 @@ const WHO: Who[] = ['insider', 'outsider', 'removed', 'staff', 'anonymous'];
 interface RouteCase {
   method: string;
   path: string;
+  /** Makes the state the route needs (a request to decide) and answers the path to send instead. */
+  prepare?: (service: LicenseContacts) => Promise<string>;
   body?: unknown;
   mutation: boolean;
   expected: Record<Who, number>;
@@ -47,6 +49,49 @@ const ROUTES: RouteCase[] = [
     mutation: true,
     expected: contacts,
   },
+  {
+    method: 'POST',
+    path: '/api/licenses/SEN-1001/invitations',
+    body: { email: 'ivy@partner.test', name: 'Ivy', roles: ['technical'] },
+    mutation: true,
+    expected: contacts,
+  },
+  {
+    method: 'POST',
+    path: '/api/licenses/SEN-1001/transfers',
+    body: { role: 'billing', email: 'pat@partner.test' },
+    mutation: true,
+    expected: contacts,
+  },
+  { method: 'GET', path: '/api/requests', mutation: false, expected: everyone },
+  {
+    method: 'POST',
+    path: '/api/requests/:id/cancel',
+    // Alice's invitation: hers (and staff's) to withdraw; nobody else learns of it.
+    async prepare(service) {
+      const request = await service
+        .as(PEOPLE.insider)
+        .invite('SEN-1001', { email: 'ivy@partner.test', name: 'Ivy', roles: ['technical'] });
+      return `/api/requests/${request.id}/cancel`;
+    },
+    mutation: true,
+    expected: contacts,
+  },
+  ...(['accept', 'decline'] as const).map(
+    (what): RouteCase => ({
+      method: 'POST',
+      path: `/api/requests/:id/${what}`,
+      // Pat, a partner, asks for Alice's main technical position: hers (and staff's) to decide.
+      async prepare(service) {
+        const pat = service.as({ email: 'pat@partner.test' });
+        await pat.addContact('SEN-1001', { email: 'pat@partner.test', name: 'Pat', roles: ['technical'] });
+        const request = await pat.requestTransfer('SEN-1001', 'technical', 'pat@partner.test');
+        return `/api/requests/${request.id}/${what}`;
+      },
+      mutation: true,
+      expected: contacts,
+    }),
+  ),
   {
     method: 'POST',
     path: '/api/replacements',
@@ -86,6 +131,11 @@ function headersFor(who: Who, route: RouteCase, extra: Record<string, string> = 
   return headers;
 }
 
+/** The route with the path to send, made ready first. */
+async function ready(route: RouteCase): Promise<RouteCase> {
+  return route.prepare ? { ...route, path: await route.prepare(server.service) } : route;
+}
+
 function send(who: Who, route: RouteCase, extra?: Record<string, string>) {
   return server.send(route.method, route.path, {
     headers: headersFor(who, route, extra),
@@ -114,8 +164,9 @@ describe('authorization matrix over HTTP', () => {
     for (const who of WHO) {
       const status = route.expected[who];
       it(`${route.method} ${route.path} as ${who} answers ${status}`, async () => {
+        const resolved = await ready(route);
         const before = await stateOf(server.service);
-        const answer = await send(who, route);
+        const answer = await send(who, resolved);
         expect(answer.status).toBe(status);
         expect(answer.headers['cache-control']).toBe('no-store');
         expect(answer.headers['x-content-type-options']).toBe('nosniff');
@@ -159,15 +210,16 @@ describe('cross-site mutations over HTTP', () => {
   for (const route of mutations) {
     for (const who of ['insider', 'staff'] as const) {
       it(`${route.method} ${route.path} as ${who} from another site answers 403`, async () => {
+        const resolved = await ready(route);
         const before = await stateOf(server.service);
-        const site = await send(who, route, { 'Sec-Fetch-Site': 'cross-site' });
-        const origin = await send(who, route, { Origin: 'https://evil.test' });
+        const site = await send(who, resolved, { 'Sec-Fetch-Site': 'cross-site' });
+        const origin = await send(who, resolved, { Origin: 'https://evil.test' });
         for (const answer of [site, origin]) {
           expect(answer.status).toBe(403);
           expect(JSON.parse(answer.text)).toMatchObject({ code: 'FORBIDDEN', reason: 'CROSS_SITE' });
         }
         expect(await stateOf(server.service)).toBe(before);
-        const same = await send(who, route, { Origin: server.origin, 'Sec-Fetch-Site': 'same-origin' });
+        const same = await send(who, resolved, { Origin: server.origin, 'Sec-Fetch-Site': 'same-origin' });
         expect(same.status).toBe(200);
       });
     }

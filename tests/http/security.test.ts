@@ -225,7 +225,12 @@ describe('problem responses', () => {
         },
         412,
       ],
-      ['DELETE', '/api/licenses/SEN-1001/contacts/bob%40acme.test', { headers: auth }, 409],
+      [
+        'POST',
+        '/api/licenses/SEN-1001/contacts',
+        { headers: json, body: '{"email":"alice@acme.test","name":"A","roles":["technical"]}' },
+        409,
+      ],
       ['GET', '/api/licenses/SEN-1001%00', { headers: auth }, 422],
       ['GET', '/api/licenses/%ZZ', { headers: auth }, 400],
       // Found by fuzzing: a refused body with a Host carrying credentials once answered 500.
@@ -255,6 +260,9 @@ describe('problem responses', () => {
       listLicenses: (query) => (failing ? Promise.reject(broken) : memory.listLicenses(query)),
       listAudit: (id, query) => (failing ? Promise.reject(broken) : memory.listAudit(id, query)),
       listChanges: (query) => (failing ? Promise.reject(broken) : memory.listChanges(query)),
+      getRequest: (id) => (failing ? Promise.reject(broken) : memory.getRequest(id)),
+      listRequests: (query) => (failing ? Promise.reject(broken) : memory.listRequests(query)),
+      getAddresses: (emails) => (failing ? Promise.reject(broken) : memory.getAddresses(emails)),
       commit: (commit) => (failing ? Promise.reject(broken) : memory.commit(commit)),
     };
     await server.reset({ storage });

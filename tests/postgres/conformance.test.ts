@@ -25,7 +25,7 @@ describeWithServer('PostgreSQL server', (url) => {
 
   async function create() {
     await pool.query(
-      `TRUNCATE "${schema}".licenses, "${schema}".license_contacts, "${schema}".audit_entries, "${schema}".license_memberships, "${schema}".feed_cursors, "${schema}".idempotency_keys`,
+      `TRUNCATE "${schema}".licenses, "${schema}".license_contacts, "${schema}".audit_entries, "${schema}".license_memberships, "${schema}".requests, "${schema}".addresses, "${schema}".feed_cursors, "${schema}".idempotency_keys`,
     );
     await pool.query(`UPDATE "${schema}".feed_position SET seq = 0`);
     return postgresStorage({ pool, schema });

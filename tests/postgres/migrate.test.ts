@@ -46,6 +46,7 @@ describeWithServer('PostgreSQL server migrations', (url) => {
           [schema],
         );
         expect(indexes.rows.map((r) => r.indexname)).toEqual([
+          'addresses_pkey',
           'audit_entries_license_seq_idx',
           'audit_entries_pkey',
           'audit_entries_seq_idx',
@@ -57,6 +58,11 @@ describeWithServer('PostgreSQL server migrations', (url) => {
           'license_contacts_pkey',
           'license_memberships_pkey',
           'licenses_pkey',
+          'requests_decided_by_idx',
+          'requests_email_idx',
+          'requests_license_idx',
+          'requests_pkey',
+          'requests_requested_by_idx',
           'schema_migrations_pkey',
         ]);
       } finally {

@@ -4,10 +4,22 @@ export { ERROR_CODES, ERROR_STATUS, LicenseContactsError, validationError } from
 export { domainOf, findContact, holdsRole, isAssociated, mainOf } from './domain/license';
 export type { DefaultPolicyOptions, Policy, PolicyContext } from './domain/policy';
 export { createDefaultPolicy, defaultPolicy, deny, openPolicy, PUBLIC_MAIL_DOMAINS } from './domain/policy';
-export type { Applied, Command } from './domain/rules';
+export type { StoredRequest } from './domain/requests';
 export {
+  canSeeRequest,
+  DEFAULT_REQUEST_TTL,
+  presentRequest,
+  requestActions,
+  stateAt,
+  summarize,
+} from './domain/requests';
+export type { Applied, Command, EntryDetails, RuleOptions } from './domain/rules';
+export {
+  addContactDecision,
+  applyAgreed,
   applyCommand,
   checkCommand,
+  checkTransfer,
   createLicenseState,
   permissionsFor,
   previewCommand,
@@ -15,8 +27,10 @@ export {
 export type {
   Actor,
   AddContactInput,
+  AddressStatus,
   AuditAction,
   AuditEntry,
+  BounceReport,
   CallOptions,
   ChangesOptions,
   Contact,
@@ -27,6 +41,7 @@ export type {
   Decision,
   GetLicenseOptions,
   HistoryOptions,
+  InvitationMode,
   License,
   LicenseContactsApi,
   ListLicensesOptions,
@@ -34,6 +49,7 @@ export type {
   MutationOptions,
   NewAuditEntry,
   Page,
+  PendingRequest,
   Permissions,
   Person,
   Recipients,
@@ -41,12 +57,17 @@ export type {
   ReplaceContactOptions,
   ReplacedLicense,
   ReplaceResult,
+  RequestActions,
+  RequestKind,
+  RequestState,
+  RequestSummary,
+  RequestsOptions,
   Role,
   SkippedLicense,
   Topic,
   WatchOptions,
 } from './domain/types';
-export { ROLES, TOPICS } from './domain/types';
+export { AUDIT_ACTIONS, REQUEST_STATES, ROLES, TOPICS } from './domain/types';
 export {
   MAX_EMAIL,
   MAX_NAME,
@@ -57,6 +78,8 @@ export {
   parseLicenseId,
   parseName,
   parsePerson,
+  parseRequestId,
+  parseRequestState,
   parseRole,
   parseRoles,
 } from './domain/validate';
@@ -77,9 +100,10 @@ export type { LicenseContactsEvent } from './service/liveFeed';
 export type { LegacyAuditEntry } from './storage/legacy';
 export { upgradeEntry } from './storage/legacy';
 export type { MemoryStorageOptions } from './storage/memory';
-export { matchesQuery, memoryStorage } from './storage/memory';
+export { checkCommit, matchesQuery, matchesRequest, memoryStorage } from './storage/memory';
 export { formatSeq, parseSeq } from './storage/seq';
 export type {
+  AddressWrite,
   FeedCursor,
   FeedCursorStore,
   IdempotencyClaim,
@@ -88,13 +112,16 @@ export type {
   LicenseStorage,
   LicenseWrite,
   LockedWork,
+  RequestWrite,
   StorageAuditQuery,
   StorageChangesQuery,
   StorageCommit,
   StorageGetOptions,
   StorageListQuery,
+  StorageRequestQuery,
   StorageWatch,
   StorageWatchOptions,
+  StoredAddress,
 } from './storage/types';
 export type {
   ContactsStore,

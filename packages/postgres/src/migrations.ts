@@ -222,6 +222,46 @@ export const MIGRATIONS: readonly Migration[] = [
         $$`,
     ],
   },
+  {
+    version: 6,
+    name: 'consent: invitations and transfer requests, bouncing addresses',
+    statements: (s) => [
+      // One row per request; `expired` is read from `expires_at`, never stored.
+      `CREATE TABLE ${s}.requests (
+        id text PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('invitation', 'transfer')),
+        license_id text NOT NULL,
+        product text NOT NULL,
+        email text NOT NULL,
+        name text NOT NULL,
+        roles text[] NOT NULL,
+        requested_by text NOT NULL,
+        decided_by text[] NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        state text NOT NULL CHECK (state IN ('pending', 'accepted', 'declined', 'cancelled', 'expired')),
+        current_main text,
+        closed_by text,
+        closed_at timestamptz,
+        version integer NOT NULL CHECK (version > 0)
+      )`,
+      `CREATE INDEX requests_license_idx ON ${s}.requests (license_id, id)`,
+      `CREATE INDEX requests_email_idx ON ${s}.requests (email, id)`,
+      `CREATE INDEX requests_requested_by_idx ON ${s}.requests (requested_by, id)`,
+      `CREATE INDEX requests_decided_by_idx ON ${s}.requests USING gin (decided_by)`,
+      `CREATE TABLE ${s}.addresses (
+        email text PRIMARY KEY,
+        bounces integer NOT NULL CHECK (bounces >= 0),
+        permanent boolean NOT NULL,
+        reason text,
+        bounced_at timestamptz,
+        confirmed_at timestamptz,
+        version integer NOT NULL CHECK (version > 0)
+      )`,
+      // The requests an entry opened, decided or cancelled, as they stood after it.
+      `ALTER TABLE ${s}.audit_entries ADD COLUMN requests json`,
+    ],
+  },
 ];
 
 /** The high 32 bits of this library's advisory lock keys ("LC"); the low 32 come from the schema name. */

@@ -1,4 +1,5 @@
 import type {
+  AddressWrite,
   AuditEntry,
   Contact,
   ContactChange,
@@ -11,14 +12,19 @@ import type {
   LockedWork,
   NewAuditEntry,
   Page,
+  RequestSummary,
+  RequestWrite,
   Role,
   StorageAuditQuery,
   StorageChangesQuery,
   StorageCommit,
   StorageGetOptions,
   StorageListQuery,
+  StorageRequestQuery,
   StorageWatch,
   StorageWatchOptions,
+  StoredAddress,
+  StoredRequest,
 } from '@license-contacts/core';
 import { formatSeq, LicenseContactsError, ROLES } from '@license-contacts/core';
 import { migrate } from './migrations';
@@ -97,6 +103,36 @@ interface AuditRow {
   role: Role | null;
   successor: string | null;
   changes: string;
+  requests: string | null;
+}
+
+interface RequestRow {
+  id: string;
+  kind: StoredRequest['kind'];
+  license_id: string;
+  product: string;
+  email: string;
+  name: string;
+  roles: string;
+  requested_by: string;
+  decided_by: string;
+  created_at: string;
+  expires_at: string;
+  state: StoredRequest['state'];
+  current_main: string | null;
+  closed_by: string | null;
+  closed_at: string | null;
+  version: number;
+}
+
+interface AddressRow {
+  email: string;
+  bounces: number;
+  permanent: boolean;
+  reason: string | null;
+  bounced_at: string | null;
+  confirmed_at: string | null;
+  version: number;
 }
 
 /** ISO-8601 in UTC with milliseconds, as `Date#toISOString` writes it, whatever the driver's type parsers. */
@@ -170,7 +206,43 @@ function toAuditEntry(row: AuditRow): AuditEntry {
   if (row.email !== null) entry.email = row.email;
   if (row.role !== null) entry.role = row.role;
   if (row.successor !== null) entry.successor = row.successor;
+  if (row.requests !== null) entry.requests = JSON.parse(row.requests) as RequestSummary[];
   return entry;
+}
+
+function toRequest(row: RequestRow): StoredRequest {
+  const request: StoredRequest = {
+    id: row.id,
+    kind: row.kind,
+    licenseId: row.license_id,
+    product: row.product,
+    email: row.email,
+    name: row.name,
+    roles: JSON.parse(row.roles) as Role[],
+    requestedBy: row.requested_by,
+    decidedBy: JSON.parse(row.decided_by) as string[],
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    state: row.state,
+    version: Number(row.version),
+  };
+  if (row.current_main !== null) request.currentMain = row.current_main;
+  if (row.closed_by !== null) request.closedBy = row.closed_by;
+  if (row.closed_at !== null) request.closedAt = row.closed_at;
+  return request;
+}
+
+function toAddress(row: AddressRow): StoredAddress {
+  const address: StoredAddress = {
+    email: row.email,
+    bounces: Number(row.bounces),
+    permanent: row.permanent,
+    version: Number(row.version),
+  };
+  if (row.reason !== null) address.reason = row.reason;
+  if (row.bounced_at !== null) address.bouncedAt = row.bounced_at;
+  if (row.confirmed_at !== null) address.confirmedAt = row.confirmed_at;
+  return address;
 }
 
 interface CursorRow {
@@ -331,6 +403,7 @@ const AUDIT_COLUMNS: readonly [string, string, (row: NewEntry) => unknown][] = [
   ['successor', 'text', (r) => r.entry.successor ?? null],
   // Sent as text and cast in SQL, so every driver's parameter serializers treat it alike.
   ['changes', 'text', (r) => JSON.stringify(r.entry.changes)],
+  ['requests', 'text', (r) => (r.entry.requests === undefined ? null : JSON.stringify(r.entry.requests))],
 ];
 
 /** A person joining (`joined`) or leaving a license in the entry at `ord`. */
@@ -362,7 +435,8 @@ function membershipsOf(entries: readonly NewEntry[]): { joined: MembershipRow[];
 
 const AUDIT_SELECT = (alias: string) =>
   `${alias}.seq::text AS seq, ${alias}.license_id, ${alias}.version, ${iso(`${alias}.at`)} AS at, ${alias}.actor,
-   ${alias}.staff, ${alias}.action, ${alias}.email, ${alias}.role, ${alias}.successor, ${alias}.changes::text AS changes`;
+   ${alias}.staff, ${alias}.action, ${alias}.email, ${alias}.role, ${alias}.successor, ${alias}.changes::text AS changes,
+   ${alias}.requests::text AS requests`;
 
 const CONTACT_COLUMN_LIST = CONTACT_COLUMNS.map(([name]) => name).join(', ');
 
@@ -401,6 +475,12 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   // Commits notify this channel with their last seq; `watch` listens to it.
   const channel = `lc_feed_${statementName(schema)}`;
   const memberships = `${s}.license_memberships`;
+  const requestsTable = `${s}.requests`;
+  const addressesTable = `${s}.addresses`;
+  const requestColumns = `r.id, r.kind, r.license_id, r.product, r.email, r.name, array_to_json(r.roles)::text AS roles,
+    r.requested_by, array_to_json(r.decided_by)::text AS decided_by, ${iso('r.created_at')} AS created_at,
+    ${iso('r.expires_at')} AS expires_at, r.state, r.current_main, r.closed_by,
+    CASE WHEN r.closed_at IS NULL THEN NULL ELSE ${iso('r.closed_at')} END AS closed_at, r.version`;
   const cursors = `${s}.feed_cursors`;
   const keys = `${s}.idempotency_keys`;
   let claims = 0;
@@ -519,9 +599,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     parts.push(`s AS (UPDATE ${feedPosition} f SET seq = f.seq + ${n}::bigint ${after === null ? '' : `FROM ${after}`}
       WHERE f.id RETURNING f.seq - ${n}::bigint AS base)`);
     parts.push(`a AS (INSERT INTO ${audit} (seq, license_id, version, at, actor, staff, action, email, role,
-        successor, changes)
+        successor, changes, requests)
       SELECT s.base + e.ord, e.license_id, e.version, e.at::timestamptz, e.actor, e.staff, e.action, e.email,
-        e.role, e.successor, e.changes::json
+        e.role, e.successor, e.changes::json, e.requests::json
       FROM s CROSS JOIN ${rowSource(entries, AUDIT_COLUMNS, p, 'e')})`);
     const { joined, left } = membershipsOf(entries);
     if (joined.length > 0) {
@@ -547,15 +627,27 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   }
 
   /** A commit's writes in id order (rows are locked in that order: commits cannot deadlock), and its entries. */
+  /** The request and address writes (§7) of a commit. */
+  type ConsentWrites = { requests: RequestWrite[]; addresses: AddressWrite[] };
+
   function prepare(batch: StorageCommit) {
     const ids = new Set(batch.writes.map((w) => w.license.id));
-    if (ids.size !== batch.writes.length) {
-      throw new LicenseContactsError('CONFLICT', 'A commit may write each license once');
+    const consent: ConsentWrites = { requests: batch.requests ?? [], addresses: batch.addresses ?? [] };
+    if (
+      ids.size !== batch.writes.length ||
+      new Set(consent.requests.map((w) => w.request.id)).size !== consent.requests.length ||
+      new Set(consent.addresses.map((w) => w.address.email)).size !== consent.addresses.length
+    ) {
+      throw new LicenseContactsError('CONFLICT', 'A commit may write each license, request and address once');
     }
     const writes = [...batch.writes].sort((a, b) => (a.license.id < b.license.id ? -1 : 1));
     const entries: NewEntry[] = batch.audit.map((entry, i) => ({ entry, ord: i + 1 }));
-    const single = writes.length === 1 && entries.every((e) => ids.has(e.entry.licenseId));
-    return { writes, entries, ids, single };
+    const single =
+      writes.length === 1 &&
+      consent.requests.length === 0 &&
+      consent.addresses.length === 0 &&
+      entries.every((e) => ids.has(e.entry.licenseId));
+    return { writes, entries, ids, single, consent };
   }
 
   /**
@@ -567,6 +659,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     writes: readonly LicenseWrite[],
     entries: readonly NewEntry[],
     single: boolean,
+    consent: ConsentWrites = { requests: [], addresses: [] },
   ): Promise<string | null> {
     if (single) {
       const write = writes[0] as LicenseWrite;
@@ -577,6 +670,22 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     for (const write of writes) {
       const { rows } = await on.query<{ n: number }>(writeStatement(write, []));
       if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(write.license.id);
+    }
+    // After the licenses they belong to: a request is written under its license's row lock.
+    for (const write of consent.requests) {
+      const { rowCount } = await on.query(requestStatement(write));
+      if (rowCount !== 1) {
+        throw new LicenseContactsError('CONFLICT', `Request ${write.request.id} was changed by someone else`);
+      }
+    }
+    for (const write of consent.addresses) {
+      const { rowCount } = await on.query(addressStatement(write));
+      if (rowCount !== 1) {
+        throw new LicenseContactsError(
+          'CONFLICT',
+          `Address ${write.address.email} was changed by someone else`,
+        );
+      }
     }
     if (entries.length === 0) return null;
     const { rows } = await on.query<{ base: string }>(feedStatement(entries));
@@ -761,6 +870,60 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     };
   }
 
+  /** A request's compare-and-set: an insert that does nothing when the id exists, or an update guarded by its version. */
+  function requestStatement(write: RequestWrite): Statement {
+    const { request: r, expectedVersion } = write;
+    const { values, p } = parameters();
+    const fields = [
+      p(r.kind),
+      p(r.licenseId),
+      p(r.product),
+      p(r.email),
+      p(r.name),
+      `${p(r.roles)}::text[]`,
+      p(r.requestedBy),
+      `${p(r.decidedBy)}::text[]`,
+      `${p(r.createdAt)}::timestamptz`,
+      `${p(r.expiresAt)}::timestamptz`,
+      p(r.state),
+      p(r.currentMain ?? null),
+      p(r.closedBy ?? null),
+      `${p(r.closedAt ?? null)}::timestamptz`,
+      p(r.version),
+    ];
+    const columns = `kind, license_id, product, email, name, roles, requested_by, decided_by, created_at,
+      expires_at, state, current_main, closed_by, closed_at, version`;
+    const text =
+      expectedVersion === null
+        ? `INSERT INTO ${requestsTable} (id, ${columns}) VALUES (${p(r.id)}, ${fields.join(', ')})
+           ON CONFLICT (id) DO NOTHING`
+        : `UPDATE ${requestsTable} SET (${columns}) = (${fields.join(', ')})
+           WHERE id = ${p(r.id)} AND version = ${p(expectedVersion)}`;
+    return named(text, values);
+  }
+
+  /** An address record's compare-and-set, like a request's. */
+  function addressStatement(write: AddressWrite): Statement {
+    const { address: a, expectedVersion } = write;
+    const { values, p } = parameters();
+    const fields = [
+      p(a.bounces),
+      p(a.permanent),
+      p(a.reason ?? null),
+      `${p(a.bouncedAt ?? null)}::timestamptz`,
+      `${p(a.confirmedAt ?? null)}::timestamptz`,
+      p(a.version),
+    ];
+    const columns = 'bounces, permanent, reason, bounced_at, confirmed_at, version';
+    const text =
+      expectedVersion === null
+        ? `INSERT INTO ${addressesTable} (email, ${columns}) VALUES (${p(a.email)}, ${fields.join(', ')})
+           ON CONFLICT (email) DO NOTHING`
+        : `UPDATE ${addressesTable} SET (${columns}) = (${fields.join(', ')})
+           WHERE email = ${p(a.email)} AND version = ${p(expectedVersion)}`;
+    return named(text, values);
+  }
+
   function conflict(id: string): LicenseContactsError {
     return new LicenseContactsError('CONFLICT', `License ${id} was changed by someone else`);
   }
@@ -824,13 +987,13 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
 
     commit: (batch: StorageCommit) =>
       guarded(async (): Promise<AuditEntry[]> => {
-        const { writes, entries, ids, single } = prepare(batch);
+        const { writes, entries, ids, single, consent } = prepare(batch);
         let base: string | null;
         try {
           // One statement is a transaction of its own: one round trip for the common case.
           base = single
             ? await writeAll(db, writes, entries, true)
-            : await db.transaction((tx) => writeAll(tx, writes, entries, false));
+            : await db.transaction((tx) => writeAll(tx, writes, entries, false, consent));
         } catch (error) {
           // Whatever happened, the next write of these licenses compares rows in SQL after a fresh read.
           for (const id of ids) known.forget(id);
@@ -862,7 +1025,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
             batch = prepare(answer.commit);
             return {
               value: answer.value,
-              base: await writeAll(tx, batch.writes, batch.entries, batch.single),
+              base: await writeAll(tx, batch.writes, batch.entries, batch.single, batch.consent),
             };
           }),
         );
@@ -891,6 +1054,66 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         return { items, nextCursor: String((items.at(-1) as AuditEntry).version) };
       }),
 
+    getRequest: (id: string) =>
+      guarded(async () => {
+        const { rows } = await db.query<RequestRow>(
+          named(`SELECT ${requestColumns} FROM ${requestsTable} r WHERE r.id = $1`, [id]),
+        );
+        return rows[0] ? toRequest(rows[0]) : null;
+      }),
+
+    listRequests: (query: StorageRequestQuery) =>
+      guarded(async (): Promise<Page<StoredRequest>> => {
+        const { values, p } = parameters();
+        const where: string[] = [];
+        const party = (email: string) => {
+          const e = p(email);
+          return `(r.requested_by = ${e} OR r.email = ${e} OR r.decided_by @> ARRAY[${e}::text])`;
+        };
+        if (query.licenseId !== undefined) where.push(`r.license_id = ${p(query.licenseId)}`);
+        if (query.kind !== undefined) where.push(`r.kind = ${p(query.kind)}`);
+        if (query.subject !== undefined) where.push(`r.email = ${p(query.subject)}`);
+        if (query.party !== undefined) where.push(party(query.party));
+        if (query.email !== undefined) {
+          where.push(`(${party(query.email)} OR r.license_id IN (
+            SELECT c.license_id FROM ${contacts} c WHERE c.email = ${p(query.email)}))`);
+        }
+        if (query.state === 'pending' || query.state === 'expired') {
+          const op = query.state === 'pending' ? '>' : '<=';
+          where.push(`r.state = 'pending' AND r.expires_at ${op} ${p(query.now)}::timestamptz`);
+        } else if (query.state !== undefined) {
+          where.push(`r.state = ${p(query.state)}`);
+        }
+        if (query.after !== undefined) where.push(`r.id > ${p(query.after)}`);
+        const { rows } = await db.query<RequestRow>(
+          named(
+            `SELECT ${requestColumns} FROM ${requestsTable} r
+             ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+             ORDER BY r.id LIMIT ${p(query.limit + 1)}`,
+            values,
+          ),
+        );
+        const items = rows.map(toRequest);
+        if (items.length <= query.limit) return { items };
+        items.length = query.limit;
+        return { items, nextCursor: (items.at(-1) as StoredRequest).id };
+      }),
+
+    getAddresses: (emails: readonly string[]) =>
+      guarded(async () => {
+        if (emails.length === 0) return [];
+        const { rows } = await db.query<AddressRow>(
+          named(
+            `SELECT email, bounces, permanent, reason,
+               CASE WHEN bounced_at IS NULL THEN NULL ELSE ${iso('bounced_at')} END AS bounced_at,
+               CASE WHEN confirmed_at IS NULL THEN NULL ELSE ${iso('confirmed_at')} END AS confirmed_at, version
+             FROM ${addressesTable} WHERE email = ANY($1::text[])`,
+            [[...new Set(emails)]],
+          ),
+        );
+        return rows.map(toAddress);
+      }),
+
     watch: (listener, opts) => startWatch(listener, opts ?? {}),
 
     idempotencyKeys: {
@@ -903,7 +1126,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
           const claimed = await db.query(
             named(
               `INSERT INTO ${keys} AS k (actor, key, fingerprint, created_at, expires_at)
-               VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp() + $4::integer * interval '1 millisecond')
+               VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp() + $4::bigint * interval '1 millisecond')
                ON CONFLICT (actor, key) DO UPDATE SET fingerprint = excluded.fingerprint, response = NULL,
                  created_at = excluded.created_at, expires_at = excluded.expires_at
                WHERE k.expires_at <= clock_timestamp()
@@ -944,7 +1167,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
           await db.query(
             named(
               `UPDATE ${keys} SET response = $4::json,
-                 expires_at = clock_timestamp() + $5::integer * interval '1 millisecond'
+                 expires_at = clock_timestamp() + $5::bigint * interval '1 millisecond'
                WHERE actor = $1 AND key = $2 AND fingerprint = $3`,
               [actor, key, fingerprint, JSON.stringify(response), Math.max(1, Math.round(ttlMs))],
             ),
@@ -967,7 +1190,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
           const { rows } = await db.query<CursorRow>(
             named(
               `INSERT INTO ${cursors} AS c (name, holder, expires_at)
-               VALUES ($1, $2, clock_timestamp() + $3::integer * interval '1 millisecond')
+               VALUES ($1, $2, clock_timestamp() + $3::bigint * interval '1 millisecond')
                ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
                WHERE c.holder IS NULL OR c.holder = excluded.holder OR c.expires_at <= clock_timestamp()
                RETURNING ${CURSOR_COLUMNS}`,

@@ -49,6 +49,8 @@ export interface HistoryFacts {
   becameMain: MainFact[];
   /** Who stopped being main contact of a role. */
   lostMain: MainFact[];
+  /** The request (§7) a request entry opened or decided: its kind, who it is about, the roles. */
+  request?: { kind: 'invitation' | 'transfer'; person: HistoryPerson; roles: Role[] };
 }
 
 /** The facts of an entry; `nameOf` names people the entry's changes do not (usually the actor). */
@@ -71,6 +73,13 @@ export function historyFacts(entry: AuditEntry, nameOf: (email: string) => strin
   if (entry.email !== undefined) facts.subject = person(entry.email);
   if (entry.successor !== undefined) facts.successor = person(entry.successor);
   if (entry.role !== undefined) facts.role = entry.role;
+  const request = entry.requests?.[0];
+  if (request && entry.action !== 'replaceContact')
+    facts.request = {
+      kind: request.kind,
+      person: { email: request.email, name: request.name },
+      roles: [...request.roles],
+    };
   for (const change of changes) {
     const who = person(change.email);
     const before = change.before?.roles ?? [];

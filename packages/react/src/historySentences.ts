@@ -16,7 +16,17 @@ interface Phrases {
   lost: (fact: RoleFact) => string;
   left: (fact: RoleFact) => string;
   becameMain: (main: MainFact) => string;
+  /** Request entries (§7): `request` names who it is about and the roles (a transfer: its one role). */
+  requested: (who: string, request: RequestFact) => string;
+  decided: (
+    who: string,
+    request: RequestFact,
+    decision: 'accepted' | 'declined' | 'cancelled',
+    self: boolean,
+  ) => string;
 }
+
+type RequestFact = NonNullable<HistoryFacts['request']>;
 
 /** `a`, `a and b`, `a, b and c`. */
 function joinWith(items: readonly string[], and: string): string {
@@ -51,6 +61,20 @@ const en: Phrases = {
   lost: (x) => `${x.person.name} is no longer a ${enRoles(x.roles)} contact`,
   left: (x) => `${x.person.name} left the ${enRoles(x.roles)} contacts`,
   becameMain: (x) => `${x.person.name} became the main ${x.role} contact`,
+  requested: (who, r) =>
+    r.kind === 'invitation'
+      ? `${who} invited ${r.person.name} to become a ${enRoles(r.roles)} contact`
+      : `${who} asked for ${r.person.name} to become the main ${r.roles[0]} contact`,
+  decided: (who, r, decision, self) => {
+    const what =
+      r.kind === 'invitation'
+        ? self
+          ? 'the invitation'
+          : `the invitation of ${r.person.name}`
+        : `the request for ${r.person.name} to become the main ${r.roles[0]} contact`;
+    const verb = { accepted: 'accepted', declined: 'declined', cancelled: 'withdrew' }[decision];
+    return `${who} ${verb} ${what}`;
+  },
 };
 
 /** `technischer und kaufmännischer` (nominative). */
@@ -84,11 +108,32 @@ const de: Phrases = {
   lost: (x) => `${x.person.name} ist kein ${deAdjectives(x.roles)} Kontakt mehr`,
   left: (x) => `${x.person.name} hat die ${deRoles(x.roles)} Kontakte verlassen`,
   becameMain: (x) => `${x.person.name} ist jetzt ${deAdjective(x.role)} Hauptkontakt`,
+  requested: (who, r) =>
+    r.kind === 'invitation'
+      ? `${who} hat ${r.person.name} als ${deRoles(r.roles)} Kontakt eingeladen`
+      : `${who} hat angefragt, dass ${r.person.name} ${deAdjective(r.roles[0] ?? 'technical')} Hauptkontakt wird`,
+  decided: (who, r, decision, self) => {
+    const what =
+      r.kind === 'invitation'
+        ? self
+          ? 'die Einladung'
+          : `die Einladung von ${r.person.name}`
+        : `die Anfrage, ${r.person.name} zum ${deRole(r.roles[0] ?? 'technical')} Hauptkontakt zu machen`;
+    const verb = { accepted: 'angenommen', declined: 'abgelehnt', cancelled: 'zurückgezogen' }[decision];
+    return `${who} hat ${what} ${verb}`;
+  },
 };
 
 /** What each action's sentence tells, in any language: which facts it picks; `undefined` when they are missing. */
 function sentences(p: Phrases): Record<string, HistorySentence> {
   const who = (f: HistoryFacts, m: Messages) => m.historyActor(f.actor, f.staff);
+  const decidedSentence = (f: HistoryFacts, m: Messages, decision: 'accepted' | 'declined' | 'cancelled') =>
+    f.request &&
+    [
+      p.decided(who(f, m), f.request, decision, f.actor?.email === f.request.person.email),
+      // An accepted transfer moves a main position (accepting an invitation only adds the invitee).
+      ...(f.request.kind === 'transfer' ? f.becameMain.map(p.becameMain) : []),
+    ].join('; ');
   return {
     createLicense: (f) => {
       const tech = f.becameMain.find((x) => x.role === 'technical')?.person;
@@ -107,6 +152,11 @@ function sentences(p: Phrases): Record<string, HistorySentence> {
       const fact = f.removed[0] ?? f.lost[0];
       return fact && [p.removed(who(f, m), fact, f.self), ...f.becameMain.map(p.becameMain)].join('; ');
     },
+    invite: (f, m) => f.request && p.requested(who(f, m), f.request),
+    requestTransfer: (f, m) => f.request && p.requested(who(f, m), f.request),
+    acceptRequest: (f, m) => decidedSentence(f, m, 'accepted'),
+    declineRequest: (f, m) => decidedSentence(f, m, 'declined'),
+    cancelRequest: (f, m) => decidedSentence(f, m, 'cancelled'),
     replaceContact: (f, m) => {
       const old = f.removed[0]?.person ?? f.subject;
       const next = f.added[0]?.person ?? f.gained[0]?.person ?? f.successor;

@@ -21,6 +21,8 @@ export type { RemoveContactDialogProps } from './components/RemoveContactDialog'
 export { RemoveContactDialog } from './components/RemoveContactDialog';
 export type { ReplaceContactDialogProps } from './components/ReplaceContactDialog';
 export { ReplaceContactDialog } from './components/ReplaceContactDialog';
+export type { RequestListProps } from './components/RequestList';
+export { RequestList } from './components/RequestList';
 export type { LicenseContactsContextValue } from './context';
 export { LicenseContactsContext } from './context';
 export type {
@@ -43,6 +45,9 @@ export { useMe } from './hooks/useMe';
 export { useMessages } from './hooks/useMessages';
 export { usePermissions } from './hooks/usePermissions';
 export { useReplaceContact } from './hooks/useReplaceContact';
+export type { RequestActionsApi } from './hooks/useRequestActions';
+export { useRequestActions } from './hooks/useRequestActions';
+export { useRequests } from './hooks/useRequests';
 export { useStoreState } from './hooks/useStoreState';
 export type { LicenseContactsProviderProps } from './LicenseContactsProvider';
 export { LicenseContactsProvider } from './LicenseContactsProvider';

@@ -1,4 +1,4 @@
-import type { Decision, LicenseContactsError, Role } from '@license-contacts/core';
+import type { Decision, LicenseContactsError, PendingRequest, Role } from '@license-contacts/core';
 import type { HistoryFacts, HistoryPerson } from './historyFacts';
 
 /** Every string the kit shows; interpolated ones are functions. Override any of them through the provider. */
@@ -91,6 +91,31 @@ export interface Messages {
   historySentences?: Readonly<Record<string, HistorySentence>>;
   /** The sentence of an action without its own, told from who joined, left, gained or lost what. */
   historyChanges?: (facts: HistoryFacts, messages: Messages) => string;
+  /** Name of `RequestList`'s list. */
+  requestsHeading: string;
+  noRequests: string;
+  loadingRequests: string;
+  /** What a pending request asks, told to `self` (the signed-in person's email). */
+  requestText: (request: PendingRequest, self: string | undefined) => string;
+  /** When a pending request expires. */
+  requestExpires: (date: string) => string;
+  accept: string;
+  decline: string;
+  /** Withdraws a request one made (`RequestList`). */
+  cancelRequest: string;
+  /** Withdraws an invitation (a pending invitee's row in a role's list). */
+  cancelInvitation: string;
+  /** The marker of a pending invitee in a role's list. */
+  pending: string;
+  /** The marker of a contact whose mail bounces. */
+  bounces: string;
+  /** The marker of a contact for whom a transfer of the main position is pending. */
+  transferPending: string;
+  /** Under `Email` in the add dialog, when that address is invited rather than added. */
+  inviteNote: (email: string) => string;
+  announceInvited: (name: string) => string;
+  announceTransferRequested: (name: string, role: Role) => string;
+  announceRequestDecided: (request: PendingRequest) => string;
 }
 
 /** Builds one history sentence from an entry's facts, or `undefined` to leave it to `historyChanges`. */
@@ -169,6 +194,38 @@ export const en: Messages = {
     actor === null ? 'The system' : staff ? `${actor.name} (staff)` : actor.name,
   announceReplaced: (oldName, newName, count) =>
     `${newName} replaced ${oldName} on ${count} ${count === 1 ? 'license' : 'licenses'}`,
+  requestsHeading: 'Pending requests',
+  noRequests: 'No pending requests',
+  loadingRequests: 'Loading requests…',
+  requestText: (r, self) => {
+    const license = `${r.product} ${r.licenseId}`;
+    const who = r.email === self ? 'you' : `${r.name} (${r.email})`;
+    const by = r.requestedBy === self ? 'You' : r.requestedBy;
+    const [role = 'technical'] = r.roles;
+    return r.kind === 'invitation'
+      ? `${by} ${r.requestedBy === self ? 'invited' : 'invites'} ${who} to become a ${r.roles.join(' and ')} contact of ${license}`
+      : `${by} ${r.requestedBy === self ? 'asked' : 'asks'}${r.requestedBy === r.email ? '' : ` for ${who}`} to become the main ${role} contact of ${license}`;
+  },
+  requestExpires: (date) => `Expires ${date}`,
+  accept: 'Accept',
+  decline: 'Decline',
+  cancelRequest: 'Cancel request',
+  cancelInvitation: 'Cancel invitation',
+  pending: 'Pending',
+  bounces: 'Mail to this address bounces',
+  transferPending: 'Main position requested',
+  inviteNote: (email) => `${email} will be invited and becomes a contact on accepting`,
+  announceInvited: (name) => `Invitation sent to ${name}`,
+  announceTransferRequested: (name, role) =>
+    `Asked for ${name} to become the main ${role} contact; the other side decides`,
+  announceRequestDecided: (r) =>
+    r.state === 'accepted'
+      ? r.kind === 'invitation'
+        ? `You are now a contact of ${r.product} ${r.licenseId}`
+        : `${r.name} is now the main ${r.roles[0] ?? 'technical'} contact`
+      : r.state === 'declined'
+        ? 'Request declined'
+        : 'Request cancelled',
   announceRemoteChange: ({ product, id }, sentence) => `${product} ${id}: ${sentence}`,
   announceRemoteChanges: (licenses) => `${licenses} licenses were changed elsewhere`,
   announceLostAccess: ({ product, id }) => `You no longer have access to ${product} ${id}`,
@@ -188,6 +245,10 @@ const deReasons: Record<string, string> = {
     'Diese Person nutzt eine öffentliche Mail-Domain und muss sich selbst zum Hauptkontakt machen',
   LAST_CONTACT:
     'Der letzte Kontakt einer Rolle kann nicht entfernt werden; fügen Sie zuerst einen weiteren hinzu',
+  NEEDS_CONSENT:
+    'Diese Person gehört zu einer anderen Firma als der Hauptkontakt: dafür braucht es eine Übergabeanfrage, der die andere Seite zustimmt',
+  INVITATION_REQUIRED:
+    'Diese Person muss eingeladen werden und wird Kontakt, sobald sie die Einladung annimmt',
   NOT_ASSOCIATED: 'Nur Kontakte dieser Lizenz können sie ändern',
   ALREADY_MAIN: 'Diese Person ist bereits Hauptkontakt',
   DUPLICATE: 'Diese Person ist bereits Kontakt in dieser Rolle',
@@ -291,6 +352,43 @@ export const de: Messages = {
     actor === null ? 'Das System' : staff ? `${actor.name} (Support)` : actor.name,
   announceReplaced: (oldName, newName, count) =>
     `${newName} hat ${oldName} auf ${count} ${count === 1 ? 'Lizenz' : 'Lizenzen'} ersetzt`,
+  requestsHeading: 'Offene Anfragen',
+  noRequests: 'Keine offenen Anfragen',
+  loadingRequests: 'Anfragen werden geladen …',
+  requestText: (r, self) => {
+    const license = `${r.product} ${r.licenseId}`;
+    const by = r.requestedBy === self ? 'Sie haben' : `${r.requestedBy} hat`;
+    const [role = 'technical'] = r.roles;
+    const roles = r.roles.map(deAdjective).join(' und ');
+    if (r.kind === 'invitation')
+      return r.email === self
+        ? `${by} Sie eingeladen, ${roles} Kontakt von ${license} zu werden`
+        : `${by} ${r.name} (${r.email}) eingeladen, ${roles} Kontakt von ${license} zu werden`;
+    if (r.requestedBy === r.email)
+      return `${by} angefragt, ${deAdjective(role)} Hauptkontakt von ${license} zu werden`;
+    const who = r.email === self ? 'Sie' : `${r.name} (${r.email})`;
+    return `${by} angefragt, dass ${who} ${deAdjective(role)} Hauptkontakt von ${license} ${r.email === self ? 'werden' : 'wird'}`;
+  },
+  requestExpires: (date) => `Läuft ab am ${date}`,
+  accept: 'Annehmen',
+  decline: 'Ablehnen',
+  cancelRequest: 'Anfrage zurückziehen',
+  cancelInvitation: 'Einladung zurückziehen',
+  pending: 'Ausstehend',
+  bounces: 'Mails an diese Adresse kommen zurück',
+  transferPending: 'Hauptkontakt angefragt',
+  inviteNote: (email) => `${email} wird eingeladen und wird Kontakt, sobald die Einladung angenommen ist`,
+  announceInvited: (name) => `Einladung an ${name} gesendet`,
+  announceTransferRequested: (name, role) =>
+    `Angefragt, dass ${name} ${deAdjective(role)} Hauptkontakt wird; die andere Seite entscheidet`,
+  announceRequestDecided: (r) =>
+    r.state === 'accepted'
+      ? r.kind === 'invitation'
+        ? `Sie sind jetzt Kontakt von ${r.product} ${r.licenseId}`
+        : `${r.name} ist jetzt ${deAdjective(r.roles[0] ?? 'technical')} Hauptkontakt`
+      : r.state === 'declined'
+        ? 'Anfrage abgelehnt'
+        : 'Anfrage zurückgezogen',
   announceRemoteChange: ({ product, id }, sentence) => `${product} ${id}: ${sentence}`,
   announceRemoteChanges: (licenses) => `${licenses} Lizenzen wurden anderswo geändert`,
   announceLostAccess: ({ product, id }) => `Sie haben keinen Zugriff mehr auf ${product} ${id}`,

@@ -1,5 +1,6 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
-import { LicensesPage } from './LicensesPage';
+import { LicensesPage, PORTAL_LINKS } from './LicensesPage';
+import { MailboxPage } from './MailboxPage';
 import { SignInPage } from './SignInPage';
 import { fetchSession, type SessionInfo, signOut } from './session';
 
@@ -49,12 +50,30 @@ export function App(): ReactNode {
   }
   const { email, people } = state.session;
   if (email === null) return <SignInPage people={people} onSignedIn={setEmail} />;
+  const onSignOut = () => void signOut().finally(() => setEmail(null));
+  // Paths the portal's mails link to: /mailbox, /licenses/:id (that license expanded), /requests/:id
+  // (the licenses page, which leads with the person's pending requests).
+  const { pathname } = window.location;
+  if (pathname === '/mailbox')
+    return (
+      <MailboxPage
+        key={email}
+        email={email}
+        links={PORTAL_LINKS}
+        onSignOut={onSignOut}
+        onSessionEnded={() => setEmail(null)}
+      />
+    );
+  const licensePath = /^\/licenses\/([^/]+)$/.exec(pathname);
+  const expanded = licensePath?.[1] === undefined ? undefined : decodeURIComponent(licensePath[1]);
   return (
     // A new person gets a new client and cache: nothing of the previous session stays on screen.
     <LicensesPage
       key={email}
       email={email}
-      onSignOut={() => void signOut().finally(() => setEmail(null))}
+      links={PORTAL_LINKS}
+      {...(expanded === undefined ? {} : { expanded })}
+      onSignOut={onSignOut}
       onSessionEnded={() => setEmail(null)}
     />
   );

@@ -1,6 +1,7 @@
 import type { LicenseContacts, Person } from '@license-contacts/core';
 import { createHttpHandler } from '@license-contacts/core/http';
 import { createAuthRoutes, sessionActor } from './auth';
+import { createMailboxRoute, type Mailbox } from './mailbox';
 import { createSessions, type Sessions } from './sessions';
 import { createStaticHandler } from './static';
 
@@ -16,6 +17,8 @@ export interface PortalOptions {
   trustProxy?: boolean;
   /** Other origins whose pages may sign in and change contacts. */
   allowedOrigins?: Iterable<string>;
+  /** The development mailbox: `GET /dev/mailbox` answers the signed-in person's mail from it. */
+  mailbox?: Mailbox;
 }
 
 /** Where the library's HTTP handler is mounted. */
@@ -23,7 +26,8 @@ export const API_BASE = '/api';
 
 /**
  * The portal as one Fetch handler: the library's API under `/api` (the actor comes from the session
- * cookie, never from the browser), sign-in and sign-out under `/auth`, and the built app for the rest.
+ * cookie, never from the browser), sign-in and sign-out under `/auth`, the development mailbox at
+ * `/dev/mailbox` when given one, and the built app for the rest.
  */
 export function createPortal(options: PortalOptions): (request: Request) => Promise<Response> {
   const sessions = options.sessions ?? createSessions();
@@ -38,11 +42,12 @@ export function createPortal(options: PortalOptions): (request: Request) => Prom
   });
   const auth = createAuthRoutes({ ...origins, sessions, people: options.demoPeople ?? [] });
   const app = createStaticHandler(options.appDir);
+  const mailbox = options.mailbox ? createMailboxRoute(options.mailbox, sessions) : () => null;
 
   async function route(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
     if (pathname === API_BASE || pathname.startsWith(`${API_BASE}/`)) return api(request);
-    return (await auth(request)) ?? app(request);
+    return mailbox(request) ?? (await auth(request)) ?? app(request);
   }
 
   return async (request) => {

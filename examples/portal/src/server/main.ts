@@ -3,12 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { createLicenseContacts } from '@license-contacts/core';
 import { demoLicenseInputs, demoPeople } from '@license-contacts/core/fixtures';
 import { toNodeListener } from '@license-contacts/core/http';
+import { createNotifier } from '@license-contacts/core/notifier';
 import { createPortal } from './createPortal';
+import { createMailbox } from './mailbox';
 import { lockDataDir, openStorage, seed } from './storage';
 
 // Environment: PORT (default 3000; 0 picks any free port), HOST (default 127.0.0.1),
 // DATABASE_URL (a PostgreSQL server; default PGlite in DATA_DIR), DATA_DIR (default examples/portal/.data),
-// TRUST_PROXY=1 (behind a proxy that sets X-Forwarded-Host / X-Forwarded-Proto).
+// TRUST_PROXY=1 (behind a proxy that sets X-Forwarded-Host / X-Forwarded-Proto),
+// INVITATIONS (never | otherDomains | always; default otherDomains), MAILBOX=off (no development mailbox).
 const started = performance.now();
 const portalDir = fileURLToPath(new URL('../..', import.meta.url));
 const host = process.env.HOST || '127.0.0.1';
@@ -22,6 +25,12 @@ const databaseUrl = process.env.DATABASE_URL || undefined;
 const dataDir = process.env.DATA_DIR || `${portalDir}.data`;
 const appDir = process.env.APP_DIR || `${portalDir}dist`;
 const trustProxy = process.env.TRUST_PROXY === '1';
+const invitations = process.env.INVITATIONS || 'otherDomains';
+if (invitations !== 'never' && invitations !== 'otherDomains' && invitations !== 'always') {
+  console.error(`INVITATIONS must be never, otherDomains or always, got "${invitations}"`);
+  process.exit(1);
+}
+const mailbox = process.env.MAILBOX === 'off' ? undefined : createMailbox();
 
 function listen(server: Server, at: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,9 +64,16 @@ const storage = await openStorage(databaseUrl ? { databaseUrl } : { dataDir }).c
   if (error instanceof Error && error.cause instanceof Error) console.error(`  ${error.cause.message}`);
   process.exit(1);
 });
-const service = createLicenseContacts({ storage });
+// People of another company are invited (they become contacts once they accept), not added directly.
+const service = createLicenseContacts({ storage, invitations });
 const seeded = await seed(service, demoLicenseInputs);
-const portal = createPortal({ service, appDir, demoPeople: Object.values(demoPeople), trustProxy });
+const portal = createPortal({
+  service,
+  appDir,
+  demoPeople: Object.values(demoPeople),
+  trustProxy,
+  ...(mailbox ? { mailbox } : {}),
+});
 const server = createServer(toNodeListener(portal));
 
 // A taken port: an explicit PORT is an error; the default moves on to the next free port and says so.
@@ -83,6 +99,19 @@ for (let attempt = port; bound === undefined; attempt += 1) {
   }
 }
 
+// Mail to the people each change concerns, caught by the development mailbox; links lead back here.
+// A feed worker: its cursor and the ids of mails delivered are kept in the storage, so a restart goes
+// on where it stopped and mails nobody twice.
+const notifier = mailbox
+  ? createNotifier({
+      service,
+      name: 'portal-mailbox',
+      baseUrl: `http://${host}:${bound}`,
+      send: mailbox.send,
+      onError: (error) => console.error('Notifier:', error instanceof Error ? error.message : error),
+    })
+  : undefined;
+
 const where = databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${dataDir}`;
 console.log(`Storage: ${where}${seeded > 0 ? `, ${seeded} demo licenses created` : ''}`);
 console.log(`License Contacts portal: http://${host}:${bound}/`);
@@ -93,6 +122,7 @@ async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   server.close();
+  await notifier?.stop().catch(() => {});
   server.closeAllConnections();
   await storage.close().catch(() => {});
   process.exit(0);

@@ -1,5 +1,6 @@
 import { domainOf, isAssociated, isStaff, mainOf } from './license';
-import type { Actor, AddContactInput, Decision, License, Role } from './types';
+import type { Actor, AddContactInput, Decision, InvitationMode, License, Role } from './types';
+import { ROLES } from './types';
 import { asciiDomain } from './validate';
 
 /** What every policy question receives. */
@@ -23,8 +24,11 @@ export interface Policy {
    * since it names another function.
    */
   viewedByContactsOnly?: (context: PolicyContext) => boolean;
-  /** Adding a contact; `input` is absent when asked for `permissions`. */
-  addContact(context: PolicyContext & { input?: AddContactInput }): Decision;
+  /**
+   * Adding a contact; `input` is absent when asked for `permissions`. `invitations` is the service's
+   * setting: where it asks for an invitation, refuse a new person with `INVITATION_REQUIRED`.
+   */
+  addContact(context: PolicyContext & { input?: AddContactInput; invitations?: InvitationMode }): Decision;
   /** Making `email` the main contact of `role`. */
   setMain(context: PolicyContext & { role: Role; email: string }): Decision;
   /** Removing `role` from `email`; `successor` is set when `email` is the main contact and one was named. */
@@ -33,6 +37,15 @@ export interface Policy {
   replaceContact(context: PolicyContext & { email?: string; successor?: string }): Decision;
   /** Reading the audit history. */
   viewHistory(context: PolicyContext): Decision;
+  /**
+   * Opening a transfer request (R13): `email`, a contact of `role` on another company than the main
+   * contact, would become main once the other side accepts. Default: the default policy's answer.
+   */
+  requestTransfer?(context: PolicyContext & { role: Role; email: string }): Decision;
+  /** Who decides that transfer request: the other side than the actor's. Default: the default policy's answer. */
+  transferDeciders?(context: PolicyContext & { role: Role; email: string }): string[];
+  /** Inviting a person (§7); `input` is absent when asked for `permissions`. Default: any contact. */
+  invite?(context: PolicyContext & { input?: AddContactInput }): Decision;
 }
 
 /** Options of `createDefaultPolicy`. */
@@ -97,6 +110,26 @@ function viewer({ license, actor }: PolicyContext): boolean {
 
 const NOT_ASSOCIATED = (): Decision => deny('NOT_ASSOCIATED', 'Only contacts of this license can change it');
 
+const INVITATION_REQUIRED = (who: string): Decision =>
+  deny('INVITATION_REQUIRED', `${who} must be invited, and becomes a contact on accepting`);
+
+/**
+ * §7: under `invitations`, whether adding a new person directly is refused; `sameCompany` says whether
+ * the person is with the actor's company. An existing contact gaining a role agreed already; staff add.
+ */
+function invitationNeeded(
+  context: PolicyContext & { input?: AddContactInput; invitations?: InvitationMode },
+  sameCompany: (a: string, b: string) => boolean,
+): Decision {
+  const { license, actor, input, invitations = 'never' } = context;
+  if (invitations === 'never' || isStaff(actor)) return ALLOWED;
+  if (input === undefined) return invitations === 'always' ? INVITATION_REQUIRED('Everyone new') : ALLOWED;
+  if (isAssociated(license, input.email)) return ALLOWED;
+  if (invitations === 'always' || !sameCompany(input.email, actor.email))
+    return INVITATION_REQUIRED(input.email);
+  return ALLOWED;
+}
+
 /**
  * The rules of DESIGN R4–R6: contacts see and change their licenses; promoting someone else needs a
  * shared company domain; only the main contact of a role (or staff) removes that main contact.
@@ -110,6 +143,22 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
       return asciiDomain(text) ?? text;
     }),
   );
+
+  /** A person's company: their mail domain, or the address itself on a public mail domain (R13). */
+  const companyOf = (email: string) => {
+    const domain = domainOf(email);
+    return publicDomains.has(domain) ? email : domain;
+  };
+  const sameCompany = (a: string, b: string) => companyOf(a) === companyOf(b);
+
+  /** R13: a main position changes hands across companies only through a transfer request. */
+  function consent(actor: Actor, newMain: string, currentMain: string, role: Role): Decision {
+    if (isStaff(actor) || sameCompany(newMain, currentMain)) return ALLOWED;
+    return deny(
+      'NEEDS_CONSENT',
+      `${newMain} is with another company than the main ${role} contact ${currentMain}: this needs a transfer request that the other side accepts`,
+    );
+  }
 
   /** R5: may the actor put `email` into a main position? */
   function mayPromote(actor: Actor, email: string): Decision {
@@ -146,8 +195,14 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
   return {
     canView: viewer,
     viewedByContactsOnly: viewer,
-    addContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
-    setMain: (context) => (viewer(context) ? mayPromote(context.actor, context.email) : NOT_ASSOCIATED()),
+    addContact: (context) => (viewer(context) ? invitationNeeded(context, sameCompany) : NOT_ASSOCIATED()),
+    invite: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+    setMain(context) {
+      const { license, actor, role, email } = context;
+      if (!viewer(context)) return NOT_ASSOCIATED();
+      const decision = consent(actor, email, mainOf(license, role), role);
+      return decision.allowed ? mayPromote(actor, email) : decision;
+    },
     removeContact(context) {
       const { license, actor, role, email, successor } = context;
       if (!viewer(context)) return NOT_ASSOCIATED();
@@ -155,29 +210,69 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): Policy 
       if (!isStaff(actor) && actor.email !== email) {
         return deny('NOT_MAIN', `Only the main ${role} contact can remove the main ${role} contact`);
       }
-      return successor === undefined ? ALLOWED : mayPromote(actor, successor);
+      if (successor === undefined) return ALLOWED;
+      const decision = consent(actor, successor, email, role);
+      return decision.allowed ? mayPromote(actor, successor) : decision;
     },
     replaceContact(context) {
       const { license, actor, email, successor } = context;
       if (!viewer(context)) return NOT_ASSOCIATED();
       if (email === undefined || successor === undefined) return ALLOWED;
-      const holdsMain = mainOf(license, 'technical') === email || mainOf(license, 'billing') === email;
-      return holdsMain ? mayTakeOver(actor, successor) : ALLOWED;
+      const mains = ROLES.filter((role) => mainOf(license, role) === email);
+      if (mains.length === 0) return ALLOWED;
+      const decision = mayTakeOver(actor, successor);
+      if (!decision.allowed) return decision;
+      for (const role of mains) {
+        const agreed = consent(actor, successor, email, role);
+        if (!agreed.allowed) return agreed;
+      }
+      return ALLOWED;
     },
     viewHistory: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+    requestTransfer(context) {
+      const { license, actor, role, email } = context;
+      if (!viewer(context)) return NOT_ASSOCIATED();
+      const main = mainOf(license, role);
+      if (sameCompany(email, main)) {
+        return deny(
+          'SAME_COMPANY',
+          `${email} is with the same company as the main ${role} contact: no transfer request is needed`,
+        );
+      }
+      if (isStaff(actor) || sameCompany(actor.email, email) || sameCompany(actor.email, main)) return ALLOWED;
+      return deny(
+        'NOT_A_SIDE',
+        `Only ${email}'s company or the main ${role} contact's company can ask for this transfer`,
+      );
+    },
+    transferDeciders({ license, actor, role, email }) {
+      // The other side decides: the main contact when the new main's company asks, else the new main.
+      const main = mainOf(license, role);
+      return !isStaff(actor) && sameCompany(actor.email, email) ? [main] : [email];
+    },
   };
 }
 
 /** The default policy (R4–R6) with the built-in list of public mail domains. */
 export const defaultPolicy: Policy = /* @__PURE__ */ createDefaultPolicy();
 
-/** Any contact of a license may do anything the structural rules (R2, R3) allow; staff everything. */
+/** The open policy knows no public mail domains: a company is a mail domain. */
+const sameDomain = (a: string, b: string) => domainOf(a) === domainOf(b);
+
+/**
+ * Any contact of a license may do anything the structural rules (R2, R3) allow; staff everything. The
+ * service's `invitations` setting still holds, each mail domain counting as a company.
+ */
 export const openPolicy: Policy = {
   canView: viewer,
   viewedByContactsOnly: viewer,
-  addContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+  addContact: (context) => (viewer(context) ? invitationNeeded(context, sameDomain) : NOT_ASSOCIATED()),
+  invite: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+  transferDeciders: ({ license, actor, role, email }) =>
+    actor.email === email ? [mainOf(license, role)] : [email],
   setMain: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
   removeContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
   replaceContact: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
   viewHistory: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
+  requestTransfer: (context) => (viewer(context) ? ALLOWED : NOT_ASSOCIATED()),
 };

@@ -4,7 +4,8 @@ import type { ErrorCode } from './errors';
 import { LicenseContactsError } from './errors';
 import { findContact, holdsRole, isAssociated, mainOf, nameOf } from './license';
 import type { Policy } from './policy';
-import { deny } from './policy';
+import { defaultPolicy, deny } from './policy';
+import { checkInvite, requestActions } from './requests';
 import type {
   Actor,
   AddContactInput,
@@ -12,10 +13,13 @@ import type {
   Contact,
   CreateLicenseInput,
   Decision,
+  InvitationMode,
   License,
   NewAuditEntry,
+  PendingRequest,
   Permissions,
   Person,
+  RequestActions,
   Role,
 } from './types';
 import { ROLES } from './types';
@@ -38,6 +42,8 @@ const ALLOWED: Decision = /* @__PURE__ */ Object.freeze({ allowed: true });
 /** How a refusal's reason surfaces as an error; any other reason is FORBIDDEN. */
 const REFUSALS: Record<string, { code: ErrorCode; field?: string }> = {
   NOT_ASSOCIATED: { code: 'NOT_FOUND' },
+  NOT_PENDING: { code: 'CONFLICT' },
+  EXPIRED: { code: 'CONFLICT' },
   NOT_A_CONTACT: { code: 'NOT_FOUND', field: 'email' },
   LAST_CONTACT: { code: 'LAST_CONTACT' },
   DUPLICATE: { code: 'DUPLICATE', field: 'email' },
@@ -59,8 +65,20 @@ export function refusalError(
   });
 }
 
+/** Settings of the service the rules read. */
+export interface RuleOptions {
+  /** Whether adding a new person needs an invitation (§7); default `'never'`. */
+  invitations?: InvitationMode;
+}
+
 /** Whether the command is allowed on the license: structural rules (R2, R3) first, then the policy. */
-export function checkCommand(license: License, command: Command, actor: Actor, policy: Policy): Decision {
+export function checkCommand(
+  license: License,
+  command: Command,
+  actor: Actor,
+  policy: Policy,
+  options: RuleOptions = {},
+): Decision {
   const context = { license, actor };
   switch (command.type) {
     case 'addContact': {
@@ -71,7 +89,7 @@ export function checkCommand(license: License, command: Command, actor: Actor, p
       if (existing && held !== '') {
         return deny('DUPLICATE', `${existing.name} is already a ${held} contact`);
       }
-      return policy.addContact({ ...context, input });
+      return policy.addContact({ ...context, input, invitations: options.invitations ?? 'never' });
     }
     case 'setMain': {
       const { role, email } = command;
@@ -127,6 +145,27 @@ export function checkCommand(license: License, command: Command, actor: Actor, p
       return policy.replaceContact({ ...context, email, successor: successor.email });
     }
   }
+}
+
+/**
+ * Whether the actor may ask for `email` to become the main `role` contact through a transfer request
+ * (R13): they must hold the role and not be main already; then the policy decides.
+ */
+export function checkTransfer(
+  license: License,
+  role: Role,
+  email: string,
+  actor: Actor,
+  policy: Policy,
+): Decision {
+  if (!holdsRole(license, role, email)) {
+    return deny('NOT_A_CONTACT', `${email} is not a ${role} contact of ${license.id}`);
+  }
+  if (mainOf(license, role) === email) {
+    return deny('ALREADY_MAIN', `${nameOf(license, email)} is already the main ${role} contact`);
+  }
+  const decide = policy.requestTransfer ?? defaultPolicy.requestTransfer;
+  return decide ? decide({ license, actor, role, email }) : ALLOWED;
 }
 
 function inRoleOrder(roles: Iterable<Role>): Role[] {
@@ -198,8 +237,11 @@ function mutate(draft: License, base: License, command: Command): void {
   }
 }
 
+/** What an audit entry records about its command besides who, when and what changed. */
+export type EntryDetails = Pick<AuditEntry, 'email' | 'role' | 'successor' | 'requests'>;
+
 /** Details an audit entry records about the command. */
-function describe(command: Command, license: License): Pick<AuditEntry, 'email' | 'role' | 'successor'> {
+function describe(command: Command, license: License): EntryDetails {
   switch (command.type) {
     case 'addContact':
       return { email: command.input.email };
@@ -228,7 +270,7 @@ export function auditEntry(
   after: License,
   actor: Actor | null,
   action: AuditEntry['action'],
-  details: Pick<AuditEntry, 'email' | 'role' | 'successor'> = {},
+  details: EntryDetails = {},
 ): NewAuditEntry {
   // Frozen, so storages can keep it without copying.
   return freeze(
@@ -258,8 +300,9 @@ export function applyCommand(
   actor: Actor,
   policy: Policy,
   now: string,
+  options: RuleOptions = {},
 ): Applied | null {
-  const decision = checkCommand(license, command, actor, policy);
+  const decision = checkCommand(license, command, actor, policy, options);
   if (!decision.allowed) {
     if (decision.reason === 'ALREADY_MAIN') return null;
     throw refusalError(decision, license.id);
@@ -272,6 +315,28 @@ export function applyCommand(
   draft.updatedAt = now;
   const next = freeze(draft, true);
   return { license: next, entry: auditEntry(license, next, actor, command.type, describe(command, license)) };
+}
+
+/**
+ * A new version of the license recording `action` (a request opened or decided, §7): the command's
+ * change when one is given, already agreed to (an accepted request), else the contacts as they are.
+ * Structural rules still hold: the caller checked them on this very license.
+ */
+export function applyAgreed(
+  license: License,
+  command: Command | null,
+  actor: Actor,
+  now: string,
+  action: AuditEntry['action'],
+  details: EntryDetails,
+): Applied {
+  // A shallow copy as draft, as in applyCommand.
+  const draft: License = { ...license };
+  if (command) mutate(draft, license, command);
+  draft.version = license.version + 1;
+  draft.updatedAt = now;
+  const next = freeze(draft, true);
+  return { license: next, entry: auditEntry(license, next, actor, action, details) };
 }
 
 /** Builds a new license (R2: with its main technical and billing contacts) and its audit entry. */
@@ -297,6 +362,36 @@ export function createLicenseState(input: CreateLicenseInput, now: string): Appl
   for (const contact of contacts) mutate(base, base, { type: 'addContact', input: contact });
   const license = freeze(base, true);
   return { license, entry: auditEntry(null, license, null, 'createLicense') };
+}
+
+/** The decision of `addContact` of this address, from the permissions (§7: an invitation may be needed). */
+export function addContactDecision(
+  permissions: Pick<Permissions, 'addContact' | 'directAdd'>,
+  license: Pick<License, 'contacts'>,
+  email: string,
+): Decision {
+  if (!permissions.addContact.allowed) return permissions.addContact;
+  const { directAdd } = permissions;
+  if (directAdd === 'any' || isAssociated(license, email)) return ALLOWED;
+  const domain = email.slice(email.lastIndexOf('@') + 1);
+  if (directAdd !== 'none' && directAdd.domains.includes(domain)) return ALLOWED;
+  return deny('INVITATION_REQUIRED', `${email} must be invited, and becomes a contact on accepting`);
+}
+
+/** Which new people the actor adds directly, asked of the policy with an address on their own domain. */
+function directAddOf(license: License, actor: Actor, policy: Policy, invitations: InvitationMode) {
+  if (invitations === 'never') return 'any' as const;
+  const ask = (email: string) =>
+    policy.addContact({
+      license,
+      actor,
+      invitations,
+      input: { email, name: 'Someone', roles: ['technical'] },
+    }).allowed;
+  const domain = actor.email.slice(actor.email.lastIndexOf('@') + 1);
+  // An address no contact has, on the actor's domain and on a domain of nobody's.
+  if (ask('\u0000probe@invalid.invalid')) return 'any' as const;
+  return ask(`\u0000probe@${domain}`) ? { domains: [domain] } : ('none' as const);
 }
 
 /** Answers every question of a policy with yes: `checkCommand` with it checks the structural rules alone. */
@@ -325,8 +420,14 @@ export function previewCommand(license: License, command: Command): License {
 }
 
 /** Everything the actor may do on the license, each decided exactly as the command would be. */
-export function permissionsFor(license: License, actor: Actor, policy: Policy): Permissions {
+export function permissionsFor(
+  license: License,
+  actor: Actor,
+  policy: Policy,
+  options: RuleOptions & { pending?: readonly PendingRequest[]; unreachable?: readonly string[] } = {},
+): Permissions {
   const context = { license, actor };
+  const invitations = options.invitations ?? 'never';
   const perRole = <T>(decide: (role: Role, email: string) => T) =>
     Object.fromEntries(
       ROLES.map((role) => [
@@ -349,8 +450,11 @@ export function permissionsFor(license: License, actor: Actor, policy: Policy): 
       return [role, decisions];
     }),
   ) as Record<Role, Record<string, Decision>>;
+  const requests: Record<string, RequestActions> = {};
+  for (const request of options.pending ?? [])
+    requests[request.id] = requestActions(request, license, actor, policy);
   return {
-    addContact: policy.addContact(context),
+    addContact: policy.addContact({ ...context, invitations }),
     replaceContact: policy.replaceContact(context),
     viewHistory: policy.viewHistory(context),
     setMain: perRole((role, email) => check({ type: 'setMain', role, email })),
@@ -360,5 +464,10 @@ export function permissionsFor(license: License, actor: Actor, policy: Policy): 
       const after = previewCommand(license, { type: 'removeContact', email, role });
       return after !== license && !policy.canView({ license: after, actor });
     }),
+    requestTransfer: perRole((role, email) => checkTransfer(license, role, email, actor, policy)),
+    invite: checkInvite(license, null, actor, policy),
+    directAdd: directAddOf(license, actor, policy, invitations),
+    requests,
+    unreachable: license.contacts.map((c) => c.email).filter((e) => options.unreachable?.includes(e)),
   };
 }

@@ -85,6 +85,121 @@ export interface Permissions {
    * policy's `canView` of the license after the removal), by role, then by the target contact's email.
    */
   losesAccess: Record<Role, Record<string, boolean>>;
+  /**
+   * Asking for that contact to become main through a transfer request (R13), by role, then by the
+   * target contact's email: allowed where `setMain` says `NEEDS_CONSENT`.
+   */
+  requestTransfer: Record<Role, Record<string, Decision>>;
+  /** Inviting a person, who becomes a contact once they accept (§7). */
+  invite: Decision;
+  /**
+   * Which new people `addContact` takes directly under the service's `invitations` setting: `'any'`,
+   * `'none'` (everyone new needs an invitation), or people on these mail domains; the others need an
+   * invitation (FORBIDDEN `INVITATION_REQUIRED`). `addContactDecision` answers it for one address.
+   */
+  directAdd: 'any' | 'none' | { domains: string[] };
+  /** What the actor may do with each pending request of this license, by request id. */
+  requests: Record<string, RequestActions>;
+  /** Contacts of this license whose mail bounces (§7), for a UI to say so; in contact order. */
+  unreachable: string[];
+}
+
+/** Whether `addContact` of a new person needs an invitation instead: the service's setting (§7). */
+export type InvitationMode = 'never' | 'otherDomains' | 'always';
+
+/** What a request asks: to become a contact, or a main position across companies (R13). */
+export type RequestKind = 'invitation' | 'transfer';
+
+/** Where a request stands; `expired` once `expiresAt` passed while it was pending. */
+export type RequestState = 'pending' | 'accepted' | 'declined' | 'cancelled' | 'expired';
+
+/** Every request state, for validation. */
+export const REQUEST_STATES: readonly RequestState[] = /* @__PURE__ */ Object.freeze([
+  'pending',
+  'accepted',
+  'declined',
+  'cancelled',
+  'expired',
+] as const);
+
+/** What an actor may do with one request. */
+export interface RequestActions {
+  accept: Decision;
+  decline: Decision;
+  cancel: Decision;
+}
+
+/**
+ * An invitation to become a contact, or a transfer of a main position across companies (R13), and
+ * its outcome. It shows enough of the license to decide, nothing more.
+ */
+export interface PendingRequest {
+  id: string;
+  kind: RequestKind;
+  licenseId: string;
+  product: string;
+  /** Who is invited, or who would become main. */
+  email: string;
+  name: string;
+  /** Invitation: the roles offered; transfer: the role whose main position it is about. */
+  roles: Role[];
+  requestedBy: string;
+  /** Who may accept or decline: the invitee; for a transfer, the other side. Staff may decide a transfer. */
+  decidedBy: string[];
+  createdAt: string;
+  /** Default 14 days after `createdAt`. */
+  expiresAt: string;
+  state: RequestState;
+  /** Transfer: the main contact of the role when it was asked; accepting fails once that changed. */
+  currentMain?: string;
+  /** Who accepted, declined or cancelled it. */
+  closedBy?: string;
+  /** When it was accepted, declined or cancelled. */
+  closedAt?: string;
+  /** Incremented by every change of the request; starts at 1. */
+  version: number;
+  /** What the signed-in person may do with it (answers of `LicenseContactsApi` only). */
+  actions?: RequestActions;
+}
+
+/** A request as an audit entry records it: who and what, and where it stands after the change. */
+export type RequestSummary = Pick<
+  PendingRequest,
+  'id' | 'kind' | 'state' | 'email' | 'name' | 'roles' | 'requestedBy' | 'decidedBy' | 'expiresAt'
+>;
+
+/** Options of `requests`. */
+export interface RequestsOptions {
+  /** Only requests of this license. */
+  licenseId?: string;
+  /** Only requests in this state. */
+  state?: RequestState;
+  cursor?: string;
+  /** Default 50; larger than 200 is clamped to 200. */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+/** Whether mail to an address arrives, as bounce reports told (§7). */
+export interface AddressStatus {
+  email: string;
+  /** False after a permanent bounce, or after `softBounceLimit` temporary ones in a row. */
+  reachable: boolean;
+  /** Temporary bounces since the last confirmation. */
+  bounces: number;
+  /** Whether the last bounce was permanent. */
+  permanent: boolean;
+  reason?: string;
+  bouncedAt?: string;
+  confirmedAt?: string;
+}
+
+/** Options of `reportBounce`. */
+export interface BounceReport {
+  /** A permanent refusal (SMTP 5xx): the address is unreachable at once. */
+  permanent: boolean;
+  /** What the mail server said. */
+  reason?: string;
 }
 
 /** What a mail is about, for `recipients`. */
@@ -98,14 +213,33 @@ export const TOPICS: readonly Topic[] = /* @__PURE__ */ Object.freeze([
   'releases',
 ] as const);
 
-/** Addresses for a mail; an address appears at most once across `to` and `cc`. */
+/**
+ * Addresses for a mail; an address appears at most once across `to`, `cc` and `unreachable`. Addresses
+ * whose mail bounces are in `unreachable`, and a bouncing main's place in `to` falls to the next
+ * reachable contact of that role.
+ */
 export interface Recipients {
   to: string[];
   cc: string[];
+  unreachable: string[];
 }
 
+/** Every kind of change an audit entry records (the names of the commands), in the order they came. */
+export const AUDIT_ACTIONS = /* @__PURE__ */ Object.freeze([
+  'createLicense',
+  'addContact',
+  'setMain',
+  'removeContact',
+  'replaceContact',
+  'invite',
+  'requestTransfer',
+  'acceptRequest',
+  'declineRequest',
+  'cancelRequest',
+] as const);
+
 /** The kind of change an audit entry records; the names of the commands. */
-export type AuditAction = 'createLicense' | 'addContact' | 'setMain' | 'removeContact' | 'replaceContact';
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Where a person stood on a license: their roles and their place in each role's list (0 = main). */
 export interface ContactPosition {
@@ -150,6 +284,11 @@ export interface AuditEntry {
   successor?: string;
   /** What changed (R15): one item per contact whose roles or position changed, in contact order. */
   changes: ContactChange[];
+  /**
+   * The request an entry opened or decided, as it stands after it; on a `replaceContact`, the leaver's
+   * pending requests it cancelled.
+   */
+  requests?: RequestSummary[];
 }
 
 /** An audit entry as the rules build it, before the storage assigns its `seq` at commit. */
@@ -271,6 +410,8 @@ export interface ReplaceResult {
   dryRun: boolean;
   changed: ReplacedLicense[];
   skipped: SkippedLicense[];
+  /** The leaver's pending requests on the changed licenses, cancelled with the replacement (§7). */
+  cancelledRequests: PendingRequest[];
 }
 
 /** Everything a signed-in person can do; `service.as(actor)` and `createHttpClient()` both implement it. */
@@ -310,4 +451,27 @@ export interface LicenseContactsApi {
   watch(listener: (entry: AuditEntry) => void, options?: WatchOptions): () => void;
   /** What the actor may do on a license, with reasons. */
   permissions(licenseId: string, options?: CallOptions): Promise<Permissions>;
+  /**
+   * Invites a person to become a contact with these roles once they accept (§7); a pending invitation
+   * of the same person answers that one.
+   */
+  invite(licenseId: string, input: AddContactInput, options?: CallOptions): Promise<PendingRequest>;
+  /**
+   * Asks for `email`, a contact of `role` with another company than its main contact, to become main
+   * (R13); the other side accepts or declines. A pending request for the same answers that one.
+   */
+  requestTransfer(
+    licenseId: string,
+    role: Role,
+    email: string,
+    options?: CallOptions,
+  ): Promise<PendingRequest>;
+  /** Requests the actor made, is asked to decide or is the subject of, and those of their licenses; oldest first. */
+  requests(options?: RequestsOptions): Promise<Page<PendingRequest>>;
+  /** Accepts a request: the invitee joins, or the promotion applies on the license as it is now. */
+  acceptRequest(requestId: string, options?: CallOptions): Promise<PendingRequest>;
+  /** Declines a request the actor may decide. */
+  declineRequest(requestId: string, options?: CallOptions): Promise<PendingRequest>;
+  /** Withdraws a pending request. */
+  cancelRequest(requestId: string, options?: CallOptions): Promise<PendingRequest>;
 }

@@ -1,6 +1,6 @@
 import { validationError } from './errors';
-import type { AddContactInput, CreateLicenseInput, Person, Role, Topic } from './types';
-import { ROLES, TOPICS } from './types';
+import type { AddContactInput, CreateLicenseInput, Person, RequestState, Role, Topic } from './types';
+import { REQUEST_STATES, ROLES, TOPICS } from './types';
 
 // Inputs are read field by field from unknown values; unknown keys (including `__proto__`) are never copied.
 
@@ -147,6 +147,22 @@ export function parseLicenseId(value: unknown, field = 'licenseId'): string {
     throw validationError(field, `${field} must be 1–64 letters, digits, "-" or "_"`);
   }
   return value;
+}
+
+/** Returns the request id, or throws VALIDATION naming `field`. */
+export function parseRequestId(value: unknown, field = 'requestId'): string {
+  if (typeof value !== 'string' || !LICENSE_ID.test(value)) {
+    throw validationError(field, `${field} must be 1–64 letters, digits, "-" or "_"`);
+  }
+  return value;
+}
+
+/** Returns the request state, or throws VALIDATION naming `field`. */
+export function parseRequestState(value: unknown, field = 'state'): RequestState {
+  if (typeof value !== 'string' || !(REQUEST_STATES as readonly string[]).includes(value)) {
+    throw validationError(field, `${field} must be one of ${REQUEST_STATES.join(', ')}`);
+  }
+  return value as RequestState;
 }
 
 /** Returns the topic, or throws VALIDATION. */

@@ -1,6 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import type { ErrorCode } from '../domain/errors';
 import { ERROR_CODES, LicenseContactsError } from '../domain/errors';
+import { randomHex } from '../domain/random';
 import type {
   AuditEntry,
   License,
@@ -8,6 +9,7 @@ import type {
   Me,
   MutationOptions,
   Page,
+  PendingRequest,
   Permissions,
   ReplaceResult,
   WatchOptions,
@@ -105,9 +107,7 @@ const wait = (ms: number, signal: AbortSignal | undefined) =>
 function randomKey(): string {
   if (typeof crypto.randomUUID === 'function' && globalThis.isSecureContext !== false)
     return crypto.randomUUID();
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join(
-    '',
-  );
+  return randomHex(16);
 }
 
 /**
@@ -357,5 +357,46 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
         signal: signalOf(optionsOf(opts)),
       });
     },
+    async invite(licenseId, input, opts) {
+      return request<PendingRequest>({
+        method: 'POST',
+        path: `${license(licenseId)}/invitations`,
+        body: input === undefined ? null : input,
+        signal: signalOf(optionsOf(opts)),
+      });
+    },
+    async requestTransfer(licenseId, role, email, opts) {
+      return request<PendingRequest>({
+        method: 'POST',
+        path: `${license(licenseId)}/transfers`,
+        body: { role: role === undefined ? null : role, email: email === undefined ? null : email },
+        signal: signalOf(optionsOf(opts)),
+      });
+    },
+    async requests(opts) {
+      const o = optionsOf(opts);
+      return request<Page<PendingRequest>>({
+        method: 'GET',
+        path: '/requests',
+        query: {
+          licenseId: o.licenseId as string,
+          state: o.state as string,
+          cursor: o.cursor as string,
+          limit: o.limit as number,
+        },
+        signal: signalOf(o),
+      });
+    },
+    acceptRequest: (requestId, opts) => decide(requestId, 'accept', opts),
+    declineRequest: (requestId, opts) => decide(requestId, 'decline', opts),
+    cancelRequest: (requestId, opts) => decide(requestId, 'cancel', opts),
   };
+
+  function decide(requestId: unknown, what: string, opts: unknown): Promise<PendingRequest> {
+    return request<PendingRequest>({
+      method: 'POST',
+      path: `/requests/${segment(requestId, 'requestId')}/${what}`,
+      signal: signalOf(optionsOf(opts)),
+    });
+  }
 }

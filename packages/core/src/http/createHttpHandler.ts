@@ -6,6 +6,7 @@ import type {
   License,
   LicenseContactsApi,
   ReplaceResult,
+  RequestState,
   Role,
 } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
@@ -81,6 +82,7 @@ type QuerySchemaName =
   | 'removeQuery'
   | 'licenseQuery'
   | 'changesQuery'
+  | 'requestsQuery'
   | 'eventsQuery';
 
 /** Output of a named schema, or `undefined` for none. */
@@ -433,6 +435,73 @@ function buildRoutes(): AnyRoute[] {
         });
       },
     }),
+    route({
+      method: 'POST',
+      path: ['licenses', ':id', 'invitations'],
+      operation: 'invite',
+      summary: 'Invites a person, who becomes a contact with the roles offered once they accept',
+      params: { id: 'licenseId' },
+      body: { schema: 'addContactBody', field: 'input' },
+      response: 'pendingRequest',
+      mutation: true,
+      run(context) {
+        return context.api.invite(param(context, 0), context.body as AddContactInput, {
+          signal: context.signal,
+        });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: ['licenses', ':id', 'transfers'],
+      operation: 'requestTransfer',
+      summary: 'Asks for a contact of another company to become main (R13), for the other side to accept',
+      params: { id: 'licenseId' },
+      body: { schema: 'transferBody', field: 'body' },
+      response: 'pendingRequest',
+      mutation: true,
+      run(context) {
+        return context.api.requestTransfer(param(context, 0), context.body.role as Role, context.body.email, {
+          signal: context.signal,
+        });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: ['requests'],
+      operation: 'requests',
+      summary: 'Requests the person made, may decide or is the subject of, and those of their licenses',
+      query: 'requestsQuery',
+      response: 'requestPage',
+      mutation: false,
+      run({ api, signal, query: q }) {
+        return api.requests({
+          signal,
+          ...(q.licenseId === undefined ? {} : { licenseId: q.licenseId }),
+          ...(q.state === undefined ? {} : { state: q.state as RequestState }),
+          ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+          ...(q.limit === undefined ? {} : { limit: q.limit }),
+        });
+      },
+    }),
+    ...(
+      [
+        ['accept', 'acceptRequest', 'Accepts a request: the invitee joins, or the promotion applies now'],
+        ['decline', 'declineRequest', 'Declines a request the person may decide'],
+        ['cancel', 'cancelRequest', 'Withdraws a pending request'],
+      ] as const
+    ).map(([what, operation, summary]) =>
+      route({
+        method: 'POST',
+        path: ['requests', ':id', what],
+        operation,
+        summary,
+        params: { id: 'requestId' },
+        response: 'pendingRequest',
+        errors: ['CONFLICT'],
+        mutation: true,
+        run: (context) => context.api[operation](param(context, 0), { signal: context.signal }),
+      }),
+    ),
     route({
       method: 'POST',
       path: ['replacements'],

@@ -48,7 +48,7 @@ export function problemCodes(route: AnyRoute): Code[] {
   if (!route.public)
     for (const code of ['UNAUTHENTICATED', 'BAD_REQUEST', 'STORAGE'] as const) codes.add(code);
   const params = Object.values(route.params ?? {});
-  if (params.includes('licenseId')) codes.add('NOT_FOUND');
+  if (params.includes('licenseId') || params.includes('requestId')) codes.add('NOT_FOUND');
   if (params.length > 0 || route.query !== undefined || route.body !== undefined) codes.add('VALIDATION');
   if (route.body !== undefined) {
     for (const code of ['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'BAD_REQUEST'] as const)

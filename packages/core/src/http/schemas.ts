@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { ERROR_CODES, LicenseContactsError } from '../domain/errors';
-import { ROLES } from '../domain/types';
+import { AUDIT_ACTIONS, REQUEST_STATES, ROLES } from '../domain/types';
 
 // Requests: shape only, JSON types and sizes. The service validates every value itself (R11) and names
 // the same fields, so the edge never decides anything a direct call would decide differently.
@@ -57,6 +57,15 @@ function build() {
     'A person to replace on every license the actor may change',
   );
 
+  /** Body of `POST /licenses/:id/transfers`. */
+  const transferBody = record(
+    {
+      role: about('The role whose main position it is about: `technical` or `billing`'),
+      email: about('Email of the contact who would become main'),
+    },
+    'A transfer of a main position across companies (R13), for the other side to accept',
+  );
+
   // ---- query strings
 
   const one = (description: string) => v.optional(about(description));
@@ -95,6 +104,14 @@ function build() {
     limit,
   });
 
+  /** Query of `GET /requests`. */
+  const requestsQuery = v.object({
+    licenseId: one('Only requests of this license'),
+    state: one('Only requests in this state: pending, accepted, declined, cancelled or expired'),
+    cursor,
+    limit,
+  });
+
   /** Query of `GET /events` (for clients that cannot send `Last-Event-ID`). */
   const eventsQuery = v.object({
     after: one('`seq` of the last entry received; `Last-Event-ID` wins when both are sent'),
@@ -105,6 +122,7 @@ function build() {
   const licenseId = about('Support entitlement number, e.g. `SEN-4821337`');
   const email = about('Email address of a contact (percent-encoded)');
   const role = v.pipe(v.picklist(ROLES), v.description('A contact role'));
+  const requestId = about('Id of a request (an invitation or a transfer request)');
 
   // ---- responses
 
@@ -127,6 +145,41 @@ function build() {
     v.strictObject({ allowed: v.literal(true) }),
     v.strictObject({ allowed: v.literal(false), reason: v.string(), message: v.string() }),
   ]);
+  const requestActions = v.strictObject({ accept: decision, decline: decision, cancel: decision });
+  const requestState = v.picklist(REQUEST_STATES);
+  const pendingRequest = v.strictObject({
+    id: v.string(),
+    kind: v.picklist(['invitation', 'transfer']),
+    licenseId: v.string(),
+    product: v.string(),
+    email: v.pipe(v.string(), v.description('Who is invited, or who would become main')),
+    name: v.string(),
+    roles: v.pipe(
+      v.array(v.picklist(ROLES)),
+      v.description('Invitation: the roles offered; transfer: the role'),
+    ),
+    requestedBy: v.string(),
+    decidedBy: v.pipe(v.array(v.string()), v.description('Who may accept or decline')),
+    createdAt: v.string(),
+    expiresAt: v.string(),
+    state: requestState,
+    currentMain: v.exactOptional(v.string()),
+    closedBy: v.exactOptional(v.string()),
+    closedAt: v.exactOptional(v.string()),
+    version: v.pipe(v.number(), v.integer()),
+    actions: v.exactOptional(requestActions),
+  });
+  const requestSummary = v.strictObject({
+    id: v.string(),
+    kind: v.picklist(['invitation', 'transfer']),
+    state: requestState,
+    email: v.string(),
+    name: v.string(),
+    roles: v.array(v.picklist(ROLES)),
+    requestedBy: v.string(),
+    decidedBy: v.array(v.string()),
+    expiresAt: v.string(),
+  });
   const byRole = v.strictObject({
     technical: v.record(v.string(), decision),
     billing: v.record(v.string(), decision),
@@ -148,6 +201,20 @@ function build() {
       }),
       v.description('Whether removing that role from that contact leaves the actor without access'),
     ),
+    requestTransfer: v.pipe(
+      byRole,
+      v.description('Asking for that contact to become main through a transfer request (R13)'),
+    ),
+    invite: decision,
+    directAdd: v.pipe(
+      v.union([v.picklist(['any', 'none']), v.strictObject({ domains: v.array(v.string()) })]),
+      v.description('Which new people addContact takes directly; the others need an invitation'),
+    ),
+    requests: v.pipe(
+      v.record(v.string(), requestActions),
+      v.description('What the person may do with each pending request of the license, by id'),
+    ),
+    unreachable: v.pipe(v.array(v.string()), v.description('Contacts whose mail bounces')),
   });
   const position = v.strictObject({
     roles: v.array(roleName),
@@ -172,13 +239,16 @@ function build() {
     at: v.string(),
     actor: v.nullable(v.string()),
     staff: v.boolean(),
-    action: v.picklist(['createLicense', 'addContact', 'setMain', 'removeContact', 'replaceContact']),
+    action: v.picklist(AUDIT_ACTIONS),
     email: v.exactOptional(v.string()),
     role: v.exactOptional(roleName),
     successor: v.exactOptional(v.string()),
     changes: v.pipe(
       v.array(contactChange),
       v.description('One item per contact whose roles or position changed'),
+    ),
+    requests: v.exactOptional(
+      v.pipe(v.array(requestSummary), v.description('The requests the entry opened, decided or cancelled')),
     ),
   });
   const nextCursor = v.exactOptional(v.pipe(v.string(), v.description('Pass as `cursor` for the next page')));
@@ -188,7 +258,12 @@ function build() {
     dryRun: v.boolean(),
     changed: v.array(v.strictObject({ licenseId: v.string(), before: license, after: license })),
     skipped: v.array(v.strictObject({ licenseId: v.string(), reason: v.string(), message: v.string() })),
+    cancelledRequests: v.pipe(
+      v.array(pendingRequest),
+      v.description('The leaver’s pending requests on the changed licenses, cancelled with the replacement'),
+    ),
   });
+  const requestPage = v.strictObject({ items: v.array(pendingRequest), nextCursor });
   const problem = v.strictObject({
     type: v.pipe(v.string(), v.description('`urn:license-contacts:error:<CODE>`')),
     title: v.string(),
@@ -229,6 +304,13 @@ function build() {
     openApi,
     licenseQuery,
     changesQuery,
+    transferBody,
+    requestsQuery,
+    requestId,
+    requestActions,
+    pendingRequest,
+    requestSummary,
+    requestPage,
     eventsQuery,
   };
 }
@@ -262,6 +344,11 @@ export const COMPONENTS: Readonly<Partial<Record<SchemaName, string>>> = Object.
   addContactBody: 'AddContactInput',
   setMainBody: 'SetMainInput',
   replacementBody: 'ReplacementInput',
+  requestActions: 'RequestActions',
+  pendingRequest: 'PendingRequest',
+  requestSummary: 'RequestSummary',
+  requestPage: 'RequestPage',
+  transferBody: 'TransferInput',
 });
 
 let built: Schemas | undefined;

@@ -1,27 +1,45 @@
 import { freeze } from 'immer';
 import { replayEntries } from '../domain/changes';
 import { LicenseContactsError } from '../domain/errors';
-import { mainOf } from '../domain/license';
+import { findContact, holdsRole, mainOf } from '../domain/license';
 import type { Policy } from '../domain/policy';
 import { defaultPolicy } from '../domain/policy';
-import type { Applied, Command } from '../domain/rules';
+import type { StoredRequest } from '../domain/requests';
 import {
+  canSeeRequest,
+  checkInvite,
+  DEFAULT_REQUEST_TTL,
+  newRequestId,
+  presentRequest,
+  requestActions,
+  summarize,
+} from '../domain/requests';
+import type { Applied, Command, RuleOptions } from '../domain/rules';
+import {
+  applyAgreed,
   applyCommand,
   checkCommand,
+  checkTransfer,
   createLicenseState,
   permissionsFor,
   refusalError,
 } from '../domain/rules';
 import type {
   Actor,
+  AddressStatus,
   AuditEntry,
+  BounceReport,
   ChangesOptions,
   CreateLicenseInput,
+  InvitationMode,
   License,
   LicenseContactsApi,
   Page,
+  PendingRequest,
   Recipients,
   ReplaceResult,
+  RequestState,
+  Role,
   Topic,
 } from '../domain/types';
 import {
@@ -34,12 +52,21 @@ import {
   parseLimit,
   parsePerson,
   parseQuery,
+  parseRequestId,
+  parseRequestState,
   parseRole,
   parseTopic,
 } from '../domain/validate';
 import { memoryStorage } from '../storage/memory';
 import { parseSeq } from '../storage/seq';
-import type { LicenseStorage, StorageCommit } from '../storage/types';
+import type {
+  AddressWrite,
+  LicenseStorage,
+  RequestWrite,
+  StorageCommit,
+  StorageRequestQuery,
+  StoredAddress,
+} from '../storage/types';
 import { KeyedQueue } from './keyedQueue';
 import type { LicenseContactsEvent } from './liveFeed';
 import { LiveFeed, watchActor } from './liveFeed';
@@ -62,6 +89,15 @@ export interface LicenseContactsOptions {
    * compare-and-set catches a stale one); default 1,000, 0 reads before every command.
    */
   cacheSize?: number;
+  /**
+   * Whether adding a new person needs their consent first (§7): `'never'` (default; the seed's direct
+   * add), `'otherDomains'` (people outside the actor's company are invited), `'always'`.
+   */
+  invitations?: InvitationMode;
+  /** Milliseconds a request stays open, by the service's clock; default 14 days. */
+  requestTtl?: number;
+  /** Temporary bounces in a row after which an address counts as unreachable; default 3. */
+  softBounceLimit?: number;
 }
 
 /** A source of the current time. */
@@ -79,6 +115,17 @@ export interface LicenseContacts {
   recipients(licenseId: string, topic: Topic): Promise<Recipients>;
   /** Whether the person is a technical contact, who may request support (R7); false for an unknown license. */
   canRequestSupport(licenseId: string, email: string): Promise<boolean>;
+  /** A request by id as it stands now, or `null` (system level). */
+  findRequest(requestId: string): Promise<PendingRequest | null>;
+  /**
+   * Records that mail to the address bounced (§7): a permanent refusal makes it unreachable at once,
+   * temporary ones after `softBounceLimit` in a row. `recipients` then passes it over.
+   */
+  reportBounce(email: string, report: BounceReport): Promise<AddressStatus>;
+  /** Records that the address works again (its owner confirmed it): reachable, bounces forgotten. */
+  confirmAddress(email: string): Promise<AddressStatus>;
+  /** What bounce reports said of the address. */
+  addressStatus(email: string): Promise<AddressStatus>;
   /** The change feed of every license, oldest first (system level); page with `after`. */
   changes(options?: ChangesOptions): Promise<Page<AuditEntry>>;
   /**
@@ -91,6 +138,15 @@ export interface LicenseContacts {
 }
 
 /** A commit refused for a stale version: the command is re-read and re-applied. */
+/**
+ * Thrown by a replacement's decision that changes a license before the leaver's requests were read;
+ * never leaves the service. A library error, so the storage guard and the row-lock path pass it on as is.
+ */
+const NEEDS_REQUESTS = /* @__PURE__ */ new LicenseContactsError(
+  'CONFLICT',
+  'The leaver’s pending requests are needed first',
+);
+
 class StaleRead {
   constructor(readonly error: LicenseContactsError) {}
 }
@@ -141,6 +197,15 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
   const maxRetries = options.maxRetries ?? 5;
   const retryDelay = options.retryDelay ?? defaultRetryDelay;
   const cacheSize = options.cacheSize ?? 1000;
+  const invitations = options.invitations ?? 'never';
+  if (!['never', 'otherDomains', 'always'].includes(invitations)) {
+    throw new LicenseContactsError('VALIDATION', 'invitations must be never, otherDomains or always', {
+      field: 'invitations',
+    });
+  }
+  const rules: RuleOptions = { invitations };
+  const requestTtl = options.requestTtl ?? DEFAULT_REQUEST_TTL;
+  const softBounceLimit = options.softBounceLimit ?? 3;
   const queue = new KeyedQueue();
   /** The last version of each license this instance read or committed, least recently used first. */
   const known = new Map<string, License>();
@@ -176,18 +241,23 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     if (known.size > cacheSize) known.delete(known.keys().next().value as string);
   }
 
-  function batchOf(applied: Applied[], created: boolean): StorageCommit {
+  /** Request and address writes (§7) committed with the licenses and entries. */
+  type ConsentWrites = { requests?: RequestWrite[]; addresses?: AddressWrite[] };
+
+  function batchOf(applied: Applied[], created: boolean, extra: ConsentWrites = {}): StorageCommit {
     return {
       writes: applied.map(({ license }) => ({
         license,
         expectedVersion: created ? null : license.version - 1,
       })),
       audit: applied.map(({ entry }) => entry),
+      ...(extra.requests?.length ? { requests: extra.requests } : {}),
+      ...(extra.addresses?.length ? { addresses: extra.addresses } : {}),
     };
   }
 
-  async function commit(applied: Applied[], created: boolean): Promise<void> {
-    const batch = batchOf(applied, created);
+  async function commit(applied: Applied[], created: boolean, extra: ConsentWrites = {}): Promise<void> {
+    const batch = batchOf(applied, created, extra);
     let entries: AuditEntry[];
     live.committing(applied);
     try {
@@ -211,7 +281,11 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
    */
   async function underLock<T>(
     ids: string[],
-    decide: (read: ReadonlyMap<string, License | null>) => { value: T; applied: Applied[] },
+    decide: (read: ReadonlyMap<string, License | null>) => {
+      value: T;
+      applied: Applied[];
+      extra?: ConsentWrites;
+    },
     options?: { ifContact?: string },
   ): Promise<T> {
     const locked = storage.locked?.bind(storage) as NonNullable<LicenseStorage['locked']>;
@@ -223,7 +297,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
           ids,
           (read) => {
             for (const license of read.values()) if (license) remember(license);
-            let decided: { value: T; applied: Applied[] };
+            let decided: { value: T; applied: Applied[]; extra?: ConsentWrites };
             try {
               decided = decide(read);
             } catch (error) {
@@ -233,7 +307,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
             applied = decided.applied;
             if (applied.length === 0) return { value: decided.value };
             live.committing(applied);
-            return { value: decided.value, commit: batchOf(applied, false) };
+            return { value: decided.value, commit: batchOf(applied, false, decided.extra) };
           },
           options,
         ),
@@ -285,20 +359,141 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     return guard(() => storage.getLicense(id));
   }
 
+  /** Whether mail to the address arrives, as bounce reports told. */
+  function statusOf(email: string, stored: StoredAddress | undefined): AddressStatus {
+    const status: AddressStatus = {
+      email,
+      reachable: !(stored?.permanent === true || (stored?.bounces ?? 0) >= softBounceLimit),
+      bounces: stored?.bounces ?? 0,
+      permanent: stored?.permanent === true,
+    };
+    if (stored?.reason !== undefined) status.reason = stored.reason;
+    if (stored?.bouncedAt !== undefined) status.bouncedAt = stored.bouncedAt;
+    if (stored?.confirmedAt !== undefined) status.confirmedAt = stored.confirmedAt;
+    return status;
+  }
+
+  /** The addresses among these whose mail bounces. */
+  async function unreachableOf(emails: readonly string[]): Promise<Set<string>> {
+    if (emails.length === 0) return new Set();
+    const stored = await guard(() => storage.getAddresses(emails));
+    return new Set(stored.filter((a) => !statusOf(a.email, a).reachable).map((a) => a.email));
+  }
+
   async function recipients(licenseId: string, topic: Topic): Promise<Recipients> {
     const which = parseTopic(topic);
     const license = await findLicense(licenseId);
     if (!license) throw notFound(licenseId);
+    const bouncing = await unreachableOf(license.contacts.map((c) => c.email));
+    const reachable = (email: string) => !bouncing.has(email);
+    const unreachable: string[] = [];
+    /** The first reachable contact of the role, and the bouncing ones passed over on the way. */
+    const mainReached = (role: Role): string[] => {
+      for (const email of license[role]) {
+        if (reachable(email)) return [email];
+        unreachable.push(email);
+      }
+      return [];
+    };
     const unique = (emails: string[]) => [...new Set(emails)];
+    const answer = (to: string[], cc: string[]): Recipients => {
+      const sent = new Set([...to, ...cc]);
+      return { to: unique(to), cc: unique(cc), unreachable: unique(unreachable).filter((e) => !sent.has(e)) };
+    };
     switch (which) {
       case 'license':
-        return { to: unique([mainOf(license, 'technical'), mainOf(license, 'billing')]), cc: [] };
-      case 'invoice':
-        return { to: [mainOf(license, 'billing')], cc: license.billing.slice(1) };
+        return answer([...mainReached('technical'), ...mainReached('billing')], []);
+      case 'invoice': {
+        const to = mainReached('billing');
+        const cc = license.billing.filter((email) => !to.includes(email));
+        for (const email of cc) if (!reachable(email)) unreachable.push(email);
+        return answer(to, cc.filter(reachable));
+      }
       case 'support':
       case 'releases':
-        return { to: [...license.technical], cc: [] };
+        for (const email of license.technical) if (!reachable(email)) unreachable.push(email);
+        return answer(license.technical.filter(reachable), []);
     }
+  }
+
+  async function addressStatus(email: string): Promise<AddressStatus> {
+    const who = parseEmail(email);
+    const [stored] = await guard(() => storage.getAddresses([who]));
+    return statusOf(who, stored);
+  }
+
+  /** Writes the address record `next` makes of the stored one, with a compare-and-set, retried. */
+  async function updateAddress(
+    email: string,
+    next: (stored: StoredAddress | undefined, at: string) => Omit<StoredAddress, 'version'>,
+  ): Promise<AddressStatus> {
+    // Queued per address (a key no license id can be), so this instance's reports never conflict.
+    return queue.run([`@${email}`], () =>
+      withRetries(async () => {
+        const [stored] = await guard(() => storage.getAddresses([email]));
+        const address: StoredAddress = { ...next(stored, now()), version: (stored?.version ?? 0) + 1 };
+        await commit([], false, { addresses: [{ address, expectedVersion: stored?.version ?? null }] });
+        return statusOf(email, address);
+      }),
+    );
+  }
+
+  async function reportBounce(email: string, report: BounceReport): Promise<AddressStatus> {
+    const who = parseEmail(email);
+    const r = readOptions(report);
+    if (typeof r.permanent !== 'boolean') {
+      throw new LicenseContactsError('VALIDATION', 'permanent must be a boolean', { field: 'permanent' });
+    }
+    const permanent = r.permanent;
+    if (r.reason !== undefined && typeof r.reason !== 'string') {
+      throw new LicenseContactsError('VALIDATION', 'reason must be a string', { field: 'reason' });
+    }
+    // A mail server's words, kept readable: one line, at most 500 characters.
+    const reason = r.reason
+      ?.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
+      .trim()
+      .slice(0, 500);
+    return updateAddress(who, (stored, at) => {
+      const address: Omit<StoredAddress, 'version'> = {
+        email: who,
+        bounces: (stored?.bounces ?? 0) + (permanent ? 0 : 1),
+        permanent: permanent || stored?.permanent === true,
+        bouncedAt: at,
+      };
+      if (reason) address.reason = reason;
+      if (stored?.confirmedAt !== undefined) address.confirmedAt = stored.confirmedAt;
+      return address;
+    });
+  }
+
+  async function confirmAddress(email: string): Promise<AddressStatus> {
+    const who = parseEmail(email);
+    return updateAddress(who, (_stored, at) => ({
+      email: who,
+      bounces: 0,
+      permanent: false,
+      confirmedAt: at,
+    }));
+  }
+
+  async function findRequest(requestId: string): Promise<PendingRequest | null> {
+    const id = parseRequestId(requestId);
+    const stored = await guard(() => storage.getRequest(id));
+    return stored && presentRequest(stored, now());
+  }
+
+  /** Every request of a storage query, page after page. */
+  async function allRequests(query: Omit<StorageRequestQuery, 'limit' | 'after'>): Promise<StoredRequest[]> {
+    const found: StoredRequest[] = [];
+    let after: string | undefined;
+    do {
+      const page = await guard(() =>
+        storage.listRequests({ ...query, limit: 200, ...(after === undefined ? {} : { after }) }),
+      );
+      found.push(...page.items);
+      after = page.nextCursor;
+    } while (after !== undefined);
+    return found;
   }
 
   async function canRequestSupport(licenseId: string, email: string): Promise<boolean> {
@@ -381,7 +576,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       if (expectedVersion !== undefined && cached.version !== expectedVersion) return null;
       let applied: Applied | null;
       try {
-        applied = applyCommand(cached, command, actor, policy, now());
+        applied = applyCommand(cached, command, actor, policy, now(), rules);
       } catch {
         return null;
       }
@@ -423,7 +618,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
                 if (license && license.version === seen) contended.delete(id);
                 if (!license || !policy.canView({ license, actor })) throw notFound(id);
                 checkVersion(license, expectedVersion);
-                const applied = applyCommand(license, command, actor, policy, now());
+                const applied = applyCommand(license, command, actor, policy, now(), rules);
                 return applied
                   ? { value: applied.license, applied: [applied] }
                   : { value: license, applied: [] };
@@ -435,7 +630,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         return withRetries(async () => {
           const license = await visible(id);
           checkVersion(license, expectedVersion);
-          const applied = applyCommand(license, command, actor, policy, now());
+          const applied = applyCommand(license, command, actor, policy, now(), rules);
           if (!applied) return license;
           await commit([applied], false);
           return applied.license;
@@ -542,11 +737,20 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         const ids = named ?? (await licensesOf(email));
         const command: Command = { type: 'replaceContact', email, successor: person };
 
-        /** The change set on the licenses as read (`null`: gone, or not visible to the actor). */
-        const decide = (read: (id: string) => License | null) => {
-          const result: ReplaceResult = { dryRun, changed: [], skipped: [] };
+        /**
+         * The change set on the licenses as read (`null`: gone, or not visible to the actor), with the
+         * leaver's pending requests on them cancelled (§7, written with a compare-and-set). Those are read
+         * only once something changes (`NEEDS_REQUESTS` asks for them), so a call that changes nothing,
+         * such as an outsider's, reads no request.
+         */
+        const decide = (
+          read: (id: string) => License | null,
+          pending: StoredRequest[] | undefined,
+          at: string,
+        ) => {
+          const result: ReplaceResult = { dryRun, changed: [], skipped: [], cancelledRequests: [] };
           const applied: Applied[] = [];
-          const at = now();
+          const cancelled: RequestWrite[] = [];
           for (const id of ids) {
             const found = read(id);
             const license = found && policy.canView({ license: found, actor }) ? found : null;
@@ -554,7 +758,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
               if (named) throw notFound(id);
               continue; // gone, or no longer visible since the listing: not in scope
             }
-            const decision = checkCommand(license, command, actor, policy);
+            const decision = checkCommand(license, command, actor, policy, rules);
             if (!decision.allowed) {
               if (named) throw refusalError(decision, id);
               // A license the person left since the listing is out of scope, not skipped.
@@ -563,22 +767,59 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
               }
               continue;
             }
-            const next = applyCommand(license, command, actor, policy, at) as Applied;
+            let next = applyCommand(license, command, actor, policy, at, rules) as Applied;
+            if (pending === undefined) throw NEEDS_REQUESTS;
+            // §7: the leaver's pending requests on this license end with their leaving.
+            const leaving = pending.filter((request) => request.licenseId === id);
+            if (leaving.length > 0) {
+              const closed = leaving.map((request) => closeRequest(request, 'cancelled', at));
+              next = { license: next.license, entry: { ...next.entry, requests: closed.map(summarize) } };
+              closed.forEach((request, k) => {
+                cancelled.push({ request, expectedVersion: (leaving[k] as StoredRequest).version });
+              });
+              for (const request of dryRun ? leaving : closed) {
+                result.cancelledRequests.push(withActions(request, next.license, at));
+              }
+            }
             applied.push(next);
             result.changed.push({ licenseId: id, before: license, after: next.license });
           }
-          return { value: result, applied: dryRun ? [] : applied };
+          return { value: result, applied: dryRun ? [] : applied, extra: { requests: cancelled } };
         };
 
         return queue.run(ids, () =>
           withRetries(async () => {
+            const at = now();
+            let pending: StoredRequest[] | undefined;
+            const leaverRequests = () => allRequests({ party: email, state: 'pending', now: at });
             if (storage.locked && !dryRun && ids.length > 0) {
-              return underLock(ids, (read) => decide((id) => read.get(id) ?? null), getOptions);
+              for (;;) {
+                try {
+                  return await underLock(
+                    ids,
+                    (read) => decide((id) => read.get(id) ?? null, pending, at),
+                    getOptions,
+                  );
+                } catch (error) {
+                  // Nothing was written: read the leaver's requests and decide again under the locks.
+                  if (error !== NEEDS_REQUESTS || pending !== undefined) throw error;
+                  pending = await leaverRequests();
+                }
+              }
             }
             const read = new Map<string, License | null>();
             for (const id of ids) read.set(id, await readVisible(id));
-            const { value, applied } = decide((id) => read.get(id) ?? null);
-            if (applied.length > 0) await commit(applied, false);
+            const get = (id: string) => read.get(id) ?? null;
+            let decided: ReturnType<typeof decide>;
+            try {
+              decided = decide(get, pending, at);
+            } catch (error) {
+              if (error !== NEEDS_REQUESTS) throw error;
+              pending = await leaverRequests();
+              decided = decide(get, pending, at);
+            }
+            const { value, applied, extra } = decided;
+            if (applied.length > 0) await commit(applied, false, extra);
             return value;
           }),
         );
@@ -644,9 +885,221 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
 
       async permissions(licenseId, opts) {
         readSignal(readOptions(opts));
-        return permissionsFor(await visible(parseLicenseId(licenseId)), actor, policy);
+        const license = await visible(parseLicenseId(licenseId));
+        const at = now();
+        const [pending, unreachable] = await Promise.all([
+          guard(() => storage.listRequests({ licenseId: license.id, state: 'pending', now: at, limit: 200 })),
+          unreachableOf(license.contacts.map((c) => c.email)),
+        ]);
+        return permissionsFor(license, actor, policy, {
+          ...rules,
+          pending: pending.items.map((request) => presentRequest(request, at)),
+          unreachable: [...unreachable],
+        });
       },
+
+      async invite(licenseId, input, opts) {
+        readSignal(readOptions(opts));
+        const id = parseLicenseId(licenseId);
+        const person = parseAddContactInput(input);
+        return queue.run([id], () =>
+          withRetries(async () => {
+            const license = await visible(id);
+            const decision = checkInvite(license, person, actor, policy);
+            if (!decision.allowed) throw refusalError(decision, id);
+            const at = now();
+            // A second invitation of a pending invitee answers the pending one.
+            const [open] = await allRequests({
+              licenseId: id,
+              subject: person.email,
+              kind: 'invitation',
+              state: 'pending',
+              now: at,
+            });
+            if (open) return withActions(open, license, at);
+            const request = newRequest(license, 'invitation', person, person.roles, [person.email], at);
+            const applied = applyAgreed(license, null, actor, at, 'invite', {
+              email: person.email,
+              requests: [summarize(request)],
+            });
+            await commit([applied], false, { requests: [{ request, expectedVersion: null }] });
+            return withActions(request, applied.license, at);
+          }),
+        );
+      },
+
+      async requestTransfer(licenseId, role, email, opts) {
+        readSignal(readOptions(opts));
+        const id = parseLicenseId(licenseId);
+        const which = parseRole(role);
+        const who = parseEmail(email);
+        return queue.run([id], () =>
+          withRetries(async () => {
+            const license = await visible(id);
+            const decision = checkTransfer(license, which, who, actor, policy);
+            if (!decision.allowed) throw refusalError(decision, id);
+            const at = now();
+            const open = (
+              await allRequests({ licenseId: id, subject: who, kind: 'transfer', state: 'pending', now: at })
+            ).find((request) => request.roles[0] === which);
+            if (open) return withActions(open, license, at);
+            const context = { license, actor, role: which, email: who };
+            const deciders = (policy.transferDeciders ?? defaultPolicy.transferDeciders)?.(context) ?? [
+              mainOf(license, which),
+            ];
+            const person = { email: who, name: findContact(license, who)?.name ?? who };
+            const request: StoredRequest = {
+              ...newRequest(license, 'transfer', person, [which], deciders, at),
+              currentMain: mainOf(license, which),
+            };
+            const applied = applyAgreed(license, null, actor, at, 'requestTransfer', {
+              email: who,
+              role: which,
+              requests: [summarize(request)],
+            });
+            await commit([applied], false, { requests: [{ request, expectedVersion: null }] });
+            return withActions(request, applied.license, at);
+          }),
+        );
+      },
+
+      async requests(opts) {
+        const o = readOptions(opts);
+        readSignal(o);
+        const limit = parseLimit(o.limit);
+        const licenseId = o.licenseId === undefined ? undefined : parseLicenseId(o.licenseId);
+        const state = o.state === undefined ? undefined : parseRequestState(o.state);
+        const cursor = o.cursor === undefined ? undefined : parseRequestId(o.cursor, 'cursor');
+        const at = now();
+        const page = await guard(() =>
+          storage.listRequests({
+            now: at,
+            limit,
+            ...(actor.staff ? {} : { email: actor.email }),
+            ...(licenseId === undefined ? {} : { licenseId }),
+            ...(state === undefined ? {} : { state }),
+            ...(cursor === undefined ? {} : { after: cursor }),
+          }),
+        );
+        const ids = [...new Set(page.items.map((request) => request.licenseId))];
+        const licenses = new Map(
+          await Promise.all(ids.map(async (id) => [id, await guard(() => storage.getLicense(id))] as const)),
+        );
+        const items: PendingRequest[] = [];
+        for (const request of page.items) {
+          const license = licenses.get(request.licenseId) ?? null;
+          // The storage narrows by the actor's licenses; the policy has the last word (R4).
+          if (canSeeRequest(request, license, actor, policy)) items.push(withActions(request, license, at));
+        }
+        return page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor };
+      },
+
+      acceptRequest: (requestId, opts) => decide(requestId, 'accept', opts),
+      declineRequest: (requestId, opts) => decide(requestId, 'decline', opts),
+      cancelRequest: (requestId, opts) => decide(requestId, 'cancel', opts),
     };
+
+    /** The request as it stands at `at`, with what the actor may do with it. */
+    function withActions(request: StoredRequest, license: License | null, at: string): PendingRequest {
+      const current = presentRequest(request, at);
+      return { ...current, actions: requestActions(current, license, actor, policy) };
+    }
+
+    /** The request in a final state, decided by the actor at `at`. */
+    function closeRequest(request: StoredRequest, state: RequestState, at: string): StoredRequest {
+      return { ...request, state, closedBy: actor.email, closedAt: at, version: request.version + 1 };
+    }
+
+    function newRequest(
+      license: License,
+      kind: StoredRequest['kind'],
+      person: { email: string; name: string },
+      roles: Role[],
+      decidedBy: string[],
+      at: string,
+    ): StoredRequest {
+      return {
+        id: newRequestId(at),
+        kind,
+        licenseId: license.id,
+        product: license.product,
+        email: person.email,
+        name: person.name,
+        roles,
+        requestedBy: actor.email,
+        decidedBy,
+        createdAt: at,
+        expiresAt: new Date(Date.parse(at) + requestTtl).toISOString(),
+        state: 'pending',
+        version: 1,
+      };
+    }
+
+    /**
+     * Accepts, declines or cancels a request in one commit with its license's new version and entry.
+     * Accepting applies the change on the license as it is now; a transfer whose position changed
+     * meanwhile is cancelled, decidable by nobody, and the call fails with CONFLICT.
+     */
+    async function decide(
+      requestId: unknown,
+      what: 'accept' | 'decline' | 'cancel',
+      opts: unknown,
+    ): Promise<PendingRequest> {
+      readSignal(readOptions(opts));
+      const id = parseRequestId(requestId);
+      const requestNotFound = () => new LicenseContactsError('NOT_FOUND', `Request ${id} not found`);
+      const first = await guard(() => storage.getRequest(id));
+      if (!first) throw requestNotFound();
+      return queue.run([first.licenseId], () =>
+        withRetries(async () => {
+          const stored = await guard(() => storage.getRequest(id));
+          const license = stored && (await guard(() => storage.getLicense(stored.licenseId)));
+          if (!stored || !license || !canSeeRequest(stored, license, actor, policy)) throw requestNotFound();
+          remember(license);
+          const at = now();
+          const decision = withActions(stored, license, at).actions?.[what];
+          if (decision && !decision.allowed) throw refusalError(decision, license.id);
+          const role = stored.kind === 'transfer' ? (stored.roles[0] as Role) : undefined;
+          const details = { email: stored.email, ...(role === undefined ? {} : { role }) };
+          const write = (request: StoredRequest, command: Command | null, action: AuditEntry['action']) => {
+            const applied = applyAgreed(license, command, actor, at, action, {
+              ...details,
+              requests: [summarize(request)],
+            });
+            return commit([applied], false, {
+              requests: [{ request, expectedVersion: stored.version }],
+            }).then(() => applied.license);
+          };
+          if (what !== 'accept') {
+            const closed = closeRequest(stored, what === 'decline' ? 'declined' : 'cancelled', at);
+            return withActions(closed, await write(closed, null, `${what}Request`), at);
+          }
+          let command: Command | null = null;
+          if (role === undefined) {
+            // R3: the roles the invitee does not hold yet are added; the others they have already.
+            const held = findContact(license, stored.email)?.roles ?? [];
+            const roles = stored.roles.filter((r) => !held.includes(r));
+            if (roles.length > 0) {
+              command = { type: 'addContact', input: { email: stored.email, name: stored.name, roles } };
+            }
+          } else if (
+            mainOf(license, role) !== stored.currentMain ||
+            !holdsRole(license, role, stored.email)
+          ) {
+            await write(closeRequest(stored, 'cancelled', at), null, 'cancelRequest');
+            throw new LicenseContactsError(
+              'CONFLICT',
+              `The main ${role} contact of ${license.id} changed since this transfer was asked; it is cancelled`,
+              { reason: 'POSITION_CHANGED' },
+            );
+          } else {
+            command = { type: 'setMain', role, email: stored.email };
+          }
+          const accepted = closeRequest(stored, 'accepted', at);
+          return withActions(accepted, await write(accepted, command, 'acceptRequest'), at);
+        }),
+      );
+    }
 
     /**
      * The license as it was at `at` (epoch ms): its entries up to the last one made by then, replayed
@@ -706,6 +1159,10 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     findLicense,
     recipients,
     canRequestSupport,
+    findRequest,
+    reportBounce,
+    confirmAddress,
+    addressStatus,
     changes: (opts) => feed(opts, undefined),
     subscribe: (listener) => live.subscribe(listener),
     as,

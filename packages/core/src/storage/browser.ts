@@ -1,9 +1,10 @@
 import { LicenseContactsError } from '../domain/errors';
+import type { StoredRequest } from '../domain/requests';
 import type { AuditEntry, License } from '../domain/types';
 import { upgradeEntry } from './legacy';
-import { memoryStorage } from './memory';
+import { checkCommit, memoryStorage } from './memory';
 import { formatSeq } from './seq';
-import type { LicenseStorage, StorageCommit, StorageWatchOptions } from './types';
+import type { LicenseStorage, StorageCommit, StorageWatchOptions, StoredAddress } from './types';
 
 /** The part of the Web Storage API the adapter uses (`localStorage`, `sessionStorage`, or your own). */
 export interface WebStorageLike {
@@ -27,6 +28,10 @@ interface Persisted {
   licenses: License[];
   /** Every entry in commit order: the n-th has seq n. */
   audit: AuditEntry[];
+  /** Requests (§7); absent in documents written before them. */
+  requests?: StoredRequest[];
+  /** Address records (§7); absent in documents written before them. */
+  addresses?: StoredAddress[];
 }
 
 /**
@@ -101,7 +106,12 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
         throw new LicenseContactsError('STORAGE', 'The stored license data cannot be read', { cause });
       }
     }
-    inner = memoryStorage({ licenses: state.licenses, audit: state.audit });
+    inner = memoryStorage({
+      licenses: state.licenses,
+      audit: state.audit,
+      requests: state.requests ?? [],
+      addresses: state.addresses ?? [],
+    });
     raw = current;
     return inner;
   }
@@ -111,6 +121,9 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
     listLicenses: async (query) => load().listLicenses(query),
     listAudit: async (id, query) => load().listAudit(id, query),
     listChanges: async (query) => load().listChanges(query),
+    getRequest: async (id) => load().getRequest(id),
+    listRequests: async (query) => load().listRequests(query),
+    getAddresses: async (emails) => load().getAddresses(emails),
     async watch(listener: (entry: AuditEntry) => void, opts: StorageWatchOptions = {}) {
       load();
       const head = state.audit.at(-1);
@@ -137,22 +150,30 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
     async commit(commit: StorageCommit) {
       const memory = load();
       // Checked and written without yielding: commits of this instance cannot interleave.
-      const stored = new Map(state.licenses.map((license) => [license.id, license.version]));
-      for (const { license, expectedVersion } of commit.writes) {
-        if ((stored.get(license.id) ?? null) !== expectedVersion) {
-          throw new LicenseContactsError('CONFLICT', `License ${license.id} was changed by someone else`);
-        }
-      }
+      const byId = <T>(items: T[] | undefined, key: (item: T) => string) =>
+        new Map((items ?? []).map((item) => [key(item), item]));
+      const licenses = byId(state.licenses, (l) => l.id);
+      const requests = byId(state.requests, (r) => r.id);
+      const addresses = byId(state.addresses, (a) => a.email);
+      checkCommit(commit, {
+        license: (id) => licenses.get(id),
+        request: (id) => requests.get(id),
+        address: (email) => addresses.get(email),
+      });
       // Numbered like the in-memory copy numbers them: the n-th entry of the document has seq n.
       const added = commit.audit.map((entry, i) => ({
         ...upgradeEntry(entry),
         seq: formatSeq(state.audit.length + i + 1),
       }));
       const written = new Map(commit.writes.map((w) => [w.license.id, w.license]));
+      for (const { request } of commit.requests ?? []) requests.set(request.id, request);
+      for (const { address } of commit.addresses ?? []) addresses.set(address.email, address);
       const next: Persisted = {
         format: 2,
         licenses: [...state.licenses.filter((l) => !written.has(l.id)), ...written.values()],
         audit: [...state.audit, ...added],
+        requests: [...requests.values()],
+        addresses: [...addresses.values()],
       };
       const text = JSON.stringify(next);
       web().setItem(key, text); // may throw (quota): nothing changed yet

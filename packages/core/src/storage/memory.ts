@@ -1,5 +1,7 @@
 import { freeze } from 'immer';
 import { LicenseContactsError } from '../domain/errors';
+import type { StoredRequest } from '../domain/requests';
+import { stateAt } from '../domain/requests';
 import type { AuditEntry, License, NewAuditEntry, Page } from '../domain/types';
 import type { LegacyAuditEntry } from './legacy';
 import { upgradeEntry } from './legacy';
@@ -13,7 +15,9 @@ import type {
   StorageCommit,
   StorageGetOptions,
   StorageListQuery,
+  StorageRequestQuery,
   StorageWatchOptions,
+  StoredAddress,
 } from './types';
 
 /** Options of `memoryStorage`. */
@@ -22,10 +26,78 @@ export interface MemoryStorageOptions {
   licenses?: Iterable<License>;
   /** Audit entries to start with, in commit order (`seq` is assigned anew; entries without `changes` are upgraded). */
   audit?: Iterable<AuditEntry | NewAuditEntry | LegacyAuditEntry>;
+  /** Requests to start with (§7). */
+  requests?: Iterable<StoredRequest>;
+  /** Address records to start with (§7). */
+  addresses?: Iterable<StoredAddress>;
   /** Milliseconds every call waits, to make loading states visible in stories; default 0. */
   latency?: number;
   /** The time leases of feed workers expire by, in epoch ms; default `Date.now`. */
   now?: () => number;
+}
+
+/** The CONFLICT a commit answers when a record is not at the version its writer read. */
+function stale(what: string): LicenseContactsError {
+  return new LicenseContactsError('CONFLICT', `${what} was changed by someone else`);
+}
+
+/**
+ * Whether a commit's compare-and-sets hold against what is stored: throws CONFLICT when one does not
+ * (or when a commit writes one record twice). Shared by the memory and browser storages.
+ */
+export function checkCommit(
+  commit: StorageCommit,
+  stored: {
+    license(id: string): { version: number } | undefined;
+    request(id: string): { version: number } | undefined;
+    address(email: string): { version: number } | undefined;
+  },
+): void {
+  const once = (keys: string[], what: string) => {
+    if (new Set(keys).size !== keys.length)
+      throw new LicenseContactsError('CONFLICT', `A commit may write each ${what} once`);
+  };
+  once(
+    commit.writes.map((w) => w.license.id),
+    'license',
+  );
+  once(
+    (commit.requests ?? []).map((w) => w.request.id),
+    'request',
+  );
+  once(
+    (commit.addresses ?? []).map((w) => w.address.email),
+    'address',
+  );
+  for (const { license, expectedVersion } of commit.writes) {
+    if ((stored.license(license.id)?.version ?? null) !== expectedVersion)
+      throw stale(`License ${license.id}`);
+  }
+  for (const { request, expectedVersion } of commit.requests ?? []) {
+    if ((stored.request(request.id)?.version ?? null) !== expectedVersion)
+      throw stale(`Request ${request.id}`);
+  }
+  for (const { address, expectedVersion } of commit.addresses ?? []) {
+    if ((stored.address(address.email)?.version ?? null) !== expectedVersion)
+      throw stale(`Address ${address.email}`);
+  }
+}
+
+/** Whether a request matches a query (every field but paging). */
+export function matchesRequest(
+  request: StoredRequest,
+  query: StorageRequestQuery,
+  isContact: (email: string, licenseId: string) => boolean,
+): boolean {
+  const party = (email: string) =>
+    request.requestedBy === email || request.email === email || request.decidedBy.includes(email);
+  if (query.licenseId !== undefined && request.licenseId !== query.licenseId) return false;
+  if (query.kind !== undefined && request.kind !== query.kind) return false;
+  if (query.subject !== undefined && request.email !== query.subject) return false;
+  if (query.party !== undefined && !party(query.party)) return false;
+  if (query.email !== undefined && !party(query.email) && !isContact(query.email, request.licenseId))
+    return false;
+  return query.state === undefined || stateAt(request, query.now) === query.state;
 }
 
 /** Stored objects are deeply frozen: handing them out is safe, and nobody can change them in place. */
@@ -137,6 +209,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
   /** Every entry in seq order: `feed[n - 1]` has seq n. */
   const feed: AuditEntry[] = [];
   const memberships = new Map<string, Membership[]>();
+  const requests = new Map<string, StoredRequest>();
+  /** Request ids in order. */
+  const requestIds: string[] = [];
+  const addresses = new Map<string, StoredAddress>();
   const latency = options.latency ?? 0;
   const now = options.now ?? Date.now;
   const watchers = new Set<(entry: AuditEntry) => void>();
@@ -220,6 +296,13 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
     return stored;
   }
 
+  function putRequest(request: StoredRequest): void {
+    if (!requests.has(request.id)) insertSorted(requestIds, request.id);
+    requests.set(request.id, own(request));
+  }
+
+  for (const request of options.requests ?? []) putRequest(request);
+  for (const address of options.addresses ?? []) addresses.set(address.email, own(address));
   for (const license of options.licenses ?? []) put(own(license));
   for (const entry of options.audit ?? []) record(entry);
   // Seeded licenses whose joining is not in the seeded history: their contacts count from the start.
@@ -265,21 +348,54 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
 
     async commit(commit: StorageCommit) {
       await settle();
-      for (const { license, expectedVersion } of commit.writes) {
-        const stored = licenses.get(license.id);
-        if ((stored?.version ?? null) !== expectedVersion) {
-          throw new LicenseContactsError('CONFLICT', `License ${license.id} was changed by someone else`);
-        }
-      }
-      if (new Set(commit.writes.map((w) => w.license.id)).size !== commit.writes.length) {
-        throw new LicenseContactsError('CONFLICT', 'A commit may write each license once');
-      }
+      checkCommit(commit, {
+        license: (id) => licenses.get(id),
+        request: (id) => requests.get(id),
+        address: (email) => addresses.get(email),
+      });
       const writes = commit.writes.map((write) => own(write.license));
       const entries = commit.audit.map((entry) => own(entry));
+      const requestWrites = (commit.requests ?? []).map((write) => own(write.request));
+      const addressWrites = (commit.addresses ?? []).map((write) => own(write.address));
       for (const license of writes) put(license);
+      for (const request of requestWrites) putRequest(request);
+      for (const address of addressWrites) addresses.set(address.email, address);
       const stored = entries.map(record);
       for (const entry of stored) for (const watcher of [...watchers]) tell(watcher, entry);
       return stored;
+    },
+
+    async getRequest(id) {
+      await settle();
+      return requests.get(id) ?? null;
+    },
+
+    async listRequests(query: StorageRequestQuery): Promise<Page<StoredRequest>> {
+      await settle();
+      const isContact = (email: string, licenseId: string) =>
+        byEmail.get(email)?.includes(licenseId) === true;
+      const items: StoredRequest[] = [];
+      for (
+        let i = query.after === undefined ? 0 : firstAfter(requestIds, query.after);
+        i < requestIds.length;
+        i++
+      ) {
+        const request = requests.get(requestIds[i] as string) as StoredRequest;
+        if (!matchesRequest(request, query, isContact)) continue;
+        if (items.length === query.limit) return { items, nextCursor: (items.at(-1) as StoredRequest).id };
+        items.push(request);
+      }
+      return { items };
+    },
+
+    async getAddresses(emails) {
+      await settle();
+      const found: StoredAddress[] = [];
+      for (const email of new Set(emails)) {
+        const address = addresses.get(email);
+        if (address) found.push(address);
+      }
+      return found;
     },
 
     async locked(ids, work, options) {

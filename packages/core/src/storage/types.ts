@@ -1,4 +1,5 @@
-import type { AuditEntry, License, NewAuditEntry, Page } from '../domain/types';
+import type { StoredRequest } from '../domain/requests';
+import type { AuditEntry, License, NewAuditEntry, Page, RequestState } from '../domain/types';
 
 /** One license write of a commit, with the version the writer read. */
 export interface LicenseWrite {
@@ -8,11 +9,72 @@ export interface LicenseWrite {
   expectedVersion: number | null;
 }
 
+/** One request write of a commit, with the version the writer read. */
+export interface RequestWrite {
+  /** The new state; its `version` is `expectedVersion + 1` (or 1 when created). */
+  request: StoredRequest;
+  /** The version the writer read; `null` creates the request and fails if its id exists. */
+  expectedVersion: number | null;
+}
+
+/** What bounce reports said of one address, as a storage keeps it (§7). */
+export interface StoredAddress {
+  email: string;
+  /** Temporary bounces since the last confirmation. */
+  bounces: number;
+  /** Whether the last bounce was permanent. */
+  permanent: boolean;
+  reason?: string;
+  bouncedAt?: string;
+  confirmedAt?: string;
+  /** Incremented by every write; starts at 1. */
+  version: number;
+}
+
+/** One address write of a commit, with the version the writer read. */
+export interface AddressWrite {
+  address: StoredAddress;
+  /** The version the writer read; `null` creates the record and fails if it exists. */
+  expectedVersion: number | null;
+}
+
 /** Writes and their audit entries, committed all or nothing. */
 export interface StorageCommit {
   writes: LicenseWrite[];
   /** The entries of the writes; the storage assigns each its `seq` in the order given. */
   audit: NewAuditEntry[];
+  /** Requests opened or decided with the writes (§7), each with a compare-and-set of its version. */
+  requests?: RequestWrite[];
+  /** Address records (bounces, confirmations), each with a compare-and-set of its version. */
+  addresses?: AddressWrite[];
+}
+
+/** What `listRequests` asks of a storage. */
+export interface StorageRequestQuery {
+  /** Only requests of this license. */
+  licenseId?: string;
+  /**
+   * Only requests this (normalized) email made, is the subject of, may decide, or that belong to a
+   * license this email is a contact of now.
+   */
+  email?: string;
+  /** Only requests this email made, is the subject of, or may decide (not those of their licenses). */
+  party?: string;
+  /** Only requests whose subject (`email`) is this one. */
+  subject?: string;
+  /** Only requests of this kind. */
+  kind?: StoredRequest['kind'];
+  /**
+   * Only requests in this state at `now`: `pending` ones whose `expiresAt` is after `now`, `expired`
+   * ones the pending ones whose `expiresAt` is not; the others as stored.
+   */
+  state?: RequestState;
+  /** The time `state` is read at (ISO-8601). */
+  now: string;
+  /** Only requests whose id sorts after this one. */
+  after?: string;
+  /** At most this many items, ordered by id. */
+  limit: number;
 }
 
 /** What `listLicenses` asks of a storage. */
@@ -148,7 +210,7 @@ export interface LockedWork<T> {
  * Persistence only, no rules. Every adapter passes `runStorageConformance`.
  *
  * `commit` applies every write and every audit entry atomically, after a compare-and-set of each
- * write's `expectedVersion`; a mismatch rejects the whole commit with a CONFLICT
+ * license's, request's and address's `expectedVersion`; a mismatch rejects the whole commit with a CONFLICT
  * `LicenseContactsError` and writes nothing. Any other failure is a STORAGE error with the driver
  * error as `cause`. Returned objects are never shared with stored state (copies, or frozen).
  *
@@ -167,6 +229,12 @@ export interface LicenseStorage {
   listAudit(licenseId: string, query: StorageAuditQuery): Promise<Page<AuditEntry>>;
   /** The change feed: entries in `seq` order; `nextCursor` is the `seq` of the last item when more may follow. */
   listChanges(query: StorageChangesQuery): Promise<Page<AuditEntry>>;
+  /** The request with this id (its state as stored), or `null`. */
+  getRequest(id: string): Promise<StoredRequest | null>;
+  /** Requests ordered by id; `nextCursor` is the id of the last item when more may follow. */
+  listRequests(query: StorageRequestQuery): Promise<Page<StoredRequest>>;
+  /** The records of those of these (normalized) emails that have one, in any order. */
+  getAddresses(emails: readonly string[]): Promise<StoredAddress[]>;
   /**
    * Optional ability: tells `listener` of every entry committed to this storage by any instance (this
    * process, other processes), once each, in seq order, catching up after an interruption.

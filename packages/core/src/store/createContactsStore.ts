@@ -8,6 +8,7 @@ import type {
   LicenseContactsApi,
   Me,
   Page,
+  PendingRequest,
   Permissions,
   Person,
   RemoveContactOptions,
@@ -61,6 +62,11 @@ export interface ContactsStoreState {
   histories: Readonly<Record<string, HistoryResource>>;
   /** Mutations sent and not yet answered, oldest first. */
   pending: readonly PendingMutation[];
+  /**
+   * Pending requests (§7) by license id, and under `''` every pending request of the signed-in person
+   * (to decide, made by them, or about them), oldest first.
+   */
+  requests: Readonly<Record<string, Resource<PendingRequest[]>>>;
   /** Whether changes made elsewhere reach the store: `on` while following the api's feed, `error` while it retries. */
   live: LiveStatus;
 }
@@ -76,7 +82,9 @@ export type ContactsStoreEvent =
   /** Changes made elsewhere (another person, tab or device), once the store has taken them in. */
   | { type: 'remoteChanges'; changes: RemoteChange[] }
   /** Following the api's feed failed; it goes on trying, and catches up when it can. */
-  | { type: 'liveError'; error: LicenseContactsError };
+  | { type: 'liveError'; error: LicenseContactsError }
+  /** A request (§7) was opened or decided by this store's person. */
+  | { type: 'requestChanged'; request: PendingRequest };
 
 /** The entries of one license in a `remoteChanges` event. */
 export interface RemoteChange {
@@ -192,6 +200,20 @@ export interface ContactsStore {
     successor: Person,
     options?: Pick<ReplaceContactOptions, 'dryRun' | 'licenseIds'>,
   ): Promise<ReplaceResult>;
+  /** Loads the pending requests of a license (or, without one, of the signed-in person), unless loaded or loading. */
+  ensureRequests(licenseId?: string): Promise<void>;
+  /** Reloads the pending requests of a license (or, without one, of the signed-in person). */
+  refreshRequests(licenseId?: string): Promise<void>;
+  /** Invites a person to become a contact (§7); the license's requests and permissions are asked again. */
+  invite(licenseId: string, input: AddContactInput): Promise<PendingRequest>;
+  /** Asks for `email` to become main of `role` across companies (R13); the other side decides. */
+  requestTransfer(licenseId: string, role: Role, email: string): Promise<PendingRequest>;
+  /** Accepts a request; the license (and, for an invitation, every list) is asked again. */
+  acceptRequest(requestId: string): Promise<PendingRequest>;
+  /** Declines a request the signed-in person may decide. */
+  declineRequest(requestId: string): Promise<PendingRequest>;
+  /** Withdraws a pending request. */
+  cancelRequest(requestId: string): Promise<PendingRequest>;
   /** The data a server render used, to pass as `initialData` to the client's store. */
   dehydrate(): ContactsStoreInitialData;
   /** Aborts every running request; the store stays usable. */
@@ -316,6 +338,10 @@ export function createContactsStore(
   let takingIn: Promise<void> | undefined;
   let takeInAgain = false;
   let replacing = 0;
+  /** Request commands (§7) on their way: entries told meanwhile wait, to be known as their own. */
+  let requesting = 0;
+  /** `action:requestId` of this store's own request commands, whose entries are not changes made elsewhere. */
+  const ownRequests = new Set<string>();
   /** Ids (`licenseId:version`) of the entries of this store's own changes, which their answers confirmed. */
   const ownEntries = new Set<string>();
   /**
@@ -419,6 +445,7 @@ export function createContactsStore(
       previous.permissions === permissions &&
       previous.histories === cache.histories &&
       previous.pending === queue &&
+      previous.requests === cache.requests &&
       previous.live === cache.live
     )
       return previous;
@@ -429,6 +456,7 @@ export function createContactsStore(
       permissions,
       histories: cache.histories,
       pending: queue,
+      requests: cache.requests,
       live: cache.live,
     };
   }
@@ -476,9 +504,16 @@ export function createContactsStore(
   // ---- eviction ----
 
   function resourceKey(resource: StoreResource): string {
+    return `${resource.type}:${evictionKey(resource)}`;
+  }
+
+  /** The key of a resource in its record of the cache. */
+  function evictionKey(resource: StoreResource): string {
     return resource.type === 'list'
-      ? `list:${queryKey(resource.query)}`
-      : `${resource.type}:${resource.licenseId}`;
+      ? queryKey(resource.query)
+      : resource.type === 'requests'
+        ? (resource.licenseId ?? '')
+        : resource.licenseId;
   }
 
   /** Licenses that stay whatever a list's eviction takes along: observed, changing, or timed on their own. */
@@ -507,7 +542,7 @@ export function createContactsStore(
       dispatch({
         type: 'evicted',
         resource,
-        key: resource.type === 'list' ? queryKey(resource.query) : resource.licenseId,
+        key: evictionKey(resource),
         keep: keptLicenses(),
       });
       // What is no longer held cannot be outdated (an eviction may take licenses along).
@@ -704,6 +739,74 @@ export function createContactsStore(
     );
   }
 
+  /** Every pending request of the signed-in person (`key` `''`) or of one license, first 200. */
+  function fetchRequests(key: string): Promise<void> {
+    const resource: StoreResource = key === '' ? { type: 'requests' } : { type: 'requests', licenseId: key };
+    touched(resource);
+    return once(
+      `requests:${key}`,
+      (signal) =>
+        request(
+          { kind: 'requests', key },
+          signal,
+          async () =>
+            (
+              await api.requests({
+                state: 'pending',
+                limit: 200,
+                ...(key === '' ? {} : { licenseId: key }),
+                signal,
+              })
+            ).items,
+          (items) => ({ type: 'requestsLoaded', key, items }),
+        ),
+      true,
+    );
+  }
+
+  /**
+   * After a request was opened or decided: the requests held are asked again, and so is the license
+   * (an accepted request changed it; an opened or declined one gave it a new version and entry); an
+   * accepted invitation gives access to a license, so the lists are asked again too.
+   */
+  function refreshAfterRequest(request: PendingRequest): void {
+    batch(() => {
+      for (const key of Object.keys(internals.cache.requests)) void fetchRequests(key);
+      const { licenseId } = request;
+      if (internals.cache.licenses[licenseId]?.data) {
+        void fetchLicense(licenseId);
+        void fetchPermissions(licenseId);
+        if (Object.hasOwn(internals.cache.histories, licenseId)) void fetchHistory(licenseId, false);
+      }
+      if (request.kind === 'invitation' && request.state === 'accepted')
+        for (const key of Object.keys(internals.cache.lists)) void fetchList(key, false);
+    });
+    emit({ type: 'requestChanged', request });
+  }
+
+  /** Sends a request command; a refusal also asks the requests again (it may have expired or been decided). */
+  async function requestCommand(
+    action: 'invite' | 'requestTransfer' | 'acceptRequest' | 'declineRequest' | 'cancelRequest',
+    send: () => Promise<PendingRequest>,
+  ): Promise<PendingRequest> {
+    requesting++;
+    let request: PendingRequest;
+    try {
+      request = await send();
+      ownRequests.add(`${action}:${request.id}`);
+      if (ownRequests.size > 1000) ownRequests.delete(ownRequests.values().next().value as string);
+    } catch (error) {
+      const failure = asError(error);
+      for (const key of Object.keys(internals.cache.requests)) void fetchRequests(key);
+      throw failure;
+    } finally {
+      requesting--;
+      takeInSoon();
+    }
+    refreshAfterRequest(request);
+    return request;
+  }
+
   /** After a confirmed change: what the actor may do (and still see) next, and the history, asked again. */
   function refreshAfterChange(licenseId: string): void {
     // Whether they may still see the license is the server's policy to say, not the store's: a
@@ -836,12 +939,20 @@ export function createContactsStore(
    */
   async function takeIn(): Promise<void> {
     await ensureMe();
-    const busy = (id: string) => replacing > 0 || internals.queue.some((m) => m.licenseId === id);
+    const busy = (id: string) =>
+      replacing > 0 || requesting > 0 || internals.queue.some((m) => m.licenseId === id);
     const ready = incoming.filter((entry) => !busy(entry.licenseId));
     if (ready.length === 0) return;
     incoming = incoming.filter((entry) => busy(entry.licenseId));
-    const remote = ready.filter((entry) => !ownEntries.delete(entry.id));
+    const ownRequest = (entry: AuditEntry) => {
+      const request = entry.requests?.[0];
+      return request !== undefined && ownRequests.delete(`${entry.action}:${request.id}`);
+    };
+    const remote = ready.filter((entry) => !ownEntries.delete(entry.id) && !ownRequest(entry));
     if (remote.length === 0) return;
+    // Requests opened or decided elsewhere: the pending requests held are asked again.
+    if (remote.some((entry) => (entry.requests?.length ?? 0) > 0))
+      for (const key of Object.keys(internals.cache.requests)) void fetchRequests(key);
     const byLicense = new Map<string, AuditEntry[]>();
     for (const entry of remote)
       byLicense.set(entry.licenseId, [...(byLicense.get(entry.licenseId) ?? []), entry]);
@@ -1066,6 +1177,21 @@ export function createContactsStore(
       emit({ type: 'replaced', result });
       return result;
     },
+    ensureRequests(licenseId = '') {
+      return (own(internals.cache.requests, licenseId)?.status ?? 'idle') === 'idle'
+        ? fetchRequests(licenseId)
+        : (inflight.get(`requests:${licenseId}`) ?? Promise.resolve());
+    },
+    refreshRequests: (licenseId = '') => fetchRequests(licenseId),
+    invite: (licenseId, input) =>
+      requestCommand('invite', () =>
+        api.invite(licenseId, { email: input.email, name: input.name, roles: [...input.roles] }),
+      ),
+    requestTransfer: (licenseId, role, email) =>
+      requestCommand('requestTransfer', () => api.requestTransfer(licenseId, role, email)),
+    acceptRequest: (requestId) => requestCommand('acceptRequest', () => api.acceptRequest(requestId)),
+    declineRequest: (requestId) => requestCommand('declineRequest', () => api.declineRequest(requestId)),
+    cancelRequest: (requestId) => requestCommand('cancelRequest', () => api.cancelRequest(requestId)),
     dehydrate() {
       const { cache } = internals;
       const confirmed = (id: string) => own(cache.licenses, id)?.data;

@@ -1,5 +1,5 @@
 import type { LicenseContactsError } from '../domain/errors';
-import type { AuditEntry, License, Me, Page, Permissions } from '../domain/types';
+import type { AuditEntry, License, Me, Page, PendingRequest, Permissions } from '../domain/types';
 import type { MutationAction } from './mutationQueue';
 import { replaceEqualDeep } from './replaceEqualDeep';
 
@@ -54,7 +54,9 @@ export type StoreResource =
   | { type: 'list'; query?: string }
   | { type: 'license'; licenseId: string }
   | { type: 'permissions'; licenseId: string }
-  | { type: 'history'; licenseId: string };
+  | { type: 'history'; licenseId: string }
+  /** Pending requests of one license, or (no `licenseId`) every pending request of the signed-in person. */
+  | { type: 'requests'; licenseId?: string };
 
 /** What the cache holds: server values as the server sent them (no optimistic drawing). */
 export interface CacheState {
@@ -65,6 +67,8 @@ export interface CacheState {
   licenses: Readonly<Record<string, Resource<License>>>;
   permissions: Readonly<Record<string, Resource<Permissions>>>;
   histories: Readonly<Record<string, HistoryResource>>;
+  /** Pending requests by license id, and under `''` every pending request of the signed-in person. */
+  requests: Readonly<Record<string, Resource<PendingRequest[]>>>;
   /** By license id: the version at which it was dropped (the actor lost access). */
   dropped: Readonly<Record<string, number>>;
   /** By license id: how many changes the server confirmed (mutations, conflicts seen). */
@@ -81,7 +85,8 @@ export type Target =
   | { kind: 'list'; key: string; more?: boolean }
   | { kind: 'license'; licenseId: string }
   | { kind: 'permissions'; licenseId: string }
-  | { kind: 'history'; licenseId: string; more?: boolean };
+  | { kind: 'history'; licenseId: string; more?: boolean }
+  | { kind: 'requests'; key: string };
 
 /** Everything that changes the cache; a `type`-tagged union. */
 export type CacheAction =
@@ -94,11 +99,12 @@ export type CacheAction =
   | { type: 'licensesChanged'; licenses: readonly License[] }
   | { type: 'permissionsLoaded'; licenseId: string; permissions: Permissions; seen: number }
   | { type: 'historyLoaded'; licenseId: string; page: Page<AuditEntry>; more: boolean }
+  | { type: 'requestsLoaded'; key: string; items: PendingRequest[] }
   | { type: 'dropped'; licenseId: string; error: LicenseContactsError }
   | { type: 'liveStatus'; live: LiveStatus }
   | {
       type: 'evicted';
-      resource: StoreResource & { type: 'list' | 'license' | 'permissions' | 'history' };
+      resource: StoreResource;
       key: string;
       /** Licenses that stay whatever happens: observed, with pending mutations, or awaiting their own eviction. */
       keep: ReadonlySet<string>;
@@ -149,6 +155,7 @@ export function emptyCache(): CacheState {
     licenses: {},
     permissions: {},
     histories: {},
+    requests: {},
     dropped: {},
     changes: {},
     permissionsSeen: {},
@@ -193,7 +200,7 @@ function countChange(state: CacheState, licenseId: string): CacheState {
 /** A record resource of `target` with `update` applied (created idle when missing). */
 function updateResource(
   state: CacheState,
-  key: 'licenses' | 'permissions',
+  key: 'licenses' | 'permissions' | 'requests',
   id: string,
   update: (resource: Resource<never>) => Resource<never>,
 ): CacheState {
@@ -218,6 +225,26 @@ function updatePaged<K extends 'lists' | 'histories'>(
   return { ...state, [key]: put(records, id, next) };
 }
 
+/** A resource that loaded `data`: `current` itself when it already says exactly that. */
+function loaded<T>(current: Resource<T> | undefined, data: T): Resource<T> {
+  return current &&
+    current.data === data &&
+    current.status === 'success' &&
+    !current.fetching &&
+    !current.error
+    ? current
+    : { status: 'success', data, fetching: false };
+}
+
+/** Where a single (unpaged) resource of a target is kept: its record and key. */
+function resourceOf(
+  target: Extract<Target, { kind: 'license' | 'permissions' | 'requests' }>,
+): ['licenses' | 'permissions' | 'requests', string] {
+  return target.kind === 'requests'
+    ? ['requests', target.key]
+    : [target.kind === 'license' ? 'licenses' : 'permissions', target.licenseId];
+}
+
 /** Starting a request: `fetching`, and `loading` while there is nothing to show yet. */
 function fetching(state: CacheState, target: Target): CacheState {
   switch (target.kind) {
@@ -240,9 +267,10 @@ function fetching(state: CacheState, target: Target): CacheState {
       );
     }
     case 'license':
-    case 'permissions': {
-      const key = target.kind === 'license' ? 'licenses' : 'permissions';
-      return updateResource(state, key, target.licenseId, (current) =>
+    case 'permissions':
+    case 'requests': {
+      const [key, id] = resourceOf(target);
+      return updateResource(state, key, id, (current) =>
         patch(current, { fetching: true, ...(current.data ? {} : { status: 'loading' as const }) }),
       );
     }
@@ -269,9 +297,10 @@ function settled(state: CacheState, target: Target, error?: LicenseContactsError
       );
     }
     case 'license':
-    case 'permissions': {
-      const key = target.kind === 'license' ? 'licenses' : 'permissions';
-      return updateResource(state, key, target.licenseId, (current) =>
+    case 'permissions':
+    case 'requests': {
+      const [key, id] = resourceOf(target);
+      return updateResource(state, key, id, (current) =>
         patch(current, { fetching: false, ...failure(current, false) }),
       );
     }
@@ -334,17 +363,7 @@ export function cacheReducer(state: CacheState, action: CacheAction | MutationAc
       const seenBefore = get(state.permissionsSeen, licenseId) ?? 0;
       return {
         ...state,
-        permissions: put(
-          state.permissions,
-          licenseId,
-          current &&
-            current.data === data &&
-            current.status === 'success' &&
-            !current.fetching &&
-            !current.error
-            ? current
-            : { status: 'success', data, fetching: false },
-        ),
+        permissions: put(state.permissions, licenseId, loaded(current, data)),
         permissionsSeen:
           seen > seenBefore ? put(state.permissionsSeen, licenseId, seen) : state.permissionsSeen,
       };
@@ -366,6 +385,12 @@ export function cacheReducer(state: CacheState, action: CacheAction | MutationAc
         });
       });
     }
+    case 'requestsLoaded': {
+      const current = get(state.requests, action.key);
+      const data = replaceEqualDeep(current?.data, action.items);
+      const next = loaded(current, data);
+      return next === current ? state : { ...state, requests: put(state.requests, action.key, next) };
+    }
     case 'dropped': {
       const { licenseId } = action;
       const version = get(state.licenses, licenseId)?.data?.version ?? 0;
@@ -375,6 +400,7 @@ export function cacheReducer(state: CacheState, action: CacheAction | MutationAc
         licenses: put(state.licenses, licenseId, { status: 'error', error: action.error, fetching: false }),
         permissions: without(state.permissions, licenseId),
         histories: without(state.histories, licenseId),
+        requests: without(state.requests, licenseId),
         lists: unlist(state.lists, licenseId),
         dropped: put(state.dropped, licenseId, Math.max(version, get(state.dropped, licenseId) ?? 0)),
       };
@@ -461,5 +487,8 @@ function evict(state: CacheState, action: Extract<CacheAction, { type: 'evicted'
     case 'history':
       if (!Object.hasOwn(state.histories, resource.licenseId)) return state;
       return { ...state, histories: without(state.histories, resource.licenseId) };
+    case 'requests':
+      if (!Object.hasOwn(state.requests, key)) return state;
+      return { ...state, requests: without(state.requests, key) };
   }
 }

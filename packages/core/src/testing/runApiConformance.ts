@@ -30,6 +30,7 @@ export const API_ACTORS = Object.freeze({
   erin: { email: 'erin@gmail.com' },
   frank: { email: 'frank@acme.test' },
   mallory: { email: 'mallory@other.test' },
+  gina: { email: 'gina@partner.test' },
   nobody: { email: 'nobody@nowhere.test' },
   staff: { email: 'support@vendor.test', staff: true },
 } satisfies Record<string, Actor>);
@@ -315,13 +316,28 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
         expect(license.technical).toEqual(['carol@acme.test', 'alice@acme.test']);
       });
 
-      it('refuses promoting someone on a public mail domain with FORBIDDEN, who may promote themselves', async () => {
+      it('refuses a promotion across companies with FORBIDDEN NEEDS_CONSENT, even of oneself (R13)', async () => {
         await rejects(as(API_ACTORS.bob).setMain('SEN-1001', 'billing', 'erin@gmail.com'), 'FORBIDDEN', {
-          reason: 'PUBLIC_DOMAIN',
+          reason: 'NEEDS_CONSENT',
+        });
+        await rejects(as(API_ACTORS.erin).setMain('SEN-1001', 'billing', 'erin@gmail.com'), 'FORBIDDEN', {
+          reason: 'NEEDS_CONSENT',
         });
         expect(await version('SEN-1001')).toBe(1);
-        const license = await as(API_ACTORS.erin).setMain('SEN-1001', 'billing', 'erin@gmail.com');
+        const license = await as(API_ACTORS.staff).setMain('SEN-1001', 'billing', 'erin@gmail.com');
         expect(license.billing).toEqual(['erin@gmail.com', 'bob@acme.test']);
+      });
+
+      it('refuses naming a successor of another company with NEEDS_CONSENT; R2 still promotes the next (R13)', async () => {
+        const bob = as(API_ACTORS.bob);
+        await rejects(
+          bob.removeContact('SEN-1001', 'bob@acme.test', { role: 'billing', successor: 'erin@gmail.com' }),
+          'FORBIDDEN',
+          { reason: 'NEEDS_CONSENT' },
+        );
+        expect(await version('SEN-1001')).toBe(1);
+        const license = await bob.removeContact('SEN-1001', 'bob@acme.test', { role: 'billing' });
+        expect(license.billing).toEqual(['erin@gmail.com']);
       });
 
       it('refuses a bad role or email with VALIDATION naming it', async () => {
@@ -440,6 +456,7 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
         const result = await as(API_ACTORS.alice).replaceContact('bob@acme.test', dan, { dryRun: true });
         expect(result.dryRun).toBe(true);
         expect(result.skipped).toEqual([]);
+        expect(result.cancelledRequests).toEqual([]);
         expect(result.changed.map((c) => c.licenseId)).toEqual(['SEN-1001', 'SEN-1002']);
         const [first, second] = result.changed;
         expect(first?.before.billing).toEqual(['bob@acme.test', 'erin@gmail.com']);
@@ -476,6 +493,40 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
         ]);
         expect(await version('SEN-1001')).toBe(1);
         expect(await version('SEN-1002')).toBe(2);
+      });
+
+      it('skips a main position of another company with NEEDS_CONSENT, even for a successor of the actor’s own (R13)', async () => {
+        await as(API_ACTORS.staff).addContact('SEN-1001', {
+          email: 'mallory@other.test',
+          name: 'Mallory',
+          roles: ['technical'],
+        });
+        const mallory = as(API_ACTORS.mallory);
+        const ally = { email: 'ally@other.test', name: 'Ally' };
+        const result = await mallory.replaceContact('alice@acme.test', ally);
+        expect(result.changed).toEqual([]);
+        expect(result.skipped).toEqual([
+          { licenseId: 'SEN-1001', reason: 'NEEDS_CONSENT', message: expect.any(String) },
+        ]);
+        await rejects(
+          mallory.replaceContact('alice@acme.test', ally, { licenseIds: ['SEN-1001'] }),
+          'FORBIDDEN',
+          {
+            reason: 'NEEDS_CONSENT',
+          },
+        );
+        await rejects(
+          mallory.replaceContact(
+            'alice@acme.test',
+            { email: 'mallory@other.test', name: 'Mallory' },
+            {
+              licenseIds: ['SEN-1001'],
+            },
+          ),
+          'FORBIDDEN',
+          { reason: 'NEEDS_CONSENT' },
+        );
+        expect(await version('SEN-1001')).toBe(2);
       });
 
       it('fails as a whole, changing nothing, when a named license may not be changed', async () => {
@@ -778,8 +829,17 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
         expect(permissions.setMain.technical['carol@acme.test']).toEqual({ allowed: true });
         expect(permissions.setMain.billing['erin@gmail.com']).toMatchObject({
           allowed: false,
-          reason: 'PUBLIC_DOMAIN',
+          reason: 'NEEDS_CONSENT',
         });
+        expect(permissions.requestTransfer.billing['erin@gmail.com']).toEqual({ allowed: true });
+        expect(permissions.requestTransfer.technical['carol@acme.test']).toMatchObject({
+          allowed: false,
+          reason: 'SAME_COMPANY',
+        });
+        expect(permissions.invite).toEqual({ allowed: true });
+        expect(permissions.directAdd).toBe('any');
+        expect(permissions.requests).toEqual({});
+        expect(permissions.unreachable).toEqual([]);
         expect(permissions.removeContact.technical['alice@acme.test']).toMatchObject({
           allowed: false,
           reason: 'NOT_MAIN',
@@ -804,6 +864,147 @@ export function runApiConformance({ name, setup }: ApiConformanceOptions): void 
 
       it('answers NOT_FOUND to an outsider', async () => {
         await rejects(as(API_ACTORS.mallory).permissions('SEN-1001'), 'NOT_FOUND');
+      });
+    });
+
+    describe('invitations', () => {
+      const gina = { email: 'gina@partner.test', name: 'Gina', roles: ['technical' as const] };
+
+      it('invites a person who sees nothing of the license until they accept, then joins', async () => {
+        const request = await as(API_ACTORS.alice).invite('SEN-1001', gina);
+        expect(request).toMatchObject({
+          kind: 'invitation',
+          licenseId: 'SEN-1001',
+          product: 'Jira Software',
+          email: 'gina@partner.test',
+          name: 'Gina',
+          roles: ['technical'],
+          requestedBy: 'alice@acme.test',
+          decidedBy: ['gina@partner.test'],
+          state: 'pending',
+          version: 1,
+          actions: { cancel: { allowed: true } },
+        });
+        expect(typeof request.id).toBe('string');
+        expect(Date.parse(request.expiresAt) - Date.parse(request.createdAt)).toBe(14 * 24 * 3600 * 1000);
+        const ginas = as(API_ACTORS.gina);
+        await rejects(ginas.getLicense('SEN-1001'), 'NOT_FOUND');
+        expect((await ginas.listLicenses()).items).toEqual([]);
+        const { items } = await ginas.requests();
+        expect(items.map((r) => [r.id, r.state])).toEqual([[request.id, 'pending']]);
+        expect(items[0]?.actions?.accept).toEqual({ allowed: true });
+        // a second invitation of a pending invitee answers the pending one
+        expect((await as(API_ACTORS.carol).invite('SEN-1001', gina)).id).toBe(request.id);
+        const accepted = await ginas.acceptRequest(request.id);
+        expect(accepted).toMatchObject({ id: request.id, state: 'accepted', closedBy: 'gina@partner.test' });
+        expect((await ginas.getLicense('SEN-1001')).technical).toEqual([
+          'alice@acme.test',
+          'carol@acme.test',
+          'gina@partner.test',
+        ]);
+        const [latest] = (await ginas.history('SEN-1001')).items;
+        expect(latest).toMatchObject({ action: 'acceptRequest', actor: 'gina@partner.test' });
+      });
+
+      it('lets the invitee decline and the inviter cancel; a final request decides nothing more', async () => {
+        const first = await as(API_ACTORS.alice).invite('SEN-1001', gina);
+        expect((await as(API_ACTORS.gina).declineRequest(first.id)).state).toBe('declined');
+        await rejects(as(API_ACTORS.gina).acceptRequest(first.id), 'CONFLICT', { reason: 'NOT_PENDING' });
+        const second = await as(API_ACTORS.alice).invite('SEN-1001', gina);
+        expect(second.id).not.toBe(first.id);
+        expect((await as(API_ACTORS.alice).cancelRequest(second.id)).state).toBe('cancelled');
+        const states = (await as(API_ACTORS.alice).requests({ licenseId: 'SEN-1001' })).items.map(
+          (r) => r.state,
+        );
+        expect(states).toEqual(['declined', 'cancelled']);
+        expect((await as(API_ACTORS.alice).requests({ state: 'pending' })).items).toEqual([]);
+        await rejects(as(API_ACTORS.gina).getLicense('SEN-1001'), 'NOT_FOUND');
+      });
+
+      it('answers someone else’s invitation with FORBIDDEN to a contact, NOT_FOUND to anyone else', async () => {
+        const request = await as(API_ACTORS.alice).invite('SEN-1001', gina);
+        await rejects(as(API_ACTORS.carol).acceptRequest(request.id), 'FORBIDDEN', { reason: 'NOT_DECIDER' });
+        const error = await rejects(as(API_ACTORS.mallory).acceptRequest(request.id), 'NOT_FOUND');
+        expect(error.message).not.toContain('SEN-1001');
+        await rejects(as(API_ACTORS.mallory).declineRequest(request.id), 'NOT_FOUND');
+        await rejects(as(API_ACTORS.mallory).cancelRequest(request.id), 'NOT_FOUND');
+        expect((await as(API_ACTORS.mallory).requests()).items).toEqual([]);
+        await rejects(as(API_ACTORS.gina).acceptRequest('req_missing'), 'NOT_FOUND');
+        expect(await version('SEN-1001')).toBe(2);
+      });
+
+      it('refuses bad input with VALIDATION naming the field, and changes nothing', async () => {
+        const alice = as(API_ACTORS.alice);
+        await rejects(alice.invite('SEN-1001', { ...gina, email: 'gina' }), 'VALIDATION', { field: 'email' });
+        await rejects(alice.invite('SEN-1001', { ...gina, roles: [] }), 'VALIDATION', { field: 'roles' });
+        await rejects(alice.invite('SEN-1001', { ...gina, name: '' }), 'VALIDATION', { field: 'name' });
+        await rejects(alice.invite('bad id', gina), 'VALIDATION', { field: 'licenseId' });
+        await rejects(alice.acceptRequest('not an id'), 'VALIDATION', { field: 'requestId' });
+        await rejects(alice.requests({ state: 'open' as never }), 'VALIDATION', { field: 'state' });
+        await rejects(alice.requests({ limit: 0 }), 'VALIDATION', { field: 'limit' });
+        await rejects(
+          alice.invite('SEN-1001', { email: 'carol@acme.test', name: 'C', roles: ['technical'] }),
+          'DUPLICATE',
+        );
+        await rejects(as(API_ACTORS.mallory).invite('SEN-1001', gina), 'NOT_FOUND');
+        expect(await version('SEN-1001')).toBe(1);
+      });
+    });
+
+    describe('transfer requests', () => {
+      it('lets the other company ask for a main position, which the main accepts', async () => {
+        const erin = as(API_ACTORS.erin);
+        const request = await erin.requestTransfer('SEN-1001', 'billing', 'erin@gmail.com');
+        expect(request).toMatchObject({
+          kind: 'transfer',
+          email: 'erin@gmail.com',
+          roles: ['billing'],
+          requestedBy: 'erin@gmail.com',
+          decidedBy: ['bob@acme.test'],
+          currentMain: 'bob@acme.test',
+          state: 'pending',
+        });
+        expect((await as(API_ACTORS.bob).getLicense('SEN-1001')).billing[0]).toBe('bob@acme.test');
+        const permissions = await as(API_ACTORS.bob).permissions('SEN-1001');
+        expect(permissions.requests[request.id]?.accept).toEqual({ allowed: true });
+        await rejects(erin.acceptRequest(request.id), 'FORBIDDEN', { reason: 'NOT_DECIDER' });
+        expect((await as(API_ACTORS.bob).acceptRequest(request.id)).state).toBe('accepted');
+        expect((await erin.getLicense('SEN-1001')).billing).toEqual(['erin@gmail.com', 'bob@acme.test']);
+      });
+
+      it('fails with CONFLICT, cancelling the request, once the position changed meanwhile', async () => {
+        const request = await as(API_ACTORS.erin).requestTransfer('SEN-1001', 'billing', 'erin@gmail.com');
+        await as(API_ACTORS.bob).removeContact('SEN-1001', 'bob@acme.test', { role: 'billing' });
+        await rejects(as(API_ACTORS.staff).acceptRequest(request.id), 'CONFLICT', {
+          reason: 'POSITION_CHANGED',
+        });
+        const [after] = (await as(API_ACTORS.staff).requests({ licenseId: 'SEN-1001' })).items;
+        expect(after?.state).toBe('cancelled');
+      });
+
+      it('refuses a transfer within one company or by a third one, and bad input', async () => {
+        await rejects(
+          as(API_ACTORS.alice).requestTransfer('SEN-1001', 'technical', 'carol@acme.test'),
+          'FORBIDDEN',
+          {
+            reason: 'SAME_COMPANY',
+          },
+        );
+        await rejects(
+          as(API_ACTORS.alice).requestTransfer('SEN-1001', 'admin' as never, 'erin@gmail.com'),
+          'VALIDATION',
+          {
+            field: 'role',
+          },
+        );
+        await rejects(as(API_ACTORS.alice).requestTransfer('SEN-1001', 'billing', 'erin'), 'VALIDATION', {
+          field: 'email',
+        });
+        await rejects(
+          as(API_ACTORS.mallory).requestTransfer('SEN-1001', 'billing', 'erin@gmail.com'),
+          'NOT_FOUND',
+        );
+        expect(await version('SEN-1001')).toBe(1);
       });
     });
 

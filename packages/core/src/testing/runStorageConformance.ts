@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LicenseContactsError } from '../domain/errors';
 import { defaultPolicy } from '../domain/policy';
+import type { StoredRequest } from '../domain/requests';
+import { summarize } from '../domain/requests';
 import type { Applied, Command } from '../domain/rules';
-import { applyCommand, createLicenseState } from '../domain/rules';
+import { applyAgreed, applyCommand, createLicenseState } from '../domain/rules';
 import type { AuditEntry, CreateLicenseInput, License } from '../domain/types';
 import { createLicenseContacts } from '../service/createLicenseContacts';
 import type { LicenseStorage } from '../storage/types';
@@ -63,6 +65,32 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
   );
   expect(error).toBeInstanceOf(LicenseContactsError);
   expect((error as LicenseContactsError).code).toBe(code);
+}
+
+/** A pending invitation of `email` to a license, made by `by`. */
+function invitation(
+  id: string,
+  licenseId: string,
+  email: string,
+  by: string,
+  extra: Partial<StoredRequest> = {},
+): StoredRequest {
+  return {
+    id,
+    kind: 'invitation',
+    licenseId,
+    product: 'Jira Software',
+    email,
+    name: 'Ïnvitée 招待',
+    roles: ['technical', 'billing'],
+    requestedBy: by,
+    decidedBy: [email],
+    createdAt: '2026-02-02T10:00:00.000Z',
+    expiresAt: '2026-02-16T10:00:00.000Z',
+    state: 'pending',
+    version: 1,
+    ...extra,
+  };
 }
 
 /** What a call answered, as compared across adapters: `ok`, or the error's code and field. */
@@ -765,6 +793,187 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       expect(seen).toHaveLength(writers * (perWriter + 1) + 1);
     }, 120_000);
 
+    /** Commits a request with its license's new version and entry (as the service does). */
+    async function commitRequest(
+      license: License,
+      request: StoredRequest,
+      expectedVersion: number | null,
+      at = '2026-02-02T10:00:00.000Z',
+    ): Promise<License> {
+      const applied = applyAgreed(
+        license,
+        null,
+        staff,
+        at,
+        expectedVersion === null ? 'invite' : 'cancelRequest',
+        {
+          email: request.email,
+          requests: [summarize(request)],
+        },
+      );
+      await storage.commit({
+        writes: [{ license: applied.license, expectedVersion: license.version }],
+        audit: [applied.entry],
+        requests: [{ request, expectedVersion }],
+      });
+      return applied.license;
+    }
+
+    it('commit writes a request with its license and entry; getRequest returns it whole', async () => {
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const request = invitation('req_1', 'SEN-1', 'gina@partner.test', 'bill@acme.test');
+      await commitRequest(v1, request, null);
+      expect(plain(await storage.getRequest('req_1'))).toEqual(plain(request));
+      expect(await storage.getRequest('req_404')).toBeNull();
+      const transfer: StoredRequest = {
+        ...invitation('req_2', 'SEN-1', 'bill@acme.test', 'bill@acme.test'),
+        kind: 'transfer',
+        roles: ['technical'],
+        decidedBy: ['tech@sen-1.test'],
+        currentMain: 'tech@sen-1.test',
+      };
+      const v2 = (await storage.getLicense('SEN-1')) as License;
+      await commitRequest(v2, transfer, null);
+      const closed = {
+        ...transfer,
+        state: 'accepted' as const,
+        closedBy: 'x@acme.test',
+        closedAt: '2026-02-03T00:00:00.000Z',
+        version: 2,
+      };
+      await commitRequest((await storage.getLicense('SEN-1')) as License, closed, 1);
+      expect(plain(await storage.getRequest('req_2'))).toEqual(plain(closed));
+      const [entry] = (await storage.listAudit('SEN-1', { limit: 1 })).items;
+      expect(plain(entry?.requests)).toEqual(plain([summarize(closed)]));
+      expect(plain((await wholeFeed()).at(-1))).toEqual(plain(entry));
+    });
+
+    it('commit rejects a request at a stale version, or a new one whose id exists, with CONFLICT and writes nothing', async () => {
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const request = invitation('req_1', 'SEN-1', 'gina@partner.test', 'bill@acme.test');
+      const v2 = await commitRequest(v1, request, null);
+      await expectCode(commitRequest(v2, request, null), 'CONFLICT');
+      await expectCode(commitRequest(v2, { ...request, state: 'cancelled', version: 3 }, 2), 'CONFLICT');
+      // the license write of the refused commit did not happen either
+      expect((await storage.getLicense('SEN-1'))?.version).toBe(2);
+      expect((await storage.listAudit('SEN-1', { limit: 10 })).items.map((e) => e.version)).toEqual([2, 1]);
+      expect(plain(await storage.getRequest('req_1'))).toEqual(plain(request));
+      // and a stale license version refuses its request write
+      await expectCode(commitRequest(v1, { ...request, state: 'cancelled', version: 2 }, 1), 'CONFLICT');
+      expect((await storage.getRequest('req_1'))?.state).toBe('pending');
+    });
+
+    it('listRequests filters by license, person, party, subject, kind and state at a time, and pages by id', async () => {
+      let [a, b] = (await commitNew(created('SEN-A'), created('SEN-B'))) as [License, License];
+      const requests = [
+        invitation('req_1', 'SEN-A', 'gina@partner.test', 'bill@acme.test'),
+        invitation('req_2', 'SEN-B', 'gina@partner.test', 'tech@sen-b.test', {
+          expiresAt: '2026-02-03T00:00:00.000Z',
+        }),
+        invitation('req_3', 'SEN-A', 'hugo@partner.test', 'tech@sen-a.test', { state: 'declined' }),
+        {
+          ...invitation('req_4', 'SEN-B', 'tech@sen-b.test', 'tech@sen-b.test'),
+          kind: 'transfer' as const,
+          roles: ['billing' as const],
+          decidedBy: ['bill@acme.test'],
+        },
+      ];
+      for (const request of requests) {
+        if (request.licenseId === 'SEN-A') a = await commitRequest(a, request, null);
+        else b = await commitRequest(b, request, null);
+      }
+      const now = '2026-02-05T00:00:00.000Z';
+      const ids = async (query: Partial<Parameters<LicenseStorage['listRequests']>[0]>) => {
+        const found: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await storage.listRequests({
+            now,
+            limit: 2,
+            ...query,
+            ...(after === undefined ? {} : { after }),
+          });
+          found.push(...page.items.map((r) => r.id));
+          if (page.nextCursor === undefined) return found;
+          after = page.nextCursor;
+        }
+      };
+      expect(await ids({})).toEqual(['req_1', 'req_2', 'req_3', 'req_4']);
+      expect(await ids({ licenseId: 'SEN-A' })).toEqual(['req_1', 'req_3']);
+      expect(await ids({ subject: 'gina@partner.test' })).toEqual(['req_1', 'req_2']);
+      expect(await ids({ kind: 'transfer' })).toEqual(['req_4']);
+      expect(await ids({ state: 'pending' })).toEqual(['req_1', 'req_4']);
+      expect(await ids({ state: 'expired' })).toEqual(['req_2']);
+      expect(await ids({ state: 'declined' })).toEqual(['req_3']);
+      expect(await ids({ state: 'pending', now: '2026-02-02T12:00:00.000Z' })).toEqual([
+        'req_1',
+        'req_2',
+        'req_4',
+      ]);
+      // a party: made it, is its subject, or decides it
+      expect(await ids({ party: 'bill@acme.test' })).toEqual(['req_1', 'req_4']);
+      expect(await ids({ party: 'tech@sen-a.test' })).toEqual(['req_3']);
+      // a person: a party, or a contact of its license now (tech@sen-a.test is one of SEN-A only)
+      expect(await ids({ email: 'tech@sen-a.test' })).toEqual(['req_1', 'req_3']);
+      expect(await ids({ email: 'gina@partner.test', licenseId: 'SEN-B' })).toEqual(['req_2']);
+      expect(await ids({ email: 'nobody@nowhere.test' })).toEqual([]);
+      expect(await ids({ after: 'req_2' })).toEqual(['req_3', 'req_4']);
+    });
+
+    it('commit creates and updates address records with a compare-and-set; getAddresses answers those that exist', async () => {
+      const first = {
+        email: 'bob@acme.test',
+        bounces: 1,
+        permanent: false,
+        reason: '452 4.2.2 mailbox full',
+        bouncedAt: '2026-02-02T10:00:00.000Z',
+        version: 1,
+      };
+      expect(
+        await storage.commit({
+          writes: [],
+          audit: [],
+          addresses: [{ address: first, expectedVersion: null }],
+        }),
+      ).toEqual([]);
+      await expectCode(
+        storage.commit({ writes: [], audit: [], addresses: [{ address: first, expectedVersion: null }] }),
+        'CONFLICT',
+      );
+      const second = {
+        email: 'bob@acme.test',
+        bounces: 0,
+        permanent: false,
+        confirmedAt: '2026-02-03T10:00:00.000Z',
+        version: 2,
+      };
+      await storage.commit({ writes: [], audit: [], addresses: [{ address: second, expectedVersion: 1 }] });
+      await expectCode(
+        storage.commit({
+          writes: [],
+          audit: [],
+          addresses: [{ address: { ...second, version: 3 }, expectedVersion: 1 }],
+        }),
+        'CONFLICT',
+      );
+      expect(
+        plain(await storage.getAddresses(['bob@acme.test', 'nobody@acme.test', 'bob@acme.test'])),
+      ).toEqual([plain(second)]);
+      expect(await storage.getAddresses([])).toEqual([]);
+      expect((await wholeFeed()).length).toBe(0);
+    });
+
+    it.runIf(options.reopen !== undefined)('requests and addresses survive a restart', async () => {
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      const request = invitation('req_1', 'SEN-1', 'gina@partner.test', 'bill@acme.test');
+      await commitRequest(v1, request, null);
+      const address = { email: 'bob@acme.test', bounces: 0, permanent: true, version: 1 };
+      await storage.commit({ writes: [], audit: [], addresses: [{ address, expectedVersion: null }] });
+      storage = await (options.reopen as NonNullable<typeof options.reopen>)(storage);
+      expect(plain(await storage.getRequest('req_1'))).toEqual(plain(request));
+      expect(plain(await storage.getAddresses(['bob@acme.test']))).toEqual([plain(address)]);
+    });
+
     it.runIf(options.reopen !== undefined)('after cursors and seqs stay valid across a restart', async () => {
       let [a] = (await commitNew(created('SEN-A'))) as [License];
       for (let i = 0; i < 3; i++) a = await commitChange(a, add(a, `a${i}@acme.test`));
@@ -1044,6 +1253,12 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         state: 'done',
         fingerprint: 'f1',
       });
+      // Lengths of time beyond 32-bit milliseconds (here 60 days) are kept too.
+      await keys.claim('carol', 'long', 'f1', limits);
+      await keys.keep('carol', 'long', 'f1', answer, 60 * 24 * 3_600_000);
+      expect(await keys.claim('carol', 'long', 'f1', limits)).toMatchObject({ state: 'done', response: answer });
+      await keys.claim('carol', 'claimed-long', 'f1', { runningMs: 40 * 24 * 3_600_000, maxPerActor: 3 });
+      expect(await keys.claim('carol', 'claimed-long', 'f1', limits)).toMatchObject({ state: 'running' });
       // Released without an answer: the next claim runs again.
       await keys.release('bob', 'k1', 'f1');
       expect(await keys.claim('bob', 'k1', 'f1', limits)).toEqual({ state: 'claimed' });

@@ -43,11 +43,26 @@ const ACTORS: Actor[] = [
 const LICENSES = ['SEN-A', 'SEN-B', 'SEN-C'] as const;
 const PUBLIC = new Set(PUBLIC_MAIL_DOMAINS);
 
-/** The reference model of one license: who holds which role, in order. */
+/** A request as the model follows it. */
+interface ModelRequest {
+  id: string;
+  kind: 'invitation' | 'transfer';
+  email: string;
+  roles: Role[];
+  requestedBy: string;
+  decidedBy: string[];
+  currentMain?: string;
+  /** The model clock when it expires. */
+  expiresAt: number;
+  state: 'pending' | 'accepted' | 'declined' | 'cancelled';
+}
+
+/** The reference model of one license: who holds which role, in order, and its requests. */
 interface ModelLicense {
   names: Map<string, string>;
   technical: string[];
   billing: string[];
+  requests?: ModelRequest[];
 }
 type Model = Map<string, ModelLicense>;
 type Outcome = { ok: true } | { ok: false; code: string };
@@ -64,7 +79,24 @@ const mayPromote = (actor: Actor, email: string) =>
   (!PUBLIC.has(domain(email)) && domain(email) === domain(actor.email));
 const mayTakeOver = (actor: Actor, successor: string) =>
   actor.staff === true || (!PUBLIC.has(domain(successor)) && domain(successor) === domain(actor.email));
+/** R13: a company is a mail domain, or the address itself on a public mail domain. */
+const company = (email: string) => (PUBLIC.has(domain(email)) ? email : domain(email));
+const sameCompany = (a: string, b: string) => company(a) === company(b);
+/** R5 and R13: may the actor put `email` in the place of the main contact `main`? */
+const mayReplaceMain = (actor: Actor, email: string, main: string) =>
+  actor.staff === true || (sameCompany(email, main) && mayPromote(actor, email));
 const nameOf = (email: string) => email.slice(0, email.indexOf('@')).toUpperCase();
+/** How long a request stays open in the model runs: some expire within a run. */
+const TTL = 20_000;
+const requestsOf = (l: ModelLicense) => {
+  l.requests ??= [];
+  return l.requests;
+};
+/** The state of a request at the model clock `now` (`expired` once its time ran out while pending). */
+const stateOf = (r: ModelRequest, now: number) =>
+  r.state === 'pending' && now >= r.expiresAt ? 'expired' : r.state;
+const isParty = (r: ModelRequest, email: string) =>
+  r.requestedBy === email || r.email === email || r.decidedBy.includes(email);
 
 function initialModel(): Model {
   return new Map([
@@ -152,14 +184,42 @@ abstract class Step implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(model: Model, real: Real): Promise<void> {
     real.clock.now += 1000;
+    const mains = new Map(
+      [...model].map(([id, l]) => [id, { technical: l.technical[0], billing: l.billing[0] }]),
+    );
     await this.step(model, real);
     remember(model, real);
+    for (const [id, l] of model) {
+      // R13: across companies a main changes only through an accepted transfer (or R2, or staff)
+      for (const role of ROLES) {
+        const from = mains.get(id)?.[role] as string;
+        const to = l[role][0] as string;
+        if (from !== to && !sameCompany(from, to)) expect(this.movesMainAcross(id, role, from)).toBe(true);
+      }
+      // §7: a pending invitee has no access, receives no mail, and is never main
+      for (const request of requestsOf(l)) {
+        if (request.kind !== 'invitation' || stateOf(request, real.clock.now) !== 'pending') continue;
+        if (holds(l, request.email)) continue;
+        expect(await outcome(() => real.service.as({ email: request.email }).getLicense(id))).toEqual(
+          fail('NOT_FOUND'),
+        );
+        for (const topic of ['license', 'invoice', 'support'] as const) {
+          const { to, cc } = await real.service.recipients(id, topic);
+          expect([...to, ...cc]).not.toContain(request.email);
+        }
+      }
+    }
+  }
+  /** Whether this step may move the main `role` contact `from` of license `id` to another company. */
+  movesMainAcross(_id: string, _role: Role, _from: string): boolean {
+    return false;
   }
   abstract step(model: Model, real: Real): Promise<void>;
   abstract toString(): string;
 }
 
-class AddStep extends Step {
+/** A step about a person and the roles they get on one license. */
+abstract class PersonStep extends Step {
   constructor(
     readonly actor: Actor,
     readonly id: string,
@@ -168,6 +228,9 @@ class AddStep extends Step {
   ) {
     super();
   }
+}
+
+class AddStep extends PersonStep {
   async step(model: Model, { service }: Real) {
     const l = model.get(this.id);
     let expected: Outcome = ok;
@@ -189,7 +252,8 @@ class AddStep extends Step {
   }
 }
 
-class SetMainStep extends Step {
+/** A step about one contact in one role's list of one license. */
+abstract class RoleStep extends Step {
   constructor(
     readonly actor: Actor,
     readonly id: string,
@@ -198,17 +262,26 @@ class SetMainStep extends Step {
   ) {
     super();
   }
+}
+
+class SetMainStep extends RoleStep {
   async step(model: Model, { service }: Real) {
     const l = model.get(this.id);
     let expected: Outcome = ok;
     if (!visible(l, this.actor)) expected = fail('NOT_FOUND');
     else if (!l[this.role].includes(this.email)) expected = fail('NOT_FOUND');
-    else if (l[this.role][0] !== this.email && !mayPromote(this.actor, this.email))
+    else if (
+      l[this.role][0] !== this.email &&
+      !mayReplaceMain(this.actor, this.email, l[this.role][0] as string)
+    )
       expected = fail('FORBIDDEN');
     const actual = await outcome(() => service.as(this.actor).setMain(this.id, this.role, this.email));
     expect(actual).toEqual(expected);
     if (expected.ok && l) l[this.role] = [this.email, ...l[this.role].filter((e) => e !== this.email)];
     expectAgrees(await service.findLicense(this.id), model.get(this.id));
+  }
+  override movesMainAcross() {
+    return this.actor.staff === true;
   }
   toString() {
     return `setMain(${this.actor.email} → ${this.id}: ${this.role} ${this.email})`;
@@ -236,7 +309,8 @@ class RemoveStep extends Step {
       if (!isMain) continue;
       if (this.successor !== undefined && !l[r].includes(this.successor)) return fail('VALIDATION');
       if (this.actor.staff !== true && this.actor.email !== this.email) return fail('FORBIDDEN');
-      if (this.successor !== undefined && !mayPromote(this.actor, this.successor)) return fail('FORBIDDEN');
+      if (this.successor !== undefined && !mayReplaceMain(this.actor, this.successor, this.email))
+        return fail('FORBIDDEN');
     }
     return ok;
   }
@@ -259,6 +333,12 @@ class RemoveStep extends Step {
     }
     expectAgrees(await service.findLicense(this.id), model.get(this.id));
   }
+  override movesMainAcross(id: string, _role: Role, from: string) {
+    // R2: the main who leaves (or staff) hands over to the next in line when naming nobody
+    return (
+      id === this.id && from === this.email && (this.successor === undefined || this.actor.staff === true)
+    );
+  }
   toString() {
     return `remove(${this.actor.email} → ${this.id}: ${this.email} ${this.role ?? 'all'} successor=${this.successor})`;
   }
@@ -273,13 +353,15 @@ class ReplaceStep extends Step {
   ) {
     super();
   }
-  async step(model: Model, { service }: Real) {
+  async step(model: Model, { service, clock }: Real) {
     const expectedChanged: string[] = [];
     const expectedSkipped: string[] = [];
     for (const [id, l] of model) {
       if (!visible(l, this.actor) || !holds(l, this.email)) continue;
-      const holdsMain = l.technical[0] === this.email || l.billing[0] === this.email;
-      if (holdsMain && !mayTakeOver(this.actor, this.successor)) expectedSkipped.push(id);
+      const mains = ROLES.filter((r) => l[r][0] === this.email);
+      const consented = this.actor.staff === true || sameCompany(this.successor, this.email);
+      if (mains.length > 0 && !(mayTakeOver(this.actor, this.successor) && consented))
+        expectedSkipped.push(id);
       else expectedChanged.push(id);
     }
     if (this.email === this.successor) {
@@ -299,16 +381,189 @@ class ReplaceStep extends Step {
       );
     expect(result.changed.map((c) => c.licenseId)).toEqual(expectedChanged);
     expect(result.skipped.map((c) => c.licenseId)).toEqual(expectedSkipped);
-    if (!this.dryRun) {
-      for (const id of expectedChanged) {
-        const l = model.get(id) as ModelLicense;
+    const expectedCancelled: string[] = [];
+    for (const id of expectedChanged) {
+      const l = model.get(id) as ModelLicense;
+      for (const request of requestsOf(l)) {
+        if (stateOf(request, clock.now) !== 'pending' || !isParty(request, this.email)) continue;
+        expectedCancelled.push(request.id);
+        if (!this.dryRun) request.state = 'cancelled';
+      }
+      if (!this.dryRun) {
         for (const r of ROLES) l[r] = [...new Set(l[r].map((e) => (e === this.email ? this.successor : e)))];
       }
     }
+    expect(result.cancelledRequests.map((r) => r.id).sort()).toEqual(expectedCancelled.sort());
     for (const id of LICENSES) expectAgrees(await service.findLicense(id), model.get(id));
+  }
+  override movesMainAcross() {
+    return this.actor.staff === true;
   }
   toString() {
     return `replace(${this.actor.email}: ${this.email} → ${this.successor}${this.dryRun ? ' dry' : ''})`;
+  }
+}
+
+class InviteStep extends PersonStep {
+  async step(model: Model, { service, clock }: Real) {
+    const l = model.get(this.id);
+    const api = service.as(this.actor);
+    const input = { email: this.email, name: nameOf(this.email), roles: this.roles };
+    if (!visible(l, this.actor)) {
+      expect(await outcome(() => api.invite(this.id, input))).toEqual(fail('NOT_FOUND'));
+      return;
+    }
+    if (this.roles.some((r) => l[r].includes(this.email))) {
+      expect(await outcome(() => api.invite(this.id, input))).toEqual(fail('DUPLICATE'));
+      return;
+    }
+    const open = requestsOf(l).find(
+      (r) => r.kind === 'invitation' && r.email === this.email && stateOf(r, clock.now) === 'pending',
+    );
+    const request = await api.invite(this.id, input);
+    if (open) {
+      expect(request.id).toBe(open.id);
+      return;
+    }
+    expect(request).toMatchObject({
+      state: 'pending',
+      decidedBy: [this.email],
+      requestedBy: this.actor.email,
+    });
+    requestsOf(l).push({
+      id: request.id,
+      kind: 'invitation',
+      email: this.email,
+      roles: this.roles,
+      requestedBy: this.actor.email,
+      decidedBy: [this.email],
+      expiresAt: clock.now + TTL,
+      state: 'pending',
+    });
+  }
+  toString() {
+    return `invite(${this.actor.email} → ${this.id}: ${this.email} ${this.roles})`;
+  }
+}
+
+class TransferStep extends RoleStep {
+  expect(l: ModelLicense | undefined): Outcome {
+    if (!visible(l, this.actor) || !l[this.role].includes(this.email)) return fail('NOT_FOUND');
+    const main = l[this.role][0] as string;
+    if (main === this.email || sameCompany(this.email, main)) return fail('FORBIDDEN');
+    const side = sameCompany(this.actor.email, this.email) || sameCompany(this.actor.email, main);
+    return this.actor.staff === true || side ? ok : fail('FORBIDDEN');
+  }
+  async step(model: Model, { service, clock }: Real) {
+    const l = model.get(this.id);
+    const expected = this.expect(l);
+    const api = service.as(this.actor);
+    if (!expected.ok || !l) {
+      expect(await outcome(() => api.requestTransfer(this.id, this.role, this.email))).toEqual(expected);
+      return;
+    }
+    const open = requestsOf(l).find(
+      (r) =>
+        r.kind === 'transfer' &&
+        r.email === this.email &&
+        r.roles[0] === this.role &&
+        stateOf(r, clock.now) === 'pending',
+    );
+    const request = await api.requestTransfer(this.id, this.role, this.email);
+    if (open) {
+      expect(request.id).toBe(open.id);
+      return;
+    }
+    const main = l[this.role][0] as string;
+    const decidedBy =
+      this.actor.staff !== true && sameCompany(this.actor.email, this.email) ? [main] : [this.email];
+    expect(request).toMatchObject({ state: 'pending', decidedBy, currentMain: main, roles: [this.role] });
+    requestsOf(l).push({
+      id: request.id,
+      kind: 'transfer',
+      email: this.email,
+      roles: [this.role],
+      requestedBy: this.actor.email,
+      decidedBy,
+      currentMain: main,
+      expiresAt: clock.now + TTL,
+      state: 'pending',
+    });
+  }
+  toString() {
+    return `requestTransfer(${this.actor.email} → ${this.id}: ${this.role} ${this.email})`;
+  }
+}
+
+/** Accepts, declines or cancels one of the requests of the run, picked by number. */
+class DecideStep extends Step {
+  private decided?: { id: string; role: Role };
+  constructor(
+    readonly actor: Actor,
+    readonly pick: number,
+    readonly what: 'accept' | 'decline' | 'cancel',
+  ) {
+    super();
+  }
+  expect(l: ModelLicense, r: ModelRequest, now: number): Outcome {
+    if (this.actor.staff !== true && !isParty(r, this.actor.email) && !holds(l, this.actor.email)) {
+      return fail('NOT_FOUND');
+    }
+    if (stateOf(r, now) !== 'pending') return fail('CONFLICT');
+    if (this.what === 'cancel') {
+      const contact = r.kind === 'invitation' && holds(l, this.actor.email);
+      return this.actor.staff === true || r.requestedBy === this.actor.email || contact
+        ? ok
+        : fail('FORBIDDEN');
+    }
+    const decider =
+      r.kind === 'invitation'
+        ? this.actor.email === r.email
+        : this.actor.staff === true || r.decidedBy.includes(this.actor.email);
+    if (!decider) return fail('FORBIDDEN');
+    if (this.what === 'accept' && r.kind === 'transfer') {
+      const role = r.roles[0] as Role;
+      if (l[role][0] !== r.currentMain || !l[role].includes(r.email)) return fail('CONFLICT');
+    }
+    return ok;
+  }
+  async step(model: Model, { service, clock }: Real) {
+    const all = [...model].flatMap(([id, l]) => requestsOf(l).map((r) => [id, l, r] as const));
+    const picked = all[this.pick % Math.max(all.length, 1)];
+    if (!picked) return;
+    const [id, l, r] = picked;
+    const expected = this.expect(l, r, clock.now);
+    const api = service.as(this.actor);
+    const call =
+      this.what === 'accept'
+        ? () => api.acceptRequest(r.id)
+        : this.what === 'decline'
+          ? () => api.declineRequest(r.id)
+          : () => api.cancelRequest(r.id);
+    expect(await outcome(call)).toEqual(expected);
+    if (!expected.ok) {
+      // a transfer overtaken by a change of the position is cancelled, decidable by nobody
+      if (expected.code === 'CONFLICT' && stateOf(r, clock.now) === 'pending') r.state = 'cancelled';
+      expect((await service.findRequest(r.id))?.state).toBe(stateOf(r, clock.now));
+      return;
+    }
+    r.state = this.what === 'accept' ? 'accepted' : this.what === 'decline' ? 'declined' : 'cancelled';
+    if (this.what === 'accept' && r.kind === 'invitation') {
+      for (const role of r.roles) if (!l[role].includes(r.email)) l[role].push(r.email);
+    }
+    if (this.what === 'accept' && r.kind === 'transfer') {
+      const role = r.roles[0] as Role;
+      l[role] = [r.email, ...l[role].filter((e) => e !== r.email)];
+      this.decided = { id, role };
+    }
+    expect((await service.findRequest(r.id))?.state).toBe(r.state);
+    expectAgrees(await service.findLicense(id), l);
+  }
+  override movesMainAcross(id: string, role: Role) {
+    return this.decided?.id === id && this.decided.role === role;
+  }
+  toString() {
+    return `${this.what}(${this.actor.email} → request #${this.pick})`;
   }
 }
 
@@ -319,7 +574,8 @@ class ObserveStep extends Step {
   ) {
     super();
   }
-  async step(model: Model, { service }: Real) {
+  async step(model: Model, real: Real) {
+    const { service } = real;
     const api = service.as(this.actor);
     const listed = (await api.listLicenses({ limit: 200 })).items.map((l) => l.id);
     expect(listed).toEqual(
@@ -335,11 +591,31 @@ class ObserveStep extends Step {
       return;
     }
     const permissions = await api.permissions(this.id);
+    const now = real.clock.now;
+    const pending = requestsOf(l).filter((r) => stateOf(r, now) === 'pending');
+    expect(Object.keys(permissions.requests).sort()).toEqual(pending.map((r) => r.id).sort());
+    for (const r of pending) {
+      for (const what of ['accept', 'decline', 'cancel'] as const) {
+        const decision = permissions.requests[r.id]?.[what];
+        // accepting a stale transfer is allowed to try: it fails with CONFLICT, cancelling it
+        const expected = new DecideStep(this.actor, 0, what).expect(l, r, now);
+        expect(decision?.allowed).toBe(expected.ok || expected.code === 'CONFLICT');
+      }
+    }
     for (const role of ROLES) {
       expect(Object.keys(permissions.setMain[role])).toEqual(l[role]);
       for (const email of l[role]) {
         const promote = permissions.setMain[role][email];
-        expect(promote?.allowed).toBe(l[role][0] !== email && mayPromote(this.actor, email));
+        const main = l[role][0] as string;
+        expect(promote?.allowed).toBe(main !== email && mayReplaceMain(this.actor, email, main));
+        // R13: where a promotion needs consent, asking for a transfer is what one may do instead
+        const transfer = permissions.requestTransfer[role][email];
+        const side = sameCompany(this.actor.email, email) || sameCompany(this.actor.email, main);
+        expect(transfer?.allowed).toBe(
+          main !== email && !sameCompany(email, main) && (this.actor.staff === true || side),
+        );
+        if (promote?.allowed === false && promote.reason === 'NEEDS_CONSENT')
+          expect(transfer?.allowed).toBe(side);
         const remove = permissions.removeContact[role][email];
         const step = new RemoveStep(this.actor, this.id, email, role, undefined);
         expect(remove?.allowed).toBe(step.expect(l).ok);
@@ -398,6 +674,11 @@ export const serviceModelCommands = [
     .tuple(actor, license, person, fc.option(role, { nil: undefined }), fc.option(person, { nil: undefined }))
     .map(([a, l, p, r, s]) => new RemoveStep(a, l, p, r, s)),
   fc.tuple(actor, person, person, fc.boolean()).map(([a, p, s, d]) => new ReplaceStep(a, p, s, d)),
+  fc.tuple(actor, license, person, roles).map(([a, l, p, r]) => new InviteStep(a, l, p, r)),
+  fc.tuple(actor, license, role, person).map(([a, l, r, p]) => new TransferStep(a, l, r, p)),
+  fc
+    .tuple(actor, fc.nat(), fc.constantFrom<'accept' | 'decline' | 'cancel'>('accept', 'decline', 'cancel'))
+    .map(([a, n, w]) => new DecideStep(a, n, w)),
   fc.tuple(actor, license).map(([a, l]) => new ObserveStep(a, l)),
   fc.tuple(actor, license, fc.nat()).map(([a, l, n]) => new PastStep(a, l, n)),
 ];
@@ -425,6 +706,9 @@ function faultyStorage(
     },
     listAudit: (id, query) => inner.listAudit(id, query),
     listChanges: (query) => inner.listChanges(query),
+    getRequest: (id) => inner.getRequest(id),
+    listRequests: (query) => inner.listRequests(query),
+    getAddresses: (emails) => inner.getAddresses(emails),
     async commit(commit) {
       const dice = random();
       if (dice < rate / 3) throw fault(); // before
@@ -511,7 +795,7 @@ export function runServiceModelTests(options: ServiceModelOptions): void {
             const storage = await options.create();
             try {
               const clock = { now: Date.parse('2026-03-01T12:00:00.000Z') };
-              const service = createLicenseContacts({ storage, clock: () => clock.now });
+              const service = createLicenseContacts({ storage, clock: () => clock.now, requestTtl: TTL });
               const model = initialModel();
               await seed(service, model);
               const real: Real = { service, clock, past: [] };

@@ -18,7 +18,7 @@ afterAll(async () => {
 
 async function empty(): Promise<void> {
   await db.query(
-    'TRUNCATE license_contacts.licenses, license_contacts.license_contacts, license_contacts.audit_entries, license_contacts.license_memberships, license_contacts.feed_cursors, license_contacts.idempotency_keys',
+    'TRUNCATE license_contacts.licenses, license_contacts.license_contacts, license_contacts.audit_entries, license_contacts.license_memberships, license_contacts.requests, license_contacts.addresses, license_contacts.feed_cursors, license_contacts.idempotency_keys',
   );
   await db.query('UPDATE license_contacts.feed_position SET seq = 0');
 }

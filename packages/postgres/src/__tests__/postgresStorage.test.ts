@@ -47,6 +47,45 @@ describe('postgresStorage', () => {
     await expectV1DataMigrated(storage, createLicenseContacts({ storage }));
   });
 
+  it('adds requests and addresses (migration 6) to a database at main’s migration 5, losing nothing', async () => {
+    const storage = postgresStorage({ pglite: db, schema: 'at5' });
+    await storage.migrate({ to: 5 });
+    // What migrations 3 and 4 hold: a feed worker's cursor, a kept Idempotency-Key answer (5 is a function).
+    const cursors = storage.feedCursors;
+    const keys = storage.idempotencyKeys;
+    if (!cursors || !keys) throw new Error('the PostgreSQL storage keeps feed cursors and idempotency keys');
+    await cursors.lease('mailer', 'p1', 60_000);
+    await cursors.advance('mailer', 'p1', '0000000000000007');
+    await keys.claim('alice@acme.test', 'k1', 'f1', { runningMs: 60_000, maxPerActor: 10 });
+    await keys.keep('alice@acme.test', 'k1', 'f1', { status: 200, headers: [], body: '{}' }, 60_000);
+    const { rows: before } = await db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'at5' AND table_name IN ('requests', 'addresses')`,
+    );
+    expect(before).toEqual([]);
+
+    await storage.migrate();
+    expect((await cursors.read('mailer'))?.cursor).toBe('0000000000000007');
+    expect(
+      await keys.claim('alice@acme.test', 'k1', 'f1', { runningMs: 60_000, maxPerActor: 10 }),
+    ).toMatchObject({
+      state: 'done',
+      response: { status: 200, body: '{}' },
+    });
+    const { rows: versions } = await db.query<{ version: number }>(
+      'SELECT version FROM at5.schema_migrations ORDER BY version',
+    );
+    expect(versions.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Migration 6's tables work, also on the row-lock path (5): an invitation, its acceptance, a bounce.
+    const service = createLicenseContacts({ storage });
+    await service.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: alice });
+    const request = await service.as(alice).invite('SEN-1', { ...bob, roles: ['billing'] });
+    expect((await service.as(bob).requests()).items.map((r) => r.id)).toEqual([request.id]);
+    await service.as(bob).acceptRequest(request.id);
+    expect((await service.findLicense('SEN-1'))?.billing).toEqual([alice.email, bob.email]);
+    await service.reportBounce(bob.email, { permanent: true });
+    expect(await service.addressStatus(bob.email)).toMatchObject({ reachable: false });
+  });
+
   it('migrate creates the tables and records each migration once, however often it runs', async () => {
     const storage = postgresStorage({ pglite: db, schema: 'twice' });
     await storage.migrate();
@@ -60,6 +99,7 @@ describe('postgresStorage', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'twice' ORDER BY table_name`,
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'addresses',
       'audit_entries',
       'feed_cursors',
       'feed_position',
@@ -67,6 +107,7 @@ describe('postgresStorage', () => {
       'license_contacts',
       'license_memberships',
       'licenses',
+      'requests',
       'schema_migrations',
     ]);
   });
@@ -78,10 +119,14 @@ describe('postgresStorage', () => {
        WHERE table_schema = $1 AND data_type IN ('json', 'jsonb', 'ARRAY') ORDER BY table_name, column_name`,
       [storage.schema],
     );
-    // The audit record keeps what changed as JSON; the live lists are rows.
+    // The audit record keeps what changed as JSON; the live lists are rows. A request keeps its few
+    // roles and deciders as arrays (decided_by has a GIN index).
     expect(rows).toEqual([
       { table_name: 'audit_entries', column_name: 'changes' },
+      { table_name: 'audit_entries', column_name: 'requests' },
       { table_name: 'idempotency_keys', column_name: 'response' },
+      { table_name: 'requests', column_name: 'decided_by' },
+      { table_name: 'requests', column_name: 'roles' },
     ]);
   });
 

@@ -184,11 +184,11 @@ describe('ContactList', () => {
     );
   });
 
-  it('explains why someone on a public mail domain must promote themselves', async () => {
+  it('explains why promoting someone of another company needs a transfer request, and offers one (R13)', async () => {
     renderKit(<LicensePanel licenseId={BITBUCKET} />, { email: carol.email });
-    const promote = await refusedButton(`Make ${erin.name} main technical contact`);
+    const promote = await enabledButton(`Make ${erin.name} main technical contact`);
     expect(promote).toHaveAccessibleDescription(
-      `${erin.email} uses a public mail domain and must make themselves main`,
+      `${erin.email} is with another company than the main technical contact ${carol.email}: this needs a transfer request that the other side accepts`,
     );
     expect(await enabledButton(`Make ${alice.name} main technical contact`)).toBeInTheDocument();
   });

@@ -1,7 +1,13 @@
 // @vitest-environment jsdom
 import { LicenseContactsError } from '@license-contacts/core';
 import { createDemoService, demoPeople } from '@license-contacts/core/testing';
-import { LicenseHistory, LicenseList, LicensePanel, ReplaceContactDialog } from '@license-contacts/react';
+import {
+  LicenseHistory,
+  LicenseList,
+  LicensePanel,
+  ReplaceContactDialog,
+  RequestList,
+} from '@license-contacts/react';
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { axe } from 'vitest-axe';
@@ -110,7 +116,7 @@ describe('accessibility (axe)', () => {
       { email: carol.email },
     );
     await screen.findByRole('region', { name: 'Bitbucket' });
-    await refusedButton(`Make ${erin.name} main technical contact`);
+    await enabledButton(`Make ${erin.name} main technical contact`);
     expect(screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent)).toEqual([
       'Bitbucket',
       'Jira Software',
@@ -165,6 +171,47 @@ describe('accessibility (axe)', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Preview' }));
     await within(dialog).findByRole('table', { name: 'Licenses skipped' });
     expect(within(dialog).getByRole('table', { name: 'Licenses changed' })).toBeInTheDocument();
+    await expectAxeClean();
+  });
+
+  it('RequestList empty and with requests; a panel with a pending invitee, a bouncing address and a transfer asked', async () => {
+    const empty = renderKit(
+      <main>
+        <RequestList />
+      </main>,
+    );
+    await screen.findByText('No pending requests');
+    await expectAxeClean();
+    empty.unmount();
+
+    const service = createDemoService({ invitations: 'otherDomains' });
+    await service
+      .as(alice)
+      .invite(JIRA, { email: 'sam@gmail.com', name: 'Sam Rivera', roles: ['technical'] });
+    await service.as(erin).requestTransfer('SEN-3141592', 'technical', erin.email);
+    await service.reportBounce('bob@acme.test', { permanent: true });
+    const invitee = renderKit(
+      <main>
+        <LicenseList />
+      </main>,
+      { service, email: 'sam@gmail.com' },
+    );
+    await screen.findByRole('button', { name: 'Accept' });
+    await expectAxeClean();
+    invitee.unmount();
+
+    renderKit(
+      <main>
+        <h1>Licenses</h1>
+        <RequestList />
+        <LicensePanel licenseId={JIRA} />
+        <LicensePanel licenseId="SEN-3141592" />
+      </main>,
+      { service },
+    );
+    await screen.findByRole('button', { name: 'Cancel invitation' });
+    await screen.findAllByText('Mail to this address bounces');
+    await screen.findByText('Main position requested');
     await expectAxeClean();
   });
 });

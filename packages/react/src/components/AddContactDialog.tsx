@@ -1,10 +1,20 @@
-import { type License, parseEmail, ROLES, type Role } from '@license-contacts/core';
+import {
+  addContactDecision,
+  type License,
+  type PendingRequest,
+  parseEmail,
+  ROLES,
+  type Role,
+} from '@license-contacts/core';
 import * as Dialog from '@radix-ui/react-dialog';
 import { type FormEvent, type ReactNode, useId, useRef, useState } from 'react';
 import { asKitError } from '../asKitError';
 import { useAnnounce } from '../hooks/useAnnounce';
 import { useContactActions } from '../hooks/useContactActions';
+import { useLicense } from '../hooks/useLicense';
 import { useMessages } from '../hooks/useMessages';
+import { usePermissions } from '../hooks/usePermissions';
+import { useRequestActions } from '../hooks/useRequestActions';
 import { DialogActions } from './DialogActions';
 import { DialogTrigger } from './DialogTrigger';
 import { KitDialog, type KitDialogProps } from './KitDialog';
@@ -16,13 +26,16 @@ export interface AddContactDialogProps extends KitDialogProps {
   defaultRoles?: readonly Role[];
   /** Called with the server's license after the contact was added. */
   onAdded?: (license: License) => void;
+  /** Called with the invitation when the person was invited instead (the core's `directAdd` says who). */
+  onInvited?: (request: PendingRequest) => void;
 }
 
 type FieldErrors = Partial<Record<'email' | 'name' | 'roles' | 'form', string>>;
 
 /**
  * The dialog that adds a person as a technical and/or billing contact (or adds a role to an existing
- * one). Controlled (`open`, `onOpenChange`) or uncontrolled with its `Trigger` part.
+ * one). A person the core takes only by invitation (`permissions.directAdd`, e.g. another company under
+ * `invitations: 'otherDomains'`) is invited instead, and the dialog says so under `Email` first. Controlled (`open`, `onOpenChange`) or uncontrolled with its `Trigger` part.
  * @example
  * <AddContactDialog licenseId="SEN-4821337" defaultRoles={['billing']}>
  *   <AddContactDialog.Trigger>Add a billing contact</AddContactDialog.Trigger>
@@ -46,11 +59,29 @@ function AddContactForm({
   defaultRoles = [],
   close,
   onAdded,
+  onInvited,
 }: AddContactDialogProps & { close: () => void }): ReactNode {
   const messages = useMessages();
   const announce = useAnnounce();
   const actions = useContactActions(licenseId);
+  const requestActions = useRequestActions();
+  const permissions = usePermissions(licenseId).data;
+  const license = useLicense(licenseId).data;
   const id = useId();
+  const [typed, setTyped] = useState('');
+  /** Whether the core takes this address only by invitation (and the actor may invite). */
+  const invites = (raw: string): boolean => {
+    if (!permissions || !license) return false;
+    let email: string;
+    try {
+      email = parseEmail(raw);
+    } catch {
+      return false; // the server says what is wrong with it
+    }
+    const decision = addContactDecision(permissions, license, email);
+    return !decision.allowed && decision.reason === 'INVITATION_REQUIRED' && permissions.invite.allowed;
+  };
+  const inviting = invites(typed);
   const emailRef = useRef<HTMLInputElement>(null);
   const nameRef = useRef<HTMLInputElement>(null);
   const technicalRef = useRef<HTMLInputElement>(null);
@@ -66,6 +97,13 @@ function AddContactForm({
     setBusy(true);
     setErrors({});
     try {
+      if (invites(email)) {
+        const request = await requestActions.invite(licenseId, { email, name, roles });
+        announce(messages.announceInvited(request.name));
+        onInvited?.(request);
+        close();
+        return;
+      }
       const license = await actions.addContact({ email, name, roles });
       // The server took the address, so the core reads it the same way here.
       const added = license.contacts.find((c) => c.email === parseEmail(email));
@@ -92,6 +130,7 @@ function AddContactForm({
   }
 
   const describe = (key: keyof FieldErrors) => (errors[key] ? `${id}-${key}-error` : undefined);
+  const emailDescription = describe('email') ?? (inviting ? `${id}-email-note` : undefined);
 
   return (
     <form className="lc-form" noValidate onSubmit={submit} aria-busy={busy || undefined}>
@@ -110,8 +149,14 @@ function AddContactForm({
           autoComplete="email"
           spellCheck={false}
           aria-invalid={errors.email ? 'true' : undefined}
-          aria-describedby={describe('email')}
+          aria-describedby={emailDescription}
+          onChange={(e) => setTyped(e.target.value)}
         />
+        {inviting && !errors.email && (
+          <p id={`${id}-email-note`} className="lc-field__note">
+            {messages.inviteNote(parseEmail(typed))}
+          </p>
+        )}
         {errors.email && (
           <p id={`${id}-email-error`} className="lc-field__error">
             {errors.email}

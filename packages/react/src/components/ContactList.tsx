@@ -1,4 +1,4 @@
-import type { Contact, Decision, Role } from '@license-contacts/core';
+import type { Contact, Decision, PendingRequest, Role } from '@license-contacts/core';
 import { forwardRef, type HTMLAttributes, memo, useCallback, useId, useMemo, useRef, useState } from 'react';
 import { asKitError } from '../asKitError';
 import { cx } from '../cx';
@@ -8,6 +8,8 @@ import { useLicense } from '../hooks/useLicense';
 import { useMe } from '../hooks/useMe';
 import { useMessages } from '../hooks/useMessages';
 import { usePermissions } from '../hooks/usePermissions';
+import { useRequestActions } from '../hooks/useRequestActions';
+import { useRequests } from '../hooks/useRequests';
 import { ActionButton, actionMarkup } from './ActionButton';
 import { AddContactDialog } from './AddContactDialog';
 import { RemoveContactDialog } from './RemoveContactDialog';
@@ -20,7 +22,9 @@ export interface ContactListProps extends HTMLAttributes<HTMLDivElement> {
 
 /**
  * One role's ordered contacts of a license: the first is main; promote (↑), remove (×) and add, each
- * enabled or explained as the core's permissions decide.
+ * enabled or explained as the core's permissions decide. Across companies the ↑ opens a transfer
+ * request (R13) where the core allows one; invitees not yet answering follow, marked `Pending` with
+ * `Cancel invitation`; a contact whose mail bounces is marked so.
  * @example <ContactList licenseId="SEN-4821337" role="technical" />
  */
 export const ContactList = /* @__PURE__ */ forwardRef<HTMLDivElement, ContactListProps>(function ContactList(
@@ -47,6 +51,20 @@ export const ContactList = /* @__PURE__ */ forwardRef<HTMLDivElement, ContactLis
   );
   const me = useMe().data;
   const actions = useContactActions(licenseId);
+  const requestActions = useRequestActions();
+  const requests = useRequests(licenseId).data;
+  const invitees = useMemo(
+    () => (requests ?? []).filter((r) => r.kind === 'invitation' && r.roles.includes(role)),
+    [requests, role],
+  );
+  const transfers = useMemo(
+    () =>
+      new Set(
+        (requests ?? []).flatMap((r) => (r.kind === 'transfer' && r.roles[0] === role ? [r.email] : [])),
+      ),
+    [requests, role],
+  );
+  const unreachable = useMemo(() => new Set(permissions?.unreachable), [permissions?.unreachable]);
   const listRef = useRef<HTMLUListElement>(null);
   const addRef = useRef<HTMLButtonElement>(null);
   const returnRef = useRef<HTMLElement | null>(null);
@@ -64,13 +82,25 @@ export const ContactList = /* @__PURE__ */ forwardRef<HTMLDivElement, ContactLis
   );
 
   // Row handlers keep their identity across renders (so unchanged rows skip rendering) and read the latest values.
-  const latest = useRef({ actions, messages, announce });
-  latest.current = { actions, messages, announce };
+  const latest = useRef({ actions, requestActions, messages, announce });
+  latest.current = { actions, requestActions, messages, announce };
 
   const promote = useCallback(
-    async (contact: Contact) => {
-      const { actions, messages, announce } = latest.current;
+    async (contact: Contact, asks = false) => {
+      const { actions, requestActions, messages, announce } = latest.current;
       setError(null);
+      if (asks) {
+        // Across companies the core takes no promotion, only a request the other side decides (R13).
+        try {
+          await requestActions.requestTransfer(licenseId, role, contact.email);
+          announce(messages.announceTransferRequested(contact.name, role));
+        } catch (caught) {
+          const failure = asKitError(caught);
+          setError(messages.error(failure));
+          announce(messages.announceFailed(failure));
+        }
+        return;
+      }
       const done = actions.setMain(role, contact.email);
       // The row moves first and loses its ↑ button: keep focus on the row itself.
       rowOf(listRef.current, contact.email)?.focus();
@@ -83,8 +113,20 @@ export const ContactList = /* @__PURE__ */ forwardRef<HTMLDivElement, ContactLis
         announce(messages.announceFailed(failure));
       }
     },
-    [role],
+    [licenseId, role],
   );
+
+  const cancelInvitation = useCallback(async (request: PendingRequest) => {
+    const { requestActions, messages, announce } = latest.current;
+    setError(null);
+    try {
+      announce(messages.announceRequestDecided(await requestActions.cancel(request.id)));
+    } catch (caught) {
+      const failure = asKitError(caught);
+      setError(messages.error(failure));
+      announce(messages.announceFailed(failure));
+    }
+  }, []);
 
   const openRemove = useCallback((contact: Contact, trigger: HTMLElement) => {
     returnRef.current = trigger;
@@ -115,6 +157,10 @@ export const ContactList = /* @__PURE__ */ forwardRef<HTMLDivElement, ContactLis
           {view[role].map((email, index) => {
             const contact = contacts.get(email);
             if (!contact) return null;
+            const setMain = permissions ? permissions.setMain[role][email] : unknown;
+            // The core allows a transfer request exactly where it refuses the promotion for want of consent.
+            const asks =
+              setMain?.allowed === false && permissions?.requestTransfer[role][email]?.allowed === true;
             return (
               <ContactRow
                 key={email}
@@ -123,13 +169,25 @@ export const ContactList = /* @__PURE__ */ forwardRef<HTMLDivElement, ContactLis
                 main={index === 0}
                 self={me?.email === email}
                 pending={pendingEmails.has(email)}
-                promoteDecision={refusal(permissions ? permissions.setMain[role][email] : unknown)}
+                promoteDecision={refusal(setMain)}
+                promoteAsks={asks}
+                unreachable={unreachable.has(email)}
+                transferPending={transfers.has(email)}
                 removeDecision={refusal(permissions ? permissions.removeContact[role][email] : unknown)}
                 onPromote={promote}
                 onRemove={openRemove}
               />
             );
           })}
+          {invitees.map((request) => (
+            <InviteeRow
+              key={request.id}
+              request={request}
+              role={role}
+              cancelDecision={permissions?.requests[request.id]?.cancel ?? request.actions?.cancel}
+              onCancel={cancelInvitation}
+            />
+          ))}
         </ul>
       )}
       {error && (
@@ -180,8 +238,18 @@ export interface ContactRowProps extends Omit<HTMLAttributes<HTMLLIElement>, 'ro
   /** A change to this contact is waiting for the server. */
   pending?: boolean;
   promoteDecision: Decision | undefined;
+  /**
+   * The ↑ asks the other side first (a transfer request, R13), as the core's permissions say: it stays
+   * enabled, with `promoteDecision`'s reason (why it takes consent) as its description.
+   */
+  promoteAsks?: boolean;
+  /** Mail to this contact bounces (`permissions.unreachable`). */
+  unreachable?: boolean;
+  /** A transfer of the role's main position to this contact is pending. */
+  transferPending?: boolean;
   removeDecision: Decision | undefined;
-  onPromote: (contact: Contact) => void;
+  /** `asks`: open a transfer request instead of promoting. */
+  onPromote: (contact: Contact, asks?: boolean) => void;
   onRemove: (contact: Contact, trigger: HTMLButtonElement) => void;
 }
 
@@ -195,6 +263,9 @@ export const ContactRow = /* @__PURE__ */ memo(
       self = false,
       pending = false,
       promoteDecision,
+      promoteAsks = false,
+      unreachable = false,
+      transferPending = false,
       removeDecision,
       onPromote,
       onRemove,
@@ -229,17 +300,38 @@ export const ContactRow = /* @__PURE__ */ memo(
             <span className="lc-badge">{messages.main}</span>
           </>
         )}
+        {transferPending && (
+          <>
+            {' '}
+            <span className="lc-badge lc-badge--request">{messages.transferPending}</span>
+          </>
+        )}
+        {unreachable && (
+          <>
+            {' '}
+            <span className="lc-bounce" data-unreachable="">
+              <span aria-hidden="true">⚠ </span>
+              {messages.bounces}
+            </span>
+          </>
+        )}
         {/* The buttons are drawn here rather than by an ActionButton each: a long list mounts faster. */}
         <span className="lc-contact__actions">
           {!main &&
             actionMarkup({
               className: 'lc-contact__promote',
-              refusal: refused(promoteDecision),
+              refusal: promoteAsks ? null : refused(promoteDecision),
               reasonId: `${id}p`,
               'aria-label': messages.makeMain(contact.name, role),
-              onClick: () => onPromote(contact),
+              ...(promoteAsks ? { 'aria-describedby': `${id}a` } : {}),
+              onClick: () => onPromote(contact, promoteAsks),
               children: <span aria-hidden="true">↑</span>,
             })}
+          {!main && promoteAsks && (
+            <span id={`${id}a`} hidden>
+              {refused(promoteDecision)}
+            </span>
+          )}
           {actionMarkup({
             className: 'lc-contact__remove',
             refusal: refused(removeDecision),
@@ -254,6 +346,44 @@ export const ContactRow = /* @__PURE__ */ memo(
     );
   }),
 );
+
+/** Props of `InviteeRow`. */
+interface InviteeRowProps {
+  request: PendingRequest;
+  role: Role;
+  cancelDecision: Decision | undefined;
+  onCancel: (request: PendingRequest) => void;
+}
+
+/** A pending invitee in a role's list: not a contact yet (no access, never main), marked `Pending`. */
+const InviteeRow = memo(function InviteeRow({ request, role, cancelDecision, onCancel }: InviteeRowProps) {
+  const messages = useMessages();
+  const id = useId();
+  return (
+    <li
+      className="lc-contact lc-contact--invited"
+      data-role={role}
+      data-state="invited"
+      data-email={request.email}
+    >
+      <span id={`${id}n`} className="lc-contact__name">
+        {request.name}
+      </span>{' '}
+      <span className="lc-contact__email">{request.email}</span>{' '}
+      <span className="lc-badge lc-badge--pending">{messages.pending}</span>
+      <span className="lc-contact__actions">
+        <ActionButton
+          className="lc-contact__cancel"
+          decision={cancelDecision}
+          aria-describedby={`${id}n`}
+          onClick={() => onCancel(request)}
+        >
+          {messages.cancelInvitation}
+        </ActionButton>
+      </span>
+    </li>
+  );
+});
 
 /**
  * A refusal, or `undefined` for an action that is offered: allowed and not yet decided look the same,

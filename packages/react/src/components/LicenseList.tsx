@@ -8,6 +8,7 @@ import { useStoreState } from '../hooks/useStoreState';
 import { ActionButton } from './ActionButton';
 import { type HeadingLevel, LicensePanel } from './LicensePanel';
 import { ReplaceContactDialog } from './ReplaceContactDialog';
+import { RequestList } from './RequestList';
 
 /** Props of `LicenseList`. */
 export interface LicenseListProps extends HTMLAttributes<HTMLDivElement> {
@@ -25,10 +26,12 @@ export interface LicenseListProps extends HTMLAttributes<HTMLDivElement> {
   panelFooter?: (license: License) => ReactNode;
   /** Offer `Replace a person on every license` (the offboarding wizard) when the core allows it. Default true. */
   showReplace?: boolean;
+  /** Lead with the person's pending requests (`RequestList`, hidden when there are none). Default true. */
+  showRequests?: boolean;
 }
 
 /**
- * The licenses the signed-in person is associated with: a search, one expandable row per license
+ * The licenses the signed-in person is associated with, led by their pending requests: a search, one expandable row per license
  * (its `LicensePanel` opens in place), and more pages on demand.
  * @example <LicenseList />
  */
@@ -40,6 +43,7 @@ export const LicenseList = /* @__PURE__ */ forwardRef<HTMLDivElement, LicenseLis
     onExpandedChange,
     panelHeadingLevel = 2,
     showReplace = true,
+    showRequests = true,
     panelFooter,
     className,
     ...rest
@@ -99,6 +103,7 @@ export const LicenseList = /* @__PURE__ */ forwardRef<HTMLDivElement, LicenseLis
         : 'loading';
   return (
     <div ref={ref} {...rest} className={cx('lc-license-list', className)} data-state={state}>
+      {showRequests && <RequestList hideWhenEmpty />}
       <div className="lc-license-list__toolbar">
         <input
           ref={searchRef}

@@ -122,7 +122,8 @@ export const RoleSection = /* @__PURE__ */ forwardRef<HTMLElement, RoleSectionPr
   );
 });
 
-function formatDate(value: string, messages: Messages): string {
+/** A day as the locale writes it, in UTC so the server and the browser render the same. */
+export function formatDate(value: string, messages: Messages): string {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return value;
   // UTC, so the server and the browser render the same day.

@@ -179,9 +179,9 @@ describe('permissionsFor: successors and losesAccess', () => {
   it('offers as successors those the policy lets take over', () => {
     const ann = { email: 'ann@acme.test' };
     const own = permissionsFor(base, ann, defaultPolicy).successors.technical;
-    // Di is next in line (no one named, R2); Cy is on another company's domain.
+    // Di is next in line (no one named, R2); Cy is with another company: that needs consent (R13).
     expect(own['di@gmail.com']).toEqual({ allowed: true });
-    expect(own['cy@globex.test']).toMatchObject({ allowed: false, reason: 'DIFFERENT_DOMAIN' });
+    expect(own['cy@globex.test']).toMatchObject({ allowed: false, reason: 'NEEDS_CONSENT' });
     expect(permissionsFor(base, ann, openPolicy).successors.technical['cy@globex.test']).toEqual({
       allowed: true,
     });

@@ -2,6 +2,7 @@ import type { Actor, License } from '@license-contacts/core';
 import {
   applyCommand,
   checkCommand,
+  checkTransfer,
   createLicenseState,
   defaultPolicy,
   permissionsFor,
@@ -32,7 +33,7 @@ describe('applyCommand', () => {
     const applied = applyCommand(
       base,
       { type: 'setMain', role: 'billing', email: 'cy@globex.test' },
-      { email: 'cy@globex.test' },
+      { email: 'ops@vendor.test', staff: true },
       defaultPolicy,
       NOW,
     );
@@ -45,7 +46,8 @@ describe('applyCommand', () => {
     expect(applied?.entry).toMatchObject({
       id: 'SEN-1:2',
       action: 'setMain',
-      actor: 'cy@globex.test',
+      actor: 'ops@vendor.test',
+      staff: true,
       at: NOW,
     });
   });
@@ -112,6 +114,9 @@ describe('permissionsFor', () => {
           expect(permissions.setMain[role][target]).toEqual(
             checkCommand(base, { type: 'setMain', role, email: target }, actor, defaultPolicy),
           );
+          expect(permissions.requestTransfer[role][target]).toEqual(
+            checkTransfer(base, role, target, actor, defaultPolicy),
+          );
         }
       }
     }
@@ -119,14 +124,42 @@ describe('permissionsFor', () => {
 
   it('gives a reason for every refusal', () => {
     const p = permissionsFor(base, { email: 'di@gmail.com' }, defaultPolicy);
-    expect(p.setMain.technical['cy@globex.test']).toMatchObject({
+    // R13: both are with other companies than the main technical contact ann@acme.test
+    expect(p.setMain.technical['cy@globex.test']).toMatchObject({ allowed: false, reason: 'NEEDS_CONSENT' });
+    expect(p.setMain.technical['di@gmail.com']).toMatchObject({ allowed: false, reason: 'NEEDS_CONSENT' });
+    expect(p.requestTransfer.technical['di@gmail.com']).toEqual({ allowed: true });
+    expect(p.requestTransfer.technical['cy@globex.test']).toMatchObject({
+      allowed: false,
+      reason: 'NOT_A_SIDE',
+    });
+    expect(p.requestTransfer.technical['ann@acme.test']).toMatchObject({
+      allowed: false,
+      reason: 'ALREADY_MAIN',
+    });
+    expect(p.removeContact.technical['ann@acme.test']).toMatchObject({ allowed: false, reason: 'NOT_MAIN' });
+    const ann = permissionsFor(base, { email: 'ann@acme.test' }, defaultPolicy);
+    expect(ann.setMain.technical['di@gmail.com']).toMatchObject({ allowed: false, reason: 'NEEDS_CONSENT' });
+    expect(ann.requestTransfer.technical['di@gmail.com']).toEqual({ allowed: true });
+    expect(ann.removeContact.technical['ann@acme.test']).toEqual({ allowed: true });
+    // R5 still decides a promotion within the main's company: cy may not promote ann's colleague ben
+    const withBen = applyCommand(
+      base,
+      { type: 'addContact', input: { email: 'ben@acme.test', name: 'Ben', roles: ['technical'] } },
+      { email: 'ann@acme.test' },
+      defaultPolicy,
+      NOW,
+    )?.license as License;
+    const cy = permissionsFor(withBen, { email: 'cy@globex.test' }, defaultPolicy);
+    expect(cy.setMain.technical['ben@acme.test']).toMatchObject({
       allowed: false,
       reason: 'DIFFERENT_DOMAIN',
     });
-    expect(p.setMain.technical['di@gmail.com']).toEqual({ allowed: true });
-    expect(p.removeContact.technical['ann@acme.test']).toMatchObject({ allowed: false, reason: 'NOT_MAIN' });
-    const ann = permissionsFor(base, { email: 'ann@acme.test' }, defaultPolicy);
-    expect(ann.setMain.technical['di@gmail.com']).toMatchObject({ allowed: false, reason: 'PUBLIC_DOMAIN' });
-    expect(ann.removeContact.technical['ann@acme.test']).toEqual({ allowed: true });
+    expect(cy.requestTransfer.technical['ben@acme.test']).toMatchObject({
+      allowed: false,
+      reason: 'SAME_COMPANY',
+    });
+    expect(
+      permissionsFor(withBen, { email: 'ann@acme.test' }, defaultPolicy).setMain.technical['ben@acme.test'],
+    ).toEqual({ allowed: true });
   });
 });

@@ -153,6 +153,9 @@ describe('service concurrency', () => {
             listLicenses: (q) => base.listLicenses(q),
             listAudit: (id, q) => base.listAudit(id, q),
             listChanges: (q) => base.listChanges(q),
+            getRequest: (id) => base.getRequest(id),
+            listRequests: (q) => base.listRequests(q),
+            getAddresses: (emails) => base.getAddresses(emails),
             commit: s.scheduleFunction((c: Parameters<LicenseStorage['commit']>[0]) => base.commit(c)),
           };
           const services = [0, 1].map(() =>

@@ -9,6 +9,7 @@ import {
 } from '@license-contacts/core';
 import { demoLicenseInputs, demoPeople } from '@license-contacts/core/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { rejection } from './rejection';
 
 const { alice, bob, carol, dan, erin, frank, outsider } = demoPeople;
 const JIRA = 'SEN-4821337'; // technical: alice, carol; billing: bob
@@ -27,17 +28,6 @@ beforeEach(async () => {
   service = createLicenseContacts({ storage: memoryStorage(), clock: tick });
   for (const input of demoLicenseInputs) await service.createLicense(input);
 });
-
-async function rejection(promise: Promise<unknown>): Promise<LicenseContactsError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LicenseContactsError);
-  return error as LicenseContactsError;
-}
 
 /** Runs a call that must fail with `code` (and `field`), and checks that it changed nothing. */
 async function expectRefused(
@@ -136,18 +126,33 @@ describe('createLicense', () => {
 
 describe('recipients and canRequestSupport (R7)', () => {
   it('answers every topic with unique addresses', async () => {
-    expect(await service.recipients(JIRA, 'license')).toEqual({ to: [alice.email, bob.email], cc: [] });
-    expect(await service.recipients(JIRA, 'invoice')).toEqual({ to: [bob.email], cc: [] });
-    expect(await service.recipients(BITBUCKET, 'invoice')).toEqual({ to: [bob.email], cc: [alice.email] });
+    const none: string[] = [];
+    expect(await service.recipients(JIRA, 'license')).toEqual({
+      to: [alice.email, bob.email],
+      cc: [],
+      unreachable: none,
+    });
+    expect(await service.recipients(JIRA, 'invoice')).toEqual({ to: [bob.email], cc: [], unreachable: none });
+    expect(await service.recipients(BITBUCKET, 'invoice')).toEqual({
+      to: [bob.email],
+      cc: [alice.email],
+      unreachable: none,
+    });
     expect(await service.recipients(BITBUCKET, 'support')).toEqual({
       to: [carol.email, alice.email, erin.email],
       cc: [],
+      unreachable: none,
     });
     expect(await service.recipients(BITBUCKET, 'releases')).toEqual({
       to: [carol.email, alice.email, erin.email],
       cc: [],
+      unreachable: none,
     });
-    expect(await service.recipients('SEN-5550142', 'license')).toEqual({ to: [alice.email], cc: [] });
+    expect(await service.recipients('SEN-5550142', 'license')).toEqual({
+      to: [alice.email],
+      cc: [],
+      unreachable: none,
+    });
   });
 
   it('refuses an unknown license and an unknown topic', async () => {
@@ -333,21 +338,32 @@ describe('setMain (R5)', () => {
     expect(license.technical[0]).toBe(carol.email);
   });
 
-  it('refuses promoting someone on another or a public domain; they must promote themselves', async () => {
+  it('refuses promoting someone of another company over the main: NEEDS_CONSENT, even oneself (R13)', async () => {
     await service.as(alice).addContact(JIRA, { ...frank, roles: ['technical'] });
     await service.as(alice).addContact(JIRA, { ...erin, roles: ['technical'] });
-    const other = await expectRefused(
-      () => service.as(alice).setMain(JIRA, 'technical', frank.email),
-      'FORBIDDEN',
-    );
-    expect(other.reason).toBe('DIFFERENT_DOMAIN');
-    const pub = await expectRefused(
-      () => service.as(alice).setMain(JIRA, 'technical', erin.email),
-      'FORBIDDEN',
-    );
-    expect(pub.reason).toBe('PUBLIC_DOMAIN');
-    expect((await service.as(erin).setMain(JIRA, 'technical', erin.email)).technical[0]).toBe(erin.email);
+    for (const [actor, target] of [
+      [alice, frank],
+      [alice, erin],
+      [frank, frank],
+      [erin, erin],
+    ] as const) {
+      const error = await expectRefused(
+        () => service.as(actor).setMain(JIRA, 'technical', target.email),
+        'FORBIDDEN',
+      );
+      expect(error.reason).toBe('NEEDS_CONSENT');
+    }
     expect((await service.as(staff).setMain(JIRA, 'technical', frank.email)).technical[0]).toBe(frank.email);
+  });
+
+  it('refuses promoting a colleague of the main’s company from another domain (R5)', async () => {
+    await service.as(alice).addContact(JIRA, { ...frank, roles: ['technical'] });
+    await service.as(alice).addContact(JIRA, { ...dan, roles: ['technical'] });
+    const error = await expectRefused(
+      () => service.as(frank).setMain(JIRA, 'technical', dan.email),
+      'FORBIDDEN',
+    );
+    expect(error.reason).toBe('DIFFERENT_DOMAIN');
   });
 
   it('changes nothing when the contact is already main', async () => {
@@ -371,8 +387,9 @@ describe('setMain (R5)', () => {
       storage: service.storage,
       policy: createDefaultPolicy({ publicDomains: ['acme.test'] }),
     });
+    // On a public domain each address is a company of its own (R13).
     const error = await rejection(strict.as(alice).setMain(JIRA, 'technical', carol.email));
-    expect(error.reason).toBe('PUBLIC_DOMAIN');
+    expect(error.reason).toBe('NEEDS_CONSENT');
   });
 });
 
@@ -417,7 +434,7 @@ describe('removeContact (R2, R6)', () => {
       .as(carol)
       .removeContact(BITBUCKET, carol.email, { role: 'technical', successor: erin.email })
       .catch((e) => e);
-    expect(license).toMatchObject({ code: 'FORBIDDEN', reason: 'PUBLIC_DOMAIN' });
+    expect(license).toMatchObject({ code: 'FORBIDDEN', reason: 'NEEDS_CONSENT' });
     await service.as(alice).addContact(BITBUCKET, { ...dan, roles: ['technical'] });
     const after = await service
       .as(carol)
@@ -438,13 +455,13 @@ describe('removeContact (R2, R6)', () => {
     );
   });
 
-  it('applies R5 to a named successor on another domain', async () => {
+  it('applies R13 to a named successor of another company', async () => {
     await service.as(alice).addContact(JIRA, { ...frank, roles: ['technical'] });
     const error = await expectRefused(
       () => service.as(alice).removeContact(JIRA, alice.email, { role: 'technical', successor: frank.email }),
       'FORBIDDEN',
     );
-    expect(error.reason).toBe('DIFFERENT_DOMAIN');
+    expect(error.reason).toBe('NEEDS_CONSENT');
   });
 
   it('removes every role when none is named', async () => {
@@ -744,6 +761,110 @@ describe('review findings', () => {
   });
 });
 
+describe('the takeover across companies of the review (R13)', () => {
+  // Gina, a partner's secondary technical contact, tries to become main and then remove the customer.
+  const gina = { email: 'gina@partner.test', name: 'Gina Partner' };
+  const gino = { email: 'gino@partner.test', name: 'Gino Partner' };
+
+  beforeEach(async () => {
+    await service.as(alice).addContact(JIRA, { ...gina, roles: ['technical'] });
+  });
+
+  it('refuses self-promotion over the main of another company, and says so in permissions', async () => {
+    const error = await expectRefused(
+      () => service.as(gina).setMain(JIRA, 'technical', gina.email),
+      'FORBIDDEN',
+    );
+    expect(error.reason).toBe('NEEDS_CONSENT');
+    const permissions = await service.as(gina).permissions(JIRA);
+    expect(permissions.setMain.technical[gina.email]).toMatchObject({
+      allowed: false,
+      reason: 'NEEDS_CONSENT',
+    });
+    expect(permissions.requestTransfer.technical[gina.email]).toEqual({ allowed: true });
+    // the customer's own secondary still promotes themselves over their colleague (R5)
+    expect((await service.as(carol).setMain(JIRA, 'technical', carol.email)).technical[0]).toBe(carol.email);
+  });
+
+  it('refuses adding oneself in the other role and promoting oneself there', async () => {
+    const added = await service.as(gina).addContact(JIRA, { ...gina, roles: ['billing'] });
+    expect(added.billing).toEqual([bob.email, gina.email]);
+    const error = await expectRefused(
+      () => service.as(gina).setMain(JIRA, 'billing', gina.email),
+      'FORBIDDEN',
+    );
+    expect(error.reason).toBe('NEEDS_CONSENT');
+  });
+
+  it('refuses naming oneself or a colleague successor of the customer’s main', async () => {
+    for (const successor of [gina.email, gino.email]) {
+      if (successor === gino.email)
+        await service.as(gina).addContact(JIRA, { ...gino, roles: ['technical'] });
+      const byGina = await expectRefused(
+        () => service.as(gina).removeContact(JIRA, alice.email, { role: 'technical', successor }),
+        'FORBIDDEN',
+      );
+      expect(byGina.reason).toBe('NOT_MAIN');
+      // nor can the customer's main be talked into it without the consent of both sides
+      const byAlice = await expectRefused(
+        () => service.as(alice).removeContact(JIRA, alice.email, { role: 'technical', successor }),
+        'FORBIDDEN',
+      );
+      expect(byAlice.reason).toBe('NEEDS_CONSENT');
+    }
+  });
+
+  it('refuses replacing the customer’s main by oneself or a colleague, skipped or whole', async () => {
+    for (const successor of [gina, gino]) {
+      const result = await service.as(gina).replaceContact(alice.email, successor);
+      expect(result.changed).toEqual([]);
+      expect(result.skipped).toEqual([
+        { licenseId: JIRA, reason: 'NEEDS_CONSENT', message: expect.any(String) },
+      ]);
+      const error = await expectRefused(
+        () => service.as(gina).replaceContact(alice.email, successor, { licenseIds: [JIRA] }),
+        'FORBIDDEN',
+      );
+      expect(error.reason).toBe('NEEDS_CONSENT');
+      const bobs = await expectRefused(
+        () => service.as(gina).replaceContact(bob.email, successor, { licenseIds: [JIRA] }),
+        'FORBIDDEN',
+      );
+      expect(bobs.reason).toBe('NEEDS_CONSENT');
+    }
+  });
+
+  it('leaves the customer in charge whatever gina tries', async () => {
+    const attempts = [
+      () => service.as(gina).setMain(JIRA, 'technical', gina.email),
+      () => service.as(gina).removeContact(JIRA, alice.email, { role: 'technical' }),
+      () => service.as(gina).removeContact(JIRA, bob.email),
+      () => service.as(gina).replaceContact(alice.email, gina, { licenseIds: [JIRA] }),
+    ];
+    for (const attempt of attempts) await attempt().catch(() => undefined);
+    const license = (await service.findLicense(JIRA)) as NonNullable<
+      Awaited<ReturnType<typeof service.findLicense>>
+    >;
+    expect([license.technical[0], license.billing[0]]).toEqual([alice.email, bob.email]);
+  });
+
+  it('applies the same to a public-mail address: each is a company of its own', async () => {
+    await service
+      .as(alice)
+      .addContact(JIRA, { email: 'other.contractor@gmail.com', name: 'Other', roles: ['technical'] });
+    await service.as(alice).addContact(JIRA, { ...erin, roles: ['technical'] });
+    await service.as(staff).setMain(JIRA, 'technical', erin.email);
+    const error = await expectRefused(
+      () =>
+        service
+          .as({ email: 'other.contractor@gmail.com' })
+          .setMain(JIRA, 'technical', 'other.contractor@gmail.com'),
+      'FORBIDDEN',
+    );
+    expect(error.reason).toBe('NEEDS_CONSENT');
+  });
+});
+
 describe('audit of a removal', () => {
   it('records a successor only where it took the main position', async () => {
     await service.as(alice).addContact(JIRA, { ...dan, roles: ['technical'] });
@@ -807,7 +928,9 @@ describe('Unicode identity (R14)', () => {
     const refused = await rejection(
       service.as({ email: 'a@ｇｍａｉｌ.com' }).setMain('SEN-G', 'technical', 'b@ｇｍａｉｌ.com'),
     );
-    expect(refused).toMatchObject({ code: 'FORBIDDEN', reason: 'PUBLIC_DOMAIN' });
+    // Public: each address is a company of its own, so b needs a's consent (R13); on a company domain
+    // a would promote a colleague.
+    expect(refused).toMatchObject({ code: 'FORBIDDEN', reason: 'NEEDS_CONSENT' });
     const idn = await service
       .as(alice)
       .addContact(JIRA, { email: 'Jörg@Müller.example', name: 'Jörg', roles: ['technical'] });
@@ -816,11 +939,20 @@ describe('Unicode identity (R14)', () => {
       storage: service.storage,
       policy: createDefaultPolicy({ publicDomains: ['ＭÜＬＬＥＲ.example'] }),
     });
-    await strict
-      .as(alice)
-      .addContact(JIRA, { email: 'max@müller.example', name: 'Max', roles: ['technical'] });
-    const publicIdn = await rejection(strict.as(alice).setMain(JIRA, 'technical', 'max@müller.example'));
-    expect(publicIdn.reason).toBe('PUBLIC_DOMAIN');
+    await strict.createLicense({
+      id: 'SEN-M',
+      product: 'Jira',
+      technical: { email: 'max@müller.example', name: 'Max' },
+      billing: { email: 'max@müller.example', name: 'Max' },
+      contacts: [{ email: 'moritz@müller.example', name: 'Moritz', roles: ['technical'] }],
+    });
+    const max = { email: 'max@xn--mller-kva.example' };
+    const publicIdn = await rejection(strict.as(max).setMain('SEN-M', 'technical', 'moritz@müller.example'));
+    expect(publicIdn.reason).toBe('NEEDS_CONSENT');
+    // the same promotion on a company domain is a colleague's
+    expect((await service.as(max).setMain('SEN-M', 'technical', 'moritz@müller.example')).technical[0]).toBe(
+      'moritz@xn--mller-kva.example',
+    );
   });
 
   it('refuses names with direction-changing characters or nothing visible, and keeps joiners inside words', async () => {

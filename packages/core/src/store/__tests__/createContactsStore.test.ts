@@ -354,3 +354,77 @@ describe('createContactsStore', () => {
     expect(store.getSnapshot().permissions[JIRA]?.data?.setMain.technical[alice.email]?.allowed).toBe(true);
   });
 });
+
+describe('createContactsStore: requests (§7)', () => {
+  const sam = { email: 'sam@gmail.com', name: 'Sam Rivera' };
+
+  it('keeps pending requests per person and per license, and asks them again after every request command', async () => {
+    const { service, store } = setup();
+    await Promise.all([store.ensureRequests(), store.ensureRequests(JIRA), store.ensureLicense(JIRA)]);
+    expect(store.getSnapshot().requests['']?.data).toEqual([]);
+    const events: ContactsStoreEvent[] = [];
+    store.onEvent((event) => events.push(event));
+
+    const invited = await store.invite(JIRA, { ...sam, roles: ['technical'] });
+    await vi.waitFor(() =>
+      expect(store.getSnapshot().requests[JIRA]?.data?.map((r) => r.id)).toEqual([invited.id]),
+    );
+    expect(store.getSnapshot().requests['']?.data?.[0]).toMatchObject({ id: invited.id, state: 'pending' });
+    // Opening the request gave the license a new version: the store holds it.
+    await vi.waitFor(async () =>
+      expect(store.getSnapshot().licenses[JIRA]?.data?.version).toBe(
+        (await service.findLicense(JIRA))?.version,
+      ),
+    );
+    expect(events).toEqual([{ type: 'requestChanged', request: invited }]);
+
+    // Unchanged answers keep their identity (structural sharing).
+    const held = store.getSnapshot().requests[JIRA];
+    await store.refreshRequests(JIRA);
+    expect(store.getSnapshot().requests[JIRA]?.data).toBe(held?.data);
+
+    await store.cancelRequest(invited.id);
+    await vi.waitFor(() => expect(store.getSnapshot().requests[JIRA]?.data).toEqual([]));
+    expect(store.getSnapshot().requests['']?.data).toEqual([]);
+  });
+
+  it('gives the invitee the license in their lists once they accept', async () => {
+    const { service } = setup();
+    const request = await service.as(alice).invite(JIRA, { ...sam, roles: ['billing'] });
+    const store = createContactsStore(service.as(sam));
+    await Promise.all([store.ensureList(), store.ensureRequests()]);
+    expect(store.getSnapshot().lists['']?.ids).toEqual([]);
+    expect(store.getSnapshot().requests['']?.data?.[0]?.actions?.accept).toEqual({ allowed: true });
+    await store.acceptRequest(request.id);
+    await vi.waitFor(() => expect(store.getSnapshot().lists['']?.ids).toEqual([JIRA]));
+    await vi.waitFor(() => expect(store.getSnapshot().requests['']?.data).toEqual([]));
+  });
+
+  it('asks the requests again when a decision is refused, and rejects with the core’s error', async () => {
+    const { service } = setup();
+    const request = await service.as(alice).invite(JIRA, { ...sam, roles: ['billing'] });
+    const store = createContactsStore(service.as(sam));
+    await store.ensureRequests();
+    await service.as(alice).cancelRequest(request.id);
+    const error = await store.acceptRequest(request.id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LicenseContactsError);
+    expect((error as LicenseContactsError).code).toBe('CONFLICT');
+    await vi.waitFor(() => expect(store.getSnapshot().requests['']?.data).toEqual([]));
+  });
+
+  it('forgets requests nobody observes after gcTime', async () => {
+    vi.useFakeTimers();
+    try {
+      const service = createDemoService();
+      const store = createContactsStore(service.as(alice), { gcTime: 1000 });
+      const release = store.observe({ type: 'requests', licenseId: JIRA });
+      await store.ensureRequests(JIRA);
+      release();
+      expect(store.getSnapshot().requests[JIRA]?.status).toBe('success');
+      await vi.advanceTimersByTimeAsync(1001);
+      expect(Object.hasOwn(store.getSnapshot().requests, JIRA)).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
