@@ -10,7 +10,7 @@ import type {
 } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
 import type { PlainAnswer } from './answer';
-import { CLIENT_GONE, PLAIN_ANSWER, plainProblem, toResponse } from './answer';
+import { CLIENT_GONE, PARSED_URL, PLAIN_ANSWER, plainProblem, toResponse } from './answer';
 import type { Idempotency, IdempotencyOptions, StoredResponse } from './idempotency';
 import { IdempotencyCache, SharedIdempotency } from './idempotency';
 import type { OpenApiDocument, OpenApiOptions } from './openapi';
@@ -671,7 +671,9 @@ export function createHttpHandler(
   async function handle(request: Request): Promise<PlainAnswer> {
     let url: URL;
     try {
-      url = new URL(request.url);
+      // A request of `toNodeListener` hands over the URL it parsed already.
+      const parsed = (request as { [PARSED_URL]?: () => URL })[PARSED_URL];
+      url = parsed === undefined ? new URL(request.url) : parsed.call(request);
     } catch {
       return plainProblem(new LicenseContactsError('BAD_REQUEST', 'The request URL is malformed'));
     }
