@@ -489,10 +489,20 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** Each query schema's answer to an empty query string (most requests send none), frozen. */
+const emptyQueries = new Map<QuerySchemaName, unknown>();
+
 /** The query string parsed with a route's query schema (only its keys are read). */
 function parseQuery(name: QuerySchemaName, url: URL): unknown {
   const schema = schemas()[name];
-  return parseShape(schema, query(url, Object.keys(schema.entries)), 'query');
+  if (url.search !== '') return parseShape(schema, query(url, Object.keys(schema.entries)), 'query');
+  let parsed = emptyQueries.get(name);
+  if (parsed === undefined) {
+    // The schema's own answer, kept: parsing the same empty object always answers the same.
+    parsed = Object.freeze(parseShape(schema, {}, 'query'));
+    emptyQueries.set(name, parsed);
+  }
+  return parsed;
 }
 
 /** Where unexpected failures go by default: the server's log, with the request line and the cause. */
