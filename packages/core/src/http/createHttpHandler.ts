@@ -694,12 +694,17 @@ export function createHttpHandler(
     if (matches.length === 0) {
       return plainProblem(new LicenseContactsError('NOT_FOUND', 'No such route'), { headers: cors });
     }
-    const methods = matches.map(({ route }) => route.method);
-    const allow = (methods.includes('GET') ? [...methods, 'HEAD'] : methods).join(', ');
+    /** The methods of this path, for `Allow` (only answers that refuse or describe need it). */
+    const allowed = () => {
+      const methods = matches.map(({ route }) => route.method);
+      return (methods.includes('GET') ? [...methods, 'HEAD'] : methods).join(', ');
+    };
     // HEAD is GET without the body.
-    const head = request.method.toUpperCase() === 'HEAD';
-    const method = head ? 'GET' : request.method.toUpperCase();
+    const asked = request.method.toUpperCase();
+    const head = asked === 'HEAD';
+    const method = head ? 'GET' : asked;
     if (method === 'OPTIONS') {
+      const allow = allowed();
       const headers: Record<string, string> = { ...SECURITY_HEADERS, Allow: `${allow}, OPTIONS`, ...cors };
       if (cors['Access-Control-Allow-Origin'] !== undefined) {
         headers['Access-Control-Allow-Methods'] = allow;
@@ -711,6 +716,7 @@ export function createHttpHandler(
     }
     const match = matches.find(({ route }) => route.method === method);
     if (!match) {
+      const allow = allowed();
       if (head)
         return {
           status: 405,

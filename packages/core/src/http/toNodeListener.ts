@@ -498,16 +498,19 @@ export function toNodeListener(handler: HttpHandler): NodeListener {
   const plain = (handler as { [PLAIN_ANSWER]?: (request: Request) => Promise<PlainAnswer> })[PLAIN_ANSWER];
   return (req, res) => {
     let controller: AbortController | undefined;
+    // Built, and told of a disconnect, only when something asks for it (`/events` does).
     const signal = () => {
       if (!controller) {
-        controller = new AbortController();
-        if (gone(res)) controller.abort();
+        const made = new AbortController();
+        controller = made;
+        if (gone(res)) made.abort();
+        else
+          res.once('close', () => {
+            if (!res.writableFinished) made.abort();
+          });
       }
       return controller.signal;
     };
-    res.once('close', () => {
-      if (!res.writableFinished) controller?.abort();
-    });
     const request = toRequest(req, res, signal);
     if (!request) {
       writePlain(req, res, plainProblem(new LicenseContactsError('BAD_REQUEST', 'The request is malformed')));
