@@ -116,6 +116,32 @@ interface Light {
   [kReal]?: Request;
 }
 
+/**
+ * Gives `light` every getter and method of `prototype` it does not define itself, each answered by
+ * the real object `real(this)` builds (once) from the light one.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the light object and its real one are of any class
+function delegateTheRest(light: object, prototype: object, real: (self: any) => object): void {
+  for (const key of Reflect.ownKeys(prototype)) {
+    if (key === 'constructor' || Object.hasOwn(light, key)) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, key);
+    if (descriptor?.get) {
+      Object.defineProperty(light, key, {
+        get(this: object) {
+          return Reflect.get(real(this), key);
+        },
+      });
+    } else if (typeof descriptor?.value === 'function') {
+      Object.defineProperty(light, key, {
+        value(this: object, ...args: unknown[]) {
+          const target = real(this);
+          return (Reflect.get(target, key) as (...a: unknown[]) => unknown).apply(target, args);
+        },
+      });
+    }
+  }
+}
+
 /** The real Fetch `Request`, built on first use of anything but url, method, headers and signal. */
 function materialize(light: Light): Request {
   let real = light[kReal];
@@ -177,24 +203,7 @@ Object.defineProperty(lightPrototype, PARSED_URL, {
     return parsed;
   },
 });
-for (const key of Object.getOwnPropertyNames(Request.prototype)) {
-  if (key === 'constructor' || Object.hasOwn(lightPrototype, key)) continue;
-  const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, key);
-  if (descriptor?.get) {
-    Object.defineProperty(lightPrototype, key, {
-      get(this: Light) {
-        return Reflect.get(materialize(this), key);
-      },
-    });
-  } else if (typeof descriptor?.value === 'function') {
-    Object.defineProperty(lightPrototype, key, {
-      value(this: Light, ...args: unknown[]) {
-        const real = materialize(this);
-        return (Reflect.get(real, key) as (...a: unknown[]) => unknown).apply(real, args);
-      },
-    });
-  }
-}
+delegateTheRest(lightPrototype, Request.prototype, materialize);
 
 const kValues = Symbol('values');
 const kRaw = Symbol('raw');
@@ -248,24 +257,7 @@ const lightHeadersPrototype: object = Object.create(Headers.prototype, {
     },
   },
 });
-for (const key of Reflect.ownKeys(Headers.prototype)) {
-  if (key === 'constructor' || Object.hasOwn(lightHeadersPrototype, key)) continue;
-  const descriptor = Object.getOwnPropertyDescriptor(Headers.prototype, key);
-  if (descriptor?.get) {
-    Object.defineProperty(lightHeadersPrototype, key, {
-      get(this: LightHeaders) {
-        return Reflect.get(realHeaders(this as unknown as Headers), key);
-      },
-    });
-  } else if (typeof descriptor?.value === 'function') {
-    Object.defineProperty(lightHeadersPrototype, key, {
-      value(this: LightHeaders, ...args: unknown[]) {
-        const real = realHeaders(this as unknown as Headers);
-        return (Reflect.get(real, key) as (...a: unknown[]) => unknown).apply(real, args);
-      },
-    });
-  }
-}
+delegateTheRest(lightHeadersPrototype, Headers.prototype, realHeaders);
 
 /** Light headers of node's raw headers; `null` when one of them is not a header `Headers` accepts. */
 function lightHeaders(raw: string[]): Headers | null {
