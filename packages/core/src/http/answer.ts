@@ -54,6 +54,12 @@ export const READ_BODY: unique symbol = Symbol.for('@license-contacts/core/http.
  */
 export const CLIENT_GONE: unique symbol = Symbol.for('@license-contacts/core/http.clientGone') as never;
 
+/**
+ * Where a request made by `toNodeListener` hands over the URL it already parsed, `() => URL` (a new
+ * copy each call), so the handler does not parse `request.url` a second time.
+ */
+export const PARSED_URL: unique symbol = Symbol.for('@license-contacts/core/http.parsedUrl') as never;
+
 /** The error of a body that something read before the handler got it: a framework's body parser. */
 export function bodyAlreadyRead(): LicenseContactsError {
   return new LicenseContactsError(

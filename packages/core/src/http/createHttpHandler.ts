@@ -11,7 +11,7 @@ import type {
 } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
 import type { PlainAnswer } from './answer';
-import { CLIENT_GONE, PLAIN_ANSWER, plainProblem, toResponse } from './answer';
+import { CLIENT_GONE, PARSED_URL, PLAIN_ANSWER, plainProblem, toResponse } from './answer';
 import type { Idempotency, IdempotencyOptions, StoredResponse } from './idempotency';
 import { IdempotencyCache, SharedIdempotency } from './idempotency';
 import type { OpenApiDocument, OpenApiOptions } from './openapi';
@@ -558,10 +558,20 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** Each query schema's answer to an empty query string (most requests send none), frozen. */
+const emptyQueries = new Map<QuerySchemaName, unknown>();
+
 /** The query string parsed with a route's query schema (only its keys are read). */
 function parseQuery(name: QuerySchemaName, url: URL): unknown {
   const schema = schemas()[name];
-  return parseShape(schema, query(url, Object.keys(schema.entries)), 'query');
+  if (url.search !== '') return parseShape(schema, query(url, Object.keys(schema.entries)), 'query');
+  let parsed = emptyQueries.get(name);
+  if (parsed === undefined) {
+    // The schema's own answer, kept: parsing the same empty object always answers the same.
+    parsed = Object.freeze(parseShape(schema, {}, 'query'));
+    emptyQueries.set(name, parsed);
+  }
+  return parsed;
 }
 
 /** Where unexpected failures go by default: the server's log, with the request line and the cause. */
@@ -740,7 +750,9 @@ export function createHttpHandler(
   async function handle(request: Request): Promise<PlainAnswer> {
     let url: URL;
     try {
-      url = new URL(request.url);
+      // A request of `toNodeListener` hands over the URL it parsed already.
+      const parsed = (request as { [PARSED_URL]?: () => URL })[PARSED_URL];
+      url = parsed === undefined ? new URL(request.url) : parsed.call(request);
     } catch {
       return plainProblem(new LicenseContactsError('BAD_REQUEST', 'The request URL is malformed'));
     }
@@ -751,12 +763,17 @@ export function createHttpHandler(
     if (matches.length === 0) {
       return plainProblem(new LicenseContactsError('NOT_FOUND', 'No such route'), { headers: cors });
     }
-    const methods = matches.map(({ route }) => route.method);
-    const allow = (methods.includes('GET') ? [...methods, 'HEAD'] : methods).join(', ');
+    /** The methods of this path, for `Allow` (only answers that refuse or describe need it). */
+    const allowed = () => {
+      const methods = matches.map(({ route }) => route.method);
+      return (methods.includes('GET') ? [...methods, 'HEAD'] : methods).join(', ');
+    };
     // HEAD is GET without the body.
-    const head = request.method.toUpperCase() === 'HEAD';
-    const method = head ? 'GET' : request.method.toUpperCase();
+    const asked = request.method.toUpperCase();
+    const head = asked === 'HEAD';
+    const method = head ? 'GET' : asked;
     if (method === 'OPTIONS') {
+      const allow = allowed();
       const headers: Record<string, string> = { ...SECURITY_HEADERS, Allow: `${allow}, OPTIONS`, ...cors };
       if (cors['Access-Control-Allow-Origin'] !== undefined) {
         headers['Access-Control-Allow-Methods'] = allow;
@@ -768,6 +785,7 @@ export function createHttpHandler(
     }
     const match = matches.find(({ route }) => route.method === method);
     if (!match) {
+      const allow = allowed();
       if (head)
         return {
           status: 405,

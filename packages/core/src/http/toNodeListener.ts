@@ -2,7 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { LicenseContactsError } from '../domain/errors';
 import type { BodySource, PlainAnswer } from './answer';
-import { bodyAlreadyRead, CLIENT_GONE, PLAIN_ANSWER, plainProblem, READ_BODY, toResponse } from './answer';
+import {
+  bodyAlreadyRead,
+  CLIENT_GONE,
+  PARSED_URL,
+  PLAIN_ANSWER,
+  plainProblem,
+  READ_BODY,
+  toResponse,
+} from './answer';
 import type { HttpHandler } from './createHttpHandler';
 
 /** A `node:http` request listener; Express and Fastify (through `reply.raw`) accept it too. */
@@ -95,6 +103,7 @@ const kReal = Symbol('request');
 
 interface LightInit {
   url: string;
+  parsed: URL;
   method: string;
   headers: Headers;
   body: (() => ReadableStream<Uint8Array>) | null;
@@ -107,12 +116,42 @@ interface Light {
   [kReal]?: Request;
 }
 
+/**
+ * Gives `light` every getter and method of `prototype` it does not define itself, each answered by
+ * the real object `real(this)` builds (once) from the light one.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the light object and its real one are of any class
+function delegateTheRest(light: object, prototype: object, real: (self: any) => object): void {
+  for (const key of Reflect.ownKeys(prototype)) {
+    if (key === 'constructor' || Object.hasOwn(light, key)) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, key);
+    if (descriptor?.get) {
+      Object.defineProperty(light, key, {
+        get(this: object) {
+          return Reflect.get(real(this), key);
+        },
+      });
+    } else if (typeof descriptor?.value === 'function') {
+      Object.defineProperty(light, key, {
+        value(this: object, ...args: unknown[]) {
+          const target = real(this);
+          return (Reflect.get(target, key) as (...a: unknown[]) => unknown).apply(target, args);
+        },
+      });
+    }
+  }
+}
+
 /** The real Fetch `Request`, built on first use of anything but url, method, headers and signal. */
 function materialize(light: Light): Request {
   let real = light[kReal];
   if (!real) {
     const { url, method, headers, body, signal } = light[kInit];
-    const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: signal() };
+    const init: RequestInit & { duplex?: 'half' } = {
+      method,
+      headers: realHeaders(headers),
+      signal: signal(),
+    };
     if (body) {
       init.body = body();
       init.duplex = 'half';
@@ -155,23 +194,90 @@ Object.defineProperty(lightPrototype, CLIENT_GONE, {
     return gone(this[kInit].res);
   },
 });
-for (const key of Object.getOwnPropertyNames(Request.prototype)) {
-  if (key === 'constructor' || Object.hasOwn(lightPrototype, key)) continue;
-  const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, key);
-  if (descriptor?.get) {
-    Object.defineProperty(lightPrototype, key, {
-      get(this: Light) {
-        return Reflect.get(materialize(this), key);
-      },
-    });
-  } else if (typeof descriptor?.value === 'function') {
-    Object.defineProperty(lightPrototype, key, {
-      value(this: Light, ...args: unknown[]) {
-        const real = materialize(this);
-        return (Reflect.get(real, key) as (...a: unknown[]) => unknown).apply(real, args);
-      },
-    });
+Object.defineProperty(lightPrototype, PARSED_URL, {
+  value(this: Light) {
+    // The first caller gets the parsed URL itself; any later one a copy, so none sees another's edits.
+    const init = this[kInit];
+    const parsed = init.parsed;
+    init.parsed = new URL(init.url);
+    return parsed;
+  },
+});
+delegateTheRest(lightPrototype, Request.prototype, materialize);
+
+const kValues = Symbol('values');
+const kRaw = Symbol('raw');
+const kHeaders = Symbol('headers');
+
+interface LightHeaders {
+  /** Lower-case name → value, repeated headers joined with `, ` as `Headers#get` joins them. */
+  [kValues]: Record<string, string>;
+  [kRaw]: [string, string][];
+  [kHeaders]?: Headers;
+}
+
+/** A header name as `Headers` accepts it (an HTTP token). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A header value `Headers` refuses: NUL, CR or LF. */
+const BAD_VALUE = /[\0\r\n]/;
+/** Leading or trailing HTTP white space, which `Headers` strips from values. */
+const EDGE_SPACE = /^[\t\n\r ]|[\t\n\r ]$/;
+const EDGE_SPACES = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+
+/** The real `Headers` of light headers (built on first use of anything but get and has). */
+function realHeaders(headers: Headers): Headers {
+  const light = headers as unknown as LightHeaders;
+  if (!(kRaw in light)) return headers;
+  let real = light[kHeaders];
+  if (!real) {
+    real = new Headers(light[kRaw]);
+    light[kHeaders] = real;
   }
+  return real;
+}
+
+/**
+ * A `Headers` (by prototype, so `instanceof Headers` holds) answering `get` and `has` from the
+ * request's raw headers; a real `Headers` is built only for anything else (iteration, changes…).
+ * Building one per request means validating every header again, which node's parser already did.
+ */
+const lightHeadersPrototype: object = Object.create(Headers.prototype, {
+  get: {
+    value(this: LightHeaders, name: string) {
+      const key = String(name).toLowerCase();
+      if (this[kHeaders] || !TOKEN.test(key)) return realHeaders(this as unknown as Headers).get(name);
+      return this[kValues][key] ?? null;
+    },
+  },
+  has: {
+    value(this: LightHeaders, name: string) {
+      const key = String(name).toLowerCase();
+      if (this[kHeaders] || !TOKEN.test(key)) return realHeaders(this as unknown as Headers).has(name);
+      return this[kValues][key] !== undefined;
+    },
+  },
+});
+delegateTheRest(lightHeadersPrototype, Headers.prototype, realHeaders);
+
+/** Light headers of node's raw headers; `null` when one of them is not a header `Headers` accepts. */
+function lightHeaders(raw: string[]): Headers | null {
+  const values: Record<string, string> = Object.create(null);
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.startsWith(':')) continue; // HTTP/2 pseudo-headers
+    let value = raw[i + 1] as string;
+    if (!TOKEN.test(name) || BAD_VALUE.test(value)) return null;
+    if (EDGE_SPACE.test(value)) value = value.replace(EDGE_SPACES, '');
+    const key = name.toLowerCase();
+    const before = values[key];
+    values[key] = before === undefined ? value : `${before}, ${value}`;
+    pairs.push([name, value]);
+  }
+  const headers = Object.create(lightHeadersPrototype) as LightHeaders;
+  headers[kValues] = values;
+  headers[kRaw] = pairs;
+  return headers as unknown as Headers;
 }
 
 /** The body of a node:http request, pulled from the socket one chunk at a time (paused in between). */
@@ -243,25 +349,17 @@ function toRequest(req: IncomingMessage, res: ServerResponse, signal: () => Abor
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
   const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   let url: string;
+  let parsed: URL;
   try {
-    const parsed = new URL(target, `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`);
+    parsed = new URL(target, `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`);
     // A Host with credentials (`a@b`) is no host: a Fetch Request refuses such a URL.
     if (parsed.username !== '' || parsed.password !== '') return null;
     url = parsed.href;
   } catch {
     return null;
   }
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (name.startsWith(':')) continue; // HTTP/2 pseudo-headers
-    try {
-      headers.append(name, raw[i + 1] as string);
-    } catch {
-      return null;
-    }
-  }
+  const headers = lightHeaders(req.rawHeaders);
+  if (!headers) return null;
   const method = (req.method ?? 'GET').toUpperCase();
   const hasBody = method !== 'GET' && method !== 'HEAD';
   const light = Object.create(lightPrototype) as Light & {
@@ -271,7 +369,7 @@ function toRequest(req: IncomingMessage, res: ServerResponse, signal: () => Abor
   // Middleware mounted before the listener (express.json() and the like) may have read the body already.
   const consumed = hasBody && (req.readableDidRead || req.readableEnded);
   const body = consumed ? consumedStream : () => bodyStream(req);
-  light[kInit] = { url, method, headers, body: hasBody ? body : null, signal, res };
+  light[kInit] = { url, parsed, method, headers, body: hasBody ? body : null, signal, res };
   if (hasBody) light[READ_BODY] = consumed ? consumedSource : () => nodeBodySource(req);
   return light as unknown as Request;
 }
@@ -392,16 +490,19 @@ export function toNodeListener(handler: HttpHandler): NodeListener {
   const plain = (handler as { [PLAIN_ANSWER]?: (request: Request) => Promise<PlainAnswer> })[PLAIN_ANSWER];
   return (req, res) => {
     let controller: AbortController | undefined;
+    // Built, and told of a disconnect, only when something asks for it (`/events` does).
     const signal = () => {
       if (!controller) {
-        controller = new AbortController();
-        if (gone(res)) controller.abort();
+        const made = new AbortController();
+        controller = made;
+        if (gone(res)) made.abort();
+        else
+          res.once('close', () => {
+            if (!res.writableFinished) made.abort();
+          });
       }
       return controller.signal;
     };
-    res.once('close', () => {
-      if (!res.writableFinished) controller?.abort();
-    });
     const request = toRequest(req, res, signal);
     if (!request) {
       writePlain(req, res, plainProblem(new LicenseContactsError('BAD_REQUEST', 'The request is malformed')));

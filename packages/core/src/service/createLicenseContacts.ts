@@ -183,6 +183,9 @@ function readExpectedVersion(options: Record<string, unknown>): number | undefin
 
 const defaultRetryDelay = (attempt: number) => Math.random() * 2 ** attempt;
 
+/** Identities whose Api methods `as()` keeps for reuse. */
+const MAX_APIS = 1000;
+
 /**
  * Creates the license contacts service: the only place the rules live.
  * @example
@@ -531,7 +534,27 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     }
   }
 
+  /** The Api of each recent identity (email as given, staff or not), least recently made first. */
+  const apis = new Map<string, LicenseContactsApi>();
+
+  /**
+   * `as(actor)`: an identity seen lately reuses its methods (parsing the email and building them costs
+   * more than a small read). Every call still gets an object of its own: changing one changes no other.
+   */
   function as(who: Actor): LicenseContactsApi {
+    const email = typeof who === 'object' && who !== null ? who.email : undefined;
+    if (typeof email !== 'string') return actorApi(who);
+    const key = `${who.staff === true ? 'staff' : 'person'} ${email}`;
+    let api = apis.get(key);
+    if (!api) {
+      api = actorApi({ email, staff: who.staff === true });
+      if (apis.size >= MAX_APIS) apis.delete(apis.keys().next().value as string);
+      apis.set(key, api);
+    }
+    return { ...api };
+  }
+
+  function actorApi(who: Actor): LicenseContactsApi {
     if (typeof who !== 'object' || who === null) {
       throw new LicenseContactsError('VALIDATION', 'actor must be an object', { field: 'actor' });
     }

@@ -226,6 +226,23 @@ describe('createHttpHandler input', () => {
     expect(await version()).toBe(1);
   });
 
+  it('reads each query string on its own: none, then some, then none again', async () => {
+    const staff = { actor: { email: 'ops@vendor.test', staff: true } };
+    await service.createLicense({
+      id: 'SEN-2',
+      product: 'Confluence',
+      technical: { email: 'alice@acme.test', name: 'Alice' },
+      billing: { email: 'bob@acme.test', name: 'Bob' },
+    });
+    const all = (await call('GET', '/api/licenses', staff)).json.items.length;
+    expect(all).toBe(2);
+    expect((await call('GET', '/api/licenses?limit=1', staff)).json.items).toHaveLength(1);
+    expect((await call('GET', '/api/licenses?', staff)).json.items).toHaveLength(all);
+    expect((await call('GET', '/api/licenses?limit=ten', staff)).json.field).toBe('limit');
+    expect((await call('GET', '/api/licenses', staff)).json.items).toHaveLength(all);
+    expect((await call('GET', '/api/licenses?other=1', staff)).json.items).toHaveLength(all);
+  });
+
   it('answers 400 BAD_REQUEST to malformed JSON, an empty body, bad UTF-8, a repeated parameter or a bad escape', async () => {
     const post = (raw: BodyInit) =>
       call('POST', '/api/licenses/SEN-1/contacts', { raw, headers: { 'Content-Type': 'application/json' } });

@@ -48,6 +48,95 @@ describe('toNodeListener', () => {
     });
   });
 
+  it('hands over headers that answer as a Fetch Headers built from the raw ones does', async () => {
+    let seen: unknown;
+    const handler: HttpHandler = async (request) => {
+      const { headers } = request;
+      const before = {
+        isHeaders: headers instanceof Headers,
+        repeated: headers.get('X-Many'),
+        // node keeps only the first of a repeated Content-Type; Headers joins them.
+        type: headers.get('content-type'),
+        spaced: headers.get('x-spaced'),
+        missing: headers.get('x-missing'),
+        has: [headers.has('X-MANY'), headers.has('x-missing')],
+      };
+      let badName: unknown;
+      try {
+        headers.get('bad name');
+      } catch (error) {
+        badName = (error as Error).name;
+      }
+      headers.set('x-added', 'yes');
+      const after = {
+        added: headers.get('x-added'),
+        repeated: headers.get('x-many'),
+        listed: [...headers].filter(([name]) => name.startsWith('x-')),
+        copy: [...new Headers(headers)].length === [...headers].length,
+        real: new Request(request.url, { headers }).headers.get('x-many'),
+      };
+      seen = { before, badName, after };
+      return new Response('ok');
+    };
+    const base = await serve(toNodeListener(handler));
+    await new Promise<void>((resolve, reject) => {
+      const port = Number(new URL(base).port);
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/h',
+          headers: [
+            ['Host', `127.0.0.1:${port}`],
+            ['X-Many', 'one'],
+            ['x-many', 'two'],
+            ['Content-Type', 'text/plain'],
+            ['Content-Type', 'text/html'],
+            ['X-Spaced', 'a  b'],
+          ].flat(),
+        },
+        (res) => {
+          expect(res.statusCode).toBe(200);
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    const expected = await (async () => {
+      const real = new Headers([
+        ['X-Many', 'one'],
+        ['x-many', 'two'],
+        ['Content-Type', 'text/plain'],
+        ['Content-Type', 'text/html'],
+      ]);
+      return { many: real.get('x-many'), type: real.get('content-type') };
+    })();
+    expect(seen).toEqual({
+      before: {
+        isHeaders: true,
+        repeated: expected.many,
+        type: expected.type,
+        spaced: 'a  b',
+        missing: null,
+        has: [true, false],
+      },
+      badName: 'TypeError',
+      after: {
+        added: 'yes',
+        repeated: 'one, two',
+        listed: [
+          ['x-added', 'yes'],
+          ['x-many', 'one, two'],
+          ['x-spaced', 'a  b'],
+        ],
+        copy: true,
+        real: 'one, two',
+      },
+    });
+  });
+
   it('writes status, every header including several Set-Cookie, and a streamed body', async () => {
     const handler: HttpHandler = async () => {
       const headers = new Headers({ 'X-One': '1' });

@@ -252,6 +252,27 @@ describe('seeing licenses (R4)', () => {
     });
     expect(await service.as(staff).me()).toEqual({ email: staff.email, staff: true });
   });
+
+  it('gives every as() call an Api of its own, acting for exactly the identity given', async () => {
+    const first = service.as(alice);
+    const second = service.as(alice);
+    expect(second).not.toBe(first);
+    first.getLicense = async () => {
+      throw new Error('patched');
+    };
+    expect((await second.getLicense(JIRA)).id).toBe(JIRA);
+    expect((await service.as(alice).getLicense(JIRA)).id).toBe(JIRA);
+    // The same email as staff and as a person are two identities, whichever came first.
+    expect(await service.as({ email: alice.email, staff: true }).me()).toEqual({
+      email: alice.email,
+      staff: true,
+    });
+    expect(await service.as(alice).me()).toEqual({ email: alice.email, staff: false });
+    expect(await rejection(service.as(outsider).getLicense(JIRA))).toMatchObject({ code: 'NOT_FOUND' });
+    // A refused identity stays refused on every call.
+    expect(() => service.as({ email: 'not-an-email' })).toThrow(LicenseContactsError);
+    expect(() => service.as({ email: 'not-an-email' })).toThrow(LicenseContactsError);
+  });
 });
 
 describe('addContact (R1, R3)', () => {
