@@ -1256,7 +1256,10 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       // Lengths of time beyond 32-bit milliseconds (here 60 days) are kept too.
       await keys.claim('carol', 'long', 'f1', limits);
       await keys.keep('carol', 'long', 'f1', answer, 60 * 24 * 3_600_000);
-      expect(await keys.claim('carol', 'long', 'f1', limits)).toMatchObject({ state: 'done', response: answer });
+      expect(await keys.claim('carol', 'long', 'f1', limits)).toMatchObject({
+        state: 'done',
+        response: answer,
+      });
       await keys.claim('carol', 'claimed-long', 'f1', { runningMs: 40 * 24 * 3_600_000, maxPerActor: 3 });
       expect(await keys.claim('carol', 'claimed-long', 'f1', limits)).toMatchObject({ state: 'running' });
       // Released without an answer: the next claim runs again.
