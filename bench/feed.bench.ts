@@ -4,8 +4,9 @@
  *
  * 1. Latency from a commit (the command resolved) to an SSE client of another server instance
  *    (another storage, its own LISTEN connection) and to a webhook receiver: p50 / p99.
- * 2. Commands per second with an SSE client watching and a webhook sender delivering, against the
- *    same commands with neither, in interleaved rounds (min / median / max of the ratio).
+ * 2. Commands per second with an SSE client watching and a webhook sender delivering (both in a
+ *    process of their own, beside the one taking commands), against the same commands with neither,
+ *    in interleaved rounds (min / median / max of the ratio).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,7 @@ import type { PostgresStorage } from '@license-contacts/postgres';
 import { postgresStorage } from '@license-contacts/postgres';
 import pg from 'pg';
 import { authenticate, bearer } from '../tests/http/harness';
+import { start } from '../tests/instances/processes';
 import { benchDatabase, formatSpread } from './util';
 
 const SECRET = `whsec_${Buffer.from('thirty-two bytes of bench secret').toString('base64')}`;
@@ -134,20 +136,24 @@ export default async function (): Promise<void> {
       for (let i = 0; i < ROUND_COMMANDS / 2; i++) await command(serviceA, 'SEN-RATE', k++);
       return (ROUND_COMMANDS * 1000) / (performance.now() - start);
     };
-    /** Starts an SSE client and a webhook sender; answers the function that stops both. */
+    /**
+     * Starts the live side in a process of its own (another instance serving an SSE client, a
+     * webhook sender and its receiver), as a deployment runs it; answers the function that stops it.
+     */
+    let starts = 0;
+    /** What the live side did in its rounds: entries told over SSE, webhooks received. */
+    const seen = { told: 0, received: 0 };
     const startLive = async () => {
-      const hooks = createWebhookSender({
-        service: serviceC,
-        endpoints: [{ id: 'bench', url: hookUrl, secret: SECRET }],
-      });
-      const stop = createHttpClient({
-        baseUrl: `${origin}/api`,
-        headers: { Authorization: bearer(staff) },
-      }).watch(() => {});
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      const child = await start(
+        '../../bench/liveSide.ts',
+        { DATABASE_URL: url, LC_SCHEMA: schema, WEBHOOK_SECRET: SECRET, ENDPOINT_ID: `bench-${++starts}` },
+        /^ready$/,
+      );
       return async () => {
-        stop();
-        await hooks.stop();
+        await child.kill();
+        const [, told, received] = /told (\d+), received (\d+)/.exec(child.output()) ?? [];
+        seen.told += Number(told ?? 0);
+        seen.received += Number(received ?? 0);
       };
     };
     stopSse();
@@ -162,11 +168,12 @@ export default async function (): Promise<void> {
       quiet.push(await rate());
       stopLive = await startLive();
     }
-    cleanups.push(() => stopLive());
+    await stopLive();
     const ratios = live.map((x, i) => x / (quiet[i] as number));
     console.log(
       `commands/s with an SSE client and a webhook sender running vs neither (${ROUNDS} interleaved rounds of ` +
-        `${ROUND_COMMANDS}): ratio min / median / max ${formatSpread(ratios)} (goal >= 0.90)`,
+        `${ROUND_COMMANDS}): ratio min / median / max ${formatSpread(ratios)} (goal >= 0.90); ` +
+        `the live side told ${seen.told} entries over SSE and received ${seen.received} webhooks`,
     );
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});

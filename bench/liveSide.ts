@@ -1,0 +1,61 @@
+/**
+ * The live side of `pnpm bench feed` in a process of its own, as a deployment runs it beside the
+ * instance taking commands: another server instance on `postgresStorage` over DATABASE_URL (schema
+ * LC_SCHEMA) with an SSE client of its `/events`, and a webhook sender to a receiver of its own.
+ * Prints `ready` once both have had a moment to start.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLicenseContacts } from '@license-contacts/core';
+import { createHttpClient, createHttpHandler, toNodeListener } from '@license-contacts/core/http';
+import { createWebhookSender } from '@license-contacts/core/webhooks';
+import { postgresStorage } from '@license-contacts/postgres';
+import pg from 'pg';
+import { authenticate, bearer } from '../tests/http/harness';
+
+const open = () =>
+  postgresStorage({
+    pool: new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 }),
+    schema: process.env.LC_SCHEMA as string,
+  });
+const listen = (server: ReturnType<typeof createServer>) =>
+  new Promise<string>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    ),
+  );
+
+const server = createServer(
+  toNodeListener(createHttpHandler(createLicenseContacts({ storage: open() }), { authenticate })),
+);
+const origin = await listen(server);
+let received = 0;
+const receiver = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    received++;
+    res.writeHead(204).end();
+  });
+});
+const hooks = `${await listen(receiver)}/hooks`;
+let told = 0;
+createHttpClient({
+  baseUrl: `${origin}/api`,
+  headers: { Authorization: bearer({ email: 'ops@vendor.test', staff: true }) },
+}).watch(() => told++);
+// An endpoint of its own per start (ENDPOINT_ID), so each starts from the latest entry.
+const sender = createWebhookSender({
+  service: createLicenseContacts({ storage: open() }),
+  endpoints: [
+    { id: process.env.ENDPOINT_ID as string, url: hooks, secret: process.env.WEBHOOK_SECRET as string },
+  ],
+  start: 'latest',
+});
+// The SSE connection and the sender's first read settle first.
+await new Promise((resolve) => setTimeout(resolve, 1_000));
+console.log('ready');
+process.on('SIGTERM', async () => {
+  await sender.stop();
+  console.log(`told ${told}, received ${received}`);
+  process.exit(0);
+});
