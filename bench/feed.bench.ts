@@ -75,7 +75,7 @@ export default async function (): Promise<void> {
     }
     const server = createServer(toNodeListener(createHttpHandler(serviceB, { authenticate })));
     const origin = await listen(server);
-    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve).closeAllConnections()));
 
     // ---- latency: commit → SSE client of another instance, commit → webhook receiver
     const arrivals = new Map<string, { sse?: number; hook?: number }>();
@@ -90,7 +90,7 @@ export default async function (): Promise<void> {
       req.on('end', () => res.writeHead(204).end());
     });
     const hookUrl = `${await listen(receiver)}/hooks`;
-    cleanups.push(() => new Promise((resolve) => receiver.close(resolve)));
+    cleanups.push(() => new Promise((resolve) => receiver.close(resolve).closeAllConnections()));
     const stopSse = createHttpClient({
       baseUrl: `${origin}/api`,
       headers: { Authorization: bearer(staff) },

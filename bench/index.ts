@@ -19,3 +19,6 @@ for (const file of files) {
   const module = (await import(pathToFileURL(join(here, file)).href)) as { default: () => Promise<void> };
   await module.default();
 }
+// Done: sockets a benchmark's clients keep alive (HTTP keep-alive, reconnecting watches) would
+// otherwise hold the process open after the last figure.
+process.exit(0);
