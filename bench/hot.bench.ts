@@ -16,7 +16,7 @@ import type { PostgresStorage } from '@license-contacts/postgres';
 import { postgresStorage } from '@license-contacts/postgres';
 import pg from 'pg';
 import { feedAuditStatement } from './postgres.bench';
-import { benchDatabase, formatSpread, spread } from './util';
+import { benchDatabase, formatSpread, inTransaction, spread } from './util';
 
 const INSTANCES = 20;
 const ADDS = 200;
@@ -69,11 +69,9 @@ export default async function (): Promise<void> {
     const handWritten = (withEntry: boolean) => async () => {
       const id = await fresh();
       return burst(async (instance, i) => {
-        const client = await (pools[instance] as pg.Pool).connect();
-        const q = (text: string, values: unknown[]) =>
-          client.query({ name: `hot_${text.length}_${text.charCodeAt(20)}`, text, values });
-        try {
-          await client.query('BEGIN');
+        await inTransaction(pools[instance] as pg.Pool, async (client) => {
+          const q = (text: string, values: unknown[]) =>
+            client.query({ name: `hot_${text.length}_${text.charCodeAt(20)}`, text, values });
           const { rows } = await q(`SELECT version FROM ${s}.licenses WHERE id = $1 FOR UPDATE`, [id]);
           const version = Number(rows[0].version);
           const email = `p${i}@acme.test`;
@@ -108,13 +106,7 @@ export default async function (): Promise<void> {
             version + 1,
             at,
           ]);
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK');
-          throw error;
-        } finally {
-          client.release();
-        }
+        });
       });
     };
 

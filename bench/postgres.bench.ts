@@ -25,7 +25,7 @@ import { postgresStorage } from '@license-contacts/postgres';
 import pg from 'pg';
 import type { Runs } from '../tests/postgres/seed';
 import { seededId, seededLicense, seedLicenses, TECH_PEOPLE } from '../tests/postgres/seed';
-import { benchDatabase, formatSpread, spread } from './util';
+import { benchDatabase, formatSpread, inTransaction, spread } from './util';
 
 /** Licenses each side of the command benchmark works on (disjoint sets, so they never meet). */
 const LICENSES_PER_SIDE = 100;
@@ -393,19 +393,10 @@ async function onServer(): Promise<void> {
       runs: pool,
       storage: () => postgresStorage({ pool: shared, schema }),
       sql: (text, values) => pool.query({ name: statementName(text), text, values }),
-      async transaction(fn) {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          await fn((text, values) => client.query({ name: statementName(text), text, values }));
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK');
-          throw error;
-        } finally {
-          client.release();
-        }
-      },
+      transaction: (fn) =>
+        inTransaction(pool, (client) =>
+          fn((text, values) => client.query({ name: statementName(text), text, values })),
+        ),
     };
     await driver.storage().migrate();
     await seedLicenses(pool, schema, 2 * LICENSES_PER_SIDE);

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Fn, FnOptions } from 'tinybench';
 import { Bench } from 'tinybench';
 import { startThrowawayServer } from '../tests/postgres/server';
@@ -116,5 +117,23 @@ export async function benchDatabase(label: string): Promise<BenchDatabase | unde
       `${label}: skipped, DATABASE_URL is unset and no throwaway server could start (${(error as Error).message.split('\n')[0]})`,
     );
     return undefined;
+  }
+}
+
+/** Runs `fn` on one connection of `pool` between BEGIN and COMMIT (ROLLBACK when it throws), as hand-written baselines do. */
+export async function inTransaction(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<void>,
+): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await fn(client);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
   }
 }
