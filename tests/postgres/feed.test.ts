@@ -84,3 +84,32 @@ describeWithServer('PostgreSQL server change feed', (url) => {
     expect(pages).toBeGreaterThan(5);
   }, 120_000);
 });
+
+describeWithServer('PostgreSQL server storage close', (url) => {
+  const schema = uniqueSchema('close');
+
+  afterAll(async () => {
+    await dropSchema(url, schema);
+  });
+
+  it('ends the watches a subscribed service runs, so the pool ends instead of waiting for them', async () => {
+    const pool = testPool(url, 2);
+    const storage = postgresStorage({ pool, schema });
+    await storage.migrate();
+    const service = createLicenseContacts({ storage });
+    const unsubscribe = service.subscribe(() => {});
+    // The service's watch holds one LISTEN connection of the pool until the storage closes.
+    const deadline = Date.now() + 5_000;
+    while (pool.totalCount - pool.idleCount !== 1 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(pool.totalCount - pool.idleCount).toBe(1);
+    unsubscribe();
+    const closed = await Promise.race([
+      storage.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000)),
+    ]);
+    expect(closed).toBe('closed');
+    expect(pool.totalCount).toBe(0);
+  });
+});

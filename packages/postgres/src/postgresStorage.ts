@@ -66,7 +66,7 @@ export interface PostgresStorage extends LicenseStorage {
    * stops at that version of `MIGRATIONS` (default: the newest).
    */
   migrate(options?: { to?: number }): Promise<void>;
-  /** Ends the pool or closes the PGlite instance the storage was given. */
+  /** Stops its running watches, then ends the pool or closes the PGlite instance the storage was given. */
   close(): Promise<void>;
 }
 
@@ -739,6 +739,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
    * Follows the feed: LISTEN on a dedicated connection, and on each notification (or after a lost
    * connection comes back) reads every entry after the last one told, so none is missed or told twice.
    */
+  /** How to stop each watch running now. */
+  const watches = new Set<() => Promise<void>>();
+
   async function startWatch(
     listener: (entry: AuditEntry) => void,
     opts: StorageWatchOptions,
@@ -787,12 +790,17 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     if (last === undefined) last = await guarded(position);
     const started = last;
     if (opts.after !== undefined) wake();
+    const stop = async () => {
+      if (closed) return;
+      closed = true;
+      watches.delete(stop);
+      await stopListening().catch(() => {});
+    };
+    watches.add(stop);
     return {
       position: started,
       close() {
-        if (closed) return;
-        closed = true;
-        stopListening().catch(() => {});
+        void stop();
       },
     };
   }
@@ -933,7 +941,12 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
 
     migrate: (opts) => guarded(() => migrate(db, schema, s, opts?.to)),
 
-    close: () => guarded(() => db.close()),
+    close: () =>
+      guarded(async () => {
+        // A running watch holds a connection of the pool: it ends first, or the pool would wait for it.
+        await Promise.all([...watches].map((stop) => stop()));
+        await db.close();
+      }),
 
     getLicense: (id, options?: StorageGetOptions) =>
       guarded(async () => {
@@ -1113,6 +1126,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         );
         return rows.map(toAddress);
       }),
+
+    headSeq: () => guarded(position),
 
     watch: (listener, opts) => startWatch(listener, opts ?? {}),
 

@@ -29,6 +29,12 @@ export interface FeedWorkerOptions {
   leaseMs?: number;
   /** How often to look for entries (and for a free lease) when not told of commits; default 1,000 ms. */
   pollMs?: number;
+  /**
+   * How long entries done may wait for their cursor move to be saved, so that a busy worker saves it
+   * once for many entries; default 1,000 ms (at most half of `leaseMs`), 0 saves after every entry.
+   * A crash in between hands those entries over again (at least once).
+   */
+  saveMs?: number;
   /** Where a cursor that was never set starts: `'oldest'` (every entry, the default) or `'latest'` (from now). */
   start?: 'oldest' | 'latest';
   /** This process's name in the lease; default a random one. */
@@ -68,6 +74,13 @@ export interface FeedWorker {
 const NAME = /^[\x21-\x7e]{1,200}$/;
 const LAG_LIMIT = 10_000;
 
+function nonNegative(value: unknown, field: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0))
+    throw validationError(field, `${field} must be a number, 0 or more`);
+  return value;
+}
+
 function positive(value: unknown, field: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0))
@@ -79,8 +92,8 @@ function positive(value: unknown, field: string, fallback: number): number {
  * Consumes the change feed with its cursor persisted in the storage under `name`: every entry at least
  * once, in seq order. Several processes may start the same worker: one holds a lease (renewed while
  * it works, checked before each entry) and the others wait; a crashed holder's lease ends after
- * `leaseMs` and another takes over from the cursor. `handle` should be idempotent (an entry whose
- * cursor move was lost in a crash comes again) and finish well within `leaseMs`.
+ * `leaseMs` and another takes over from the cursor. `handle` should be idempotent (entries done
+ * in the last `saveMs` before a crash come again) and finish well within `leaseMs`.
  * @example
  * const mailer = createFeedWorker({ service, name: 'mailer', handle: (entry) => sendMailFor(entry) });
  * // later: await mailer.stop();
@@ -101,6 +114,7 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
   const batchSize = Math.min(200, Math.floor(positive(options.batchSize, 'batchSize', 100)));
   const leaseMs = positive(options.leaseMs, 'leaseMs', 30_000);
   const pollMs = positive(options.pollMs, 'pollMs', 1_000);
+  const saveMs = Math.min(leaseMs / 2, nonNegative(options.saveMs, 'saveMs', 1_000));
   const initialMs = positive(options.retry?.initialMs, 'retry.initialMs', 1_000);
   const maxMs = positive(options.retry?.maxMs, 'retry.maxMs', 60_000);
   const attempts = positive(options.retry?.attempts, 'retry.attempts', Number.POSITIVE_INFINITY);
@@ -109,7 +123,10 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
 
   let stopped = false;
   let holding = false;
+  /** The seq of the last entry done, and of the last one saved in the storage. */
   let cursor: string | undefined;
+  let saved: string | undefined;
+  let savedAt = Number.NEGATIVE_INFINITY;
   let handled = 0;
   let skipped = 0;
   let lastError: FeedWorkerStatus['lastError'];
@@ -147,13 +164,31 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
   async function lease(): Promise<boolean> {
     if (holding && performance.now() - askedAt < leaseMs / 2) return true;
     const asked = performance.now();
+    // Held without a break since the last grant: nobody else moved the cursor, and ours may be ahead.
+    const kept = holding && asked - askedAt < leaseMs;
     const got = await (cursors as FeedCursorStore).lease(name, holder, leaseMs);
     holding = got !== null;
     if (got) {
       askedAt = asked;
-      cursor = got.cursor;
+      if (!kept) {
+        cursor = got.cursor;
+        saved = got.cursor;
+      }
     }
     return holding;
+  }
+
+  /** Saves the cursor of the entries done; `false` when the lease was lost (nothing saved). */
+  async function save(): Promise<boolean> {
+    if (cursor === saved) return true;
+    const at = cursor as string;
+    if (!(await (cursors as FeedCursorStore).advance(name, holder, at))) {
+      holding = false;
+      return false;
+    }
+    saved = at;
+    savedAt = performance.now();
+    return true;
   }
 
   function fail(error: unknown, entry: AuditEntry | undefined, attempt: number): void {
@@ -187,12 +222,16 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
           return true;
         }
         const pause = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
+        // What was done before this entry is saved before a pause that may last.
+        if (!(await save())) return false;
         await sleep(pause * (0.5 + Math.random() / 2));
       }
     }
   }
 
   async function headSeq(): Promise<string | undefined> {
+    const storage = service.storage;
+    if (storage.headSeq) return storage.headSeq();
     let after: string | undefined;
     for (;;) {
       const page = await service.changes({ limit: 200, ...(after === undefined ? {} : { after }) });
@@ -210,8 +249,10 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
         }
         if (cursor === undefined && options.start === 'latest') {
           const head = await headSeq();
-          if (head !== undefined && (await (cursors as FeedCursorStore).advance(name, holder, head)))
+          if (head !== undefined) {
             cursor = head;
+            if (!(await save())) continue;
+          }
         }
         told = false;
         const page = await service.changes({
@@ -219,16 +260,19 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
           ...(cursor === undefined ? {} : { after: cursor }),
         });
         if (page.items.length === 0) {
+          if (cursor !== saved) {
+            // Caught up with moves unsaved: more entries may come soon, to be saved with them.
+            await sleep(Math.max(0, saveMs - (performance.now() - savedAt)), true);
+            if (!told) await save();
+            continue;
+          }
           await sleep(Math.min(pollMs, leaseMs / 3), true);
           continue;
         }
         for (const entry of page.items) {
           if (!(await work(entry))) break;
-          if (!(await (cursors as FeedCursorStore).advance(name, holder, entry.seq))) {
-            holding = false;
-            break;
-          }
           cursor = entry.seq;
+          if (performance.now() - savedAt >= saveMs && !(await save())) break;
         }
       } catch (error) {
         fail(error, undefined, 1);
@@ -243,7 +287,9 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
     name,
     async status() {
       const stored = await (cursors as FeedCursorStore).read(name);
-      const at = stored?.cursor;
+      const mine = holding && stored?.holder === holder;
+      // A holder's own cursor may be ahead of the saved one by moves not saved yet.
+      const at = mine && cursor !== undefined && (stored?.cursor ?? '') < cursor ? cursor : stored?.cursor;
       let lag = 0;
       let oldestPendingAt: string | undefined;
       for (let after = at; lag < LAG_LIMIT; ) {
@@ -256,7 +302,7 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
       return {
         name,
         cursor: at,
-        holding: holding && stored?.holder === holder,
+        holding: mine,
         lag: Math.min(lag, LAG_LIMIT),
         ...(oldestPendingAt === undefined ? {} : { oldestPendingAt }),
         handled,
@@ -270,6 +316,7 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
       unsubscribe();
       wake('stop');
       await running;
+      if (holding) await save().catch(() => {});
       await (cursors as FeedCursorStore).release(name, holder).catch(() => {});
       holding = false;
     },

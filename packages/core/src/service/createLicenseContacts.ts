@@ -522,8 +522,9 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     return capPage(page, (entry) => entry.seq);
   }
 
-  /** The seq of the last entry of the whole feed, read to its end (storages that cannot watch). */
+  /** The seq of the last entry of the whole feed: asked of the storage, or read to the feed's end. */
   async function lastSeq(): Promise<string | undefined> {
+    if (storage.headSeq) return guard(() => (storage.headSeq as NonNullable<LicenseStorage['headSeq']>)());
     let last: string | undefined;
     for (;;) {
       const page = await guard(() =>

@@ -121,6 +121,7 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
     listLicenses: async (query) => load().listLicenses(query),
     listAudit: async (id, query) => load().listAudit(id, query),
     listChanges: async (query) => load().listChanges(query),
+    headSeq: async () => (load().headSeq as NonNullable<LicenseStorage['headSeq']>)(),
     getRequest: async (id) => load().getRequest(id),
     listRequests: async (query) => load().listRequests(query),
     getAddresses: async (emails) => load().getAddresses(emails),

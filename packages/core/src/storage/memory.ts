@@ -365,6 +365,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
       return stored;
     },
 
+    async headSeq() {
+      await settle();
+      return feed.at(-1)?.seq;
+    },
+
     async getRequest(id) {
       await settle();
       return requests.get(id) ?? null;

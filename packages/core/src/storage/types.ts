@@ -229,6 +229,11 @@ export interface LicenseStorage {
   listAudit(licenseId: string, query: StorageAuditQuery): Promise<Page<AuditEntry>>;
   /** The change feed: entries in `seq` order; `nextCursor` is the `seq` of the last item when more may follow. */
   listChanges(query: StorageChangesQuery): Promise<Page<AuditEntry>>;
+  /**
+   * Optional ability: the `seq` of the newest entry (`undefined` while there is none), in one read.
+   * Without it, finding the feed's end means paging `listChanges` to it.
+   */
+  headSeq?(): Promise<string | undefined>;
   /** The request with this id (its state as stored), or `null`. */
   getRequest(id: string): Promise<StoredRequest | null>;
   /** Requests ordered by id; `nextCursor` is the id of the last item when more may follow. */

@@ -678,6 +678,7 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       expect(page.nextCursor).toBeUndefined();
       expect((await storage.listChanges({ limit: 2 })).nextCursor).toBe(all[1]?.seq);
       expect((await storage.listChanges({ limit: 5, after: all.at(-1)?.seq as string })).items).toEqual([]);
+      if (storage.headSeq) expect(await storage.headSeq()).toBe(all.at(-1)?.seq);
       expect(plain(all[2])).toEqual(
         plain((await storage.listAudit('SEN-A', { limit: 1, beforeVersion: 3 })).items[0]),
       );
@@ -686,6 +687,7 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
     it('listChanges of an empty storage is empty', async () => {
       expect(await storage.listChanges({ limit: 10 })).toEqual({ items: [] });
       expect(await storage.listChanges({ limit: 10, email: 'nobody@acme.test' })).toEqual({ items: [] });
+      if (storage.headSeq) expect(await storage.headSeq()).toBeUndefined();
     });
 
     it('listChanges by email follows a person from the entry adding them to the one removing them', async () => {

@@ -31,6 +31,11 @@ export interface WebhookSenderOptions {
   leaseMs?: number;
   /** Where an endpoint that never received anything starts: `'oldest'` (default) or `'latest'`. */
   start?: 'oldest' | 'latest';
+  /**
+   * See `createFeedWorker`: how long deliveries may wait for their cursor move to be saved; default
+   * 1,000 ms. After a crash the new holder sends those again (same `webhook-id`: receivers drop repeats).
+   */
+  saveMs?: number;
   /** Told of each failed delivery. */
   onError?: (error: unknown, endpoint: string, entry: AuditEntry | undefined) => void;
 }
@@ -190,6 +195,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       retry: { initialMs: 1_000, maxMs: 300_000, ...options.retry },
       leaseMs: options.leaseMs ?? 30_000,
       ...(options.start === undefined ? {} : { start: options.start }),
+      ...(options.saveMs === undefined ? {} : { saveMs: options.saveMs }),
       onError: (error, entry) => options.onError?.(error, endpoint.id, entry),
     }),
   ]);

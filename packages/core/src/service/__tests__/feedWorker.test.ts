@@ -144,7 +144,12 @@ describe('createFeedWorker', () => {
     await eventually(() => seen.length === expected.length);
     expect(seen).toEqual(expected);
     // The stuck holder comes back to life: its entry is done, but the cursor is no longer its to move.
-    const cursor = (await service.storage.feedCursors?.read('test'))?.cursor;
+    const cursor = (await service.changes({ limit: 200 })).items.at(-1)?.seq;
+    // The healthy holder saves its moves soon after it catches up (saveMs: at most half the lease).
+    for (const deadline = Date.now() + 2_000; Date.now() < deadline; ) {
+      if ((await service.storage.feedCursors?.read('test'))?.cursor === cursor) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     for (const resolve of stuck) resolve();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await service.storage.feedCursors?.read('test')).toMatchObject({ cursor, holder: 'healthy' });
@@ -161,6 +166,46 @@ describe('createFeedWorker', () => {
     expect(seen).toEqual([`${JIRA}:2`]);
   });
 
+  it('saves its cursor once for many entries done in a row (saveMs), each one with saveMs: 0, and on stop', async () => {
+    const moves = { count: 0 };
+    const counting = (saveMs: number) => {
+      const storage = memoryStorage();
+      const cursors = storage.feedCursors as NonNullable<typeof storage.feedCursors>;
+      const wrapped = createLicenseContacts({
+        storage: {
+          ...storage,
+          feedCursors: {
+            ...cursors,
+            advance: (...args) => {
+              moves.count++;
+              return cursors.advance(...args);
+            },
+          },
+        },
+      });
+      return { wrapped, saveMs };
+    };
+    for (const { wrapped, saveMs } of [counting(60_000), counting(0)]) {
+      moves.count = 0;
+      for (const input of demoLicenseInputs) await wrapped.createLicense(input);
+      const expected = (await wrapped.changes({ limit: 200 })).items;
+      const seen: string[] = [];
+      const w = createFeedWorker({
+        service: wrapped,
+        name: 'counted',
+        leaseMs: 120_000,
+        saveMs,
+        handle: (entry) => void seen.push(entry.id),
+      });
+      await eventually(() => seen.length === expected.length);
+      // Done but maybe not saved yet: status tells the holder's own cursor.
+      expect((await w.status()).cursor).toBe(expected.at(-1)?.seq);
+      await w.stop();
+      expect((await wrapped.storage.feedCursors?.read('counted'))?.cursor).toBe(expected.at(-1)?.seq);
+      expect(moves.count).toBe(saveMs === 0 ? expected.length : 2); // the first entry, then on stop
+    }
+  });
+
   it('refuses a storage without cursors and bad options with VALIDATION', () => {
     const bare = memoryStorage();
     const noCursors = createLicenseContacts({ storage: { ...bare, feedCursors: undefined } as never });
@@ -173,6 +218,7 @@ describe('createFeedWorker', () => {
       { handle: 'nope' },
       { batchSize: 0 },
       { leaseMs: -1 },
+      { saveMs: -1 },
     ]) {
       expect(() => createFeedWorker({ service, name: 'ok', handle: () => {}, ...(bad as object) })).toThrow(
         expect.objectContaining({ code: 'VALIDATION' }),
