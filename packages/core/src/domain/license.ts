@@ -2,7 +2,8 @@ import type { Actor, Contact, License, Role } from './types';
 
 /** The contact with this (normalized) email on the license, if any. */
 export function findContact(license: Pick<License, 'contacts'>, email: string): Contact | undefined {
-  return license.contacts.find((contact) => contact.email === email);
+  for (const contact of license.contacts) if (contact.email === email) return contact;
+  return undefined;
 }
 
 /** Whether the person holds any role on the license (R4: may see and change it). */

@@ -173,6 +173,13 @@ function inRoleOrder(roles: Iterable<Role>): Role[] {
   return ROLES.filter((role) => set.has(role));
 }
 
+/** The list without its item at `index`. */
+function without<T>(list: readonly T[], index: number): T[] {
+  const rest = list.slice(0, index);
+  for (let i = index + 1; i < list.length; i++) rest.push(list[i] as T);
+  return rest;
+}
+
 function withFirst(list: readonly string[], email: string): string[] {
   const result = [email];
   for (const e of list) if (e !== email) result.push(e);
@@ -208,13 +215,13 @@ function mutate(draft: License, base: License, command: Command): void {
       const contact = base.contacts[index] as Contact;
       const roles = command.role === undefined ? contact.roles : [command.role];
       for (const role of roles) {
-        const rest = base[role].filter((e) => e !== email);
+        const rest = without(base[role], base[role].indexOf(email));
         draft[role] = base[role][0] === email && successor !== undefined ? withFirst(rest, successor) : rest;
       }
       const left = contact.roles.filter((role) => !roles.includes(role));
       draft.contacts =
         left.length === 0
-          ? base.contacts.filter((_, i) => i !== index)
+          ? without(base.contacts, index)
           : base.contacts.map((c, i) => (i === index ? { ...c, roles: left } : c));
       return;
     }
@@ -239,6 +246,20 @@ function mutate(draft: License, base: License, command: Command): void {
 
 /** What an audit entry records about its command besides who, when and what changed. */
 export type EntryDetails = Pick<AuditEntry, 'email' | 'role' | 'successor' | 'requests'>;
+
+/**
+ * Freezes a license as `freeze(license, true)` would, at the cost of what is new in it: the role lists
+ * hold strings (frozen shallowly), and rows shared with the frozen license it came from are skipped.
+ */
+function frozenLicense(draft: License): License {
+  Object.freeze(draft.technical);
+  Object.freeze(draft.billing);
+  if (!Object.isFrozen(draft.contacts)) {
+    for (const contact of draft.contacts) if (!Object.isFrozen(contact)) freeze(contact, true);
+    Object.freeze(draft.contacts);
+  }
+  return Object.freeze(draft);
+}
 
 /** Details an audit entry records about the command. */
 function describe(command: Command, license: License): EntryDetails {
@@ -313,7 +334,7 @@ export function applyCommand(
   mutate(draft, license, command);
   draft.version = license.version + 1;
   draft.updatedAt = now;
-  const next = freeze(draft, true);
+  const next = frozenLicense(draft);
   return { license: next, entry: auditEntry(license, next, actor, command.type, describe(command, license)) };
 }
 
@@ -335,7 +356,7 @@ export function applyAgreed(
   if (command) mutate(draft, license, command);
   draft.version = license.version + 1;
   draft.updatedAt = now;
-  const next = freeze(draft, true);
+  const next = frozenLicense(draft);
   return { license: next, entry: auditEntry(license, next, actor, action, details) };
 }
 

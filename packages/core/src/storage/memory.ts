@@ -235,8 +235,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
     };
   }
 
-  const settle = () =>
-    latency > 0 ? new Promise<void>((resolve) => setTimeout(resolve, latency)) : undefined;
+  /** The pretended round trip (`latency`); callers skip it when there is none (not even a tick). */
+  const settle = () => new Promise<void>((resolve) => setTimeout(resolve, latency));
 
   function put(license: License): void {
     const previous = licenses.get(license.id);
@@ -315,7 +315,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
 
   return {
     async getLicense(id, options?: StorageGetOptions) {
-      await settle();
+      if (latency > 0) await settle();
       if (options?.ifContact !== undefined) {
         const ids = byEmail.get(options.ifContact) ?? [];
         if (ids[firstAfter(ids, id) - 1] !== id) return null;
@@ -324,7 +324,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
     },
 
     async listLicenses(query: StorageListQuery): Promise<Page<License>> {
-      await settle();
+      if (latency > 0) await settle();
       const candidates = query.email === undefined ? ids : (byEmail.get(query.email.toLowerCase()) ?? []);
       const text = query.query?.toLowerCase();
       const items: License[] = [];
@@ -347,7 +347,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
     },
 
     async commit(commit: StorageCommit) {
-      await settle();
+      if (latency > 0) await settle();
       checkCommit(commit, {
         license: (id) => licenses.get(id),
         request: (id) => requests.get(id),
@@ -366,17 +366,17 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
     },
 
     async headSeq() {
-      await settle();
+      if (latency > 0) await settle();
       return feed.at(-1)?.seq;
     },
 
     async getRequest(id) {
-      await settle();
+      if (latency > 0) await settle();
       return requests.get(id) ?? null;
     },
 
     async listRequests(query: StorageRequestQuery): Promise<Page<StoredRequest>> {
-      await settle();
+      if (latency > 0) await settle();
       const isContact = (email: string, licenseId: string) =>
         byEmail.get(email)?.includes(licenseId) === true;
       const items: StoredRequest[] = [];
@@ -394,7 +394,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
     },
 
     async getAddresses(emails) {
-      await settle();
+      if (latency > 0) await settle();
       const found: StoredAddress[] = [];
       for (const email of new Set(emails)) {
         const address = addresses.get(email);
@@ -408,7 +408,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
       try {
         // In id order, like a database locking rows, so holders of several cannot deadlock.
         for (const id of [...new Set(ids)].sort()) releases.push(await lock(id));
-        await settle();
+        if (latency > 0) await settle();
         const contactOf =
           options?.ifContact === undefined ? undefined : (byEmail.get(options.ifContact) ?? []);
         const read = new Map(
@@ -435,7 +435,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
     feedCursors: cursorStore(now),
 
     async listChanges(query: StorageChangesQuery): Promise<Page<AuditEntry>> {
-      await settle();
+      if (latency > 0) await settle();
       const after = query.after === undefined ? 0 : Number(query.after);
       let items: AuditEntry[];
       if (query.email === undefined) {
@@ -462,7 +462,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
     },
 
     async listAudit(licenseId: string, query: StorageAuditQuery): Promise<Page<AuditEntry>> {
-      await settle();
+      if (latency > 0) await settle();
       const entries = audit.get(licenseId) ?? [];
       const items: AuditEntry[] = [];
       for (let i = entries.length - 1; i >= 0 && items.length <= query.limit; i--) {
