@@ -154,6 +154,52 @@ describe('createWebhookSender', () => {
     expect(some.delivered().map((r) => r.payload.data.email)).toEqual([dan.email]);
   });
 
+  it('gives up on a receiver that does not answer within timeoutMs, retries, and delivers once it answers', async () => {
+    let silent = true;
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (silent) return; // no answer at all: the sender's timeout has to end the attempt
+        seen.push(String(req.headers['webhook-id']));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(() => resolve()).closeAllConnections()));
+    const errors: string[] = [];
+    sender({
+      endpoints: [
+        { id: 'slow', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, secret: SECRET },
+      ],
+      timeoutMs: 100,
+      onError: (error) => errors.push((error as Error).message),
+    });
+    await eventually(() => errors.length >= 2);
+    expect(errors[0]).toMatch(/did not complete: no answer within 100 ms/);
+    silent = false;
+    const entries = (await service.changes()).items;
+    await eventually(() => seen.length >= entries.length);
+    expect([...new Set(seen)]).toEqual(entries.map((e) => e.id));
+  });
+
+  it('posts through the fetch it is given, with the same signed request', async () => {
+    const hooks = await receiver();
+    cleanups.push(hooks.close);
+    let calls = 0;
+    sender({
+      endpoints: [{ id: 'viaFetch', url: hooks.url, secret: SECRET }],
+      fetch: (input, init) => {
+        calls++;
+        return globalThis.fetch(input, init);
+      },
+    });
+    const entries = (await service.changes()).items;
+    await eventually(() => hooks.delivered().length === entries.length);
+    expect(hooks.delivered().map((r) => r.id)).toEqual(entries.map((e) => e.id));
+    expect(calls).toBe(entries.length);
+  });
+
   it('names each entry type', () => {
     expect(
       ['createLicense', 'addContact', 'removeContact', 'setMain', 'replaceContact', 'invite'].map((action) =>
