@@ -1,7 +1,9 @@
 // @vitest-environment node
 import { PGlite } from '@electric-sql/pglite';
+import type { AuditEntry } from '@license-contacts/core';
+import { createLicenseContacts } from '@license-contacts/core';
 import { runServiceModelTests, runStorageConformance } from '@license-contacts/core/testing';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStorage } from '../index';
 
 // One PGlite per file (its WASM start costs seconds); every test starts from empty tables.
@@ -53,4 +55,50 @@ runServiceModelTests({
   },
   runs: Number(process.env.FC_RUNS) || 100,
   faults: 300,
+});
+
+describe('watch under a burst of commits (watchGapMs)', () => {
+  it('reads the feed at most once per gap, each entry still told once, in order', async () => {
+    await empty();
+    let reads = 0;
+    // The watching storage's PGlite, counting its reads of the feed.
+    const counted = new Proxy(db, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (key !== 'query' || typeof value !== 'function')
+          return typeof value === 'function' ? value.bind(target) : value;
+        return (text: string, ...rest: unknown[]) => {
+          if (/FROM \S*audit_entries a WHERE a\.seq >/.test(text)) reads++;
+          return value.call(target, text, ...rest);
+        };
+      },
+    });
+    const watcher = postgresStorage({ pglite: counted, watchGapMs: 200 });
+    const service = createLicenseContacts({ storage: postgresStorage({ pglite: db }) });
+    await service.createLicense({
+      id: 'SEN-1',
+      product: 'Jira',
+      technical: { email: 'alice@acme.test', name: 'Alice' },
+      billing: { email: 'bob@acme.test', name: 'Bob' },
+    });
+    const told: AuditEntry[] = [];
+    const watch = await watcher.watch?.((entry) => told.push(entry));
+    const api = service.as({ email: 'ops@vendor.test', staff: true });
+    const COMMITS = 30;
+    for (let k = 0; k < COMMITS; k++) {
+      await api.addContact('SEN-1', { email: `p${k}@acme.test`, name: `P${k}`, roles: ['technical'] });
+    }
+    const deadline = Date.now() + 5_000;
+    while (told.length < COMMITS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    watch?.close();
+    expect(told.map((e) => e.version)).toEqual(Array.from({ length: COMMITS }, (_, k) => k + 2));
+    expect(reads).toBeGreaterThan(0);
+    expect(reads).toBeLessThan(COMMITS / 3);
+  });
+
+  it('refuses a negative watchGapMs with VALIDATION', () => {
+    expect(() => postgresStorage({ pglite: db, watchGapMs: -1 })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION', field: 'watchGapMs' }),
+    );
+  });
 });
