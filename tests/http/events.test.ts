@@ -147,9 +147,13 @@ describe('createHttpClient().watch', () => {
   it('tells each entry once, and reconnects with Last-Event-ID after a lost connection, missing nothing', async () => {
     const told: AuditEntry[] = [];
     const errors: unknown[] = [];
-    const stop = client().watch((entry) => told.push(entry), { onError: (error) => errors.push(error) });
+    let opened = 0;
+    const stop = client().watch((entry) => told.push(entry), {
+      onError: (error) => errors.push(error),
+      onOpen: () => opened++,
+    });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await eventually(() => opened === 1);
       const api = server.service.as(PEOPLE.insider);
       await api.addContact('SEN-1001', { email: 'd1@acme.test', name: 'D1', roles: ['billing'] });
       await eventually(() => told.length === 1);
@@ -160,6 +164,7 @@ describe('createHttpClient().watch', () => {
       await eventually(() => told.length === 3);
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(told.map((e) => e.email)).toEqual(['d1@acme.test', 'd2@acme.test', 'd3@acme.test']);
+      expect(opened).toBe(2); // once at first, once more on reconnecting
     } finally {
       stop();
     }

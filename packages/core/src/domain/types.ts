@@ -362,6 +362,8 @@ export interface WatchOptions {
   after?: string;
   /** Called when following the feed fails for a while; it goes on trying and catches up. */
   onError?: (error: unknown) => void;
+  /** Called each time following starts to work: at first, and again once a lost connection is back. */
+  onOpen?: () => void;
 }
 
 /** Options every call accepts. */

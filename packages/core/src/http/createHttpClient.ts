@@ -206,6 +206,7 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
   function watch(listener: (entry: AuditEntry) => void, opts?: WatchOptions): () => void {
     const o = optionsOf(opts);
     const onError = typeof o.onError === 'function' ? (o.onError as (error: unknown) => void) : () => {};
+    const onOpen = typeof o.onOpen === 'function' ? (o.onOpen as () => void) : () => {};
     let last = typeof o.after === 'string' ? o.after : undefined;
     const controller = new AbortController();
     let failures = 0;
@@ -223,6 +224,13 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
       if (!response.ok || response.body === null) {
         const text = await response.text().catch(() => '');
         throw problemError(response.status, text) ?? network(`GET /events answered HTTP ${response.status}`);
+      }
+      // Open again: the next loss waits from the shortest pause anew.
+      failures = 0;
+      try {
+        onOpen();
+      } catch (error) {
+        (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
       }
       const parser = createParser({
         onEvent(event) {

@@ -222,7 +222,9 @@ export function watchActor(
     } catch (error) {
       options.onError?.(error);
       members = null;
+      return;
     }
+    if (!closed) options.onOpen?.();
   })();
   // From `after`, or whatever committed while starting: one read brings it in.
   schedule();

@@ -862,7 +862,15 @@ export function createContactsStore(
           incoming.push(entry);
           takeInSoon();
         },
-        { ...(lastSeq === undefined ? {} : { after: lastSeq }), onError },
+        {
+          ...(lastSeq === undefined ? {} : { after: lastSeq }),
+          onError,
+          // Back after a failure with nothing new to tell: live again all the same.
+          onOpen: () => {
+            if (current() && internals.cache.live.status !== 'on')
+              dispatch({ type: 'liveStatus', live: LIVE_ON });
+          },
+        },
       );
       // An api that answers `watch` with a promise (a proxy, a stub) cannot be stopped; its failure is a state.
       const answer = stop as unknown as PromiseLike<unknown> | undefined;

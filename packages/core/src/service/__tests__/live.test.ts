@@ -111,6 +111,19 @@ describe('api.watch', () => {
     expect(feed.ids()).toEqual([...expected, `${JIRA}:3`]);
   });
 
+  it('says when it runs (onOpen), once, before the first entry it tells', async () => {
+    const happened: string[] = [];
+    const stop = service.as(carol).watch((entry) => happened.push(entry.id), {
+      onOpen: () => happened.push('open'),
+    });
+    await eventually(() => happened.includes('open'));
+    await service.as(alice).addContact(JIRA, { ...dan, roles: ['technical'] });
+    await eventually(() => happened.length === 2);
+    await settle();
+    expect(happened).toEqual(['open', `${JIRA}:2`]);
+    stop();
+  });
+
   it('refuses a cursor that is not a seq and a listener that is not a function', () => {
     expect(() => service.as(alice).watch(() => {}, { after: 'nope' })).toThrow(LicenseContactsError);
     expect(() => service.as(alice).watch(undefined as never)).toThrow(/listener/);

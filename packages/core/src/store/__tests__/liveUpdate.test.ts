@@ -47,6 +47,7 @@ function drivenApi(api: LicenseContactsApi) {
     watches,
     tell: (entry: AuditEntry) => listener?.(entry),
     fail: (error: unknown) => onError?.(error),
+    open: () => watches.at(-1)?.options?.onOpen?.(),
   };
 }
 
@@ -200,6 +201,17 @@ describe('createContactsStore (live)', () => {
     driven.tell(entry);
     expect(store.getSnapshot().live.status).toBe('on');
     await vi.waitFor(() => expect(store.getSnapshot().licenses[JIRA]?.data?.billing).toContain(dan.email));
+    release();
+  });
+
+  it('is live again once the feed is back, even with nothing new to tell', async () => {
+    const { driven, store } = drivenStore();
+    const release = store.observe({ type: 'list' });
+    await store.ensureList();
+    driven.fail(new TypeError('fetch failed'));
+    expect(store.getSnapshot().live.status).toBe('error');
+    driven.open();
+    expect(store.getSnapshot().live.status).toBe('on');
     release();
   });
 
