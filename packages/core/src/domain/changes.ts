@@ -99,28 +99,6 @@ function positionIn(contact: Contact, find: Record<Role, (email: string) => numb
 }
 
 /**
- * The items of a change that kept every row (the same contacts list) and only moved people in the
- * role lists: the touched ones, in contact order, found without looking past the last of them.
- */
-function movesOnly(from: ContactsState, after: ContactsState, touched: Set<string>): ContactChange[] {
-  const changes: ContactChange[] = [];
-  if (touched.size === 0) return changes;
-  const was = { technical: indexer(from.technical), billing: indexer(from.billing) };
-  const is = { technical: indexer(after.technical), billing: indexer(after.billing) };
-  for (const contact of from.contacts) {
-    if (!touched.has(contact.email)) continue;
-    changes.push({
-      email: contact.email,
-      name: contact.name,
-      before: positionIn(contact, was),
-      after: positionIn(contact, is),
-    });
-    if (changes.length === touched.size) break;
-  }
-  return changes;
-}
-
-/**
  * What a change did to the contacts (R15): one item per person whose roles changed, who moved in a
  * role's list relative to the others, who gained or lost a main position, or whose name changed.
  * Items follow the contact order: people of `before` first, then newcomers in the order they joined.
@@ -146,10 +124,13 @@ export function diffContacts(before: ContactsState | null, after: ContactsState)
       if (newMain !== undefined) touched.add(newMain);
     }
   }
-  if (from.contacts === after.contacts) return movesOnly(from, after, touched);
   // Rows of the unchanged head and tail of the contacts are there before and after with the same
-  // name and roles: listed only when touched. The rows between are matched by email.
-  const [head, tail] = commonEnds(from.contacts, after.contacts, sameRecord);
+  // name and roles: listed only when touched. The rows between are matched by email. The same list
+  // (a change that only moved people) is all head: its items are the touched, found in contact order.
+  const same = from.contacts === after.contacts;
+  const [head, tail] = same
+    ? [from.contacts.length, 0]
+    : commonEnds(from.contacts, after.contacts, sameRecord);
   const middle = new Map<string, Contact>();
   for (let i = head; i < after.contacts.length - tail; i++) {
     const contact = after.contacts[i] as Contact;
@@ -171,6 +152,7 @@ export function diffContacts(before: ContactsState | null, after: ContactsState)
       before: positionIn(contact, was),
       after: now === undefined ? null : positionIn(now, is),
     });
+    if (same && changes.length === touched.size) break;
   }
   // What is left of the middle rows of `after` joined with this change.
   for (let i = head; i < end; i++) middle.delete((from.contacts[i] as Contact).email);

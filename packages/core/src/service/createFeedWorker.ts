@@ -31,8 +31,9 @@ export interface FeedWorkerOptions {
   pollMs?: number;
   /**
    * How long entries done may wait for their cursor move to be saved, so that a busy worker saves it
-   * once for many entries; default 1,000 ms (at most half of `leaseMs`), 0 saves after every entry.
-   * A crash in between hands those entries over again (at least once).
+   * once for many entries (at most half of `leaseMs`); default 0: saved after every entry, so a crash
+   * hands over again only the entry in hand. With more, a crash hands over what was done since the
+   * last save (at least once, in order from there).
    */
   saveMs?: number;
   /** Where a cursor that was never set starts: `'oldest'` (every entry, the default) or `'latest'` (from now). */
@@ -74,17 +75,11 @@ export interface FeedWorker {
 const NAME = /^[\x21-\x7e]{1,200}$/;
 const LAG_LIMIT = 10_000;
 
-function nonNegative(value: unknown, field: string, fallback: number): number {
+/** A number option: above 0, or at least 0 when `orZero`; `fallback` when absent. */
+function positive(value: unknown, field: string, fallback: number, orZero = false): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0))
-    throw validationError(field, `${field} must be a number, 0 or more`);
-  return value;
-}
-
-function positive(value: unknown, field: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0))
-    throw validationError(field, `${field} must be a positive number`);
+  if (typeof value !== 'number' || !(value > 0 || (orZero && value === 0)))
+    throw validationError(field, `${field} must be a positive number${orZero ? ' or 0' : ''}`);
   return value;
 }
 
@@ -92,8 +87,9 @@ function positive(value: unknown, field: string, fallback: number): number {
  * Consumes the change feed with its cursor persisted in the storage under `name`: every entry at least
  * once, in seq order. Several processes may start the same worker: one holds a lease (renewed while
  * it works, checked before each entry) and the others wait; a crashed holder's lease ends after
- * `leaseMs` and another takes over from the cursor. `handle` should be idempotent (entries done
- * in the last `saveMs` before a crash come again) and finish well within `leaseMs`.
+ * `leaseMs` and another takes over from the cursor. `handle` should be idempotent (the entry in
+ * hand at a crash, or with `saveMs` those done since the last save, come again) and finish well
+ * within `leaseMs`.
  * @example
  * const mailer = createFeedWorker({ service, name: 'mailer', handle: (entry) => sendMailFor(entry) });
  * // later: await mailer.stop();
@@ -114,7 +110,7 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
   const batchSize = Math.min(200, Math.floor(positive(options.batchSize, 'batchSize', 100)));
   const leaseMs = positive(options.leaseMs, 'leaseMs', 30_000);
   const pollMs = positive(options.pollMs, 'pollMs', 1_000);
-  const saveMs = Math.min(leaseMs / 2, nonNegative(options.saveMs, 'saveMs', 1_000));
+  const saveMs = Math.min(leaseMs / 2, positive(options.saveMs, 'saveMs', 0, true));
   const initialMs = positive(options.retry?.initialMs, 'retry.initialMs', 1_000);
   const maxMs = positive(options.retry?.maxMs, 'retry.maxMs', 60_000);
   const attempts = positive(options.retry?.attempts, 'retry.attempts', Number.POSITIVE_INFINITY);

@@ -33,8 +33,9 @@ export interface WebhookSenderOptions {
   /** Where an endpoint that never received anything starts: `'oldest'` (default) or `'latest'`. */
   start?: 'oldest' | 'latest';
   /**
-   * See `createFeedWorker`: how long deliveries may wait for their cursor move to be saved; default
-   * 1,000 ms. After a crash the new holder sends those again (same `webhook-id`: receivers drop repeats).
+   * See `createFeedWorker`: how long deliveries may wait for their cursor move to be saved (one write
+   * for many deliveries); default 0, a write per delivery. After a crash the new holder sends again
+   * what was delivered since the last save (same `webhook-id`: receivers drop repeats).
    */
   saveMs?: number;
   /** Told of each failed delivery. */
