@@ -142,7 +142,7 @@ export default async function (): Promise<void> {
      */
     let starts = 0;
     /** What the live side did in its rounds: entries told over SSE, webhooks received. */
-    const seen = { told: 0, received: 0 };
+    const seen = { told: 0, received: 0, cpu: 0 };
     const startLive = async () => {
       const child = await start(
         '../../bench/liveSide.ts',
@@ -151,9 +151,10 @@ export default async function (): Promise<void> {
       );
       return async () => {
         await child.kill();
-        const [, told, received] = /told (\d+), received (\d+)/.exec(child.output()) ?? [];
+        const [, told, received, cpu] = /told (\d+), received (\d+), cpu (\d+)/.exec(child.output()) ?? [];
         seen.told += Number(told ?? 0);
         seen.received += Number(received ?? 0);
+        seen.cpu += Number(cpu ?? 0);
       };
     };
     stopSse();
@@ -174,6 +175,11 @@ export default async function (): Promise<void> {
       `commands/s with an SSE client and a webhook sender running vs neither (${ROUNDS} interleaved rounds of ` +
         `${ROUND_COMMANDS}): ratio min / median / max ${formatSpread(ratios)} (goal >= 0.90); ` +
         `the live side told ${seen.told} entries over SSE and received ${seen.received} webhooks`,
+    );
+    // Steadier than the ratio on a shared machine: what the live side's process spent per entry.
+    console.log(
+      `the live side's process used ${(seen.cpu / 1000).toFixed(0)} ms of CPU: ` +
+        `${(seen.cpu / Math.max(1, seen.told + seen.received)).toFixed(0)} µs per entry told or webhook received`,
     );
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});

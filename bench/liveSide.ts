@@ -2,7 +2,8 @@
  * The live side of `pnpm bench feed` in a process of its own, as a deployment runs it beside the
  * instance taking commands: another server instance on `postgresStorage` over DATABASE_URL (schema
  * LC_SCHEMA) with an SSE client of its `/events`, and a webhook sender to a receiver of its own.
- * Prints `ready` once both have had a moment to start.
+ * Prints `ready` once both have had a moment to start; on SIGTERM, what it told and received and the
+ * CPU time (µs) it used since `ready`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -53,9 +54,11 @@ const sender = createWebhookSender({
 });
 // The SSE connection and the sender's first read settle first.
 await new Promise((resolve) => setTimeout(resolve, 1_000));
+const cpu = process.cpuUsage();
 console.log('ready');
 process.on('SIGTERM', async () => {
   await sender.stop();
-  console.log(`told ${told}, received ${received}`);
+  const used = process.cpuUsage(cpu);
+  console.log(`told ${told}, received ${received}, cpu ${used.user + used.system}`);
   process.exit(0);
 });
