@@ -201,11 +201,20 @@ function eventStream(
   return new ReadableStream<Uint8Array>({
     start(controller) {
       let open = true;
-      const send = (text: string) => {
+      /** What was sent in this turn of the event loop: entries told together go out as one chunk. */
+      let pending = '';
+      const flush = () => {
+        const text = pending;
+        pending = '';
         if (!open) return;
         // A client that reads slower than changes come is let go: it reconnects and catches up.
         if ((controller.desiredSize ?? 0) < -MAX_EVENT_BACKLOG) return close();
         controller.enqueue(encoder.encode(text));
+      };
+      const send = (text: string) => {
+        if (!open) return;
+        if (pending === '') queueMicrotask(flush);
+        pending += text;
       };
       const unwatch = api.watch(
         (entry) => send(`id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`),
