@@ -8,8 +8,7 @@
  *    process of their own, beside the one taking commands), against the same commands with neither,
  *    in interleaved rounds (min / median / max of the ratio).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { AuditEntry, LicenseContacts } from '@license-contacts/core';
 import { createLicenseContacts } from '@license-contacts/core';
@@ -20,7 +19,7 @@ import { postgresStorage } from '@license-contacts/postgres';
 import pg from 'pg';
 import { authenticate, bearer } from '../tests/http/harness';
 import { start } from '../tests/instances/processes';
-import { benchDatabase, formatSpread } from './util';
+import { benchDatabase, formatSpread, listen } from './util';
 
 const SECRET = `whsec_${Buffer.from('thirty-two bytes of bench secret').toString('base64')}`;
 const LATENCY_SAMPLES = 300;
@@ -34,11 +33,6 @@ function percentile(values: number[], p: number): number {
 }
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 /** Commits one add and one removal on a license of `service`, `k` keeping the emails apart. */
 async function command(service: LicenseContacts, id: string, k: number): Promise<void> {

@@ -6,25 +6,19 @@
  * CPU time (µs) it used since `ready`.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createLicenseContacts } from '@license-contacts/core';
 import { createHttpClient, createHttpHandler, toNodeListener } from '@license-contacts/core/http';
 import { createWebhookSender } from '@license-contacts/core/webhooks';
 import { postgresStorage } from '@license-contacts/postgres';
 import pg from 'pg';
 import { authenticate, bearer } from '../tests/http/harness';
+import { listen } from './util';
 
 const open = () =>
   postgresStorage({
     pool: new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 }),
     schema: process.env.LC_SCHEMA as string,
   });
-const listen = (server: ReturnType<typeof createServer>) =>
-  new Promise<string>((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    ),
-  );
 
 const server = createServer(
   toNodeListener(createHttpHandler(createLicenseContacts({ storage: open() }), { authenticate })),

@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import type { Fn, FnOptions } from 'tinybench';
 import { Bench } from 'tinybench';
@@ -136,4 +138,10 @@ export async function inTransaction(
   } finally {
     client.release();
   }
+}
+
+/** Listens on a free loopback port; answers the server's origin (`http://127.0.0.1:<port>`). */
+export async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

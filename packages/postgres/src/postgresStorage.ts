@@ -748,13 +748,13 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     return seq === undefined || seq === '0' ? undefined : formatSeq(seq);
   }
 
+  /** How to stop each watch running now (`close()` stops them before the pool). */
+  const watches = new Set<() => Promise<void>>();
+
   /**
    * Follows the feed: LISTEN on a dedicated connection, and on each notification (or after a lost
    * connection comes back) reads every entry after the last one told, so none is missed or told twice.
    */
-  /** How to stop each watch running now. */
-  const watches = new Set<() => Promise<void>>();
-
   async function startWatch(
     listener: (entry: AuditEntry) => void,
     opts: StorageWatchOptions,

@@ -73,3 +73,11 @@ export class LicenseContactsError extends Error {
 export function validationError(field: string, message: string): LicenseContactsError {
   return new LicenseContactsError('VALIDATION', message, { field });
 }
+
+/**
+ * Reports a failure that must not fail its caller (a listener's, told of a committed change) as an
+ * uncaught error would be, where the runtime offers `reportError`.
+ */
+export function reportError(error: unknown): void {
+  (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+}

@@ -1,6 +1,6 @@
 import { createParser } from 'eventsource-parser';
 import type { ErrorCode } from '../domain/errors';
-import { ERROR_CODES, LicenseContactsError } from '../domain/errors';
+import { ERROR_CODES, LicenseContactsError, reportError } from '../domain/errors';
 import { randomHex } from '../domain/random';
 import type {
   AuditEntry,
@@ -230,7 +230,7 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
       try {
         onOpen();
       } catch (error) {
-        (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+        reportError(error);
       }
       const parser = createParser({
         onEvent(event) {
@@ -246,7 +246,7 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
           try {
             listener(entry);
           } catch (error) {
-            (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+            reportError(error);
           }
         },
       });

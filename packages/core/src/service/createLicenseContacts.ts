@@ -524,7 +524,8 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
 
   /** The seq of the last entry of the whole feed: asked of the storage, or read to the feed's end. */
   async function lastSeq(): Promise<string | undefined> {
-    if (storage.headSeq) return guard(() => (storage.headSeq as NonNullable<LicenseStorage['headSeq']>)());
+    const head = storage.headSeq?.bind(storage);
+    if (head) return guard(head);
     let last: string | undefined;
     for (;;) {
       const page = await guard(() =>

@@ -1,3 +1,4 @@
+import { reportError } from '../domain/errors';
 import type { AuditEntry, License, WatchOptions } from '../domain/types';
 import type { LicenseStorage, StorageWatch } from '../storage/types';
 
@@ -14,9 +15,6 @@ const backoff = (attempt: number) => Math.min(5_000, 100 * 2 ** attempt) * (0.5 
 
 /** Licenses committed here whose entries the storage's watch has not told yet, at most this many. */
 const MAX_PENDING = 10_000;
-
-const reportError = (error: unknown) =>
-  (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
 
 /**
  * The live side of the service: the commits of every instance, in seq order. With a storage that can

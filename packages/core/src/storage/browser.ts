@@ -1,4 +1,4 @@
-import { LicenseContactsError } from '../domain/errors';
+import { LicenseContactsError, reportError } from '../domain/errors';
 import type { StoredRequest } from '../domain/requests';
 import type { AuditEntry, License } from '../domain/types';
 import { upgradeEntry } from './legacy';
@@ -56,7 +56,7 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
         try {
           watcher.listener(entry);
         } catch (error) {
-          (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+          reportError(error);
         }
       }
     }
@@ -121,7 +121,7 @@ export function browserStorage(options: BrowserStorageOptions = {}): LicenseStor
     listLicenses: async (query) => load().listLicenses(query),
     listAudit: async (id, query) => load().listAudit(id, query),
     listChanges: async (query) => load().listChanges(query),
-    headSeq: async () => (load().headSeq as NonNullable<LicenseStorage['headSeq']>)(),
+    headSeq: async () => load().headSeq?.(),
     getRequest: async (id) => load().getRequest(id),
     listRequests: async (query) => load().listRequests(query),
     getAddresses: async (emails) => load().getAddresses(emails),

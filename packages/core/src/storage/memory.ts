@@ -1,5 +1,5 @@
 import { freeze } from 'immer';
-import { LicenseContactsError } from '../domain/errors';
+import { LicenseContactsError, reportError } from '../domain/errors';
 import type { StoredRequest } from '../domain/requests';
 import { stateAt } from '../domain/requests';
 import type { AuditEntry, License, NewAuditEntry, Page } from '../domain/types';
@@ -151,7 +151,7 @@ function tell(listener: (entry: AuditEntry) => void, entry: AuditEntry): void {
   try {
     listener(entry);
   } catch (error) {
-    (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+    reportError(error);
   }
 }
 

@@ -850,6 +850,10 @@ export function createContactsStore(
       dispatch({ type: 'liveStatus', live: { status: 'error', error: failure } });
       emit({ type: 'liveError', error: failure });
     };
+    /** Live again after a failure: with an entry, or (`onOpen`) a reconnect with nothing new to tell. */
+    const liveAgain = () => {
+      if (current() && internals.cache.live.status !== 'on') dispatch({ type: 'liveStatus', live: LIVE_ON });
+    };
     unwatch = () => {};
     dispatch({ type: 'liveStatus', live: LIVE_ON });
     try {
@@ -858,19 +862,11 @@ export function createContactsStore(
           // A stopped watch's late news, an entry told twice or one older than the newest told: ignored.
           if (!current() || (lastSeq !== undefined && entry.seq <= lastSeq)) return;
           lastSeq = entry.seq;
-          if (internals.cache.live.status !== 'on') dispatch({ type: 'liveStatus', live: LIVE_ON });
+          liveAgain();
           incoming.push(entry);
           takeInSoon();
         },
-        {
-          ...(lastSeq === undefined ? {} : { after: lastSeq }),
-          onError,
-          // Back after a failure with nothing new to tell: live again all the same.
-          onOpen: () => {
-            if (current() && internals.cache.live.status !== 'on')
-              dispatch({ type: 'liveStatus', live: LIVE_ON });
-          },
-        },
+        { ...(lastSeq === undefined ? {} : { after: lastSeq }), onError, onOpen: liveAgain },
       );
       // An api that answers `watch` with a promise (a proxy, a stub) cannot be stopped; its failure is a state.
       const answer = stop as unknown as PromiseLike<unknown> | undefined;

@@ -145,7 +145,7 @@ describe('createFeedWorker', () => {
     expect(seen).toEqual(expected);
     // The stuck holder comes back to life: its entry is done, but the cursor is no longer its to move.
     const cursor = (await service.changes({ limit: 200 })).items.at(-1)?.seq;
-    // The healthy holder saves its moves soon after it catches up (saveMs: at most half the lease).
+    // The healthy holder's last cursor move lands just after its last entry is handled.
     for (const deadline = Date.now() + 2_000; Date.now() < deadline; ) {
       if ((await service.storage.feedCursors?.read('test'))?.cursor === cursor) break;
       await new Promise((resolve) => setTimeout(resolve, 5));
