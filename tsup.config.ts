@@ -23,7 +23,6 @@ const external: (string | RegExp)[] = [
   /^react($|\/)/,
   /^react-dom($|\/)/,
   /^@radix-ui\//,
-  /^immer($|\/)/,
   /^valibot($|\/)/,
   /^standardwebhooks($|\/)/,
   /^eventsource-parser($|\/)/,

@@ -1,5 +1,5 @@
 import type { AuditEntry, Contact, ContactChange, ContactPosition, ContactsState, Role } from './types';
-import { ROLES } from './types';
+import { ROLE_LIST as ROLES } from './types';
 
 const EMPTY: ContactsState = Object.freeze({
   contacts: Object.freeze([]) as unknown as Contact[],
@@ -74,6 +74,13 @@ function commonEnds<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => b
 
 const sameEmail = (a: string, b: string) => a === b;
 
+/** `list.slice(start, end)` by an index loop: on the frozen lists of a license, several times faster. */
+function stretch(list: readonly string[], start: number, end: number): string[] {
+  const part: string[] = [];
+  for (let i = start; i < end; i++) part.push(list[i] as string);
+  return part;
+}
+
 /** A person's index in a list, by `indexOf` for a few look-ups and by a map built once for many. */
 function indexer(list: readonly string[]): (email: string) => number {
   let map: Map<string, number> | undefined;
@@ -113,12 +120,12 @@ export function diffContacts(before: ContactsState | null, after: ContactsState)
     const [head, tail] = commonEnds(from[role], after[role], sameEmail);
     // An unchanged head and tail are kept in any longest run, so the moves lie between them.
     const moved = movedWithin(
-      from[role].slice(head, from[role].length - tail),
-      after[role].slice(head, after[role].length - tail),
+      stretch(from[role], head, from[role].length - tail),
+      stretch(after[role], head, after[role].length - tail),
     );
     for (const email of moved) touched.add(email);
-    const [oldMain] = from[role];
-    const [newMain] = after[role];
+    const oldMain = from[role][0];
+    const newMain = after[role][0];
     if (oldMain !== newMain) {
       if (oldMain !== undefined) touched.add(oldMain);
       if (newMain !== undefined) touched.add(newMain);

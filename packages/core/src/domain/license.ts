@@ -1,9 +1,19 @@
 import type { Actor, Contact, License, Role } from './types';
 
+/**
+ * Where the contact with this (normalized) email stands in the license's contacts, or -1. An index
+ * loop: on the frozen lists every license holds, V8 runs it several times faster than `findIndex`.
+ */
+export function contactIndex(license: Pick<License, 'contacts'>, email: string): number {
+  const { contacts } = license;
+  for (let i = 0; i < contacts.length; i++) if ((contacts[i] as Contact).email === email) return i;
+  return -1;
+}
+
 /** The contact with this (normalized) email on the license, if any. */
 export function findContact(license: Pick<License, 'contacts'>, email: string): Contact | undefined {
-  for (const contact of license.contacts) if (contact.email === email) return contact;
-  return undefined;
+  const index = contactIndex(license, email);
+  return index < 0 ? undefined : license.contacts[index];
 }
 
 /** Whether the person holds any role on the license (R4: may see and change it). */

@@ -83,7 +83,7 @@ export function checkInvite(
     const held = input.roles.filter((role) => existing?.roles.includes(role)).join(' and ');
     if (existing && held !== '') return deny('DUPLICATE', `${existing.name} is already a ${held} contact`);
   }
-  if (policy.invite) return policy.invite(input === null ? context : { ...context, input });
+  if (policy.invite) return policy.invite(input === null ? context : { license, actor, input });
   return policy.canView(context)
     ? ALLOWED
     : deny('NOT_ASSOCIATED', 'Only contacts of this license can change it');

@@ -1,8 +1,8 @@
-import { freeze } from 'immer';
 import { diffContacts } from './changes';
 import type { ErrorCode } from './errors';
 import { LicenseContactsError } from './errors';
-import { findContact, holdsRole, isAssociated, mainOf, nameOf } from './license';
+import { deepFreeze } from './freeze';
+import { contactIndex, findContact, holdsRole, isAssociated, mainOf, nameOf } from './license';
 import type { Policy } from './policy';
 import { defaultPolicy, deny } from './policy';
 import { checkInvite, requestActions } from './requests';
@@ -11,6 +11,7 @@ import type {
   AddContactInput,
   AuditEntry,
   Contact,
+  ContactChange,
   CreateLicenseInput,
   Decision,
   InvitationMode,
@@ -79,7 +80,8 @@ export function checkCommand(
   policy: Policy,
   options: RuleOptions = {},
 ): Decision {
-  const context = { license, actor };
+  // Policy questions are object literals, never `{ ...context, more }`: V8 (Node 20) adds a property
+  // to a spread copy of an unfrozen object some twenty times slower than it builds the literal.
   switch (command.type) {
     case 'addContact': {
       const { input } = command;
@@ -89,7 +91,7 @@ export function checkCommand(
       if (existing && held !== '') {
         return deny('DUPLICATE', `${existing.name} is already a ${held} contact`);
       }
-      return policy.addContact({ ...context, input, invitations: options.invitations ?? 'never' });
+      return policy.addContact({ license, actor, input, invitations: options.invitations ?? 'never' });
     }
     case 'setMain': {
       const { role, email } = command;
@@ -99,7 +101,7 @@ export function checkCommand(
       if (mainOf(license, role) === email) {
         return deny('ALREADY_MAIN', `${nameOf(license, email)} is already the main ${role} contact`);
       }
-      return policy.setMain({ ...context, role, email });
+      return policy.setMain({ license, actor, role, email });
     }
     case 'removeContact': {
       const { email, successor } = command;
@@ -126,7 +128,8 @@ export function checkCommand(
           return deny('INVALID_SUCCESSOR', `The successor ${successor} is not a ${role} contact`);
         }
         const decision = policy.removeContact({
-          ...context,
+          license,
+          actor,
           role,
           email,
           ...(isMain && successor !== undefined ? { successor } : {}),
@@ -142,7 +145,7 @@ export function checkCommand(
       if (successor.email === email) {
         return deny('INVALID_SUCCESSOR', 'The successor must be someone other than the contact replaced');
       }
-      return policy.replaceContact({ ...context, email, successor: successor.email });
+      return policy.replaceContact({ license, actor, email, successor: successor.email });
     }
   }
 }
@@ -173,16 +176,26 @@ function inRoleOrder(roles: Iterable<Role>): Role[] {
   return ROLES.filter((role) => set.has(role));
 }
 
+// The lists below are frozen (every license is): index loops and spreads, which V8 runs several
+// times faster on them than `slice`, `filter`, `map` or `for…of`.
+
 /** The list without its item at `index`. */
 function without<T>(list: readonly T[], index: number): T[] {
-  const rest = list.slice(0, index);
-  for (let i = index + 1; i < list.length; i++) rest.push(list[i] as T);
+  const rest: T[] = [];
+  for (let i = 0; i < list.length; i++) if (i !== index) rest.push(list[i] as T);
   return rest;
+}
+
+/** The list with its item at `index` replaced by `item`. */
+function replaced<T>(list: readonly T[], index: number, item: T): T[] {
+  const copy = [...list];
+  copy[index] = item;
+  return copy;
 }
 
 function withFirst(list: readonly string[], email: string): string[] {
   const result = [email];
-  for (const e of list) if (e !== email) result.push(e);
+  for (let i = 0; i < list.length; i++) if (list[i] !== email) result.push(list[i] as string);
   return result;
 }
 
@@ -195,13 +208,11 @@ function mutate(draft: License, base: License, command: Command): void {
   switch (command.type) {
     case 'addContact': {
       const { email, name, roles } = command.input;
-      const index = base.contacts.findIndex((contact) => contact.email === email);
-      const existing = base.contacts[index];
+      const index = contactIndex(base, email);
+      const existing = index < 0 ? undefined : base.contacts[index];
       const added = roles.filter((role) => !existing?.roles.includes(role));
       draft.contacts = existing
-        ? base.contacts.map((c, i) =>
-            i === index ? { ...existing, roles: inRoleOrder([...existing.roles, ...added]) } : c,
-          )
+        ? replaced(base.contacts, index, { ...existing, roles: inRoleOrder([...existing.roles, ...added]) })
         : [...base.contacts, { email, name, roles: [...roles] }];
       for (const role of added) draft[role] = [...base[role], email];
       return;
@@ -211,7 +222,7 @@ function mutate(draft: License, base: License, command: Command): void {
       return;
     case 'removeContact': {
       const { email, successor } = command;
-      const index = base.contacts.findIndex((contact) => contact.email === email);
+      const index = contactIndex(base, email);
       const contact = base.contacts[index] as Contact;
       const roles = command.role === undefined ? contact.roles : [command.role];
       for (const role of roles) {
@@ -222,20 +233,20 @@ function mutate(draft: License, base: License, command: Command): void {
       draft.contacts =
         left.length === 0
           ? without(base.contacts, index)
-          : base.contacts.map((c, i) => (i === index ? { ...c, roles: left } : c));
+          : replaced(base.contacts, index, { ...contact, roles: left });
       return;
     }
     case 'replaceContact': {
       const { email, successor } = command;
-      const index = base.contacts.findIndex((contact) => contact.email === email);
+      const index = contactIndex(base, email);
       const old = base.contacts[index] as Contact;
-      const existing = base.contacts.find((contact) => contact.email === successor.email);
+      const existing = findContact(base, successor.email);
       for (const role of old.roles) {
         // The successor takes the old position; an earlier entry of theirs keeps its (higher) place.
-        draft[role] = [...new Set(base[role].map((e) => (e === email ? successor.email : e)))];
+        draft[role] = [...new Set([...base[role]].map((e) => (e === email ? successor.email : e)))];
       }
       // A successor new to the license joins it now: at the end of the contacts, like anyone who joins.
-      const rest = base.contacts.filter((_, i) => i !== index);
+      const rest = without(base.contacts, index);
       draft.contacts = existing
         ? rest.map((c) => (c === existing ? { ...c, roles: inRoleOrder([...c.roles, ...old.roles]) } : c))
         : [...rest, { email: successor.email, name: successor.name, roles: [...old.roles] }];
@@ -248,14 +259,14 @@ function mutate(draft: License, base: License, command: Command): void {
 export type EntryDetails = Pick<AuditEntry, 'email' | 'role' | 'successor' | 'requests'>;
 
 /**
- * Freezes a license as `freeze(license, true)` would, at the cost of what is new in it: the role lists
+ * Freezes a license as `deepFreeze(license)` would, at the cost of what is new in it: the role lists
  * hold strings (frozen shallowly), and rows shared with the frozen license it came from are skipped.
  */
 function frozenLicense(draft: License): License {
   Object.freeze(draft.technical);
   Object.freeze(draft.billing);
   if (!Object.isFrozen(draft.contacts)) {
-    for (const contact of draft.contacts) if (!Object.isFrozen(contact)) freeze(contact, true);
+    for (const contact of draft.contacts) if (!Object.isFrozen(contact)) deepFreeze(contact);
     Object.freeze(draft.contacts);
   }
   return Object.freeze(draft);
@@ -293,21 +304,27 @@ export function auditEntry(
   action: AuditEntry['action'],
   details: EntryDetails = {},
 ): NewAuditEntry {
-  // Frozen, so storages can keep it without copying.
-  return freeze(
-    {
-      id: `${after.id}:${after.version}`,
-      licenseId: after.id,
-      version: after.version,
-      at: after.updatedAt,
-      actor: actor?.email ?? null,
-      staff: actor?.staff === true,
-      action,
-      ...details,
-      changes: diffContacts(before, after),
-    },
-    true,
-  );
+  // Frozen, so storages can keep it without copying; the changes, of a known shape, part by part.
+  const changes = diffContacts(before, after);
+  for (let i = 0; i < changes.length; i++) {
+    const change = changes[i] as ContactChange;
+    if (change.before) Object.freeze(Object.freeze(change.before).roles);
+    if (change.after) Object.freeze(Object.freeze(change.after).roles);
+    Object.freeze(change);
+  }
+  Object.freeze(changes);
+  if (details.requests) deepFreeze(details.requests);
+  return Object.freeze({
+    id: `${after.id}:${after.version}`,
+    licenseId: after.id,
+    version: after.version,
+    at: after.updatedAt,
+    actor: actor?.email ?? null,
+    staff: actor?.staff === true,
+    action,
+    ...details,
+    changes,
+  });
 }
 
 /**
@@ -381,7 +398,7 @@ export function createLicenseState(input: CreateLicenseInput, now: string): Appl
   ];
   // A new object nobody else holds: built in place, then frozen like every other license.
   for (const contact of contacts) mutate(base, base, { type: 'addContact', input: contact });
-  const license = freeze(base, true);
+  const license = deepFreeze(base);
   return { license, entry: auditEntry(null, license, null, 'createLicense') };
 }
 
@@ -475,7 +492,7 @@ export function permissionsFor(
   for (const request of options.pending ?? [])
     requests[request.id] = requestActions(request, license, actor, policy);
   return {
-    addContact: policy.addContact({ ...context, invitations }),
+    addContact: policy.addContact({ license, actor, invitations }),
     replaceContact: policy.replaceContact(context),
     viewHistory: policy.viewHistory(context),
     setMain: perRole((role, email) => check({ type: 'setMain', role, email })),

@@ -1,8 +1,14 @@
 /** A contact role on a license. */
 export type Role = 'technical' | 'billing';
 
+/**
+ * Both roles, in display order, as a plain array for the core's hot loops (V8 iterates a frozen array
+ * about twice as slowly); not exported from the package, where `ROLES` is the frozen one.
+ */
+export const ROLE_LIST: readonly Role[] = ['technical', 'billing'];
+
 /** Both roles, in display order. */
-export const ROLES: readonly Role[] = /* @__PURE__ */ Object.freeze(['technical', 'billing'] as const);
+export const ROLES: readonly Role[] = /* @__PURE__ */ Object.freeze([...ROLE_LIST]);
 
 /** A person as the caller names them: an email address and a display name. */
 export interface Person {

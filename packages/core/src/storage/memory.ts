@@ -1,8 +1,8 @@
-import { freeze } from 'immer';
 import { LicenseContactsError, reportError } from '../domain/errors';
+import { deepFreeze } from '../domain/freeze';
 import type { StoredRequest } from '../domain/requests';
 import { stateAt } from '../domain/requests';
-import type { AuditEntry, License, NewAuditEntry, Page } from '../domain/types';
+import type { AuditEntry, ContactChange, License, NewAuditEntry, Page } from '../domain/types';
 import type { LegacyAuditEntry } from './legacy';
 import { upgradeEntry } from './legacy';
 import { formatSeq } from './seq';
@@ -53,22 +53,13 @@ export function checkCommit(
     address(email: string): { version: number } | undefined;
   },
 ): void {
-  const once = (keys: string[], what: string) => {
-    if (new Set(keys).size !== keys.length)
+  const once = <W>(writes: readonly W[] | undefined, key: (write: W) => string, what: string) => {
+    if (writes !== undefined && writes.length > 1 && new Set(writes.map(key)).size !== writes.length)
       throw new LicenseContactsError('CONFLICT', `A commit may write each ${what} once`);
   };
-  once(
-    commit.writes.map((w) => w.license.id),
-    'license',
-  );
-  once(
-    (commit.requests ?? []).map((w) => w.request.id),
-    'request',
-  );
-  once(
-    (commit.addresses ?? []).map((w) => w.address.email),
-    'address',
-  );
+  once(commit.writes, (w) => w.license.id, 'license');
+  once(commit.requests, (w) => w.request.id, 'request');
+  once(commit.addresses, (w) => w.address.email, 'address');
   for (const { license, expectedVersion } of commit.writes) {
     if ((stored.license(license.id)?.version ?? null) !== expectedVersion)
       throw stale(`License ${license.id}`);
@@ -102,7 +93,7 @@ export function matchesRequest(
 
 /** Stored objects are deeply frozen: handing them out is safe, and nobody can change them in place. */
 function own<T extends object>(value: T): T {
-  return Object.isFrozen(value) ? value : freeze(structuredClone(value), true);
+  return Object.isFrozen(value) ? value : deepFreeze(structuredClone(value));
 }
 
 function insertSorted(list: string[], id: string): void {
@@ -279,12 +270,14 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
   /** Appends an entry to the feed with the next seq, and follows who joined and left. */
   function record(entry: NewAuditEntry | LegacyAuditEntry): AuditEntry {
     const n = feed.length + 1;
-    const stored = freeze({ ...upgradeEntry(own(entry)), seq: formatSeq(n) }, true) as AuditEntry;
+    // Its parts are frozen already (own, and upgradeEntry's new changes): only the copy with its seq is new.
+    const stored: AuditEntry = Object.freeze({ ...deepFreeze(upgradeEntry(own(entry))), seq: formatSeq(n) });
     feed.push(stored);
     const list = audit.get(stored.licenseId) ?? [];
     list.push(stored);
     audit.set(stored.licenseId, list);
-    for (const change of stored.changes) {
+    for (let i = 0; i < stored.changes.length; i++) {
+      const change = stored.changes[i] as ContactChange;
       if (change.before === null && change.after !== null) join(change.email, stored.licenseId, n);
       if (change.before !== null && change.after === null) {
         const open = memberships
@@ -361,7 +354,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
       for (const request of requestWrites) putRequest(request);
       for (const address of addressWrites) addresses.set(address.email, address);
       const stored = entries.map(record);
-      for (const entry of stored) for (const watcher of [...watchers]) tell(watcher, entry);
+      if (watchers.size > 0)
+        for (const entry of stored) for (const watcher of [...watchers]) tell(watcher, entry);
       return stored;
     },
 

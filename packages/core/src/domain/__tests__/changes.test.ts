@@ -156,7 +156,7 @@ describe('applyChanges', () => {
           }
           if (!applied) continue;
           rebuilt = applyChanges(rebuilt, applied.entry.changes);
-          // Rows shared by both states (immer's structural sharing) are a shortcut, not a difference.
+          // Rows shared by both states (structural sharing) are a shortcut, not a difference.
           expect(
             diffContacts(structuredClone(lists(license)), structuredClone(lists(applied.license))),
           ).toEqual(applied.entry.changes);
@@ -194,7 +194,7 @@ describe('diffContacts on any two states', () => {
   /**
    * Two states, the second's contacts in the order a change leaves them (those who stay in their
    * order, then newcomers); with `share`, its rows equal to the first's are the same objects, as
-   * immer's structural sharing leaves them.
+   * structural sharing leaves them.
    */
   const pair = (share: boolean): fc.Arbitrary<[ContactsState, ContactsState]> =>
     fc.tuple(state, state).map(([a, b]) => {

@@ -1,4 +1,4 @@
-import type { Actor, License } from '@license-contacts/core';
+import type { Actor, Command, License } from '@license-contacts/core';
 import {
   applyCommand,
   checkCommand,
@@ -50,6 +50,28 @@ describe('applyCommand', () => {
       staff: true,
       at: NOW,
     });
+  });
+
+  it('freezes every part of what it answers: the license, its lists and rows, the entry and its changes', () => {
+    const actor = { email: 'ops@vendor.test', staff: true };
+    const commands: Command[] = [
+      { type: 'addContact', input: { email: 'ed@acme.test', name: 'Ed', roles: ['technical', 'billing'] } },
+      { type: 'setMain', role: 'technical', email: 'di@gmail.com' },
+      { type: 'removeContact', email: 'ben@acme.test', role: 'billing' },
+      { type: 'replaceContact', email: 'ann@acme.test', successor: { email: 'fay@acme.test', name: 'Fay' } },
+    ];
+    /** Every object and array inside `value` that is not frozen, by path. */
+    const unfrozen = (value: unknown, path: string): string[] => {
+      if (typeof value !== 'object' || value === null) return [];
+      const own = Object.isFrozen(value) ? [] : [path];
+      return own.concat(...Object.entries(value).map(([key, inner]) => unfrozen(inner, `${path}.${key}`)));
+    };
+    for (const command of commands) {
+      const applied = applyCommand(base, command, actor, defaultPolicy, NOW);
+      expect(applied?.entry.changes.length, command.type).toBeGreaterThan(0);
+      expect(unfrozen(applied?.license, 'license'), command.type).toEqual([]);
+      expect(unfrozen(applied?.entry, 'entry'), command.type).toEqual([]);
+    }
   });
 
   it('answers null for a command that changes nothing', () => {

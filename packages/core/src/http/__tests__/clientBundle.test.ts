@@ -17,7 +17,6 @@ async function kept(source: string): Promise<Record<string, number>> {
     minify: true,
     conditions: ['@license-contacts/source'],
     define: { 'process.env.NODE_ENV': '"production"' },
-    external: ['immer'],
     logLevel: 'silent',
   });
   const output = Object.values(result.metafile.outputs)[0];

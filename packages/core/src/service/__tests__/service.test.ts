@@ -1072,3 +1072,28 @@ describe('deciding visibility from the email index (R4, R15)', () => {
     expect(defaultPolicy.viewedByContactsOnly).toBe(defaultPolicy.canView);
   });
 });
+
+describe('the clock', () => {
+  it('stamps each change with its clock reading, whether the clock gives a number, a Date or ISO text', async () => {
+    let reading: number | Date | string = Date.parse('2026-05-01T08:00:00.000Z');
+    const clocked = createLicenseContacts({ storage: memoryStorage(), clock: () => reading });
+    await clocked.createLicense({ id: 'SEN-CLOCK', product: 'Jira', technical: alice, billing: bob });
+    const api = clocked.as(alice);
+    reading = new Date('2026-05-01T08:00:00.000Z'); // the same millisecond again, as a Date
+    await api.addContact('SEN-CLOCK', { ...carol, roles: ['technical'] });
+    reading = '2026-05-01T08:00:00.001Z';
+    await api.setMain('SEN-CLOCK', 'technical', carol.email);
+    await api.setMain('SEN-CLOCK', 'technical', alice.email);
+    reading = new Date('2026-05-01T09:30:00.250Z');
+    await api.removeContact('SEN-CLOCK', carol.email);
+    expect((await api.getLicense('SEN-CLOCK')).updatedAt).toBe('2026-05-01T09:30:00.250Z');
+    const at = (await api.history('SEN-CLOCK')).items.map((entry) => entry.at).reverse();
+    expect(at).toEqual([
+      '2026-05-01T08:00:00.000Z',
+      '2026-05-01T08:00:00.000Z',
+      '2026-05-01T08:00:00.001Z',
+      '2026-05-01T08:00:00.001Z',
+      '2026-05-01T09:30:00.250Z',
+    ]);
+  });
+});
