@@ -36,8 +36,9 @@ interface CommonOptions {
   /** The PostgreSQL schema holding the tables; created by `migrate()`. Default `license_contacts`. */
   schema?: string;
   /**
-   * Prepare statements once per connection (pg only; PGlite ignores it). Default true; set false
-   * behind a pooler that does not keep prepared statements (PgBouncer in transaction mode before 1.21).
+   * Prepare statements once: per connection with pg, per instance with PGlite (`PREPARE`, then
+   * `EXECUTE`). Default true; set false behind a pooler that does not keep prepared statements
+   * (PgBouncer in transaction mode before 1.21).
    */
   prepare?: boolean;
   /**
@@ -473,7 +474,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   let db: Queryable;
   if (options.pool !== undefined)
     db = fromPool(options.pool, { close: true, prepare: options.prepare ?? true });
-  else if (options.pglite !== undefined) db = fromPGlite(options.pglite, { close: true });
+  else if (options.pglite !== undefined)
+    db = fromPGlite(options.pglite, { close: true, prepare: options.prepare ?? true });
   else
     throw new LicenseContactsError('VALIDATION', 'postgresStorage needs a pool or a pglite', {
       field: 'pool',

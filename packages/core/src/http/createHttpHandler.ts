@@ -356,11 +356,16 @@ function buildRoutes(): AnyRoute[] {
       versioned: true,
       run(context) {
         const q = context.query;
-        return context.api.removeContact(param(context, 0), param(context, 1), {
-          ...mutationOptions(context),
-          ...(q.role === undefined ? {} : { role: q.role as Role }),
-          ...(q.successor === undefined ? {} : { successor: q.successor }),
-        });
+        // Onto the options object, not `{ ...options, more }` (a slow path of V8 on Node 20).
+        return context.api.removeContact(
+          param(context, 0),
+          param(context, 1),
+          Object.assign(
+            mutationOptions(context),
+            q.role === undefined ? {} : { role: q.role as Role },
+            q.successor === undefined ? {} : { successor: q.successor },
+          ),
+        );
       },
     }),
     route({

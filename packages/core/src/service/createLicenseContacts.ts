@@ -691,10 +691,10 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         for (;;) {
           const page = await guard(() =>
             storage.listLicenses({
+              limit: limit - items.length,
               ...(actor.staff ? {} : { email: actor.email }),
               ...(query === undefined ? {} : { query }),
               ...(after === undefined ? {} : { after }),
-              limit: limit - items.length,
             }),
           );
           for (const license of page.items) if (policy.canView({ license, actor })) items.push(license);

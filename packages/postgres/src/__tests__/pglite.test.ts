@@ -3,8 +3,10 @@ import { PGlite } from '@electric-sql/pglite';
 import type { AuditEntry } from '@license-contacts/core';
 import { createLicenseContacts } from '@license-contacts/core';
 import { runServiceModelTests, runStorageConformance } from '@license-contacts/core/testing';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStorage } from '../index';
+import { sqlLiteral } from '../queryable';
 
 // One PGlite per file (its WASM start costs seconds); every test starts from empty tables.
 let db: PGlite;
@@ -100,5 +102,55 @@ describe('watch under a burst of commits (watchGapMs)', () => {
     expect(() => postgresStorage({ pglite: db, watchGapMs: -1 })).toThrow(
       expect.objectContaining({ code: 'VALIDATION', field: 'watchGapMs' }),
     );
+  });
+});
+
+// The same promises with statements planned anew each time (`prepare: false`), as before PREPARE.
+runStorageConformance({
+  name: 'postgresStorage (PGlite, prepare: false)',
+  async create() {
+    await empty();
+    return postgresStorage({ pglite: db, prepare: false });
+  },
+});
+
+describe('EXECUTE arguments (sqlLiteral)', () => {
+  it('reads back every value as the bound parameter would be: text, arrays of text, JSON text, numbers, booleans', async () => {
+    await db.query(
+      'PREPARE lc_literal_check AS SELECT $1::text AS t, $2::text[] AS a, $3::json AS j, $4::integer AS n, $5::boolean AS b, $6::bigint::text AS big',
+    );
+    // Any text PostgreSQL can hold (no NUL): quotes, backslashes, braces, commas, newlines, emoji.
+    const text = fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => !s.includes('\0'));
+    const tricky = fc.constantFrom("'", "''", '\\', '\\"', '"', '{', '}', ',', 'NULL', ' ', '\n', "O'Brien");
+    const anyText = fc.oneof(
+      text,
+      tricky,
+      fc.array(tricky, { maxLength: 6 }).map((parts) => parts.join('')),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        anyText,
+        fc.array(fc.option(anyText, { nil: null }), { maxLength: 8 }),
+        fc.jsonValue({ maxDepth: 3 }),
+        fc.integer(),
+        fc.boolean(),
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+        async (t, a, j, n, b, big) => {
+          // JSON goes as its text, as the adapter sends it (a JS array is a PostgreSQL array, as with pg).
+          const args = [t, a, JSON.stringify(j), n, b, big].map(sqlLiteral).join(', ');
+          const { rows } = await db.query<Record<string, unknown>>(`EXECUTE lc_literal_check(${args})`);
+          expect(rows[0]).toEqual({ t, a, j: JSON.parse(JSON.stringify(j)), n, b, big: String(big) });
+        },
+      ),
+      { numRuns: 300 },
+    );
+    await db.query('DEALLOCATE lc_literal_check');
+  });
+
+  it('writes NULL for null and undefined, and a Date as its ISO text', async () => {
+    const { rows } = await db.query<Record<string, unknown>>(
+      `SELECT ${sqlLiteral(null)}::text AS a, ${sqlLiteral(undefined)}::text AS b, ${sqlLiteral(new Date('2026-05-01T08:00:00.123Z'))}::timestamptz AS c`,
+    );
+    expect(rows[0]).toEqual({ a: null, b: null, c: new Date('2026-05-01T08:00:00.123Z') });
   });
 });
