@@ -235,7 +235,16 @@ export function fromPGlite(db: PGliteLike, options: { close: boolean; prepare: b
       let result: Awaited<ReturnType<PGliteLike['query']>>;
       if (options.prepare && statement.name !== undefined && (await ready(target, inside, statement))) {
         const args = values.length === 0 ? '' : `(${values.map(sqlLiteral).join(', ')})`;
-        result = await target.query<R>(`EXECUTE ${statement.name}${args}`);
+        try {
+          result = await target.query<R>(`EXECUTE ${statement.name}${args}`);
+        } catch (error) {
+          // Deallocated behind our back (DEALLOCATE ALL, DISCARD ALL): prepared anew next time. Outside
+          // a transaction it runs unprepared now; inside one the error has already aborted it.
+          if ((error as { code?: unknown } | null)?.code !== '26000') throw error;
+          names.done.delete(statement.name);
+          if (inside) throw error;
+          result = await target.query<R>(statement.text, values);
+        }
       } else {
         result = await target.query<R>(statement.text, values);
       }

@@ -154,3 +154,28 @@ describe('EXECUTE arguments (sqlLiteral)', () => {
     expect(rows[0]).toEqual({ a: null, b: null, c: new Date('2026-05-01T08:00:00.123Z') });
   });
 });
+
+describe('prepared statements on PGlite', () => {
+  it('prepares a statement once and runs it again after DEALLOCATE ALL behind its back', async () => {
+    await empty();
+    const storage = postgresStorage({ pglite: db });
+    const service = createLicenseContacts({ storage, cacheSize: 0 });
+    await service.createLicense({
+      id: 'SEN-PREP',
+      product: 'Jira',
+      technical: { email: 'alice@acme.test', name: 'Alice' },
+      billing: { email: 'bob@acme.test', name: 'Bob' },
+    });
+    const names = async () =>
+      (await db.query<{ name: string }>('SELECT name FROM pg_prepared_statements')).rows.map((r) => r.name);
+    await storage.getLicense('SEN-PREP');
+    const after = await names();
+    expect(after.some((name) => name.startsWith('lc_'))).toBe(true);
+    await storage.getLicense('SEN-PREP');
+    expect(await names()).toEqual(after); // the second read prepared nothing new
+    await db.query('DEALLOCATE ALL');
+    expect((await storage.getLicense('SEN-PREP'))?.id).toBe('SEN-PREP');
+    expect((await storage.getLicense('SEN-PREP'))?.id).toBe('SEN-PREP');
+    expect((await names()).some((name) => name.startsWith('lc_'))).toBe(true);
+  });
+});
