@@ -23,29 +23,40 @@ export function positionsOf(state: ContactsState): Map<string, ContactPosition> 
 /**
  * The items of `after` (those also in `before`) that must be listed as moved so that every other one
  * keeps its order relative to the rest: the complement of a longest increasing run of their old places
- * (patience sorting, O(n log n)).
+ * (patience sorting, O(n log n)). The stretches compared are short (what lies between the unchanged
+ * head and tail), so a few places are found by `indexOf`, more through a map.
  */
-function movedWithin(before: readonly string[], after: readonly string[]): Set<string> {
-  if (before.length === 0 || after.length === 0) return new Set();
-  const oldIndex = new Map(before.map((email, index) => [email, index]));
-  const common = after.filter((email) => oldIndex.has(email));
+function movedWithin(before: readonly string[], after: readonly string[]): string[] {
+  if (before.length === 0 || after.length === 0) return [];
+  const map = before.length > 16 ? new Map(before.map((email, index) => [email, index])) : undefined;
+  const common: string[] = [];
+  const places: number[] = []; // places[i]: the old index of common[i]
+  for (let i = 0; i < after.length; i++) {
+    const email = after[i] as string;
+    const place = map ? (map.get(email) ?? -1) : before.indexOf(email);
+    if (place < 0) continue;
+    common.push(email);
+    places.push(place);
+  }
   const tails: number[] = []; // tails[k]: index in `common` ending the best run of length k + 1
-  const previous: number[] = new Array(common.length).fill(-1);
+  const previous: number[] = [];
   for (let i = 0; i < common.length; i++) {
-    const value = oldIndex.get(common[i] as string) as number;
+    const value = places[i] as number;
     let low = 0;
     let high = tails.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if ((oldIndex.get(common[tails[mid] as number] as string) as number) < value) low = mid + 1;
+      if ((places[tails[mid] as number] as number) < value) low = mid + 1;
       else high = mid;
     }
-    if (low > 0) previous[i] = tails[low - 1] as number;
+    previous.push(low > 0 ? (tails[low - 1] as number) : -1);
     tails[low] = i;
   }
-  const kept = new Set<string>();
-  for (let i = tails.at(-1) ?? -1; i >= 0; i = previous[i] as number) kept.add(common[i] as string);
-  return new Set(common.filter((email) => !kept.has(email)));
+  const kept: boolean[] = new Array(common.length).fill(false);
+  for (let i = tails.at(-1) ?? -1; i >= 0; i = previous[i] as number) kept[i] = true;
+  const moved: string[] = [];
+  for (let i = 0; i < common.length; i++) if (!kept[i]) moved.push(common[i] as string);
+  return moved;
 }
 
 function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
@@ -74,13 +85,6 @@ function commonEnds<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => b
 
 const sameEmail = (a: string, b: string) => a === b;
 
-/** `list.slice(start, end)` by an index loop: on the frozen lists of a license, several times faster. */
-function stretch(list: readonly string[], start: number, end: number): string[] {
-  const part: string[] = [];
-  for (let i = start; i < end; i++) part.push(list[i] as string);
-  return part;
-}
-
 /** A person's index in a list, by `indexOf` for a few look-ups and by a map built once for many. */
 function indexer(list: readonly string[]): (email: string) => number {
   let map: Map<string, number> | undefined;
@@ -96,7 +100,10 @@ function indexer(list: readonly string[]): (email: string) => number {
  * the lists of the roles they hold are searched: a person is in a role's list exactly when they hold it.
  */
 function positionIn(contact: Contact, find: Record<Role, (email: string) => number>): ContactPosition {
-  const position: ContactPosition = { roles: [...contact.roles] };
+  // A frozen roles list (a license's) is shared as it is: nobody can change it.
+  const position: ContactPosition = {
+    roles: Object.isFrozen(contact.roles) ? contact.roles : [...contact.roles],
+  };
   for (const role of ROLES) {
     if (!contact.roles.includes(role)) continue;
     const index = find[role](contact.email);
@@ -117,15 +124,20 @@ export function diffContacts(before: ContactsState | null, after: ContactsState)
   const from = before ?? EMPTY;
   const touched = new Set<string>();
   for (const role of ROLES) {
-    const [head, tail] = commonEnds(from[role], after[role], sameEmail);
+    // The very same list (a change elsewhere shares it) is unchanged through and through.
+    if (from[role] === after[role]) continue;
+    // Plain copies: V8 reads a frozen list (every license's) element by element several times slower.
+    const listBefore = [...from[role]];
+    const listAfter = [...after[role]];
+    const [head, tail] = commonEnds(listBefore, listAfter, sameEmail);
     // An unchanged head and tail are kept in any longest run, so the moves lie between them.
     const moved = movedWithin(
-      stretch(from[role], head, from[role].length - tail),
-      stretch(after[role], head, after[role].length - tail),
+      listBefore.slice(head, listBefore.length - tail),
+      listAfter.slice(head, listAfter.length - tail),
     );
     for (const email of moved) touched.add(email);
-    const oldMain = from[role][0];
-    const newMain = after[role][0];
+    const oldMain = listBefore[0];
+    const newMain = listAfter[0];
     if (oldMain !== newMain) {
       if (oldMain !== undefined) touched.add(oldMain);
       if (newMain !== undefined) touched.add(newMain);
@@ -135,20 +147,22 @@ export function diffContacts(before: ContactsState | null, after: ContactsState)
   // name and roles: listed only when touched. The rows between are matched by email. The same list
   // (a change that only moved people) is all head: its items are the touched, found in contact order.
   const same = from.contacts === after.contacts;
+  const contactsBefore = [...from.contacts]; // plain copies, as above
+  const contactsAfter = same ? contactsBefore : [...after.contacts];
   const [head, tail] = same
-    ? [from.contacts.length, 0]
-    : commonEnds(from.contacts, after.contacts, sameRecord);
+    ? [contactsBefore.length, 0]
+    : commonEnds(contactsBefore, contactsAfter, sameRecord);
   const middle = new Map<string, Contact>();
-  for (let i = head; i < after.contacts.length - tail; i++) {
-    const contact = after.contacts[i] as Contact;
+  for (let i = head; i < contactsAfter.length - tail; i++) {
+    const contact = contactsAfter[i] as Contact;
     middle.set(contact.email, contact);
   }
   const was = { technical: indexer(from.technical), billing: indexer(from.billing) };
   const is = { technical: indexer(after.technical), billing: indexer(after.billing) };
   const changes: ContactChange[] = [];
-  const end = from.contacts.length - tail;
-  for (let i = 0; i < from.contacts.length; i++) {
-    const contact = from.contacts[i] as Contact;
+  const end = contactsBefore.length - tail;
+  for (let i = 0; i < contactsBefore.length && !(same && touched.size === 0); i++) {
+    const contact = contactsBefore[i] as Contact;
     const inMiddle = i >= head && i < end;
     const now = inMiddle ? middle.get(contact.email) : contact;
     const changed = inMiddle && (now === undefined || !sameRecord(contact, now));
@@ -162,7 +176,7 @@ export function diffContacts(before: ContactsState | null, after: ContactsState)
     if (same && changes.length === touched.size) break;
   }
   // What is left of the middle rows of `after` joined with this change.
-  for (let i = head; i < end; i++) middle.delete((from.contacts[i] as Contact).email);
+  for (let i = head; i < end; i++) middle.delete((contactsBefore[i] as Contact).email);
   for (const contact of middle.values()) {
     changes.push({ email: contact.email, name: contact.name, before: null, after: positionIn(contact, is) });
   }

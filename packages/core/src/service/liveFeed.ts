@@ -110,6 +110,7 @@ export class LiveFeed {
 
   #emit(entry: AuditEntry, license: License | undefined): void {
     if (this.#head === undefined || entry.seq > this.#head) this.#head = entry.seq;
+    if (this.#listeners.size === 0) return;
     const event: LicenseContactsEvent = {
       type: entry.action === 'createLicense' ? 'licenseCreated' : 'licenseUpdated',
       entry,
