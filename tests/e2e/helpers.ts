@@ -80,6 +80,11 @@ let axeSource: Promise<string> | undefined;
 export async function expectNoAxeViolations(page: Page, label: string): Promise<void> {
   axeSource ??= readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
   const source = await axeSource;
+  // What is still fading in (a dialog's 120 ms opacity animation) would be judged half transparent:
+  // axe looks at the page once its animations have finished.
+  await page.evaluate(() =>
+    Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined))),
+  );
   // Evaluated through the DevTools protocol, so the portal's Content-Security-Policy stays on.
   await page.evaluate(source);
   const violations = await page.evaluate(async () => {

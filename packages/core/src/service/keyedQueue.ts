@@ -3,35 +3,32 @@
  * so two multi-key tasks never wait on each other in a cycle.
  */
 export class KeyedQueue {
-  readonly #tails = new Map<string, Promise<void>>();
+  /** Each held key's waiters, in arrival order; a key nobody holds has no entry. */
+  readonly #held = new Map<string, Array<() => void>>();
 
   /** Runs `task` once every key is free, holding them all until it settles. */
   async run<T>(keys: readonly string[], task: () => Promise<T>): Promise<T> {
-    const releases: Array<() => void> = [];
+    const ordered = keys.length === 1 ? keys : [...new Set(keys)].sort();
+    let taken = 0;
     try {
-      for (const key of keys.length === 1 ? keys : [...new Set(keys)].sort()) {
-        const waiting = this.#acquire(key, releases);
-        if (waiting) await waiting;
+      for (const key of ordered) {
+        const waiting = this.#held.get(key);
+        // A free key is taken at once, without a promise; a held one when its holder hands it over.
+        if (waiting === undefined) this.#held.set(key, []);
+        else await new Promise<void>((resume) => waiting.push(resume));
+        taken++;
       }
       return await task();
     } finally {
-      for (const release of releases) release();
+      for (let i = 0; i < taken; i++) this.#release(ordered[i] as string);
     }
   }
 
-  /** Takes the key, adding its release to `releases`; returns what to wait for when someone holds it. */
-  #acquire(key: string, releases: Array<() => void>): Promise<void> | undefined {
-    const previous = this.#tails.get(key);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const tail = previous ? previous.then(() => held) : held;
-    this.#tails.set(key, tail);
-    releases.push(() => {
-      release();
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    });
-    return previous;
+  /** Hands the key to its first waiter, or frees it. */
+  #release(key: string): void {
+    const waiting = this.#held.get(key) as Array<() => void>;
+    const next = waiting.shift();
+    if (next) next();
+    else this.#held.delete(key);
   }
 }
