@@ -154,11 +154,12 @@ export function fromPool(pool: PgPoolLike, options: { close: boolean; prepare: b
 /**
  * A parameter as SQL text for `EXECUTE name(…)`, which takes no bound parameters: a quoted literal of
  * unknown type, which the prepared statement's parameter type then reads as `pg` would send it (arrays
- * as array text, objects as JSON). Quoting doubles `'`: PGlite runs with `standard_conforming_strings`.
+ * as array text, objects as JSON). An escape string (`E'…'`, `\` and `'` escaped) reads the same whatever
+ * `standard_conforming_strings` says.
  */
 export function sqlLiteral(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
-  const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  const quote = (text: string) => `E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
   if (typeof value === 'string') return quote(value);
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
     return quote(String(value));
@@ -211,14 +212,28 @@ export function fromPGlite(db: PGliteLike, options: { close: boolean; prepare: b
       await pending.catch(() => {});
       return names.done.has(name);
     }
-    const attempt = target
-      .query(`PREPARE ${name} AS ${statement.text}`)
+    // Inside a transaction a PREPARE that fails (prepared meanwhile by another handle on the same
+    // session) would abort it: a savepoint keeps the failure to itself.
+    const prepare = inside
+      ? (async () => {
+          await target.query('SAVEPOINT lc_prepare');
+          try {
+            await target.query(`PREPARE ${name} AS ${statement.text}`);
+          } catch (error) {
+            await target.query('ROLLBACK TO SAVEPOINT lc_prepare');
+            throw error;
+          } finally {
+            await target.query('RELEASE SAVEPOINT lc_prepare');
+          }
+        })()
+      : target.query(`PREPARE ${name} AS ${statement.text}`);
+    const attempt = prepare
       .then(
         () => {
           names.done.add(name);
         },
         (error: unknown) => {
-          // Prepared meanwhile by a call outside any transaction that began earlier: fine.
+          // Prepared meanwhile (an earlier call, or another handle on the same session): fine.
           if ((error as { code?: unknown } | null)?.code !== '42P05') throw error;
           names.done.add(name);
         },
@@ -238,11 +253,20 @@ export function fromPGlite(db: PGliteLike, options: { close: boolean; prepare: b
         try {
           result = await target.query<R>(`EXECUTE ${statement.name}${args}`);
         } catch (error) {
-          // Deallocated behind our back (DEALLOCATE ALL, DISCARD ALL): prepared anew next time. Outside
-          // a transaction it runs unprepared now; inside one the error has already aborted it.
+          // Deallocated behind our back (DEALLOCATE ALL, DISCARD ALL): every name is prepared anew on
+          // its next use. Outside a transaction it runs unprepared now; inside one the error aborted
+          // the transaction, answered as CONFLICT so the service runs it again.
           if ((error as { code?: unknown } | null)?.code !== '26000') throw error;
-          names.done.delete(statement.name);
-          if (inside) throw error;
+          names.done.clear();
+          if (inside) {
+            throw new LicenseContactsError(
+              'CONFLICT',
+              'A prepared statement was dropped; nothing was changed',
+              {
+                cause: error,
+              },
+            );
+          }
           result = await target.query<R>(statement.text, values);
         }
       } else {

@@ -100,10 +100,7 @@ function indexer(list: readonly string[]): (email: string) => number {
  * the lists of the roles they hold are searched: a person is in a role's list exactly when they hold it.
  */
 function positionIn(contact: Contact, find: Record<Role, (email: string) => number>): ContactPosition {
-  // A frozen roles list (a license's) is shared as it is: nobody can change it.
-  const position: ContactPosition = {
-    roles: Object.isFrozen(contact.roles) ? contact.roles : [...contact.roles],
-  };
+  const position: ContactPosition = { roles: [...contact.roles] };
   for (const role of ROLES) {
     if (!contact.roles.includes(role)) continue;
     const index = find[role](contact.email);

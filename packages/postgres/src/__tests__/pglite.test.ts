@@ -178,4 +178,49 @@ describe('prepared statements on PGlite', () => {
     expect((await storage.getLicense('SEN-PREP'))?.id).toBe('SEN-PREP');
     expect((await names()).some((name) => name.startsWith('lc_'))).toBe(true);
   });
+
+  it('quotes the same with standard_conforming_strings off: a backslash never ends a literal', async () => {
+    await db.query('PREPARE lc_literal_two AS SELECT $1::text AS a, $2::text AS b');
+    await db.query('SET standard_conforming_strings = off');
+    try {
+      const a = "\\'";
+      const b = ', current_user) --';
+      const { rows } = await db.query(`EXECUTE lc_literal_two(${sqlLiteral(a)}, ${sqlLiteral(b)})`);
+      expect(rows[0]).toEqual({ a, b });
+    } finally {
+      await db.query('SET standard_conforming_strings = on');
+      await db.query('DEALLOCATE lc_literal_two');
+    }
+  });
+
+  it('commits through a second handle on the same session, and after DEALLOCATE ALL inside transactions', async () => {
+    await empty();
+    // Two handles over one session (as PGlite workers of several tabs): neither knows what the other prepared.
+    const handle = (): typeof db =>
+      ({
+        query: (text: string, params?: unknown[]) => db.query(text, params),
+        transaction: (fn: Parameters<typeof db.transaction>[0]) => db.transaction(fn),
+        close: async () => {},
+      }) as unknown as typeof db;
+    const first = createLicenseContacts({ storage: postgresStorage({ pglite: handle() }) });
+    const second = createLicenseContacts({ storage: postgresStorage({ pglite: handle() }), cacheSize: 0 });
+    const alice = { email: 'alice@acme.test', name: 'Alice' };
+    await first.createLicense({
+      id: 'SEN-TWO',
+      product: 'Jira',
+      technical: alice,
+      billing: { email: 'bob@acme.test', name: 'Bob' },
+    });
+    const add = (service: typeof first, n: number) =>
+      service
+        .as(alice)
+        .addContact('SEN-TWO', { email: `p${n}@acme.test`, name: `P ${n}`, roles: ['technical'] });
+    await add(first, 1);
+    await add(second, 2);
+    await db.query('DEALLOCATE ALL');
+    await Promise.all([add(first, 3), add(second, 4), add(first, 5), add(second, 6)]);
+    await db.query('DEALLOCATE ALL');
+    await add(second, 7);
+    expect((await first.findLicense('SEN-TWO'))?.version).toBe(8);
+  });
 });
