@@ -331,12 +331,18 @@ describe('postgresStorage visibility through the email index', () => {
   /** Every statement the storage sends, with the rows each answered. */
   const sent: { text: string; params: unknown[]; rows: number }[] = [];
   /**
-   * Runs a statement on `on`, noting it; a `PREPARE` (sent once per statement shape) only plans, reads
-   * no row, and is left out, so a first call counts what a later one does.
+   * Runs a statement on `on`, noting it; a `PREPARE` (sent once per statement shape, inside a
+   * transaction under a savepoint) only plans, reads no row, and is left out with its savepoint, so a
+   * first call counts what a later one does.
    */
   async function noted<R>(on: Pick<PGliteLike, 'query'>, text: string, params?: unknown[]) {
     const result = await on.query<R>(text, params);
-    if (!text.startsWith('PREPARE ')) sent.push({ text, params: params ?? [], rows: result.rows.length });
+    if (
+      !/^(PREPARE |SAVEPOINT lc_prepare|RELEASE SAVEPOINT lc_prepare|ROLLBACK TO SAVEPOINT lc_prepare)/.test(
+        text,
+      )
+    )
+      sent.push({ text, params: params ?? [], rows: result.rows.length });
     return result;
   }
   // Statements inside transactions (the row-lock path) are noted too.
