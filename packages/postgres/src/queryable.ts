@@ -69,6 +69,11 @@ export interface PGliteLike {
 /** SQLSTATEs after which the same work may succeed when re-read and re-applied. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
+/** The SQLSTATE a driver error carries (`pg` and PGlite both name it `code`), if any. */
+function sqlState(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
+}
+
 /**
  * A driver failure as the library's error: serialization failures and deadlocks are CONFLICT (the
  * service re-reads and retries them), anything else STORAGE with the driver error as `cause`. The
@@ -76,7 +81,7 @@ const RETRYABLE = new Set(['40001', '40P01']);
  */
 export function storageError(error: unknown): LicenseContactsError {
   if (error instanceof LicenseContactsError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = sqlState(error);
   if (typeof code === 'string' && RETRYABLE.has(code)) {
     return new LicenseContactsError('CONFLICT', 'A concurrent change got in the way; nothing was changed', {
       cause: error,
@@ -234,7 +239,7 @@ export function fromPGlite(db: PGliteLike, options: { close: boolean; prepare: b
         },
         (error: unknown) => {
           // Prepared meanwhile (an earlier call, or another handle on the same session): fine.
-          if ((error as { code?: unknown } | null)?.code !== '42P05') throw error;
+          if (sqlState(error) !== '42P05') throw error;
           names.done.add(name);
         },
       )
@@ -256,7 +261,7 @@ export function fromPGlite(db: PGliteLike, options: { close: boolean; prepare: b
           // Deallocated behind our back (DEALLOCATE ALL, DISCARD ALL): every name is prepared anew on
           // its next use. Outside a transaction it runs unprepared now; inside one the error aborted
           // the transaction, answered as CONFLICT so the service runs it again.
-          if ((error as { code?: unknown } | null)?.code !== '26000') throw error;
+          if (sqlState(error) !== '26000') throw error;
           names.done.clear();
           if (inside) {
             throw new LicenseContactsError(

@@ -158,7 +158,9 @@ export function diffContacts(before: ContactsState | null, after: ContactsState)
   const is = { technical: indexer(after.technical), billing: indexer(after.billing) };
   const changes: ContactChange[] = [];
   const end = contactsBefore.length - tail;
-  for (let i = 0; i < contactsBefore.length && !(same && touched.size === 0); i++) {
+  for (let i = 0; i < contactsBefore.length; i++) {
+    // Only moves, all of them listed: nothing further to find.
+    if (same && changes.length === touched.size) break;
     const contact = contactsBefore[i] as Contact;
     const inMiddle = i >= head && i < end;
     const now = inMiddle ? middle.get(contact.email) : contact;
@@ -170,7 +172,6 @@ export function diffContacts(before: ContactsState | null, after: ContactsState)
       before: positionIn(contact, was),
       after: now === undefined ? null : positionIn(now, is),
     });
-    if (same && changes.length === touched.size) break;
   }
   // What is left of the middle rows of `after` joined with this change.
   for (let i = head; i < end; i++) middle.delete((contactsBefore[i] as Contact).email);
