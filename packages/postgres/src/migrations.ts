@@ -262,6 +262,35 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${s}.audit_entries ADD COLUMN requests json`,
     ],
   },
+  {
+    version: 7,
+    name: 'licenses read under their row locks as one row each',
+    statements: (s) => [
+      // As locked_licenses (migration 5), but one row per license, its contact rows as one JSON text
+      // ([role, email, position, joined, name], by joined): one row to send and parse instead of one
+      // per person and role.
+      `CREATE FUNCTION ${s}.locked_license_rows(ids text[], contact text)
+        RETURNS TABLE (id text, product text, edition text, seats text, expires_at text, version integer,
+          updated_at text, contacts text)
+        LANGUAGE plpgsql VOLATILE AS $$
+        #variable_conflict use_column
+        BEGIN
+          PERFORM 1 FROM ${s}.licenses l WHERE l.id = ANY(ids) AND (contact IS NULL OR EXISTS (
+            SELECT 1 FROM ${s}.license_contacts m WHERE m.email = contact AND m.license_id = l.id))
+            ORDER BY l.id FOR UPDATE;
+          RETURN QUERY SELECT l.id, l.product, l.edition, l.seats::text, l.expires_at, l.version,
+            to_char(l.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            (SELECT json_agg(json_build_array(c.role, c.email, c.position, c.joined, c.name)
+                ORDER BY c.joined, c.email, c.role)::text
+              FROM ${s}.license_contacts c WHERE c.license_id = l.id)
+            FROM ${s}.licenses l
+            WHERE l.id = ANY(ids) AND (contact IS NULL OR EXISTS (
+              SELECT 1 FROM ${s}.license_contacts m WHERE m.email = contact AND m.license_id = l.id))
+            ORDER BY l.id;
+        END
+        $$`,
+    ],
+  },
 ];
 
 /** The high 32 bits of this library's advisory lock keys ("LC"); the low 32 come from the schema name. */

@@ -27,6 +27,8 @@ import type {
   StoredRequest,
 } from '@license-contacts/core';
 import { formatSeq, LicenseContactsError, ROLES } from '@license-contacts/core';
+import type { ContactRow } from './contactRows';
+import { rowChanges, rowsOf } from './contactRows';
 import { migrate } from './migrations';
 import type { PGliteLike, PgClientLike, PgPoolLike, Queryable, Statement } from './queryable';
 import { fromPGlite, fromPool, storageError } from './queryable';
@@ -37,8 +39,8 @@ interface CommonOptions {
   schema?: string;
   /**
    * Prepare statements once: per connection with pg, per instance with PGlite (`PREPARE`, then
-   * `EXECUTE`). Default true; set false behind a pooler that does not keep prepared statements
-   * (PgBouncer in transaction mode before 1.21).
+   * `EXECUTE`); with pg, transactions then send `BEGIN` and `COMMIT` with their prepared statements,
+   * on generic plans. Default true; set false behind PgBouncer or another pooler.
    */
   prepare?: boolean;
   /**
@@ -97,6 +99,12 @@ interface LicenseRow {
   position: number | null;
   joined: number | null;
   name: string | null;
+}
+
+/** A license row with its contact rows as one JSON text (`locked_license_rows`, migration 7). */
+interface LicenseDocumentRow extends Omit<LicenseRow, 'role' | 'email' | 'position' | 'joined' | 'name'> {
+  /** `[role, email, position, joined, name]` per contact row, by `joined`; null without contacts. */
+  contacts: string | null;
 }
 
 interface AuditRow {
@@ -198,6 +206,54 @@ function toLicense(row: LicenseRow, contactRows: LicenseRow[]): License {
   return license;
 }
 
+/**
+ * The license of a row read by `locked_license_rows`. Its contact rows come by `joined`, so a person's
+ * rows are next to each other (they share `joined`), and each row names its place in its role's list.
+ */
+function fromDocument(row: LicenseDocumentRow): License {
+  const tuples: [Role, string, number, number, string][] =
+    row.contacts === null ? [] : JSON.parse(row.contacts);
+  const contacts: Contact[] = [];
+  const lists: Record<Role, string[]> = { technical: [], billing: [] };
+  const counts: Record<Role, number> = { technical: 0, billing: 0 };
+  let last: Contact | undefined;
+  for (let i = 0; i < tuples.length; i++) {
+    const [role, email, position, , name] = tuples[i] as [Role, string, number, number, string];
+    if (last !== undefined && last.email === email) {
+      (last.roles as Role[]).push(role);
+      (last.roles as Role[]).sort((x, y) => ROLES.indexOf(x) - ROLES.indexOf(y));
+    } else {
+      last = { email, name, roles: [role] };
+      contacts.push(last);
+    }
+    lists[role][position] = email;
+    counts[role]++;
+  }
+  for (let r = 0; r < ROLES.length; r++) {
+    const role = ROLES[r] as Role;
+    // Positions are 0…n-1 as written; anything else keeps the stored order of positions.
+    if (lists[role].length !== counts[role] || lists[role].includes(undefined as unknown as string)) {
+      lists[role] = tuples
+        .filter((t) => t[0] === role)
+        .sort((x, y) => x[2] - y[2])
+        .map((t) => t[1]);
+    }
+  }
+  const license: License = {
+    id: row.id,
+    product: row.product,
+    contacts,
+    technical: lists.technical,
+    billing: lists.billing,
+    version: Number(row.version),
+    updatedAt: row.updated_at,
+  };
+  if (row.edition !== null) license.edition = row.edition;
+  if (row.seats !== null) license.seats = Number(row.seats);
+  if (row.expires_at !== null) license.expiresAt = row.expires_at;
+  return license;
+}
+
 function toAuditEntry(row: AuditRow): AuditEntry {
   const version = Number(row.version);
   const entry: AuditEntry = {
@@ -281,37 +337,11 @@ function parameters(): { values: unknown[]; p: (value: unknown) => string } {
   return { values, p: (value) => `$${values.push(value)}` };
 }
 
-/** One contact row as stored: a person in one role's list. */
-interface ContactRow {
-  role: Role;
-  email: string;
-  /** Place in the role's list; 0 is the main contact. */
-  position: number;
-  /** The person's place in the license's contact list. */
-  joined: number;
-  name: string;
-}
-
-/** The contact rows of a license, one per person per role. */
-function rowsOf(license: Pick<License, 'contacts' | Role>): ContactRow[] {
-  const people = new Map(
-    license.contacts.map((contact, joined) => [contact.email, { joined, name: contact.name }]),
-  );
-  return ROLES.flatMap((role) =>
-    license[role].map((email, position) => {
-      const person = people.get(email);
-      return { role, email, position, joined: person?.joined ?? 0, name: person?.name ?? email };
-    }),
-  );
-}
-
-const rowKey = (row: Pick<ContactRow, 'role' | 'email'>) => `${row.role} ${row.email}`;
-
-/** The contact rows of a license version the storage has read or written. */
+/** A license version the storage has read or written. */
 interface KnownVersion {
   version: number;
   updatedAt: string;
-  rows: ContactRow[];
+  license: License;
 }
 
 /**
@@ -331,7 +361,7 @@ class KnownVersions {
     this.versions.set(license.id, {
       version: license.version,
       updatedAt: license.updatedAt,
-      rows: rowsOf(license),
+      license,
     });
     if (this.versions.size > this.capacity) this.versions.delete(this.versions.keys().next().value as string);
   }
@@ -539,7 +569,6 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       p(license.version),
       `${p(license.updatedAt)}::timestamptz`,
     ];
-    const rows = rowsOf(license);
     const previous = expectedVersion === null ? undefined : known.get(license.id, expectedVersion);
     const parts: string[] = [];
     const insertRows = (name: string, inserted: readonly ContactRow[]) =>
@@ -549,23 +578,13 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     if (expectedVersion === null) {
       parts.push(`l AS (INSERT INTO ${licenses} (id, product, edition, seats, expires_at, version, updated_at)
         VALUES (${id}, ${fields.join(', ')}) ON CONFLICT (id) DO NOTHING RETURNING id)`);
-      insertRows('i', rows);
+      insertRows('i', rowsOf(license));
     } else {
       const guard = previous ? ` AND updated_at = ${p(previous.updatedAt)}::timestamptz` : '';
       parts.push(`l AS (UPDATE ${licenses} SET (product, edition, seats, expires_at, version, updated_at) =
         (${fields.join(', ')}) WHERE id = ${id} AND version = ${p(expectedVersion)}${guard} RETURNING id)`);
       if (previous) {
-        const before = new Map(previous.rows.map((row) => [rowKey(row), row]));
-        const after = new Set(rows.map(rowKey));
-        const deleted = previous.rows.filter((row) => !after.has(rowKey(row)));
-        const inserted = rows.filter((row) => !before.has(rowKey(row)));
-        const changed = rows.filter((row) => {
-          const old = before.get(rowKey(row));
-          return (
-            old !== undefined &&
-            (old.position !== row.position || old.joined !== row.joined || old.name !== row.name)
-          );
-        });
+        const { deleted, inserted, changed } = rowChanges(previous.license, license);
         if (deleted.length > 0) {
           parts.push(`d AS (DELETE FROM ${contacts} x USING l, ${rowSource(deleted, CONTACT_COLUMNS.slice(0, 2), p, 'c')}
             WHERE x.license_id = l.id AND x.role = c.role AND x.email = c.email)`);
@@ -577,7 +596,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
             WHERE x.license_id = l.id AND x.role = c.role AND x.email = c.email)`);
         }
       } else {
-        parts.push(`c AS (SELECT * FROM ${rowSource(rows, CONTACT_COLUMNS, p, 'r')})`);
+        parts.push(`c AS (SELECT * FROM ${rowSource(rowsOf(license), CONTACT_COLUMNS, p, 'r')})`);
         parts.push(`d AS (DELETE FROM ${contacts} x USING l WHERE x.license_id = l.id
           AND NOT EXISTS (SELECT 1 FROM c WHERE c.role = x.role AND c.email = x.email))`);
         parts.push(`u AS (INSERT INTO ${contacts} AS x (license_id, ${CONTACT_COLUMN_LIST})
@@ -678,7 +697,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   ): Promise<string | null> {
     if (single) {
       const write = writes[0] as LicenseWrite;
-      const { rows } = await on.query<{ n: number; base: string | null }>(writeStatement(write, entries));
+      const { rows } = await on.query<{ n: number; base: string | null }>(writeStatement(write, entries), {
+        last: true,
+      });
       if (Number(rows[0]?.n ?? 0) !== 1) throw conflict(write.license.id);
       return rows[0]?.base ?? null;
     }
@@ -703,7 +724,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       }
     }
     if (entries.length === 0) return null;
-    const { rows } = await on.query<{ base: string }>(feedStatement(entries));
+    const { rows } = await on.query<{ base: string }>(feedStatement(entries), { last: true });
     return rows[0]?.base ?? null;
   }
 
@@ -720,7 +741,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
 
   /**
    * Locks the licenses' rows in id order (`FOR UPDATE`, waiting for whoever holds one) and reads them
-   * as they are once locked, in one round trip (`locked_licenses`, migration 5). With `ifContact`,
+   * as they are once locked, in one round trip (`locked_license_rows`, migration 7). With `ifContact`,
    * one the person is not a contact of is neither locked nor read.
    */
   async function readLocked(
@@ -734,10 +755,14 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       ifContact === undefined
         ? '$1::text[]'
         : `ARRAY(SELECT m.license_id FROM ${contacts} m WHERE m.email = $2::text AND m.license_id = ANY($1::text[]))`;
-    const { rows } = await tx.query<LicenseRow>(
-      named(`SELECT * FROM ${s}.locked_licenses(${wanted}, $2::text)`, [ids, ifContact ?? null]),
+    const { rows } = await tx.query<LicenseDocumentRow>(
+      named(`SELECT * FROM ${s}.locked_license_rows(${wanted}, $2::text)`, [ids, ifContact ?? null]),
     );
-    for (const license of read(rows)) found.set(license.id, license);
+    for (const row of rows) {
+      const license = fromDocument(row);
+      known.remember(license);
+      found.set(license.id, license);
+    }
     return found;
   }
 

@@ -8,6 +8,12 @@ export interface Statement {
   name?: string;
 }
 
+/** How a statement runs. */
+export interface QueryOptions {
+  /** The transaction's last statement: once it succeeds, the transaction may already be committed. */
+  last?: boolean;
+}
+
 /** The rows of one statement and how many rows it wrote or returned. */
 export interface QueryResult<R> {
   rows: R[];
@@ -19,8 +25,11 @@ export interface QueryResult<R> {
  * runs on every driver through it.
  */
 export interface Queryable {
-  /** Runs one statement. */
-  query<R = Record<string, unknown>>(statement: Statement): Promise<QueryResult<R>>;
+  /**
+   * Runs one statement. Inside a transaction, `last` says nothing else runs in it: a driver may send
+   * the COMMIT with it.
+   */
+  query<R = Record<string, unknown>>(statement: Statement, options?: QueryOptions): Promise<QueryResult<R>>;
   /** Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Releases the driver's connections. */
@@ -103,7 +112,21 @@ function pgConfig(statement: Statement, prepare: boolean): PgQueryConfig {
 /** Pools that already carry the listener below (several storages may share one pool). */
 const listened = new WeakSet<PgPoolLike>();
 
-/** A `Queryable` over a `pg` pool: statements on any pooled connection, transactions on one checked out. */
+/** The statements a `pg` connection has prepared, by name (`pg` keeps them on its connection). */
+function preparedOnClient(client: PgClientLike): Record<string, string> | undefined {
+  return (client as { connection?: { parsedStatements?: Record<string, string> } }).connection
+    ?.parsedStatements;
+}
+
+/**
+ * A `Queryable` over a `pg` pool: statements on any pooled connection, transactions on one checked out.
+ *
+ * A transaction saves round trips with statements its connection has prepared already: the `BEGIN` goes
+ * with the first one, the `COMMIT` with the `last`, as one simple query (`BEGIN; EXECUTE name(…)`), the
+ * values written as literals. A row lock taken by the first is then held for one round trip only.
+ * With `prepare`, a transaction runs its statements on their generic plans (`plan_cache_mode`, set
+ * for the transaction only).
+ */
 export function fromPool(pool: PgPoolLike, options: { close: boolean; prepare: boolean }): Queryable {
   // An idle connection the server drops (restart, failover) makes the pool emit 'error'; without a
   // listener that would end the process. The pool discards that connection and opens a new one later.
@@ -112,14 +135,58 @@ export function fromPool(pool: PgPoolLike, options: { close: boolean; prepare: b
     pool.on?.('error', () => {});
   }
 
-  function onClient(client: PgClientLike): Queryable {
-    return {
-      async query<R>(statement: Statement) {
-        const result = await client.query(pgConfig(statement, options.prepare));
-        return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+  // With prepared statements, a transaction's statements run on their generic plans: its writes run
+  // under row locks, where planning anew for each set of values (a custom plan, which PostgreSQL
+  // prefers for statements with many parameters) would keep every other writer waiting.
+  const beginText = options.prepare ? 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan' : 'BEGIN';
+  const beginStatements = options.prepare ? 2 : 1;
+
+  /** `EXECUTE` of the statement when `client` has prepared it under its name, else undefined. */
+  function executeOn(client: PgClientLike, statement: Statement): string | undefined {
+    const name = statement.name;
+    if (!options.prepare || name === undefined || preparedOnClient(client)?.[name] !== statement.text) {
+      return undefined;
+    }
+    const values = statement.values ?? [];
+    return values.length === 0 ? `EXECUTE ${name}` : `EXECUTE ${name}(${values.map(sqlLiteral).join(', ')})`;
+  }
+
+  /** A transaction on `client`: begun with its first statement, committed by `finish` or its `last`. */
+  function inTransaction(client: PgClientLike) {
+    let state: 'idle' | 'open' | 'committed' = 'idle';
+    const queryable: Queryable = {
+      async query<R>(statement: Statement, queryOptions?: QueryOptions) {
+        if (state === 'committed') throw new Error('The transaction is already committed');
+        const begin = state === 'idle';
+        const commit = queryOptions?.last === true;
+        // From here on a failure leaves a transaction to roll back.
+        state = 'open';
+        const execute = begin || commit ? executeOn(client, statement) : undefined;
+        if (execute === undefined) {
+          if (begin) await client.query({ text: beginText });
+          const result = await client.query(pgConfig(statement, options.prepare));
+          return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+        }
+        const text = `${begin ? `${beginText}; ` : ''}${execute}${commit ? '; COMMIT' : ''}`;
+        const results = (await client.query({ text })) as unknown as
+          | { rows: unknown[]; rowCount: number | null }
+          | { rows: unknown[]; rowCount: number | null }[];
+        if (commit) state = 'committed';
+        const result = Array.isArray(results) ? results[begin ? beginStatements : 0] : results;
+        return { rows: (result?.rows ?? []) as R[], rowCount: result?.rowCount ?? 0 };
       },
-      transaction: (fn) => fn(onClient(client)),
+      transaction: (fn) => fn(queryable),
       close: async () => {},
+    };
+    return {
+      queryable,
+      /** Commits what is still open. */
+      async finish() {
+        if (state === 'open') await client.query({ text: 'COMMIT' });
+        state = 'committed';
+      },
+      /** Whether a failure leaves a transaction to roll back. */
+      open: () => state === 'open',
     };
   }
 
@@ -131,18 +198,20 @@ export function fromPool(pool: PgPoolLike, options: { close: boolean; prepare: b
 
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      const tx = inTransaction(client);
       let broken: Error | undefined;
       try {
-        await client.query({ text: 'BEGIN' });
-        const result = await fn(onClient(client));
-        await client.query({ text: 'COMMIT' });
+        const result = await fn(tx.queryable);
+        await tx.finish();
         return result;
       } catch (error) {
-        try {
-          await client.query({ text: 'ROLLBACK' });
-        } catch (rollbackError) {
-          // The connection is unusable: the pool must not hand it out again.
-          broken = rollbackError instanceof Error ? rollbackError : new Error('ROLLBACK failed');
+        if (tx.open()) {
+          try {
+            await client.query({ text: 'ROLLBACK' });
+          } catch (rollbackError) {
+            // The connection is unusable: the pool must not hand it out again.
+            broken = rollbackError instanceof Error ? rollbackError : new Error('ROLLBACK failed');
+          }
         }
         throw error;
       } finally {

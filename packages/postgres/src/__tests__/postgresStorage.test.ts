@@ -74,7 +74,7 @@ describe('postgresStorage', () => {
     const { rows: versions } = await db.query<{ version: number }>(
       'SELECT version FROM at5.schema_migrations ORDER BY version',
     );
-    expect(versions.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(versions.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     // Migration 6's tables work, also on the row-lock path (5): an invitation, its acceptance, a bounce.
     const service = createLicenseContacts({ storage });
     await service.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: alice });
@@ -147,6 +147,42 @@ describe('postgresStorage', () => {
       { role: 'billing', email: 'alice@acme.test', position: 1, joined: 0, name: 'Alice' },
       { role: 'technical', email: 'alice@acme.test', position: 0, joined: 0, name: 'Alice' },
     ]);
+  });
+
+  it('reads a license under its row lock as an ordinary read does, even with gaps in the positions', async () => {
+    const storage = await fresh();
+    const service = createLicenseContacts({ storage });
+    await service.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: alice });
+    const api = service.as(alice);
+    await api.addContact('SEN-1', {
+      email: 'carol@acme.test',
+      name: 'Carol',
+      roles: ['billing', 'technical'],
+    });
+    await api.addContact('SEN-1', {
+      email: 'dan@acme.test',
+      name: "Dan O'Neil \\ {x}",
+      roles: ['technical'],
+    });
+    await api.setMain('SEN-1', 'technical', 'dan@acme.test');
+    const lockedRead = async () =>
+      (await storage.locked?.(['SEN-1', 'SEN-NONE'], (read) => ({ value: [...read.entries()] })))?.value;
+    const expected = await storage.getLicense('SEN-1');
+    expect(expected?.contacts.map((c) => c.roles)).toEqual([
+      ['technical', 'billing'],
+      ['technical', 'billing'],
+      ['technical'],
+    ]);
+    expect(await lockedRead()).toEqual([
+      ['SEN-1', expected],
+      ['SEN-NONE', null],
+    ]);
+    // Positions written by another tool: 0, 10, 20 instead of 0, 1, 2. The order they give still holds.
+    await db.query(
+      `UPDATE ${storage.schema}.license_contacts SET position = position * 10 WHERE role = 'technical'`,
+    );
+    expect((await lockedRead())?.[0]?.[1]).toEqual(expected);
+    expect(await storage.getLicense('SEN-1')).toEqual(expected);
   });
 
   it('runs the service end to end: commands, history, licenses of a person', async () => {
