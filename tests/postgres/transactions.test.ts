@@ -1,5 +1,6 @@
 // @vitest-environment node
 
+import type { Command } from '@license-contacts/core';
 import { applyCommand, createLicenseContacts, defaultPolicy } from '@license-contacts/core';
 import type { PgClientLike, PgPoolLike, PgQueryConfig } from '@license-contacts/postgres';
 import { postgresStorage } from '@license-contacts/postgres';
@@ -160,7 +161,7 @@ describeWithServer('transactions on pg: BEGIN and COMMIT ride with prepared stat
         locked(['SEN-1'], (found) => {
           const license = found.get('SEN-1');
           if (!license) throw new Error('SEN-1 is missing');
-          const command = { type: 'addContact', input: { email, name: 'C', roles: ['technical'] } } as const;
+          const command: Command = { type: 'addContact', input: { email, name: 'C', roles: ['technical'] } };
           const applied = applyCommand(license, command, alice, defaultPolicy, new Date().toISOString());
           if (!applied) throw new Error('nothing to add');
           return {

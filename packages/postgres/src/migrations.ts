@@ -266,12 +266,13 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     name: 'licenses read under their row locks as one row each',
     statements: (s) => [
-      // As locked_licenses (migration 5), but one row per license, its contact rows as one JSON text
-      // ([role, email, position, joined, name], by joined): one row to send and parse instead of one
-      // per person and role.
-      `CREATE FUNCTION ${s}.locked_license_rows(ids text[], contact text)
+      // As locked_licenses (migration 5), but one row per license. `known_ids` and `known_versions`
+      // give the versions the caller has: when every entry since it is there (at most 64), the row brings those
+      // entries' changes (a JSON array of their `changes`, oldest first) and no contact rows; otherwise
+      // its contact rows as one JSON text ([role, email, position, joined, name], by joined).
+      `CREATE FUNCTION ${s}.locked_license_rows(ids text[], contact text, known_ids text[], known_versions integer[])
         RETURNS TABLE (id text, product text, edition text, seats text, expires_at text, version integer,
-          updated_at text, contacts text)
+          updated_at text, since integer, changes text, contacts text)
         LANGUAGE plpgsql VOLATILE AS $$
         #variable_conflict use_column
         BEGIN
@@ -280,10 +281,19 @@ export const MIGRATIONS: readonly Migration[] = [
             ORDER BY l.id FOR UPDATE;
           RETURN QUERY SELECT l.id, l.product, l.edition, l.seats::text, l.expires_at, l.version,
             to_char(l.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-            (SELECT json_agg(json_build_array(c.role, c.email, c.position, c.joined, c.name)
-                ORDER BY c.joined, c.email, c.role)::text
-              FROM ${s}.license_contacts c WHERE c.license_id = l.id)
+            k.v, d.changes,
+            CASE WHEN d.changes IS NULL THEN (
+              SELECT json_agg(json_build_array(c.role, c.email, c.position, c.joined, c.name)
+                  ORDER BY c.joined, c.email, c.role)::text
+                FROM ${s}.license_contacts c WHERE c.license_id = l.id) END
             FROM ${s}.licenses l
+            LEFT JOIN unnest(known_ids, known_versions) AS k (id, v) ON k.id = l.id
+            LEFT JOIN LATERAL (
+              SELECT coalesce(json_agg(a.changes ORDER BY a.version), '[]'::json)::text AS changes
+                FROM ${s}.audit_entries a
+                WHERE a.license_id = l.id AND a.version > k.v
+                HAVING count(*) = l.version - k.v
+            ) d ON k.v IS NOT NULL AND l.version - k.v BETWEEN 0 AND 64
             WHERE l.id = ANY(ids) AND (contact IS NULL OR EXISTS (
               SELECT 1 FROM ${s}.license_contacts m WHERE m.email = contact AND m.license_id = l.id))
             ORDER BY l.id;

@@ -3,6 +3,7 @@ import type {
   AuditEntry,
   Contact,
   ContactChange,
+  ContactsState,
   FeedCursor,
   IdempotencyClaim,
   KeptResponse,
@@ -26,7 +27,7 @@ import type {
   StoredAddress,
   StoredRequest,
 } from '@license-contacts/core';
-import { formatSeq, LicenseContactsError, ROLES } from '@license-contacts/core';
+import { applyChanges, formatSeq, LicenseContactsError, ROLES } from '@license-contacts/core';
 import type { ContactRow } from './contactRows';
 import { rowChanges, rowsOf } from './contactRows';
 import { migrate } from './migrations';
@@ -101,8 +102,12 @@ interface LicenseRow {
   name: string | null;
 }
 
-/** A license row with its contact rows as one JSON text (`locked_license_rows`, migration 7). */
+/** A license row as `locked_license_rows` (migration 7) reads it: one per license. */
 interface LicenseDocumentRow extends Omit<LicenseRow, 'role' | 'email' | 'position' | 'joined' | 'name'> {
+  /** The version known to the reader that `changes` start after, or null. */
+  since: number | null;
+  /** The `changes` of every entry after `since`, oldest first, as JSON; null when not read. */
+  changes: string | null;
   /** `[role, email, position, joined, name]` per contact row, by `joined`; null without contacts. */
   contacts: string | null;
 }
@@ -210,7 +215,13 @@ function toLicense(row: LicenseRow, contactRows: LicenseRow[]): License {
  * The license of a row read by `locked_license_rows`. Its contact rows come by `joined`, so a person's
  * rows are next to each other (they share `joined`), and each row names its place in its role's list.
  */
-function fromDocument(row: LicenseDocumentRow): License {
+function fromDocument(row: LicenseDocumentRow, base?: License): License {
+  if (row.changes !== null && base) {
+    let state: ContactsState = base;
+    const entries: ContactChange[][] = JSON.parse(row.changes);
+    for (let i = 0; i < entries.length; i++) state = applyChanges(state, entries[i] as ContactChange[]);
+    return withFields(row, state);
+  }
   const tuples: [Role, string, number, number, string][] =
     row.contacts === null ? [] : JSON.parse(row.contacts);
   const contacts: Contact[] = [];
@@ -239,10 +250,18 @@ function fromDocument(row: LicenseDocumentRow): License {
         .map((t) => t[1]);
     }
   }
+  return withFields(row, { contacts, technical: lists.technical, billing: lists.billing });
+}
+
+/** A license of its row's fields and the given contact lists. */
+function withFields(
+  row: Omit<LicenseRow, 'role' | 'email' | 'position' | 'joined' | 'name'>,
+  lists: ContactsState,
+): License {
   const license: License = {
     id: row.id,
     product: row.product,
-    contacts,
+    contacts: lists.contacts,
     technical: lists.technical,
     billing: lists.billing,
     version: Number(row.version),
@@ -369,6 +388,11 @@ class KnownVersions {
   get(id: string, version: number): KnownVersion | undefined {
     const known = this.versions.get(id);
     return known?.version === version ? known : undefined;
+  }
+
+  /** The last version known of the license, if any. */
+  latest(id: string): KnownVersion | undefined {
+    return this.versions.get(id);
   }
 
   forget(id: string): void {
@@ -755,11 +779,34 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       ifContact === undefined
         ? '$1::text[]'
         : `ARRAY(SELECT m.license_id FROM ${contacts} m WHERE m.email = $2::text AND m.license_id = ANY($1::text[]))`;
-    const { rows } = await tx.query<LicenseDocumentRow>(
-      named(`SELECT * FROM ${s}.locked_license_rows(${wanted}, $2::text)`, [ids, ifContact ?? null]),
-    );
+    // The versions this storage knows: for those, only the entries' changes since are read.
+    const knownIds: string[] = [];
+    const knownVersions: number[] = [];
+    for (const id of ids) {
+      const version = known.latest(id)?.version;
+      if (version !== undefined) {
+        knownIds.push(id);
+        knownVersions.push(version);
+      }
+    }
+    const lockAndRead = (withKnown: boolean) =>
+      tx.query<LicenseDocumentRow>(
+        named(`SELECT * FROM ${s}.locked_license_rows(${wanted}, $2::text, $3::text[], $4::integer[])`, [
+          ids,
+          ifContact ?? null,
+          withKnown ? knownIds : [],
+          withKnown ? knownVersions : [],
+        ]),
+      );
+    let { rows } = await lockAndRead(knownIds.length > 0);
+    // A known version forgotten meanwhile (another command of this instance): read the rows whole;
+    // they are locked already.
+    if (rows.some((row) => row.changes !== null && !known.get(row.id, Number(row.since)))) {
+      rows = (await lockAndRead(false)).rows;
+    }
     for (const row of rows) {
-      const license = fromDocument(row);
+      const base = row.changes === null ? undefined : known.get(row.id, Number(row.since))?.license;
+      const license = fromDocument(row, base);
       known.remember(license);
       found.set(license.id, license);
     }

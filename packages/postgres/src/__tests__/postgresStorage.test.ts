@@ -185,6 +185,48 @@ describe('postgresStorage', () => {
     expect(await storage.getLicense('SEN-1')).toEqual(expected);
   });
 
+  it('reads under the lock only the changes since the version it knows, and the rows whole otherwise', async () => {
+    const schema = `t${++schemas}`;
+    const mine = postgresStorage({ pglite: db, schema });
+    await mine.migrate();
+    const other = createLicenseContacts({ storage: postgresStorage({ pglite: db, schema }) });
+    await other.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: bob });
+    const lockedRead = async () =>
+      (await mine.locked?.(['SEN-1'], (read) => ({ value: read.get('SEN-1') })))?.value;
+    expect((await lockedRead())?.version).toBe(1); // now known to `mine`
+    // Another instance makes every kind of change: joins, promotions, removals, a replacement.
+    const api = other.as(alice);
+    await api.addContact('SEN-1', {
+      email: 'carol@acme.test',
+      name: 'Carol',
+      roles: ['technical', 'billing'],
+    });
+    await api.addContact('SEN-1', { email: 'dan@acme.test', name: 'Dan', roles: ['technical'] });
+    await api.setMain('SEN-1', 'billing', 'carol@acme.test');
+    await api.replaceContact('dan@acme.test', { email: 'erin@acme.test', name: 'Erin' });
+    await api.removeContact('SEN-1', 'bob@acme.test');
+    await api.setMain('SEN-1', 'technical', 'erin@acme.test');
+    const expected = await other.findLicense('SEN-1');
+    const call = (knownVersion: number | null) =>
+      db.query<{ version: number; since: number | null; changes: string | null; contacts: string | null }>(
+        `SELECT version, since, changes, contacts FROM ${schema}.locked_license_rows(ARRAY['SEN-1'], NULL, $1::text[], $2::integer[])`,
+        [knownVersion === null ? [] : ['SEN-1'], knownVersion === null ? [] : [knownVersion]],
+      );
+    const delta = (await call(1)).rows[0];
+    expect(delta).toMatchObject({ version: 7, since: 1, contacts: null });
+    expect(JSON.parse(delta?.changes ?? 'null')).toHaveLength(6);
+    expect((await call(7)).rows[0]).toMatchObject({ since: 7, changes: '[]', contacts: null });
+    expect((await call(null)).rows[0]).toMatchObject({ since: null, changes: null });
+    expect(await lockedRead()).toEqual(expected);
+    // Entries missing since the known version (or too many of them): the contact rows, whole.
+    await db.query(`DELETE FROM ${schema}.audit_entries WHERE license_id = 'SEN-1' AND version = 4`);
+    const gap = (await call(1)).rows[0];
+    expect(gap).toMatchObject({ since: 1, changes: null });
+    expect(JSON.parse(gap?.contacts ?? '[]')).toHaveLength(4); // Alice, Carol twice, Erin
+    expect((await call(-100)).rows[0]).toMatchObject({ changes: null });
+    expect(await lockedRead()).toEqual(expected);
+  });
+
   it('runs the service end to end: commands, history, licenses of a person', async () => {
     const storage = await fresh();
     const service = createLicenseContacts({ storage });
