@@ -45,8 +45,9 @@ interface CommonOptions {
    */
   prepare?: boolean;
   /**
-   * How many licenses' last seen contact rows to keep, so a write changes only the rows that differ
-   * (0: always rewrite a license's rows by comparison in SQL). Default 1000.
+   * How many licenses' last seen versions to keep, so a write changes only the rows that differ and a
+   * read under the row lock brings only the changes since (0: always rewrite a license's rows by
+   * comparison in SQL, and read them whole). Default 1000.
    */
   knownVersions?: number;
   /**

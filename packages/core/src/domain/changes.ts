@@ -188,27 +188,59 @@ export function diffContacts(before: ContactsState | null, after: ContactsState)
  */
 export function applyChanges(before: ContactsState | null, changes: readonly ContactChange[]): ContactsState {
   const from = before ?? EMPTY;
-  const listed = new Map(changes.map((change) => [change.email, change]));
-  const contacts: Contact[] = [];
-  for (const contact of from.contacts) {
-    const change = listed.get(contact.email);
-    if (change === undefined) contacts.push(contact);
-    else if (change.after !== null) {
-      contacts.push({ email: contact.email, name: change.name, roles: [...change.after.roles] });
+  // Index loops over plain copies: V8 reads frozen arrays (a license's lists) slowly otherwise.
+  const items = [...changes];
+  const listed = new Map<string, ContactChange>();
+  // Only newcomers (the common change): everybody else stays as and where they were.
+  let joinsOnly = true;
+  for (let i = 0; i < items.length; i++) {
+    const change = items[i] as ContactChange;
+    listed.set(change.email, change);
+    if (change.before !== null) joinsOnly = false;
+  }
+  let contacts: Contact[];
+  if (joinsOnly) contacts = [...from.contacts];
+  else {
+    const source = [...from.contacts];
+    contacts = [];
+    for (let i = 0; i < source.length; i++) {
+      const contact = source[i] as Contact;
+      const change = listed.get(contact.email);
+      if (change === undefined) contacts.push(contact);
+      else if (change.after !== null) {
+        contacts.push({ email: contact.email, name: change.name, roles: [...change.after.roles] });
+      }
     }
   }
-  for (const change of changes) {
+  for (let i = 0; i < items.length; i++) {
+    const change = items[i] as ContactChange;
     if (change.before === null && change.after !== null) {
       contacts.push({ email: change.email, name: change.name, roles: [...change.after.roles] });
     }
   }
   const lists = {} as Record<Role, string[]>;
-  for (const role of ROLES) {
-    const list = from[role].filter((email) => !listed.has(email));
-    const placed = changes
-      .filter((change) => change.after?.[role] !== undefined)
-      .sort((a, b) => (a.after?.[role] as number) - (b.after?.[role] as number));
-    for (const change of placed) list.splice(change.after?.[role] as number, 0, change.email);
+  for (let r = 0; r < ROLES.length; r++) {
+    const role = ROLES[r] as Role;
+    let list: string[];
+    if (joinsOnly) list = [...from[role]];
+    else {
+      const emails = [...from[role]];
+      list = [];
+      for (let i = 0; i < emails.length; i++) {
+        const email = emails[i] as string;
+        if (!listed.has(email)) list.push(email);
+      }
+    }
+    const placed: ContactChange[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const change = items[i] as ContactChange;
+      if (change.after?.[role] !== undefined) placed.push(change);
+    }
+    placed.sort((a, b) => (a.after?.[role] as number) - (b.after?.[role] as number));
+    for (let i = 0; i < placed.length; i++) {
+      const change = placed[i] as ContactChange;
+      list.splice(change.after?.[role] as number, 0, change.email);
+    }
     lists[role] = list;
   }
   return { contacts, technical: lists.technical, billing: lists.billing };
