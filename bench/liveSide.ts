@@ -2,8 +2,8 @@
  * The live side of `pnpm bench feed` in a process of its own, as a deployment runs it beside the
  * instance taking commands: another server instance on `postgresStorage` over DATABASE_URL (schema
  * LC_SCHEMA) with an SSE client of its `/events`, and a webhook sender to a receiver of its own.
- * Prints `ready` once both have had a moment to start; on SIGTERM, what it told and received and the
- * CPU time (µs) it used since `ready`.
+ * Prints `ready` once a warm-up entry of its own has been told and delivered; on SIGTERM, what it
+ * told and received since and the CPU time (µs) it used since `ready`.
  */
 import { createServer } from 'node:http';
 import { createLicenseContacts } from '@license-contacts/core';
@@ -46,8 +46,23 @@ const sender = createWebhookSender({
   ],
   start: 'latest',
 });
-// The SSE connection and the sender's first read settle first.
-await new Promise((resolve) => setTimeout(resolve, 1_000));
+// The SSE connection and the sender's first read settle first; then one entry of its own goes all the
+// way (told over SSE, delivered as a webhook), so what is measured is the running side, not its start
+// (the modules a first delivery loads, the code it first compiles).
+await new Promise((resolve) => setTimeout(resolve, 500));
+await createLicenseContacts({ storage: open() }).createLicense({
+  id: `SEN-WARM-${process.env.ENDPOINT_ID}`,
+  product: 'Warm-up',
+  technical: { email: 'warm@acme.test', name: 'Warm' },
+  billing: { email: 'warm@acme.test', name: 'Warm' },
+});
+for (let waited = 0; told === 0 || received === 0; waited += 10) {
+  if (waited > 10_000) throw new Error('the warm-up entry was not told and delivered within 10 s');
+  await new Promise((resolve) => setTimeout(resolve, 10));
+}
+await new Promise((resolve) => setTimeout(resolve, 200));
+told = 0;
+received = 0;
 const cpu = process.cpuUsage();
 console.log('ready');
 process.on('SIGTERM', async () => {
