@@ -132,6 +132,36 @@ describeWithServer('transactions on pg: BEGIN and COMMIT ride with prepared stat
     expect(rows).toEqual([{ id: 1 }, { id: 2 }]);
   });
 
+  it('answers CONFLICT, and stops sending EXECUTE, when the server does not know a statement pg prepared', async () => {
+    const { pool: recorded, sent } = recording(pool);
+    const db = fromPool(recorded, { close: false, prepare: true });
+    await db.transaction(async (tx) => {
+      await tx.query(count);
+      await tx.query(insert(1, 'warm'), { last: true });
+    });
+    // As behind a pooler that keeps prepared statements under names of its own: pg still thinks it
+    // prepared the statement on this connection, the server has no such name.
+    await pool.query('DEALLOCATE lc_test_count');
+    const failed = db.transaction(async (tx) => {
+      await tx.query(count);
+      await tx.query(insert(2, 'lost'), { last: true });
+    });
+    await expect(failed).rejects.toMatchObject({ code: 'CONFLICT', cause: { code: '26000' } });
+    sent.length = 0;
+    await db.transaction(async (tx) => {
+      await tx.query(insert(3, 'plain'), { last: true });
+    });
+    expect(sent).toEqual([
+      'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan',
+      insert(3, '').text,
+      'COMMIT',
+    ]);
+    expect((await pool.query(`SELECT id FROM ${s}.t ORDER BY id`)).rows).toEqual([{ id: 1 }, { id: 3 }]);
+    // The connection is usable and outside any transaction.
+    expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    await pool.query(`PREPARE lc_test_count AS ${count.text}`); // as pg believes it is, for what follows
+  });
+
   it('keeps BEGIN and COMMIT apart with prepare: false (no EXECUTE, no plan setting)', async () => {
     const { pool: recorded, sent } = recording(pool);
     const db = fromPool(recorded, { close: false, prepare: false });

@@ -217,7 +217,9 @@ function toLicense(row: LicenseRow, contactRows: LicenseRow[]): License {
  * rows are next to each other (they share `joined`), and each row names its place in its role's list.
  */
 function fromDocument(row: LicenseDocumentRow, base?: License): License {
-  if (row.changes !== null && base) {
+  if (row.changes !== null) {
+    // Changes without the copy they apply to would make a license without contacts.
+    if (!base) throw new LicenseContactsError('STORAGE', `License ${row.id} was read without its contacts`);
     let state: ContactsState = base;
     const entries: ContactChange[][] = JSON.parse(row.changes);
     for (let i = 0; i < entries.length; i++) state = applyChanges(state, entries[i] as ContactChange[]);
@@ -800,14 +802,26 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         ]),
       );
     let { rows } = await lockAndRead(knownIds.length > 0);
-    // A known version forgotten meanwhile (another command of this instance): read the rows whole;
-    // they are locked already.
-    if (rows.some((row) => row.changes !== null && !known.get(row.id, Number(row.since)))) {
+    /** The copy each row's changes apply to; all found before any is remembered (which may evict one). */
+    const basesOf = (read: LicenseDocumentRow[]) =>
+      read.map((row) => {
+        if (row.changes === null) return undefined;
+        const base = known.get(row.id, Number(row.since))?.license;
+        // The same version must be the same license: one rewritten behind the storage is read whole.
+        if (base && Number(row.since) === Number(row.version) && base.updatedAt !== row.updated_at) {
+          return undefined;
+        }
+        return base;
+      });
+    let bases = basesOf(rows);
+    // A known version forgotten meanwhile (another command of this instance), or not the one stored:
+    // read the rows whole; they are locked already.
+    if (rows.some((row, i) => row.changes !== null && bases[i] === undefined)) {
       rows = (await lockAndRead(false)).rows;
+      bases = basesOf(rows);
     }
-    for (const row of rows) {
-      const base = row.changes === null ? undefined : known.get(row.id, Number(row.since))?.license;
-      const license = fromDocument(row, base);
+    for (let i = 0; i < rows.length; i++) {
+      const license = fromDocument(rows[i] as LicenseDocumentRow, bases[i]);
       known.remember(license);
       found.set(license.id, license);
     }

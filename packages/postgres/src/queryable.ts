@@ -141,10 +141,15 @@ export function fromPool(pool: PgPoolLike, options: { close: boolean; prepare: b
   const beginText = options.prepare ? 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan' : 'BEGIN';
   const beginStatements = options.prepare ? 2 : 1;
 
+  // Off for good once a server did not know a statement its client had prepared: a pooler such as
+  // PgBouncer 1.21+ keeps protocol-level prepared statements under names of its own, which SQL
+  // `EXECUTE` cannot reach. Messages then go as `pg` sends them.
+  let folding = options.prepare;
+
   /** `EXECUTE` of the statement when `client` has prepared it under its name, else undefined. */
   function executeOn(client: PgClientLike, statement: Statement): string | undefined {
     const name = statement.name;
-    if (!options.prepare || name === undefined || preparedOnClient(client)?.[name] !== statement.text) {
+    if (!folding || name === undefined || preparedOnClient(client)?.[name] !== statement.text) {
       return undefined;
     }
     const values = statement.values ?? [];
@@ -168,9 +173,23 @@ export function fromPool(pool: PgPoolLike, options: { close: boolean; prepare: b
           return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
         }
         const text = `${begin ? `${beginText}; ` : ''}${execute}${commit ? '; COMMIT' : ''}`;
-        const results = (await client.query({ text })) as unknown as
+        let results:
           | { rows: unknown[]; rowCount: number | null }
           | { rows: unknown[]; rowCount: number | null }[];
+        try {
+          results = (await client.query({ text })) as unknown as typeof results;
+        } catch (error) {
+          if (sqlState(error) !== '26000') throw error;
+          // Rolled back (the transaction is aborted): answered as CONFLICT, so the command runs again.
+          folding = false;
+          throw new LicenseContactsError(
+            'CONFLICT',
+            'A prepared statement was not found; nothing was changed',
+            {
+              cause: error,
+            },
+          );
+        }
         if (commit) state = 'committed';
         const result = Array.isArray(results) ? results[begin ? beginStatements : 0] : results;
         return { rows: (result?.rows ?? []) as R[], rowCount: result?.rowCount ?? 0 };

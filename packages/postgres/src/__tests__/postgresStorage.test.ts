@@ -227,6 +227,36 @@ describe('postgresStorage', () => {
     expect(await lockedRead()).toEqual(expected);
   });
 
+  it('reads each license under the lock right when remembering one forgets the copy another needs', async () => {
+    const schema = `t${++schemas}`;
+    // Room for one known version: remembering A (read whole) forgets B, whose changes come next.
+    const mine = postgresStorage({ pglite: db, schema, knownVersions: 1 });
+    await mine.migrate();
+    const other = createLicenseContacts({ storage: postgresStorage({ pglite: db, schema }) });
+    await other.createLicense({ id: 'SEN-A', product: 'Jira', technical: alice, billing: bob });
+    await other.createLicense({ id: 'SEN-B', product: 'Jira', technical: alice, billing: bob });
+    await mine.locked?.(['SEN-B'], () => ({ value: null }));
+    await other
+      .as(alice)
+      .addContact('SEN-B', { email: 'carol@acme.test', name: 'Carol', roles: ['billing', 'technical'] });
+    const read = await mine.locked?.(['SEN-A', 'SEN-B'], (found) => ({ value: [...found.values()] }));
+    expect(read?.value).toEqual([await other.findLicense('SEN-A'), await other.findLicense('SEN-B')]);
+  });
+
+  it('reads a known version whole when the stored one is not the same (rewritten behind the storage)', async () => {
+    const schema = `t${++schemas}`;
+    const mine = postgresStorage({ pglite: db, schema });
+    await mine.migrate();
+    const service = createLicenseContacts({ storage: postgresStorage({ pglite: db, schema }) });
+    await service.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: bob });
+    await mine.locked?.(['SEN-1'], () => ({ value: null }));
+    // A restore of other contacts under the same version, with its own updated_at.
+    await db.query(`UPDATE ${schema}.license_contacts SET name = 'Bobby' WHERE email = 'bob@acme.test'`);
+    await db.query(`UPDATE ${schema}.licenses SET updated_at = updated_at + interval '1 second'`);
+    const read = await mine.locked?.(['SEN-1'], (found) => ({ value: found.get('SEN-1') }));
+    expect(read?.value?.contacts.find((c) => c.email === bob.email)?.name).toBe('Bobby');
+  });
+
   it('runs the service end to end: commands, history, licenses of a person', async () => {
     const storage = await fresh();
     const service = createLicenseContacts({ storage });
