@@ -6,6 +6,7 @@ import type { PgClientLike, PgPoolLike, PgQueryConfig } from '@license-contacts/
 import { postgresStorage } from '@license-contacts/postgres';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import type { Queryable } from '../../packages/postgres/src/queryable';
 import { fromPool } from '../../packages/postgres/src/queryable';
 import { describeWithServer, dropSchema, testPool, uniqueSchema } from './server';
 
@@ -61,6 +62,12 @@ describeWithServer('transactions on pg: BEGIN and COMMIT ride with prepared stat
     name: 'lc_test_insert',
   });
   const count = { text: `SELECT count(*)::integer AS n FROM ${s}.t`, values: [], name: 'lc_test_count' };
+  /** One transaction counting then inserting row 1: after it, the connection has both prepared. */
+  const warm = (db: Queryable) =>
+    db.transaction(async (tx) => {
+      await tx.query(count);
+      await tx.query(insert(1, 'warm'), { last: true });
+    });
 
   it('sends BEGIN with the first prepared statement and COMMIT with the last: two round trips', async () => {
     const { pool: recorded, sent } = recording(pool);
@@ -99,10 +106,7 @@ describeWithServer('transactions on pg: BEGIN and COMMIT ride with prepared stat
 
   it('rolls everything back when the statement sent with COMMIT fails, and the connection stays usable', async () => {
     const db = fromPool(pool, { close: false, prepare: true });
-    await db.transaction(async (tx) => {
-      await tx.query(count);
-      await tx.query(insert(1, 'first'), { last: true });
-    });
+    await warm(db);
     const failed = db.transaction(async (tx) => {
       await tx.query(count);
       await tx.query(insert(2, 'kept?'));
@@ -117,10 +121,7 @@ describeWithServer('transactions on pg: BEGIN and COMMIT ride with prepared stat
 
   it('is committed once the last statement succeeds: a later throw undoes nothing, and nothing may follow', async () => {
     const db = fromPool(pool, { close: false, prepare: true });
-    await db.transaction(async (tx) => {
-      await tx.query(count);
-      await tx.query(insert(1, 'warm'), { last: true });
-    });
+    await warm(db);
     const thrown = db.transaction(async (tx) => {
       await tx.query(count);
       await tx.query(insert(2, 'committed'), { last: true });
@@ -135,10 +136,7 @@ describeWithServer('transactions on pg: BEGIN and COMMIT ride with prepared stat
   it('answers CONFLICT, and stops sending EXECUTE, when the server does not know a statement pg prepared', async () => {
     const { pool: recorded, sent } = recording(pool);
     const db = fromPool(recorded, { close: false, prepare: true });
-    await db.transaction(async (tx) => {
-      await tx.query(count);
-      await tx.query(insert(1, 'warm'), { last: true });
-    });
+    await warm(db);
     // As behind a pooler that keeps prepared statements under names of its own: pg still thinks it
     // prepared the statement on this connection, the server has no such name.
     await pool.query('DEALLOCATE lc_test_count');

@@ -103,8 +103,11 @@ interface LicenseRow {
   name: string | null;
 }
 
+/** The columns of a license row itself, without a contact row's. */
+type LicenseFields = Omit<LicenseRow, 'role' | 'email' | 'position' | 'joined' | 'name'>;
+
 /** A license row as `locked_license_rows` (migration 7) reads it: one per license. */
-interface LicenseDocumentRow extends Omit<LicenseRow, 'role' | 'email' | 'position' | 'joined' | 'name'> {
+interface LicenseDocumentRow extends LicenseFields {
   /** The version known to the reader that `changes` start after, or null. */
   since: number | null;
   /** The `changes` of every entry after `since`, oldest first, as JSON; null when not read. */
@@ -197,19 +200,7 @@ function toLicense(row: LicenseRow, contactRows: LicenseRow[]): License {
     .sort((a, b) => a[1].joined - b[1].joined)
     .map(([email, p]) => ({ email, name: p.name, roles: ROLES.filter((role) => p.roles.has(role)) }));
   const ordered = (role: Role) => byRole[role].sort((a, b) => a.position - b.position).map((c) => c.email);
-  const license: License = {
-    id: row.id,
-    product: row.product,
-    contacts,
-    technical: ordered('technical'),
-    billing: ordered('billing'),
-    version: Number(row.version),
-    updatedAt: row.updated_at,
-  };
-  if (row.edition !== null) license.edition = row.edition;
-  if (row.seats !== null) license.seats = Number(row.seats);
-  if (row.expires_at !== null) license.expiresAt = row.expires_at;
-  return license;
+  return withFields(row, { contacts, technical: ordered('technical'), billing: ordered('billing') });
 }
 
 /**
@@ -257,10 +248,7 @@ function fromDocument(row: LicenseDocumentRow, base?: License): License {
 }
 
 /** A license of its row's fields and the given contact lists. */
-function withFields(
-  row: Omit<LicenseRow, 'role' | 'email' | 'position' | 'joined' | 'name'>,
-  lists: ContactsState,
-): License {
+function withFields(row: LicenseFields, lists: ContactsState): License {
   const license: License = {
     id: row.id,
     product: row.product,
@@ -359,42 +347,32 @@ function parameters(): { values: unknown[]; p: (value: unknown) => string } {
   return { values, p: (value) => `$${values.push(value)}` };
 }
 
-/** A license version the storage has read or written. */
-interface KnownVersion {
-  version: number;
-  updatedAt: string;
-  license: License;
-}
-
 /**
- * Contact rows of recently read or written license versions, so a write can change only the rows that
- * differ. Only one commit can produce a given version of a license, so a version's rows never change:
- * a write uses them only when it expects exactly that version (and its `updated_at`), and its
- * compare-and-set proves they are still the stored ones.
+ * Recently read or written license versions, so a write can change only the contact rows that differ
+ * and a read under the row lock can bring only the changes since. Only one commit can produce a given
+ * version of a license, so a version never changes: a write uses it only when it expects exactly that
+ * version (and its `updated_at`), and its compare-and-set proves its rows are still the stored ones.
  */
 class KnownVersions {
-  private readonly versions = new Map<string, KnownVersion>();
+  private readonly versions = new Map<string, License>();
 
   constructor(private readonly capacity: number) {}
 
   remember(license: License): void {
     if (this.capacity <= 0) return;
     this.versions.delete(license.id);
-    this.versions.set(license.id, {
-      version: license.version,
-      updatedAt: license.updatedAt,
-      license,
-    });
+    this.versions.set(license.id, license);
     if (this.versions.size > this.capacity) this.versions.delete(this.versions.keys().next().value as string);
   }
 
-  get(id: string, version: number): KnownVersion | undefined {
+  /** The license at exactly `version`, if known. */
+  get(id: string, version: number): License | undefined {
     const known = this.versions.get(id);
     return known?.version === version ? known : undefined;
   }
 
   /** The last version known of the license, if any. */
-  latest(id: string): KnownVersion | undefined {
+  latest(id: string): License | undefined {
     return this.versions.get(id);
   }
 
@@ -611,7 +589,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       parts.push(`l AS (UPDATE ${licenses} SET (product, edition, seats, expires_at, version, updated_at) =
         (${fields.join(', ')}) WHERE id = ${id} AND version = ${p(expectedVersion)}${guard} RETURNING id)`);
       if (previous) {
-        const { deleted, inserted, changed } = rowChanges(previous.license, license);
+        const { deleted, inserted, changed } = rowChanges(previous, license);
         if (deleted.length > 0) {
           parts.push(`d AS (DELETE FROM ${contacts} x USING l, ${rowSource(deleted, CONTACT_COLUMNS.slice(0, 2), p, 'c')}
             WHERE x.license_id = l.id AND x.role = c.role AND x.email = c.email)`);
@@ -806,7 +784,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     const basesOf = (read: LicenseDocumentRow[]) =>
       read.map((row) => {
         if (row.changes === null) return undefined;
-        const base = known.get(row.id, Number(row.since))?.license;
+        const base = known.get(row.id, Number(row.since));
         // The same version must be the same license: one rewritten behind the storage is read whole.
         if (base && Number(row.since) === Number(row.version) && base.updatedAt !== row.updated_at) {
           return undefined;

@@ -25,6 +25,15 @@ async function fresh() {
   return storage;
 }
 
+/** Two instances on one new schema: `mine`, the storage under test, and another's service. */
+async function twoInstances(options: { knownVersions?: number } = {}) {
+  const schema = `t${++schemas}`;
+  const mine = postgresStorage({ pglite: db, schema, ...options });
+  await mine.migrate();
+  const other = createLicenseContacts({ storage: postgresStorage({ pglite: db, schema }) });
+  return { schema, mine, other };
+}
+
 const alice = { email: 'alice@acme.test', name: 'Alice' };
 const bob = { email: 'bob@acme.test', name: 'Bob' };
 
@@ -186,10 +195,7 @@ describe('postgresStorage', () => {
   });
 
   it('reads under the lock only the changes since the version it knows, and the rows whole otherwise', async () => {
-    const schema = `t${++schemas}`;
-    const mine = postgresStorage({ pglite: db, schema });
-    await mine.migrate();
-    const other = createLicenseContacts({ storage: postgresStorage({ pglite: db, schema }) });
+    const { schema, mine, other } = await twoInstances();
     await other.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: bob });
     const lockedRead = async () =>
       (await mine.locked?.(['SEN-1'], (read) => ({ value: read.get('SEN-1') })))?.value;
@@ -228,11 +234,8 @@ describe('postgresStorage', () => {
   });
 
   it('reads each license under the lock right when remembering one forgets the copy another needs', async () => {
-    const schema = `t${++schemas}`;
     // Room for one known version: remembering A (read whole) forgets B, whose changes come next.
-    const mine = postgresStorage({ pglite: db, schema, knownVersions: 1 });
-    await mine.migrate();
-    const other = createLicenseContacts({ storage: postgresStorage({ pglite: db, schema }) });
+    const { mine, other } = await twoInstances({ knownVersions: 1 });
     await other.createLicense({ id: 'SEN-A', product: 'Jira', technical: alice, billing: bob });
     await other.createLicense({ id: 'SEN-B', product: 'Jira', technical: alice, billing: bob });
     await mine.locked?.(['SEN-B'], () => ({ value: null }));
@@ -244,10 +247,7 @@ describe('postgresStorage', () => {
   });
 
   it('reads a known version whole when the stored one is not the same (rewritten behind the storage)', async () => {
-    const schema = `t${++schemas}`;
-    const mine = postgresStorage({ pglite: db, schema });
-    await mine.migrate();
-    const service = createLicenseContacts({ storage: postgresStorage({ pglite: db, schema }) });
+    const { schema, mine, other: service } = await twoInstances();
     await service.createLicense({ id: 'SEN-1', product: 'Jira', technical: alice, billing: bob });
     await mine.locked?.(['SEN-1'], () => ({ value: null }));
     // A restore of other contacts under the same version, with its own updated_at.
