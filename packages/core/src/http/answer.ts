@@ -54,9 +54,15 @@ export const READ_BODY: unique symbol = Symbol.for('@license-contacts/core/http.
  */
 export const CLIENT_GONE: unique symbol = Symbol.for('@license-contacts/core/http.clientGone') as never;
 
+/** The parts of a request URL the handler routes by: its path and its query string (`?…` or empty). */
+export interface RequestTarget {
+  pathname: string;
+  search: string;
+}
+
 /**
- * Where a request made by `toNodeListener` hands over the URL it already parsed, `() => URL` (a new
- * copy each call), so the handler does not parse `request.url` a second time.
+ * Where a request made by `toNodeListener` hands over the path and query it already has,
+ * `() => RequestTarget`, so the handler does not parse `request.url` a second time.
  */
 export const PARSED_URL: unique symbol = Symbol.for('@license-contacts/core/http.parsedUrl') as never;
 

@@ -10,7 +10,7 @@ import type {
   Role,
 } from '../domain/types';
 import type { LicenseContacts } from '../service/createLicenseContacts';
-import type { PlainAnswer } from './answer';
+import type { PlainAnswer, RequestTarget } from './answer';
 import { CLIENT_GONE, PARSED_URL, PLAIN_ANSWER, plainProblem, toResponse } from './answer';
 import type { Idempotency, IdempotencyOptions, StoredResponse } from './idempotency';
 import { IdempotencyCache, SharedIdempotency } from './idempotency';
@@ -64,7 +64,6 @@ interface Context<TQuery, TBody> {
   api: LicenseContactsApi;
   /** The path parameters, decoded, in the order of the route's `:name` segments. */
   params: string[];
-  url: URL;
   /** The query string, parsed with the route's `query` schema. */
   query: TQuery;
   /** The JSON body, parsed with the route's `body` schema. */
@@ -187,11 +186,11 @@ const SEQ = /^\d{16}$/;
 function eventStream(
   api: LicenseContactsApi,
   request: Request,
-  url: URL,
+  search: string,
   heartbeatMs: number,
   onError: (error: unknown) => void,
 ): ReadableStream<Uint8Array> {
-  const resume = request.headers.get('last-event-id') ?? url.searchParams.get('after');
+  const resume = request.headers.get('last-event-id') ?? new URLSearchParams(search).get('after');
   const after = resume === null || resume.trim() === '' ? undefined : resume.trim();
   if (after !== undefined && !SEQ.test(after)) {
     throw new LicenseContactsError('BAD_REQUEST', 'Last-Event-ID is not an id this stream sent');
@@ -246,9 +245,9 @@ function eventStream(
 }
 
 /** Search parameters read by name; a repeated one is a malformed query string. */
-function query(url: URL, names: readonly string[]): Record<string, string> {
+function query(search: string, names: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) {
+  for (const [name, value] of new URLSearchParams(search)) {
     if (!names.includes(name)) continue;
     if (Object.hasOwn(out, name)) {
       throw new LicenseContactsError('BAD_REQUEST', `The query parameter ${name} is given more than once`);
@@ -576,9 +575,9 @@ function decodeSegment(segment: string): string {
 const emptyQueries = new Map<QuerySchemaName, unknown>();
 
 /** The query string parsed with a route's query schema (only its keys are read). */
-function parseQuery(name: QuerySchemaName, url: URL): unknown {
+function parseQuery(name: QuerySchemaName, search: string): unknown {
   const schema = schemas()[name];
-  if (url.search !== '') return parseShape(schema, query(url, Object.keys(schema.entries)), 'query');
+  if (search !== '') return parseShape(schema, query(search, Object.keys(schema.entries)), 'query');
   let parsed = emptyQueries.get(name);
   if (parsed === undefined) {
     // The schema's own answer, kept: parsing the same empty object always answers the same.
@@ -762,16 +761,17 @@ export function createHttpHandler(
   }
 
   async function handle(request: Request): Promise<PlainAnswer> {
-    let url: URL;
+    let target: RequestTarget;
     try {
-      // A request of `toNodeListener` hands over the URL it parsed already.
-      const parsed = (request as { [PARSED_URL]?: () => URL })[PARSED_URL];
-      url = parsed === undefined ? new URL(request.url) : parsed.call(request);
+      // A request of `toNodeListener` hands over its path and query as they are.
+      const known = (request as { [PARSED_URL]?: () => RequestTarget })[PARSED_URL];
+      target = known === undefined ? new URL(request.url) : known.call(request);
     } catch {
       return plainProblem(new LicenseContactsError('BAD_REQUEST', 'The request URL is malformed'));
     }
     const cors = corsHeaders(request);
-    const path = url.pathname;
+    const path = target.pathname;
+    const search = target.search;
     const inside = basePath === '' || path === basePath || path.startsWith(`${basePath}/`);
     const matches = inside ? matchRoutes(routes, path.slice(basePath.length).split('/').slice(1)) : [];
     if (matches.length === 0) {
@@ -832,7 +832,7 @@ export function createHttpHandler(
       if (route.stream) {
         const body = head
           ? null
-          : eventStream(api, request, url, heartbeatMs, (error) => report(error, request));
+          : eventStream(api, request, search, heartbeatMs, (error) => report(error, request));
         return {
           status: 200,
           headers: {
@@ -854,8 +854,7 @@ export function createHttpHandler(
           const context: Context<unknown, unknown> = {
             api,
             params,
-            url,
-            query: route.query === undefined ? undefined : parseQuery(route.query, url),
+            query: route.query === undefined ? undefined : parseQuery(route.query, search),
             body:
               route.body === undefined
                 ? undefined
@@ -884,7 +883,7 @@ export function createHttpHandler(
         }
         const me = await api.me();
         const actor = JSON.stringify([me.email, me.staff]);
-        const fingerprint = await digest(JSON.stringify([url.search, request.headers.get('if-match'), text]));
+        const fingerprint = await digest(JSON.stringify([search, request.headers.get('if-match'), text]));
         const outcome = await cache.run(
           actor,
           JSON.stringify([method, path, key]),

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { LicenseContactsError } from '../domain/errors';
-import type { BodySource, PlainAnswer } from './answer';
+import type { BodySource, PlainAnswer, RequestTarget } from './answer';
 import {
   bodyAlreadyRead,
   CLIENT_GONE,
@@ -12,6 +12,7 @@ import {
   toResponse,
 } from './answer';
 import type { HttpHandler } from './createHttpHandler';
+import { resolveTarget } from './requestTarget';
 
 /** A `node:http` request listener; Express and Fastify (through `reply.raw`) accept it too. */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -103,7 +104,8 @@ const kReal = Symbol('request');
 
 interface LightInit {
   url: string;
-  parsed: URL;
+  pathname: string;
+  search: string;
   method: string;
   headers: Headers;
   body: (() => ReadableStream<Uint8Array>) | null;
@@ -195,12 +197,9 @@ Object.defineProperty(lightPrototype, CLIENT_GONE, {
   },
 });
 Object.defineProperty(lightPrototype, PARSED_URL, {
-  value(this: Light) {
-    // The first caller gets the parsed URL itself; any later one a copy, so none sees another's edits.
-    const init = this[kInit];
-    const parsed = init.parsed;
-    init.parsed = new URL(init.url);
-    return parsed;
+  value(this: Light): RequestTarget {
+    const { pathname, search } = this[kInit];
+    return { pathname, search };
   },
 });
 delegateTheRest(lightPrototype, Request.prototype, materialize);
@@ -283,6 +282,17 @@ function lightHeaders(raw: string[]): Headers | null {
 /** The body of a node:http request, pulled from the socket one chunk at a time (paused in between). */
 function nodeBodySource(req: IncomingMessage): BodySource {
   const queue: Buffer[] = [];
+  if (req.complete && !req.readableDidRead) {
+    // The whole body arrived with the head (a small request usually does): take it as it lies in
+    // the stream's buffer, no listener, no pause and resume.
+    for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null) {
+      queue.push(chunk);
+    }
+    return {
+      read: async () => queue.shift() ?? null,
+      cancel() {},
+    };
+  }
   let ended = req.readableEnded;
   let failure: LicenseContactsError | undefined;
   let wake: (() => void) | undefined;
@@ -347,17 +357,12 @@ function nodeBodySource(req: IncomingMessage): BodySource {
 /** The Fetch `Request` of a node:http request; `null` when its URL or headers cannot form one. */
 function toRequest(req: IncomingMessage, res: ServerResponse, signal: () => AbortSignal): Request | null {
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-  const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-  let url: string;
-  let parsed: URL;
-  try {
-    parsed = new URL(target, `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`);
-    // A Host with credentials (`a@b`) is no host: a Fetch Request refuses such a URL.
-    if (parsed.username !== '' || parsed.password !== '') return null;
-    url = parsed.href;
-  } catch {
-    return null;
-  }
+  const target = resolveTarget(
+    (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/',
+    req.headers.host,
+    encrypted,
+  );
+  if (!target) return null;
   const headers = lightHeaders(req.rawHeaders);
   if (!headers) return null;
   const method = (req.method ?? 'GET').toUpperCase();
@@ -369,7 +374,16 @@ function toRequest(req: IncomingMessage, res: ServerResponse, signal: () => Abor
   // Middleware mounted before the listener (express.json() and the like) may have read the body already.
   const consumed = hasBody && (req.readableDidRead || req.readableEnded);
   const body = consumed ? consumedStream : () => bodyStream(req);
-  light[kInit] = { url, parsed, method, headers, body: hasBody ? body : null, signal, res };
+  light[kInit] = {
+    url: target.href,
+    pathname: target.pathname,
+    search: target.search,
+    method,
+    headers,
+    body: hasBody ? body : null,
+    signal,
+    res,
+  };
   if (hasBody) light[READ_BODY] = consumed ? consumedSource : () => nodeBodySource(req);
   return light as unknown as Request;
 }
