@@ -639,24 +639,6 @@ function licensesShown(value: unknown): string[] {
   return [...new Set(ids)];
 }
 
-/** Node's hash functions, where the runtime has them (Node, Bun, Deno): synchronous and cheap. */
-type CreateHash = (algorithm: string) => {
-  update(text: string): { digest(encoding: 'hex'): string };
-};
-const createHash = (
-  globalThis as { process?: { getBuiltinModule?: (id: string) => { createHash?: CreateHash } | undefined } }
-).process?.getBuiltinModule?.('node:crypto')?.createHash;
-
-/** SHA-256 of a text, in hex: a request is remembered by its digest, not by a copy of its body. */
-async function digest(text: string): Promise<string> {
-  // The same digest either way; Web Crypto's is asynchronous and costs a trip to a worker thread.
-  if (createHash) return createHash('sha256').update(text).digest('hex');
-  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  let hex = '';
-  for (const byte of hash) hex += byte.toString(16).padStart(2, '0');
-  return hex;
-}
-
 /** Only a success is kept: a refused or failed request changed nothing (R10), so a retry runs again. */
 const keepForReplay = (response: StoredResponse) => response.status >= 200 && response.status < 300;
 
@@ -883,11 +865,10 @@ export function createHttpHandler(
         }
         const me = await api.me();
         const actor = JSON.stringify([me.email, me.staff]);
-        const fingerprint = await digest(JSON.stringify([search, request.headers.get('if-match'), text]));
         const outcome = await cache.run(
           actor,
           JSON.stringify([method, path, key]),
-          fingerprint,
+          JSON.stringify([search, request.headers.get('if-match'), text]),
           execute,
           keepForReplay,
         );

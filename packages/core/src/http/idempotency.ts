@@ -49,12 +49,31 @@ export interface IdempotencyOptions {
   waitMs?: number;
 }
 
+/** Node's hash functions, where the runtime has them (Node, Bun, Deno): synchronous and cheap. */
+type CreateHash = (algorithm: string) => {
+  update(text: string): { digest(encoding: 'hex'): string };
+};
+const createHash = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => { createHash?: CreateHash } | undefined } }
+).process?.getBuiltinModule?.('node:crypto')?.createHash;
+
+/** SHA-256 of a text, in hex: a long request is remembered by its digest, not by a copy of its body. */
+async function digest(text: string): Promise<string> {
+  // The same digest either way; Web Crypto's is asynchronous and costs a trip to a worker thread.
+  if (createHash) return createHash('sha256').update(text).digest('hex');
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  let hex = '';
+  for (const byte of hash) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
 /** What runs a request once per actor and key: `IdempotencyCache` (in memory) or `SharedIdempotency`. */
 export interface Idempotency {
+  /** `request` is what makes two requests the same (query, `If-Match`, body); a repeat must match it. */
   run(
     actor: string,
     key: string,
-    fingerprint: string,
+    request: string,
     execute: () => Promise<StoredResponse>,
     keep: (response: StoredResponse) => boolean,
   ): Promise<IdempotencyOutcome>;
@@ -65,6 +84,9 @@ export type IdempotencyOutcome =
   | { kind: 'fresh'; response: StoredResponse }
   | { kind: 'replayed'; response: StoredResponse }
   | { kind: 'mismatch' };
+
+/** Requests up to this many UTF-16 units are remembered by their text, longer ones by a SHA-256 digest. */
+const KEPT_AS_IS = 160;
 
 /** The memory counted for an entry besides its strings: the objects and map slots that hold it. */
 const ENTRY_OVERHEAD = 320;
@@ -117,17 +139,19 @@ export class IdempotencyCache implements Idempotency {
   }
 
   /**
-   * Runs `execute` once per actor and key; a repeat with the same fingerprint replays its response,
-   * one with a different fingerprint is a `mismatch`. `keep` says whether a response may be replayed
-   * (one that changed nothing should run again).
+   * Runs `execute` once per actor and key; a repeat of the same `request` replays its response, one
+   * of a different request is a `mismatch`. `keep` says whether a response may be replayed (one that
+   * changed nothing should run again).
    */
   async run(
     actor: string,
     key: string,
-    fingerprint: string,
+    request: string,
     execute: () => Promise<StoredResponse>,
     keep: (response: StoredResponse) => boolean,
   ): Promise<IdempotencyOutcome> {
+    // A short request is kept as it is (a few hundred bytes at most); a longer one by its digest.
+    const fingerprint = request.length <= KEPT_AS_IS ? `=${request}` : `#${await digest(request)}`;
     const now = this.#now();
     this.#sweep(now);
     const id = `${actor}\n${key}`;
@@ -238,10 +262,12 @@ export class SharedIdempotency implements Idempotency {
   async run(
     actor: string,
     key: string,
-    fingerprint: string,
+    request: string,
     execute: () => Promise<StoredResponse>,
     keep: (response: StoredResponse) => boolean,
   ): Promise<IdempotencyOutcome> {
+    // Always the digest: every instance (of any version) must answer the same fingerprint.
+    const fingerprint = await digest(request);
     const deadline = Date.now() + this.#waitMs;
     for (let pause = 10; ; pause = Math.min(pause * 2, 250)) {
       const claim = await this.#store.claim(actor, key, fingerprint, {

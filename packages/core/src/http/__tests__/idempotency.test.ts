@@ -26,6 +26,22 @@ describe('IdempotencyCache', () => {
     expect(runs).toBe(2);
   });
 
+  it('tells long requests apart as surely as short ones (those it keeps by digest), at every length', async () => {
+    const cache = new IdempotencyCache();
+    const execute = async () => answer('done');
+    for (const length of [1, 159, 160, 161, 5000]) {
+      const request = 'x'.repeat(length);
+      const differs = `${'x'.repeat(length - 1)}y`;
+      expect((await cache.run('alice', `k${length}`, request, execute, keepAll)).kind).toBe('fresh');
+      expect((await cache.run('alice', `k${length}`, request, execute, keepAll)).kind).toBe('replayed');
+      expect((await cache.run('alice', `k${length}`, differs, execute, keepAll)).kind).toBe('mismatch');
+    }
+    // A long request is counted by its digest, not by its text.
+    const before = cache.bytes;
+    await cache.run('alice', 'long', 'z'.repeat(100_000), execute, keepAll);
+    expect(cache.bytes - before).toBeLessThan(1000);
+  });
+
   it("drops an actor's own oldest entries beyond maxEntriesPerActor, never another actor's", async () => {
     const cache = new IdempotencyCache({ maxEntriesPerActor: 2 });
     let runs = 0;
