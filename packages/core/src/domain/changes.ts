@@ -100,7 +100,9 @@ function indexer(list: readonly string[]): (email: string) => number {
  * the lists of the roles they hold are searched: a person is in a role's list exactly when they hold it.
  */
 function positionIn(contact: Contact, find: Record<Role, (email: string) => number>): ContactPosition {
-  const position: ContactPosition = { roles: [...contact.roles] };
+  // A frozen list (a committed license's) is shared as it is: nothing can change it, in either.
+  const roles = Object.isFrozen(contact.roles) ? contact.roles : [...contact.roles];
+  const position: ContactPosition = { roles };
   for (const role of ROLES) {
     if (!contact.roles.includes(role)) continue;
     const index = find[role](contact.email);
@@ -144,7 +146,8 @@ export function diffContacts(before: ContactsState | null, after: ContactsState)
   // name and roles: listed only when touched. The rows between are matched by email. The same list
   // (a change that only moved people) is all head: its items are the touched, found in contact order.
   const same = from.contacts === after.contacts;
-  const contactsBefore = [...from.contacts]; // plain copies, as above
+  // Plain copies, as above; the same list is only read until the touched are found.
+  const contactsBefore = same ? from.contacts : [...from.contacts];
   const contactsAfter = same ? contactsBefore : [...after.contacts];
   const [head, tail] = same
     ? [contactsBefore.length, 0]
