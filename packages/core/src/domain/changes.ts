@@ -146,8 +146,7 @@ export function diffContacts(before: ContactsState | null, after: ContactsState)
   // name and roles: listed only when touched. The rows between are matched by email. The same list
   // (a change that only moved people) is all head: its items are the touched, found in contact order.
   const same = from.contacts === after.contacts;
-  // Plain copies, as above; the same list is only read until the touched are found.
-  const contactsBefore = same ? from.contacts : [...from.contacts];
+  const contactsBefore = [...from.contacts]; // plain copies, as above
   const contactsAfter = same ? contactsBefore : [...after.contacts];
   const [head, tail] = same
     ? [contactsBefore.length, 0]
