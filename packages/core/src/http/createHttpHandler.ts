@@ -564,6 +564,8 @@ function matchRoutes(routes: readonly AnyRoute[], segments: string[]): { route: 
 }
 
 function decodeSegment(segment: string): string {
+  // Without an escape there is nothing to decode (most ids and many addresses).
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
