@@ -16,7 +16,7 @@ import type { Idempotency, IdempotencyOptions, StoredResponse } from './idempote
 import { IdempotencyCache, SharedIdempotency } from './idempotency';
 import type { OpenApiDocument, OpenApiOptions } from './openapi';
 import { buildOpenApiDocument } from './openapi';
-import { SECURITY_HEADERS, toProblem } from './problem';
+import { SECURITY_HEADERS, securityHeaders, toProblem } from './problem';
 import { DEFAULT_MAX_BODY_BYTES, parseJsonBody, readBodyText } from './readBody';
 import { createSameOriginCheck } from './sameOrigin';
 import type { SchemaName, SchemaOutput } from './schemas';
@@ -546,19 +546,35 @@ function buildRoutes(): AnyRoute[] {
 }
 
 /** Routes whose literal segments match, with the raw (still percent-encoded) parameters. */
-function matchRoutes(routes: readonly AnyRoute[], segments: string[]): { route: AnyRoute; raw: string[] }[] {
-  const found: { route: AnyRoute; raw: string[] }[] = [];
+/** Routes by their number of segments: a path is compared only with the routes as long as it. */
+function routesByLength(routes: readonly AnyRoute[]): Map<number, AnyRoute[]> {
+  const byLength = new Map<number, AnyRoute[]>();
   for (const route of routes) {
-    if (route.path.length !== segments.length) continue;
-    const raw: string[] = [];
+    const same = byLength.get(route.path.length);
+    if (same) same.push(route);
+    else byLength.set(route.path.length, [route]);
+  }
+  return byLength;
+}
+
+/** The routes (of every method) whose path matches the segments, with the raw values of their `:params`. */
+function matchRoutes(
+  byLength: ReadonlyMap<number, readonly AnyRoute[]>,
+  segments: string[],
+): { route: AnyRoute; raw: string[] }[] {
+  const found: { route: AnyRoute; raw: string[] }[] = [];
+  for (const route of byLength.get(segments.length) ?? []) {
     let ok = true;
     for (let i = 0; i < segments.length && ok; i++) {
       const part = route.path[i] as string;
-      const segment = segments[i] as string;
-      if (part.startsWith(':')) raw.push(segment);
-      else ok = part === segment;
+      ok = part.startsWith(':') || part === segments[i];
     }
-    if (ok) found.push({ route, raw });
+    if (!ok) continue;
+    const raw: string[] = [];
+    for (let i = 0; i < segments.length; i++) {
+      if ((route.path[i] as string).startsWith(':')) raw.push(segments[i] as string);
+    }
+    found.push({ route, raw });
   }
   return found;
 }
@@ -689,6 +705,7 @@ export function createHttpHandler(
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const all = routeTable();
   const routes = options.openApi === false ? all.filter((route) => route.operation !== 'openApi') : all;
+  const byLength = routesByLength(routes);
   const onError = options.onError ?? defaultOnError;
   let document: OpenApiDocument | undefined;
   const openApi = () => {
@@ -757,7 +774,7 @@ export function createHttpHandler(
     const path = target.pathname;
     const search = target.search;
     const inside = basePath === '' || path === basePath || path.startsWith(`${basePath}/`);
-    const matches = inside ? matchRoutes(routes, path.slice(basePath.length).split('/').slice(1)) : [];
+    const matches = inside ? matchRoutes(byLength, path.slice(basePath.length).split('/').slice(1)) : [];
     if (matches.length === 0) {
       return plainProblem(new LicenseContactsError('NOT_FOUND', 'No such route'), { headers: cors });
     }
@@ -893,7 +910,7 @@ export function createHttpHandler(
       result = fail(error);
     }
 
-    const headers: Record<string, string> = { ...SECURITY_HEADERS };
+    const headers = securityHeaders();
     for (const [name, value] of result.headers) headers[name] = value;
     Object.assign(headers, cors);
     if (replayed) headers['Idempotency-Replayed'] = 'true';

@@ -43,13 +43,21 @@ const GENERIC_DETAIL: Partial<Record<ErrorCode | 'INTERNAL', string>> = {
 
 const MAX_DETAIL = 500;
 
+/**
+ * A new object of the headers every response carries, to add to: a literal, which V8 builds faster
+ * than a spread copy of `SECURITY_HEADERS`.
+ */
+export function securityHeaders(): Record<string, string> {
+  return {
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    'Referrer-Policy': 'no-referrer',
+  };
+}
+
 /** Headers every response carries. */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'Cache-Control': 'no-store',
-  'X-Content-Type-Options': 'nosniff',
-  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-  'Referrer-Policy': 'no-referrer',
-});
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(securityHeaders());
 
 /** The problem body of any thrown value: library errors keep code, field and reason; anything else is INTERNAL. */
 export function toProblem(error: unknown, options: { preconditionFailed?: boolean } = {}): ProblemDetails {
