@@ -237,11 +237,23 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     }
   }
 
+  /** The license `known` holds last: remembering it again keeps it there without moving it. */
+  let newest: string | undefined;
+
   function remember(license: License): void {
     if (cacheSize <= 0) return;
-    known.delete(license.id);
+    // A delete and set per command leaves the map a deleted slot each time, and it rebuilds itself often.
+    if (newest !== license.id) {
+      known.delete(license.id);
+      newest = license.id;
+    }
     known.set(license.id, license);
     if (known.size > cacheSize) known.delete(known.keys().next().value as string);
+  }
+
+  function forget(id: string): void {
+    known.delete(id);
+    if (id === newest) newest = undefined;
   }
 
   /** Request and address writes (§7) committed with the licenses and entries. */
@@ -268,7 +280,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     } catch (error) {
       live.committed(applied);
       // Whatever happened, the next command on these licenses reads them first.
-      for (const { license } of applied) known.delete(license.id);
+      for (const { license } of applied) forget(license.id);
       if (error instanceof LicenseContactsError && error.code === 'CONFLICT') throw new StaleRead(error);
       throw error;
     }
@@ -320,7 +332,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       return value;
     } catch (error) {
       if (applied.length > 0) live.committed(applied);
-      for (const id of ids) known.delete(id);
+      for (const id of ids) forget(id);
       if (error === refusal) throw error;
       if (error instanceof LicenseContactsError && error.code === 'CONFLICT') throw new StaleRead(error);
       throw error;

@@ -1,10 +1,21 @@
+/** A key's turn: whether someone holds it, and who waits for it, in arrival order. */
+interface Slot {
+  held: boolean;
+  waiting: Array<() => void>;
+}
+
+/**
+ * Free keys kept (marked free) rather than deleted: a map that deletes and sets a key for every
+ * command keeps rebuilding itself. Beyond this many keys, a freed one is deleted.
+ */
+const KEPT_FREE = 4096;
+
 /**
  * Runs tasks one after the other per key. A task holding several keys takes them in sorted order,
  * so two multi-key tasks never wait on each other in a cycle.
  */
 export class KeyedQueue {
-  /** Each held key's waiters, in arrival order; a key nobody holds has no entry. */
-  readonly #held = new Map<string, Array<() => void>>();
+  readonly #slots = new Map<string, Slot>();
 
   /** Runs `task` once every key is free, holding them all until it settles. */
   async run<T>(keys: readonly string[], task: () => Promise<T>): Promise<T> {
@@ -12,10 +23,11 @@ export class KeyedQueue {
     let taken = 0;
     try {
       for (const key of ordered) {
-        const waiting = this.#held.get(key);
+        const slot = this.#slots.get(key);
         // A free key is taken at once, without a promise; a held one when its holder hands it over.
-        if (waiting === undefined) this.#held.set(key, []);
-        else await new Promise<void>((resume) => waiting.push(resume));
+        if (slot === undefined) this.#slots.set(key, { held: true, waiting: [] });
+        else if (!slot.held) slot.held = true;
+        else await new Promise<void>((resume) => slot.waiting.push(resume));
         taken++;
       }
       return await task();
@@ -24,11 +36,12 @@ export class KeyedQueue {
     }
   }
 
-  /** Hands the key to its first waiter, or frees it. */
+  /** Hands the key to its first waiter (it stays held), or frees it. */
   #release(key: string): void {
-    const waiting = this.#held.get(key) as Array<() => void>;
-    const next = waiting.shift();
+    const slot = this.#slots.get(key) as Slot;
+    const next = slot.waiting.shift();
     if (next) next();
-    else this.#held.delete(key);
+    else if (this.#slots.size > KEPT_FREE) this.#slots.delete(key);
+    else slot.held = false;
   }
 }

@@ -33,6 +33,26 @@ describe('KeyedQueue', () => {
     expect(log).toEqual(['a1 start', 'b', 'a1 end', 'a2', 'a3']);
   });
 
+  it('still runs one task per key at a time after many keys were used and freed, reused or not', async () => {
+    const queue = new KeyedQueue();
+    for (let i = 0; i < 6000; i++) await queue.run([`k${i}`], async () => {});
+    for (const key of ['k0', 'k5999', 'new']) {
+      const log: string[] = [];
+      const first = gate();
+      const one = queue.run([key], async () => {
+        log.push('one start');
+        await first.opened;
+        log.push('one end');
+      });
+      const two = queue.run([key], async () => void log.push('two'));
+      await tick();
+      expect(log).toEqual(['one start']);
+      first.open();
+      await Promise.all([one, two]);
+      expect(log).toEqual(['one start', 'one end', 'two']);
+    }
+  });
+
   it('frees the key when a task throws, and answers its error', async () => {
     const queue = new KeyedQueue();
     await expect(queue.run(['a'], async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
