@@ -176,13 +176,13 @@ function inRoleOrder(roles: Iterable<Role>): Role[] {
   return ROLES.filter((role) => set.has(role));
 }
 
-// The lists below are frozen (every license is): index loops and spreads, which V8 runs several
-// times faster on them than `slice`, `filter`, `map` or `for…of`.
+// The lists below are frozen (every license is): they are copied with a spread, which V8 runs
+// several times faster on them than `slice`, `filter`, `map`, `for…of` or an index loop.
 
 /** The list without its item at `index`. */
 function without<T>(list: readonly T[], index: number): T[] {
-  const rest: T[] = [];
-  for (let i = 0; i < list.length; i++) if (i !== index) rest.push(list[i] as T);
+  const rest = [...list]; // a spread copy, as in withFirst
+  if (index >= 0 && index < rest.length) rest.splice(index, 1);
   return rest;
 }
 
@@ -194,8 +194,14 @@ function replaced<T>(list: readonly T[], index: number, item: T): T[] {
 }
 
 function withFirst(list: readonly string[], email: string): string[] {
-  const result = [email];
-  for (let i = 0; i < list.length; i++) if (list[i] !== email) result.push(list[i] as string);
+  // A spread copy, moved in place: V8 reads a frozen list (a license's) element by element slowly.
+  const result = [...list];
+  const index = result.indexOf(email);
+  if (index === -1) result.unshift(email);
+  else {
+    result.copyWithin(1, 0, index);
+    result[0] = email;
+  }
   return result;
 }
 
