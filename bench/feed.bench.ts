@@ -136,19 +136,23 @@ export default async function (): Promise<void> {
      */
     let starts = 0;
     /** What the live side did in its rounds: entries told over SSE, webhooks received. */
-    const seen = { told: 0, received: 0, cpu: 0 };
+    const seen = { told: 0, received: 0, cpu: 0, statements: 0 };
     const startLive = async () => {
       const child = await start(
         '../../bench/liveSide.ts',
         { DATABASE_URL: url, LC_SCHEMA: schema, WEBHOOK_SECRET: SECRET, ENDPOINT_ID: `bench-${++starts}` },
         /^ready$/,
+        60_000,
+        true, // the built packages, as the rest of the bench
       );
       return async () => {
         await child.kill();
-        const [, told, received, cpu] = /told (\d+), received (\d+), cpu (\d+)/.exec(child.output()) ?? [];
+        const [, told, received, cpu, statements] =
+          /told (\d+), received (\d+), cpu (\d+), statements (\d+)/.exec(child.output()) ?? [];
         seen.told += Number(told ?? 0);
         seen.received += Number(received ?? 0);
         seen.cpu += Number(cpu ?? 0);
+        seen.statements += Number(statements ?? 0);
       };
     };
     stopSse();
@@ -173,7 +177,8 @@ export default async function (): Promise<void> {
     // Steadier than the ratio on a shared machine: what the live side's process spent per entry.
     console.log(
       `the live side's process used ${(seen.cpu / 1000).toFixed(0)} ms of CPU: ` +
-        `${(seen.cpu / Math.max(1, seen.told + seen.received)).toFixed(0)} µs per entry told or webhook received`,
+        `${(seen.cpu / Math.max(1, seen.told + seen.received)).toFixed(0)} µs per entry told or webhook received; ` +
+        `it sent ${seen.statements} statements to PostgreSQL, ${(seen.statements / Math.max(1, seen.told)).toFixed(2)} per entry told`,
     );
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});

@@ -3,7 +3,7 @@
  * instance taking commands: another server instance on `postgresStorage` over DATABASE_URL (schema
  * LC_SCHEMA) with an SSE client of its `/events`, and a webhook sender to a receiver of its own.
  * Prints `ready` once a warm-up entry of its own has been told and delivered; on SIGTERM, what it
- * told and received since and the CPU time (µs) it used since `ready`.
+ * told and received since, the CPU time (µs) it used and the statements it sent since `ready`.
  */
 import { createServer } from 'node:http';
 import { createLicenseContacts } from '@license-contacts/core';
@@ -14,11 +14,19 @@ import pg from 'pg';
 import { authenticate, bearer } from '../tests/http/harness';
 import { listen } from './util';
 
-const open = () =>
-  postgresStorage({
-    pool: new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 }),
-    schema: process.env.LC_SCHEMA as string,
+/** Statements this process sent to PostgreSQL (every pool's connections), counted since `ready`. */
+let statements = 0;
+const open = () => {
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      statements++;
+      return query(...args);
+    };
   });
+  return postgresStorage({ pool, schema: process.env.LC_SCHEMA as string });
+};
 
 const server = createServer(
   toNodeListener(createHttpHandler(createLicenseContacts({ storage: open() }), { authenticate })),
@@ -63,11 +71,12 @@ for (let waited = 0; told === 0 || received === 0; waited += 10) {
 await new Promise((resolve) => setTimeout(resolve, 200));
 told = 0;
 received = 0;
+statements = 0;
 const cpu = process.cpuUsage();
 console.log('ready');
 process.on('SIGTERM', async () => {
   await sender.stop();
   const used = process.cpuUsage(cpu);
-  console.log(`told ${told}, received ${received}, cpu ${used.user + used.system}`);
+  console.log(`told ${told}, received ${received}, cpu ${used.user + used.system}, statements ${statements}`);
   process.exit(0);
 });

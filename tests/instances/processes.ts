@@ -11,15 +11,20 @@ export interface Child {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `script` (a file of this folder) with `env`, resolving once it prints a line matching `ready`. */
+/**
+ * Starts `script` (a file of this folder) with `env`, resolving once it prints a line matching `ready`.
+ * The packages run from source, unless `built` (their `dist`, as a deployment runs them).
+ */
 export function start(
   script: string,
   env: Record<string, string>,
   ready: RegExp,
   timeoutMs = 60_000,
+  built = false,
 ): Promise<Child> {
   const file = fileURLToPath(new URL(script, import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=@license-contacts/source', '--import', 'tsx', file], {
+  const conditions = built ? [] : ['--conditions=@license-contacts/source'];
+  const child = spawn(process.execPath, [...conditions, '--import', 'tsx', file], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

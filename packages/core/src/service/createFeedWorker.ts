@@ -123,6 +123,8 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
   let cursor: string | undefined;
   let saved: string | undefined;
   let savedAt = Number.NEGATIVE_INFINITY;
+  /** The last page ended the feed and was all done: the next look needs no read unless told of a commit. */
+  let atEnd = false;
   let handled = 0;
   let skipped = 0;
   let lastError: FeedWorkerStatus['lastError'];
@@ -130,10 +132,32 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
   let wake: (why: 'stop' | 'commit') => void = () => {};
   /** A commit was told since the last read of the feed. */
   let told = false;
-  const unsubscribe = service.subscribe(() => {
+  /** Entries the storage's watch told since the last read, each with the seq before it (in order). */
+  let arrived: { entry: AuditEntry; previousSeq: string | undefined }[] = [];
+  const unsubscribe = service.subscribe(({ entry, previousSeq }) => {
     told = true;
+    if (arrived.length < batchSize) arrived.push({ entry, previousSeq });
+    else arrived = [{ entry, previousSeq: undefined }]; // too many to hold: the next page is read
     wake('commit');
   });
+
+  /**
+   * The entries told right after the cursor, in order, as a page: what a read would answer, without it
+   * (the watch tells every entry after the one before it). `undefined` when a read is needed.
+   */
+  function takeArrived(): AuditEntry[] | undefined {
+    const told = arrived;
+    arrived = [];
+    const items: AuditEntry[] = [];
+    let at = cursor;
+    for (const { entry, previousSeq } of told) {
+      if (at !== undefined && entry.seq <= at) continue; // read already
+      if (at === undefined || previousSeq !== at) return undefined;
+      items.push(entry);
+      at = entry.seq;
+    }
+    return items.length > 0 ? items : undefined;
+  }
 
   const sleep = (ms: number, untilCommit = false) =>
     new Promise<void>((resolve) => {
@@ -169,6 +193,7 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
       if (!kept) {
         cursor = got.cursor;
         saved = got.cursor;
+        atEnd = false;
       }
     }
     return holding;
@@ -250,11 +275,15 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
             if (!(await save())) continue;
           }
         }
+        // At the feed's end with nothing told since: no read (a poll comes back with `atEnd` unset).
+        const idle = atEnd && !told;
+        atEnd = false;
         told = false;
-        const page = await service.changes({
-          limit: batchSize,
-          ...(cursor === undefined ? {} : { after: cursor }),
-        });
+        const direct = idle ? [] : takeArrived();
+        const page: { items: AuditEntry[]; nextCursor?: string } =
+          direct === undefined
+            ? await service.changes({ limit: batchSize, ...(cursor === undefined ? {} : { after: cursor }) })
+            : { items: direct };
         if (page.items.length === 0) {
           if (cursor !== saved) {
             // Caught up with moves unsaved: more entries may come soon, to be saved with them.
@@ -265,11 +294,14 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
           await sleep(Math.min(pollMs, leaseMs / 3), true);
           continue;
         }
+        let done = 0;
         for (const entry of page.items) {
           if (!(await work(entry))) break;
           cursor = entry.seq;
+          done++;
           if (performance.now() - savedAt >= saveMs && !(await save())) break;
         }
+        atEnd = done === page.items.length && page.nextCursor === undefined;
       } catch (error) {
         fail(error, undefined, 1);
         await sleep(Math.min(pollMs * 5, leaseMs / 2));

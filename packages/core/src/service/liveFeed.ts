@@ -8,6 +8,12 @@ export type LicenseContactsEvent = {
   entry: AuditEntry;
   /** The license after the change, when this instance committed it; read it with `findLicense` otherwise. */
   license?: License;
+  /**
+   * The seq of the entry before this one in the feed (or where watching started), when the event comes
+   * from the storage's watch, which tells every entry after it: a reader of the feed that has read up
+   * to `previousSeq` may take this entry as the next one without reading.
+   */
+  previousSeq?: string;
 };
 
 /** How long a failed catch-up waits before trying again, after `attempt` failures. */
@@ -102,19 +108,22 @@ export class LiveFeed {
   }
 
   #tell(entry: AuditEntry): void {
-    if (this.#head === undefined || entry.seq > this.#head) this.#head = entry.seq;
+    // The watch tells every entry after where it started, in order: the head so far precedes this one.
+    const previous =
+      this.#running && this.#head !== undefined && entry.seq > this.#head ? this.#head : undefined;
     const license = this.#committed.get(entry.id);
     this.#committed.delete(entry.id);
-    this.#emit(entry, license);
+    this.#emit(entry, license, previous);
   }
 
-  #emit(entry: AuditEntry, license: License | undefined): void {
+  #emit(entry: AuditEntry, license: License | undefined, previousSeq?: string): void {
     if (this.#head === undefined || entry.seq > this.#head) this.#head = entry.seq;
     if (this.#listeners.size === 0) return;
     const event: LicenseContactsEvent = {
       type: entry.action === 'createLicense' ? 'licenseCreated' : 'licenseUpdated',
       entry,
       ...(license === undefined ? {} : { license }),
+      ...(previousSeq === undefined ? {} : { previousSeq }),
     };
     for (const listener of [...this.#listeners]) {
       try {
@@ -143,7 +152,8 @@ export interface ActorFeedSource {
  * One actor's live feed: the entries `changes()` would answer, as they commit, in order, once each.
  * Every event of a license the actor may be concerned with (one of theirs, or one whose change names
  * them) triggers a read of their feed from the last entry told, so what is told is exactly what the
- * storage answers for them; events of other licenses cost nothing.
+ * storage answers for them; events of other licenses cost nothing. The whole feed (staff's) needs no
+ * read once caught up: the watch's entry right after the last one told is told as it is.
  */
 export function watchActor(
   source: ActorFeedSource,
@@ -154,6 +164,10 @@ export function watchActor(
   let last = options.after;
   let members: Set<string> | null = null;
   let queued = false;
+  /** A catch-up is waiting or running: what is told meanwhile waits for it (it reads it, in order). */
+  let busy = 0;
+  /** The actor's feed is the whole feed (staff): `licenses()` answered null. */
+  let whole = false;
   let running: Promise<void> = Promise.resolve();
   let failures = 0;
 
@@ -188,10 +202,11 @@ export function watchActor(
   function schedule(): void {
     if (queued || closed) return;
     queued = true;
+    busy++;
     running = running.then(async () => {
       queued = false;
-      if (closed) return;
       try {
+        if (closed) return;
         await catchUp();
         failures = 0;
       } catch (error) {
@@ -199,13 +214,27 @@ export function watchActor(
         failures++;
         await new Promise((resolve) => setTimeout(resolve, backoff(failures)));
         schedule();
+      } finally {
+        busy--;
       }
     });
   }
 
-  const unsubscribe = source.feed.subscribe(({ entry }) => {
+  const unsubscribe = source.feed.subscribe(({ entry, previousSeq }) => {
     if (closed || (last !== undefined && entry.seq <= last)) return;
-    if (concerns(entry)) schedule();
+    if (!concerns(entry)) return;
+    // The whole feed (staff's) is what the watch tells: the entry right after the last one told is the
+    // next one, without a read. Anyone else's feed is what the storage answers them.
+    if (whole && busy === 0 && last !== undefined && previousSeq === last) {
+      last = entry.seq;
+      try {
+        listener(entry);
+      } catch (error) {
+        reportError(error);
+      }
+      return;
+    }
+    schedule();
   });
 
   // Where "from now" is: the feed's head if it runs already, else where its watch starts (whatever
@@ -218,6 +247,7 @@ export function watchActor(
       // Without a storage watch nothing says where the feed ends: read to its end once.
       if (fromNow) last = watch ? watch.position : await source.last();
       members = await source.licenses();
+      whole = members === null;
     } catch (error) {
       options.onError?.(error);
       members = null;

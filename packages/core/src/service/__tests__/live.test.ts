@@ -39,6 +39,8 @@ describe('service.subscribe with a storage that watches', () => {
     ]);
     const seqs = heard.map((e) => e.entry.seq);
     expect([...seqs].sort()).toEqual(seqs);
+    // Each names the entry before it (the feed was empty when watching started: nothing before the first).
+    expect(heard.map((e) => e.previousSeq)).toEqual([undefined, ...seqs.slice(0, -1)]);
     // B committed the third: it knows the license; the others it did not commit.
     expect(heard.map((e) => e.license?.version)).toEqual([undefined, undefined, 2, undefined]);
   });
@@ -91,6 +93,40 @@ describe('api.watch', () => {
     expect(danFeed.ids()).toEqual([`${JIRA}:3`, `${JIRA}:4`]);
     carolFeed.stop();
     danFeed.stop();
+  });
+
+  it('tells staff the whole feed as it commits, reading it only to catch up', async () => {
+    const storage = memoryStorage();
+    let reads = 0;
+    const counted = new Proxy(storage, {
+      get(target, key, receiver) {
+        if (key === 'listChanges') {
+          return (...args: Parameters<typeof storage.listChanges>) => {
+            reads++;
+            return target.listChanges(...args);
+          };
+        }
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const other = createLicenseContacts({ storage });
+    for (const input of demoLicenseInputs) await other.createLicense(input);
+    const here = createLicenseContacts({ storage: counted });
+    const told: AuditEntry[] = [];
+    here.as(staff).watch((entry) => told.push(entry), { after: '0000000000000001' });
+    const { items: before } = await other.as(staff).changes();
+    await eventually(() => told.length === before.length - 1);
+    const caughtUp = reads;
+    for (let i = 0; i < 20; i++) {
+      const api = (i % 2 === 0 ? other : here).as(alice);
+      await api.addContact(JIRA, { email: `p${i}@acme.test`, name: `P ${i}`, roles: ['billing'] });
+    }
+    await eventually(() => told.length === before.length - 1 + 20);
+    // What the watch told came as it is: no read per entry (a read for all of them would be 20 more).
+    expect(reads - caughtUp).toBe(0);
+    const { items } = await other.as(staff).changes({ limit: 200 });
+    expect(told.map((e) => e.id)).toEqual(items.slice(1).map((e) => e.id));
+    expect(told).toEqual(items.slice(1));
   });
 
   it('catches up from after, then goes on, and stops when told', async () => {
