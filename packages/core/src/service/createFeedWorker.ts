@@ -134,8 +134,11 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
   let told = false;
   /** Entries the storage's watch told since the last read, each with the seq before it (in order). */
   let arrived: { entry: AuditEntry; previousSeq: string | undefined }[] = [];
+  /** The storage's watch runs: an event named the entry before it, so later commits will be told. */
+  let watchSeen = false;
   const unsubscribe = service.subscribe(({ entry, previousSeq }) => {
     told = true;
+    if (previousSeq !== undefined) watchSeen = true;
     if (arrived.length < batchSize) arrived.push({ entry, previousSeq });
     else arrived = [{ entry, previousSeq: undefined }]; // too many to hold: the next page is read
     wake('commit');
@@ -279,6 +282,8 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
         const idle = atEnd && !told;
         atEnd = false;
         told = false;
+        // A read that began before the watch ran may miss commits made while it started: not an end.
+        const trusted = watchSeen;
         const direct = idle ? [] : takeArrived();
         const page: { items: AuditEntry[]; nextCursor?: string } =
           direct === undefined
@@ -301,7 +306,7 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
           done++;
           if (performance.now() - savedAt >= saveMs && !(await save())) break;
         }
-        atEnd = done === page.items.length && page.nextCursor === undefined;
+        atEnd = trusted && done === page.items.length && page.nextCursor === undefined;
       } catch (error) {
         fail(error, undefined, 1);
         await sleep(Math.min(pollMs * 5, leaseMs / 2));
