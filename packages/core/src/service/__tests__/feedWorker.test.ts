@@ -8,6 +8,7 @@ import {
 } from '@license-contacts/core';
 import { demoLicenseInputs, demoPeople } from '@license-contacts/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { countedReads } from './countedReads';
 
 const { alice } = demoPeople;
 const JIRA = 'SEN-4821337';
@@ -67,18 +68,7 @@ describe('createFeedWorker', () => {
 
   it('takes the entries the storage’s watch tells after its cursor without reading the feed again', async () => {
     const storage = memoryStorage();
-    let reads = 0;
-    const counted = new Proxy(storage, {
-      get(target, key, receiver) {
-        if (key === 'listChanges') {
-          return (...args: Parameters<typeof storage.listChanges>) => {
-            reads++;
-            return target.listChanges(...args);
-          };
-        }
-        return Reflect.get(target, key, receiver);
-      },
-    });
+    const { storage: counted, reads } = countedReads(storage);
     service = createLicenseContacts({ storage: counted });
     const other = createLicenseContacts({ storage });
     for (const input of demoLicenseInputs) await other.createLicense(input);
@@ -86,13 +76,13 @@ describe('createFeedWorker', () => {
     // Polls far apart: any read below is the worker's own choice, not a poll.
     worker({ handle: (entry) => seen.push(entry), pollMs: 60_000, leaseMs: 120_000 });
     await eventually(() => seen.length === demoLicenseInputs.length);
-    const caughtUp = reads;
+    const caughtUp = reads();
     for (let i = 0; i < 20; i++) {
       const api = (i % 2 === 0 ? other : service).as(alice);
       await api.addContact(JIRA, { email: `p${i}@acme.test`, name: `P ${i}`, roles: ['billing'] });
     }
     await eventually(() => seen.length === demoLicenseInputs.length + 20);
-    expect(reads - caughtUp).toBe(0);
+    expect(reads() - caughtUp).toBe(0);
     expect(seen).toEqual((await other.changes({ limit: 200 })).items);
   });
 

@@ -3,6 +3,7 @@ import { createLicenseContacts, LicenseContactsError, memoryStorage } from '@lic
 import { browserStorage } from '@license-contacts/core/browser';
 import { demoLicenseInputs, demoPeople } from '@license-contacts/core/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { countedReads } from './countedReads';
 
 const { alice, bob, carol, dan, frank } = demoPeople;
 const JIRA = 'SEN-4821337'; // technical: alice, carol; billing: bob
@@ -97,18 +98,7 @@ describe('api.watch', () => {
 
   it('tells staff the whole feed as it commits, reading it only to catch up', async () => {
     const storage = memoryStorage();
-    let reads = 0;
-    const counted = new Proxy(storage, {
-      get(target, key, receiver) {
-        if (key === 'listChanges') {
-          return (...args: Parameters<typeof storage.listChanges>) => {
-            reads++;
-            return target.listChanges(...args);
-          };
-        }
-        return Reflect.get(target, key, receiver);
-      },
-    });
+    const { storage: counted, reads } = countedReads(storage);
     const other = createLicenseContacts({ storage });
     for (const input of demoLicenseInputs) await other.createLicense(input);
     const here = createLicenseContacts({ storage: counted });
@@ -116,14 +106,14 @@ describe('api.watch', () => {
     here.as(staff).watch((entry) => told.push(entry), { after: '0000000000000001' });
     const { items: before } = await other.as(staff).changes();
     await eventually(() => told.length === before.length - 1);
-    const caughtUp = reads;
+    const caughtUp = reads();
     for (let i = 0; i < 20; i++) {
       const api = (i % 2 === 0 ? other : here).as(alice);
       await api.addContact(JIRA, { email: `p${i}@acme.test`, name: `P ${i}`, roles: ['billing'] });
     }
     await eventually(() => told.length === before.length - 1 + 20);
     // What the watch told came as it is: no read per entry (a read for all of them would be 20 more).
-    expect(reads - caughtUp).toBe(0);
+    expect(reads() - caughtUp).toBe(0);
     const { items } = await other.as(staff).changes({ limit: 200 });
     expect(told.map((e) => e.id)).toEqual(items.slice(1).map((e) => e.id));
     expect(told).toEqual(items.slice(1));
