@@ -171,6 +171,15 @@ export function watchActor(
   let running: Promise<void> = Promise.resolve();
   let failures = 0;
 
+  /** Calls one of the caller's callbacks: what it throws is reported, and the watch goes on. */
+  function callback(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      reportError(error);
+    }
+  }
+
   const concerns = (entry: AuditEntry) =>
     members === null || members.has(entry.licenseId) || entry.changes.some((c) => c.email === source.email);
 
@@ -188,11 +197,7 @@ export function watchActor(
             else members.add(entry.licenseId);
           }
         }
-        try {
-          listener(entry);
-        } catch (error) {
-          reportError(error);
-        }
+        callback(() => listener(entry));
       }
       if (page.nextCursor === undefined || page.items.length === 0) return;
     }
@@ -210,7 +215,7 @@ export function watchActor(
         await catchUp();
         failures = 0;
       } catch (error) {
-        options.onError?.(error);
+        callback(() => options.onError?.(error));
         failures++;
         await new Promise((resolve) => setTimeout(resolve, backoff(failures)));
         schedule();
@@ -227,11 +232,7 @@ export function watchActor(
     // next one, without a read. Anyone else's feed is what the storage answers them.
     if (whole && busy === 0 && last !== undefined && previousSeq === last) {
       last = entry.seq;
-      try {
-        listener(entry);
-      } catch (error) {
-        reportError(error);
-      }
+      callback(() => listener(entry));
       return;
     }
     schedule();
@@ -249,11 +250,11 @@ export function watchActor(
       members = await source.licenses();
       whole = members === null;
     } catch (error) {
-      options.onError?.(error);
+      callback(() => options.onError?.(error));
       members = null;
       return;
     }
-    if (!closed) options.onOpen?.();
+    if (!closed) callback(() => options.onOpen?.());
   })();
   // From `after`, or whatever committed while starting: one read brings it in.
   schedule();

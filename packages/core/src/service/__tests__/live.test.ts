@@ -150,6 +150,31 @@ describe('api.watch', () => {
     stop();
   });
 
+  it('goes on telling when its onOpen throws, and reports what it threw', async () => {
+    const reported: unknown[] = [];
+    const holder = globalThis as { reportError?: (e: unknown) => void };
+    const previous = holder.reportError;
+    holder.reportError = (error) => reported.push(error);
+    const boom = new Error('onOpen failed');
+    const told: string[] = [];
+    const stop = service.as(carol).watch((entry) => told.push(entry.id), {
+      onOpen: () => {
+        throw boom;
+      },
+    });
+    try {
+      await eventually(() => reported.length === 1);
+      await service.as(alice).addContact(JIRA, { ...dan, roles: ['technical'] });
+      await eventually(() => told.length === 1);
+      expect(told).toEqual([`${JIRA}:2`]);
+      expect(reported).toEqual([boom]);
+    } finally {
+      stop();
+      if (previous) holder.reportError = previous;
+      else delete holder.reportError;
+    }
+  });
+
   it('refuses a cursor that is not a seq and a listener that is not a function', () => {
     expect(() => service.as(alice).watch(() => {}, { after: 'nope' })).toThrow(LicenseContactsError);
     expect(() => service.as(alice).watch(undefined as never)).toThrow(/listener/);
