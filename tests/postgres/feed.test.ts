@@ -112,4 +112,29 @@ describeWithServer('PostgreSQL server storage close', (url) => {
     expect(closed).toBe('closed');
     expect(pool.totalCount).toBe(0);
   });
+
+  it('a watch that cannot read where the feed ends fails to start and lets its LISTEN connection go', async () => {
+    const pool = testPool(url, 2);
+    const setup = postgresStorage({ pool, schema });
+    await setup.migrate();
+    // Statements on the pool fail; the listening connection is taken out of it and works.
+    const storage = postgresStorage({
+      pool: {
+        query: () => Promise.reject(new Error('the server is busy')),
+        connect: () => pool.connect(),
+        end: async () => {},
+      },
+      listenPool: pool,
+      schema,
+    });
+    const watch = storage.watch as NonNullable<typeof storage.watch>;
+    await expect(watch(() => {})).rejects.toMatchObject({ code: 'STORAGE' });
+    expect(pool.totalCount - pool.idleCount).toBe(0);
+    // Nothing listens on: a commit notifies no one.
+    const { rows } = await pool.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%'`,
+    );
+    expect(rows[0].n).toBe(0);
+    await pool.end();
+  });
 });

@@ -462,15 +462,41 @@ const MEMBERSHIP_COLUMNS: readonly [string, string, (row: MembershipRow) => unkn
   ['email', 'text', (r) => r.email],
 ];
 
-/** Who joined and who left a license in each entry: the stretches `listChanges` by email follows. */
-function membershipsOf(entries: readonly NewEntry[]): { joined: MembershipRow[]; left: MembershipRow[] } {
-  const joined: MembershipRow[] = [];
+/** A person joining a license in the entry at `ord` and, within the same commit, leaving at `until`. */
+interface JoinedRow extends MembershipRow {
+  until: number | null;
+}
+
+const JOINED_COLUMNS: readonly [string, string, (row: JoinedRow) => unknown][] = [
+  ...MEMBERSHIP_COLUMNS,
+  ['until', 'integer', (r) => r.until],
+];
+
+/**
+ * Who joined and who left a license in each entry: the stretches `listChanges` by email follows. One
+ * who joins and leaves within the commit (several commands in one transaction) gets a closed stretch:
+ * the commit's update of open stretches cannot see the rows it inserts.
+ */
+function membershipsOf(entries: readonly NewEntry[]): { joined: JoinedRow[]; left: MembershipRow[] } {
+  const joined: JoinedRow[] = [];
   const left: MembershipRow[] = [];
+  /** The stretches this commit opened and has not closed, by license and email. */
+  const opened = new Map<string, JoinedRow>();
   for (const { entry, ord } of entries) {
     for (const change of entry.changes) {
-      const row = { ord, license_id: entry.licenseId, email: change.email };
-      if (change.before === null && change.after !== null) joined.push(row);
-      if (change.before !== null && change.after === null) left.push(row);
+      const key = `${entry.licenseId}\n${change.email}`;
+      if (change.before === null && change.after !== null) {
+        const row = { ord, license_id: entry.licenseId, email: change.email, until: null };
+        joined.push(row);
+        opened.set(key, row);
+      }
+      if (change.before !== null && change.after === null) {
+        const open = opened.get(key);
+        if (open) {
+          open.until = ord;
+          opened.delete(key);
+        } else left.push({ ord, license_id: entry.licenseId, email: change.email });
+      }
     }
   }
   return { joined, left };
@@ -644,8 +670,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       FROM s CROSS JOIN ${rowSource(entries, AUDIT_COLUMNS, p, 'e')})`);
     const { joined, left } = membershipsOf(entries);
     if (joined.length > 0) {
-      parts.push(`j AS (INSERT INTO ${memberships} (email, license_id, from_seq)
-        SELECT m.email, m.license_id, s.base + m.ord FROM s CROSS JOIN ${rowSource(joined, MEMBERSHIP_COLUMNS, p, 'm')})`);
+      parts.push(`j AS (INSERT INTO ${memberships} (email, license_id, from_seq, to_seq)
+        SELECT m.email, m.license_id, s.base + m.ord, s.base + m.until
+        FROM s CROSS JOIN ${rowSource(joined, JOINED_COLUMNS, p, 'm')})`);
     }
     if (left.length > 0) {
       parts.push(`x AS (UPDATE ${memberships} t SET to_seq = s.base + m.ord
@@ -872,7 +899,16 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     const stopListening = options.pglite
       ? await listenOnPGlite(options.pglite, wake)
       : await listenOnPool(options.listenPool ?? (options.pool as PgPoolLike), wake, report, () => closed);
-    if (last === undefined) last = await guarded(position);
+    if (last === undefined) {
+      try {
+        last = await guarded(position);
+      } catch (error) {
+        // Not started: nothing listens on.
+        closed = true;
+        await stopListening().catch(() => {});
+        throw error;
+      }
+    }
     const started = last;
     if (opts.after !== undefined) wake();
     const stop = async () => {
