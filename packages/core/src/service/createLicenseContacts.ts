@@ -62,6 +62,7 @@ import { parseSeq } from '../storage/seq';
 import type {
   AddressWrite,
   LicenseStorage,
+  LicenseWrite,
   RequestWrite,
   StorageCommit,
   StorageRequestQuery,
@@ -146,6 +147,9 @@ const NEEDS_REQUESTS = /* @__PURE__ */ new LicenseContactsError(
   'CONFLICT',
   'The leaver’s pending requests are needed first',
 );
+
+/** The most commands one turn of a license runs together on the row-lock path. */
+const MAX_GROUP = 64;
 
 class StaleRead {
   constructor(readonly error: LicenseContactsError) {}
@@ -259,12 +263,17 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
   /** Request and address writes (§7) committed with the licenses and entries. */
   type ConsentWrites = { requests?: RequestWrite[]; addresses?: AddressWrite[] };
 
+  /** The commit of what was applied: one write per license, at its last version (commands in turn). */
   function batchOf(applied: Applied[], created: boolean, extra: ConsentWrites = {}): StorageCommit {
+    // A command's licenses differ; the commands of one turn follow each other on one license.
+    const writes: LicenseWrite[] = [];
+    for (const { license } of applied) {
+      const last = writes[writes.length - 1];
+      if (last?.license.id === license.id) last.license = license;
+      else writes.push({ license, expectedVersion: created ? null : license.version - 1 });
+    }
     return {
-      writes: applied.map(({ license }) => ({
-        license,
-        expectedVersion: created ? null : license.version - 1,
-      })),
+      writes,
       audit: applied.map(({ entry }) => entry),
       ...(extra.requests?.length ? { requests: extra.requests } : {}),
       ...(extra.addresses?.length ? { addresses: extra.addresses } : {}),
@@ -351,6 +360,119 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+  }
+
+  /** A command's answer: the license after it, or its refusal. */
+  type Outcome = { value: License } | { error: unknown };
+
+  /** A command on one license waiting for the license's turn, as its actor runs it. */
+  interface Waiting {
+    /** The command on the license as read or as the one before it left it (`null`: none); throws its refusal. */
+    apply(license: License | null): Applied | null;
+    ifContact: string | undefined;
+    outcome?: Outcome;
+  }
+
+  /** Commands waiting for each license's turn, in arrival order. */
+  const waiting = new Map<string, Waiting[]>();
+
+  /**
+   * Runs a command in its license's turn. On the row-lock path the commands queued behind it by then
+   * run in the same turn, up to MAX_GROUP: one after the other, each on what the one before left, in
+   * one transaction, so a hot license's writers share one lock and one round trip instead of waiting
+   * for the row one by one. Each keeps its own answer, version and entry; a refusal refuses it alone.
+   */
+  function inTurn(id: string, job: Waiting): Promise<License> {
+    const group = waiting.get(id);
+    if (group === undefined) waiting.set(id, [job]);
+    else group.push(job);
+    return queue.run([id], async () => {
+      // An earlier turn may have run it already.
+      if (job.outcome === undefined) await runGroup(id);
+      const outcome = job.outcome as Outcome;
+      if ('error' in outcome) throw outcome.error;
+      return outcome.value;
+    });
+  }
+
+  async function runGroup(id: string): Promise<void> {
+    const group = waiting.get(id) as Waiting[];
+    const jobs = group.splice(0, storage.locked ? MAX_GROUP : 1);
+    if (group.length === 0) waiting.delete(id);
+    let outcomes: Outcome[];
+    try {
+      const cached = known.get(id);
+      const hot = storage.locked !== undefined && contended.has(id);
+      outcomes =
+        (cached && !hot && (await fromKnown(cached, jobs))) ||
+        (await withRetries(() => fromStorage(id, jobs, cached)));
+    } catch (error) {
+      outcomes = jobs.map(() => ({ error }));
+    }
+    jobs.forEach((job, i) => {
+      job.outcome = outcomes[i] as Outcome;
+    });
+  }
+
+  /**
+   * Tries the commands on the version this instance last saw, without reading: within the queue it
+   * is current unless another process wrote since, which the compare-and-set finds out. Only a
+   * successful commit is answered from it; a refusal or no-op is confirmed on a fresh read, so a
+   * stale copy can cost a wasted attempt, never a wrong answer.
+   */
+  async function fromKnown(cached: License, jobs: readonly Waiting[]): Promise<Outcome[] | null> {
+    const { value, applied } = inOrder(cached, jobs);
+    if (applied.length < jobs.length) return null;
+    try {
+      await commit(applied, false);
+    } catch (error) {
+      if (!(error instanceof StaleRead)) throw error;
+      markContended(cached.id);
+      return null;
+    }
+    return value;
+  }
+
+  /** Runs the commands on the license as stored: read and written under its row lock where the storage has one. */
+  async function fromStorage(id: string, jobs: readonly Waiting[], cached?: License): Promise<Outcome[]> {
+    const first = (jobs[0] as Waiting).ifContact;
+    const options =
+      first !== undefined && jobs.every((job) => job.ifContact === first) ? { ifContact: first } : undefined;
+    if (storage.locked) {
+      const seen = known.get(id)?.version ?? cached?.version;
+      return underLock(
+        [id],
+        (read) => {
+          const license = read.get(id) ?? null;
+          if (license && license.version === seen) contended.delete(id);
+          return inOrder(license, jobs);
+        },
+        options,
+      );
+    }
+    const license = await guard(() => storage.getLicense(id, options));
+    if (license) remember(license);
+    const { value, applied } = inOrder(license, jobs);
+    if (applied.length > 0) await commit(applied, false);
+    return value;
+  }
+
+  /** The commands one after the other, each on what the one before left. */
+  function inOrder(read: License | null, jobs: readonly Waiting[]): { value: Outcome[]; applied: Applied[] } {
+    let license = read;
+    const applied: Applied[] = [];
+    const value = jobs.map((job): Outcome => {
+      try {
+        const step = job.apply(license);
+        if (!step) return { value: license as License };
+        applied.push(step);
+        license = step.license;
+        return { value: step.license };
+      } catch (error) {
+        return { error };
+      }
+    });
+    return { value, applied };
   }
 
   // Commands within one millisecond share its ISO text: formatting it is a good part of a fast command.
@@ -609,36 +731,6 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       return license;
     }
 
-    /**
-     * Tries the command on the version this instance last saw, without reading: within the queue it
-     * is current unless another process wrote since, which the compare-and-set finds out. Only a
-     * successful commit is answered from it; a refusal or no-op is confirmed on a fresh read, so a
-     * stale copy can cost a wasted attempt, never a wrong answer.
-     */
-    async function fromKnown(
-      cached: License,
-      command: Command,
-      expectedVersion?: number,
-    ): Promise<License | null> {
-      if (!policy.canView({ license: cached, actor })) return null;
-      if (expectedVersion !== undefined && cached.version !== expectedVersion) return null;
-      let applied: Applied | null;
-      try {
-        applied = applyCommand(cached, command, actor, policy, now(), rules);
-      } catch {
-        return null;
-      }
-      if (!applied) return null;
-      try {
-        await commit([applied], false);
-      } catch (error) {
-        if (!(error instanceof StaleRead)) throw error;
-        markContended(cached.id);
-        return null;
-      }
-      return applied.license;
-    }
-
     /** `expectedVersion` (HTTP `If-Match`): CONFLICT unless the license is still at that version. */
     function checkVersion(license: License, expectedVersion: number | undefined): void {
       if (expectedVersion !== undefined && license.version !== expectedVersion) {
@@ -649,40 +741,16 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       }
     }
 
-    async function run(licenseId: unknown, command: Command, expectedVersion?: number): Promise<License> {
+    /** A command on one license, in the license's turn (with the commands queued behind it). */
+    function run(licenseId: unknown, command: Command, expectedVersion?: number): Promise<License> {
       const id = parseLicenseId(licenseId);
-      return queue.run([id], async () => {
-        const cached = known.get(id);
-        const hot = storage.locked !== undefined && contended.has(id);
-        const done = cached && !hot && (await fromKnown(cached, command, expectedVersion));
-        if (done) return done;
-        if (storage.locked) {
-          const seen = known.get(id)?.version ?? cached?.version;
-          return withRetries(() =>
-            underLock(
-              [id],
-              (read) => {
-                const license = read.get(id);
-                if (license && license.version === seen) contended.delete(id);
-                if (!license || !policy.canView({ license, actor })) throw notFound(id);
-                checkVersion(license, expectedVersion);
-                const applied = applyCommand(license, command, actor, policy, now(), rules);
-                return applied
-                  ? { value: applied.license, applied: [applied] }
-                  : { value: license, applied: [] };
-              },
-              getOptions,
-            ),
-          );
-        }
-        return withRetries(async () => {
-          const license = await visible(id);
+      return inTurn(id, {
+        ifContact: getOptions?.ifContact,
+        apply(license) {
+          if (!license || !policy.canView({ license, actor })) throw notFound(id);
           checkVersion(license, expectedVersion);
-          const applied = applyCommand(license, command, actor, policy, now(), rules);
-          if (!applied) return license;
-          await commit([applied], false);
-          return applied.license;
-        });
+          return applyCommand(license, command, actor, policy, now(), rules);
+        },
       });
     }
 

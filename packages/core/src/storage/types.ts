@@ -3,7 +3,10 @@ import type { AuditEntry, License, NewAuditEntry, Page, RequestState } from '../
 
 /** One license write of a commit, with the version the writer read. */
 export interface LicenseWrite {
-  /** The new state; its `version` is `expectedVersion + 1` (or 1 when created). */
+  /**
+   * The new state; its `version` is `expectedVersion` plus the commit's entries on it: one per
+   * command, so `+ 1` (or 1 when created), except that `locked` may commit several commands at once.
+   */
   license: License;
   /** The version the writer read; `null` creates the license and fails if it exists. */
   expectedVersion: number | null;
@@ -250,7 +253,9 @@ export interface LicenseStorage {
    * `SELECT … FOR UPDATE`, in id order, so commands over several licenses cannot deadlock), runs
    * `work` on what it read (`null`: no such license), and commits what `work` answers before letting
    * go, all in one transaction. Writers of one license wait for each other instead of conflicting. A
-   * `work` that throws changes nothing; the commit's compare-and-set still holds (CONFLICT).
+   * `work` that throws changes nothing; the commit's compare-and-set still holds (CONFLICT). The
+   * commit may carry several commands on one license: one write, at its last version, and an entry
+   * for each version since `expectedVersion`, in order.
    */
   locked?<T>(
     ids: readonly string[],

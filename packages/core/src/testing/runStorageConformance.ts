@@ -1123,6 +1123,40 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       expect(read).toEqual({ value: 2, entries: [] });
     });
 
+    it('locked commits several commands on one license at once: one write, an entry per version', async (ctx) => {
+      if (!storage.locked) return ctx.skip();
+      const [v1] = (await commitNew(created('SEN-1'))) as [License];
+      // carol joins and leaves within the commit; dave joins and stays.
+      const steps: Applied[] = [];
+      let license = v1;
+      for (const next of [
+        (l: License) => add(l, 'carol@acme.test', 'Carol'),
+        (l: License) => add(l, 'dave@acme.test', 'Dave'),
+        (l: License) => change(l, { type: 'removeContact', email: 'carol@acme.test' }),
+      ]) {
+        const step = next(license);
+        steps.push(step);
+        license = step.license;
+      }
+      const { entries } = await storage.locked(['SEN-1'], () => ({
+        value: null,
+        commit: { writes: [{ license, expectedVersion: 1 }], audit: steps.map((s) => s.entry) },
+      }));
+      expect(entries.map((e) => [e.id, e.version])).toEqual([
+        ['SEN-1:2', 2],
+        ['SEN-1:3', 3],
+        ['SEN-1:4', 4],
+      ]);
+      expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(license));
+      const later = await commitChange(license, add(license, 'late@acme.test'));
+      expect(later.version).toBe(5);
+      const seen = async (email: string) =>
+        (await storage.listChanges({ limit: 10, email })).items.map((e) => e.id);
+      // carol's stretch closed with the entry removing her; dave's stays open.
+      expect(await seen('carol@acme.test')).toEqual(['SEN-1:2', 'SEN-1:3', 'SEN-1:4']);
+      expect(await seen('dave@acme.test')).toEqual(['SEN-1:3', 'SEN-1:4', 'SEN-1:5']);
+    });
+
     it('locked with ifContact reads a license that person is not a contact of as null', async (ctx) => {
       if (!storage.locked) return ctx.skip();
       await commitNew(created('SEN-1'), created('SEN-2'));

@@ -116,6 +116,66 @@ describe('service concurrency', () => {
     expect(reads).toBe(before + 1);
   });
 
+  it('runs the commands queued behind a license in one turn, each with its own answer, version and entry', async () => {
+    const storage = await seeded();
+    let turns = 0;
+    const counting: LicenseStorage = {
+      ...storage,
+      commit: (commit) => {
+        turns++;
+        return storage.commit(commit);
+      },
+      locked: (ids, work, options) => {
+        turns++;
+        return (storage.locked as NonNullable<LicenseStorage['locked']>)(ids, work, options);
+      },
+    };
+    const service = createLicenseContacts({ storage: counting });
+    const api = service.as(alice);
+    const add = (email: string, opts?: { expectedVersion: number }) =>
+      api.addContact(ID, { email, name: email.split('@')[0] as string, roles: ['technical'] }, opts);
+    // The first runs at once; the rest queue behind it and run in the next turn, in this order.
+    const calls = [
+      add('p0@acme.test'),
+      add('p1@acme.test'),
+      add('carol@acme.test'), // DUPLICATE: carol is technical already
+      add('p2@acme.test'),
+      service
+        .as({ email: 'stranger@else.test' })
+        .addContact(ID, { email: 's@else.test', name: 'S', roles: ['billing'] }),
+      api.removeContact(ID, 'p0@acme.test'), // p0 joined in the turn before
+      api.setMain(ID, 'technical', 'alice@acme.test'), // a no-op: alice is main
+      add('p3@acme.test', { expectedVersion: 1 }), // CONFLICT: the license moved on
+      add('p4@acme.test'),
+    ];
+    const results = await Promise.allSettled(calls);
+    const codes = results.map((r) =>
+      r.status === 'fulfilled' ? r.value.version : (r.reason as { code: string }).code,
+    );
+    expect(codes).toEqual([2, 3, 'DUPLICATE', 4, 'NOT_FOUND', 5, 5, 'CONFLICT', 6]);
+    expect(turns).toBe(2);
+    const license = await api.getLicense(ID);
+    expect(license.version).toBe(6);
+    expect(license.technical).toEqual([
+      'alice@acme.test',
+      'carol@acme.test',
+      'p1@acme.test',
+      'p2@acme.test',
+      'p4@acme.test',
+    ]);
+    // Each answer is the license right after its own command.
+    const [, second, , third] = results as PromiseFulfilledResult<{ technical: readonly string[] }>[];
+    expect(second?.value.technical).toEqual([
+      'alice@acme.test',
+      'carol@acme.test',
+      'p0@acme.test',
+      'p1@acme.test',
+    ]);
+    expect(third?.value.technical).toContain('p2@acme.test');
+    expect(third?.value.technical).not.toContain('p4@acme.test');
+    await expectUnbrokenChain(service, ID);
+  });
+
   it('fails with CONFLICT, changing nothing, only when retries run out', async () => {
     const storage = await seeded();
     const inner = storage.commit;
