@@ -362,52 +362,75 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     }
   }
 
-  /** A command's answer: the license after it, or its refusal. */
-  type Outcome = { value: License } | { error: unknown };
+  /**
+   * A command's answer: the license after it, or its refusal. `final`: decided on the license as
+   * read, before any other command of its turn changed it, so it stands even if their commit fails.
+   */
+  type Outcome = ({ value: License } | { error: unknown }) & { final?: boolean };
 
   /** A command on one license waiting for the license's turn, as its actor runs it. */
   interface Waiting {
-    /** The command on the license as read or as the one before it left it (`null`: none); throws its refusal. */
-    apply(license: License | null): Applied | null;
+    /** Whether its actor sees the license in this state. */
+    sees(license: License): boolean;
+    /** The command on the license as read or as the one before it left it; throws its refusal. */
+    apply(license: License): Applied | null;
     ifContact: string | undefined;
+    /** Its turn's list: the commands that may run with it. */
+    group: Waiting[];
     outcome?: Outcome;
   }
 
-  /** Commands waiting for each license's turn, in arrival order. */
+  /** Commands waiting for each license's turn, in arrival order, since the last other task queued on it. */
   const waiting = new Map<string, Waiting[]>();
 
   /**
-   * Runs a command in its license's turn. On the row-lock path the commands queued behind it by then
-   * run in the same turn, up to MAX_GROUP: one after the other, each on what the one before left, in
-   * one transaction, so a hot license's writers share one lock and one round trip instead of waiting
-   * for the row one by one. Each keeps its own answer, version and entry; a refusal refuses it alone.
+   * Runs a command in its license's turn. On the row-lock path the commands queued right behind it
+   * by then run in the same turn, up to MAX_GROUP: one after the other, each on what the one before
+   * left, in one transaction, so a hot license's writers share one lock and one round trip instead
+   * of waiting for the row one by one. Each keeps its own answer, version and entry; a refusal
+   * refuses it alone. Another task queued on the license in between (a multi-license command, a
+   * request) keeps its place: the commands behind it wait for their own turn.
    */
-  function inTurn(id: string, job: Waiting): Promise<License> {
-    const group = waiting.get(id);
-    if (group === undefined) waiting.set(id, [job]);
-    else group.push(job);
+  function inTurn(id: string, job: Omit<Waiting, 'group'>): Promise<License> {
+    let group = waiting.get(id);
+    if (group === undefined) {
+      group = [];
+      waiting.set(id, group);
+    }
+    const queued: Waiting = Object.assign(job, { group });
+    group.push(queued);
     return queue.run([id], async () => {
       // An earlier turn may have run it already.
-      if (job.outcome === undefined) await runGroup(id);
-      const outcome = job.outcome as Outcome;
+      if (queued.outcome === undefined) await runGroup(id, queued.group);
+      const outcome = queued.outcome as Outcome;
       if ('error' in outcome) throw outcome.error;
       return outcome.value;
     });
   }
 
-  async function runGroup(id: string): Promise<void> {
-    const group = waiting.get(id) as Waiting[];
+  /** Queues a task other than a single-license command: the commands queued before it run before it. */
+  function exclusive<T>(ids: readonly string[], task: () => Promise<T>): Promise<T> {
+    for (const id of ids) waiting.delete(id);
+    return queue.run(ids, task);
+  }
+
+  async function runGroup(id: string, group: Waiting[]): Promise<void> {
     const jobs = group.splice(0, storage.locked ? MAX_GROUP : 1);
-    if (group.length === 0) waiting.delete(id);
+    if (group.length === 0 && waiting.get(id) === group) waiting.delete(id);
+    /** The last attempt's answers: those decided on the read stand whatever the commit did. */
+    const tried: { outcomes?: Outcome[] } = {};
     let outcomes: Outcome[];
     try {
       const cached = known.get(id);
       const hot = storage.locked !== undefined && contended.has(id);
       outcomes =
         (cached && !hot && (await fromKnown(cached, jobs))) ||
-        (await withRetries(() => fromStorage(id, jobs, cached)));
+        (await withRetries(() => fromStorage(id, jobs, tried, cached)));
     } catch (error) {
-      outcomes = jobs.map(() => ({ error }));
+      outcomes = jobs.map((_, i) => {
+        const decided = tried.outcomes?.[i];
+        return decided?.final ? decided : { error };
+      });
     }
     jobs.forEach((job, i) => {
       job.outcome = outcomes[i] as Outcome;
@@ -421,7 +444,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
    * stale copy can cost a wasted attempt, never a wrong answer.
    */
   async function fromKnown(cached: License, jobs: readonly Waiting[]): Promise<Outcome[] | null> {
-    const { value, applied } = inOrder(cached, jobs);
+    const { value, applied } = inOrder(cached.id, cached, jobs);
     if (applied.length < jobs.length) return null;
     try {
       await commit(applied, false);
@@ -434,10 +457,20 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
   }
 
   /** Runs the commands on the license as stored: read and written under its row lock where the storage has one. */
-  async function fromStorage(id: string, jobs: readonly Waiting[], cached?: License): Promise<Outcome[]> {
+  async function fromStorage(
+    id: string,
+    jobs: readonly Waiting[],
+    tried: { outcomes?: Outcome[] },
+    cached?: License,
+  ): Promise<Outcome[]> {
     const first = (jobs[0] as Waiting).ifContact;
     const options =
       first !== undefined && jobs.every((job) => job.ifContact === first) ? { ifContact: first } : undefined;
+    const decide = (license: License | null) => {
+      const decided = inOrder(id, license, jobs);
+      tried.outcomes = decided.value;
+      return decided;
+    };
     if (storage.locked) {
       const seen = known.get(id)?.version ?? cached?.version;
       return underLock(
@@ -445,34 +478,51 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         (read) => {
           const license = read.get(id) ?? null;
           if (license && license.version === seen) contended.delete(id);
-          return inOrder(license, jobs);
+          return decide(license);
         },
         options,
       );
     }
     const license = await guard(() => storage.getLicense(id, options));
     if (license) remember(license);
-    const { value, applied } = inOrder(license, jobs);
+    const { value, applied } = decide(license);
     if (applied.length > 0) await commit(applied, false);
     return value;
   }
 
-  /** The commands one after the other, each on what the one before left. */
-  function inOrder(read: License | null, jobs: readonly Waiting[]): { value: Outcome[]; applied: Applied[] } {
-    let license = read;
+  /**
+   * The commands one after the other, each on what the one before left. Who cannot see the license
+   * as read is answered first, exactly as if it did not exist (R4): the others' commands, and whether
+   * they commit, change nothing for them.
+   */
+  function inOrder(
+    id: string,
+    read: License | null,
+    jobs: readonly Waiting[],
+  ): { value: Outcome[]; applied: Applied[] } {
     const applied: Applied[] = [];
-    const value = jobs.map((job): Outcome => {
+    const value = jobs.map((job): Outcome | undefined =>
+      read && job.sees(read) ? undefined : { error: notFound(id), final: true },
+    );
+    let license = read as License;
+    jobs.forEach((job, i) => {
+      if (value[i]) return;
+      const final = applied.length === 0;
       try {
+        if (!job.sees(license)) throw notFound(id);
         const step = job.apply(license);
-        if (!step) return { value: license as License };
+        if (!step) {
+          value[i] = { value: license, final };
+          return;
+        }
         applied.push(step);
         license = step.license;
-        return { value: step.license };
+        value[i] = { value: step.license };
       } catch (error) {
-        return { error };
+        value[i] = { error, final };
       }
     });
-    return { value, applied };
+    return { value: value as Outcome[], applied };
   }
 
   // Commands within one millisecond share its ISO text: formatting it is a good part of a fast command.
@@ -490,7 +540,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
 
   async function createLicense(input: CreateLicenseInput): Promise<License> {
     const parsed = parseCreateLicenseInput(input);
-    return queue.run([parsed.id], () =>
+    return exclusive([parsed.id], () =>
       withRetries(async () => {
         if (await guard(() => storage.getLicense(parsed.id))) {
           throw new LicenseContactsError('DUPLICATE', `License ${parsed.id} already exists`, { field: 'id' });
@@ -576,7 +626,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     next: (stored: StoredAddress | undefined, at: string) => Omit<StoredAddress, 'version'>,
   ): Promise<AddressStatus> {
     // Queued per address (a key no license id can be), so this instance's reports never conflict.
-    return queue.run([`@${email}`], () =>
+    return exclusive([`@${email}`], () =>
       withRetries(async () => {
         const [stored] = await guard(() => storage.getAddresses([email]));
         const address: StoredAddress = { ...next(stored, now()), version: (stored?.version ?? 0) + 1 };
@@ -746,8 +796,8 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       const id = parseLicenseId(licenseId);
       return inTurn(id, {
         ifContact: getOptions?.ifContact,
+        sees: (license) => policy.canView({ license, actor }),
         apply(license) {
-          if (!license || !policy.canView({ license, actor })) throw notFound(id);
           checkVersion(license, expectedVersion);
           return applyCommand(license, command, actor, policy, now(), rules);
         },
@@ -903,7 +953,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
           return { value: result, applied: dryRun ? [] : applied, extra: { requests: cancelled } };
         };
 
-        return queue.run(ids, () =>
+        return exclusive(ids, () =>
           withRetries(async () => {
             const at = now();
             let pending: StoredRequest[] | undefined;
@@ -1019,7 +1069,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         readSignal(readOptions(opts));
         const id = parseLicenseId(licenseId);
         const person = parseAddContactInput(input);
-        return queue.run([id], () =>
+        return exclusive([id], () =>
           withRetries(async () => {
             const license = await visible(id);
             const decision = checkInvite(license, person, actor, policy);
@@ -1050,7 +1100,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
         const id = parseLicenseId(licenseId);
         const which = parseRole(role);
         const who = parseEmail(email);
-        return queue.run([id], () =>
+        return exclusive([id], () =>
           withRetries(async () => {
             const license = await visible(id);
             const decision = checkTransfer(license, which, who, actor, policy);
@@ -1167,7 +1217,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       const requestNotFound = () => new LicenseContactsError('NOT_FOUND', `Request ${id} not found`);
       const first = await guard(() => storage.getRequest(id));
       if (!first) throw requestNotFound();
-      return queue.run([first.licenseId], () =>
+      return exclusive([first.licenseId], () =>
         withRetries(async () => {
           const stored = await guard(() => storage.getRequest(id));
           const license = stored && (await guard(() => storage.getLicense(stored.licenseId)));

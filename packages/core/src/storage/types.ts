@@ -5,7 +5,8 @@ import type { AuditEntry, License, NewAuditEntry, Page, RequestState } from '../
 export interface LicenseWrite {
   /**
    * The new state; its `version` is `expectedVersion` plus the commit's entries on it: one per
-   * command, so `+ 1` (or 1 when created), except that `locked` may commit several commands at once.
+   * command, so `+ 1` (or 1 when created), except that a storage declaring `locked` may be given
+   * several commands of one license in one commit (through `locked` or `commit`).
    */
   license: License;
   /** The version the writer read; `null` creates the license and fails if it exists. */
@@ -253,9 +254,10 @@ export interface LicenseStorage {
    * `SELECT … FOR UPDATE`, in id order, so commands over several licenses cannot deadlock), runs
    * `work` on what it read (`null`: no such license), and commits what `work` answers before letting
    * go, all in one transaction. Writers of one license wait for each other instead of conflicting. A
-   * `work` that throws changes nothing; the commit's compare-and-set still holds (CONFLICT). The
-   * commit may carry several commands on one license: one write, at its last version, and an entry
-   * for each version since `expectedVersion`, in order.
+   * `work` that throws changes nothing; the commit's compare-and-set still holds (CONFLICT). A
+   * storage declaring it may be given commits (here and through `commit`) carrying several commands
+   * of one license: one write, at its last version, and an entry for each version since
+   * `expectedVersion`, in order.
    */
   locked?<T>(
     ids: readonly string[],

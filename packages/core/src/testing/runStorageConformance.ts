@@ -1123,38 +1123,59 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       expect(read).toEqual({ value: 2, entries: [] });
     });
 
-    it('locked commits several commands on one license at once: one write, an entry per version', async (ctx) => {
+    it('a storage declaring locked commits several commands on one license at once (locked and commit): one write, an entry per version', async (ctx) => {
       if (!storage.locked) return ctx.skip();
-      const [v1] = (await commitNew(created('SEN-1'))) as [License];
-      // carol joins and leaves within the commit; dave joins and stays.
-      const steps: Applied[] = [];
-      let license = v1;
-      for (const next of [
-        (l: License) => add(l, 'carol@acme.test', 'Carol'),
-        (l: License) => add(l, 'dave@acme.test', 'Dave'),
-        (l: License) => change(l, { type: 'removeContact', email: 'carol@acme.test' }),
-      ]) {
-        const step = next(license);
-        steps.push(step);
-        license = step.license;
+      const firsts = (await commitNew(created('SEN-1'), created('SEN-2'))) as [License, License];
+      for (const [v1, through] of [
+        [firsts[0], 'locked'],
+        [firsts[1], 'commit'],
+      ] as const) {
+        const id = v1.id;
+        // carol joins and leaves within the commit; dave joins and stays.
+        const steps: Applied[] = [];
+        let license = v1;
+        for (const next of [
+          (l: License) => add(l, 'carol@acme.test', 'Carol'),
+          (l: License) => add(l, 'dave@acme.test', 'Dave'),
+          (l: License) => change(l, { type: 'removeContact', email: 'carol@acme.test' }),
+        ]) {
+          const step = next(license);
+          steps.push(step);
+          license = step.license;
+        }
+        const batch = { writes: [{ license, expectedVersion: 1 }], audit: steps.map((s) => s.entry) };
+        const entries =
+          through === 'locked'
+            ? (await storage.locked([id], () => ({ value: null, commit: batch }))).entries
+            : await storage.commit(batch);
+        expect(entries.map((e) => [e.id, e.version])).toEqual([
+          [`${id}:2`, 2],
+          [`${id}:3`, 3],
+          [`${id}:4`, 4],
+        ]);
+        expect(plain(await storage.getLicense(id))).toEqual(plain(license));
+        const later = await commitChange(license, add(license, `late@${id.toLowerCase()}.test`));
+        expect(later.version).toBe(5);
       }
-      const { entries } = await storage.locked(['SEN-1'], () => ({
-        value: null,
-        commit: { writes: [{ license, expectedVersion: 1 }], audit: steps.map((s) => s.entry) },
-      }));
-      expect(entries.map((e) => [e.id, e.version])).toEqual([
-        ['SEN-1:2', 2],
-        ['SEN-1:3', 3],
-        ['SEN-1:4', 4],
-      ]);
-      expect(plain(await storage.getLicense('SEN-1'))).toEqual(plain(license));
-      const later = await commitChange(license, add(license, 'late@acme.test'));
-      expect(later.version).toBe(5);
       const seen = async (email: string) =>
-        (await storage.listChanges({ limit: 10, email })).items.map((e) => e.id);
-      // carol's stretch closed with the entry removing her; dave's stays open.
-      expect(await seen('carol@acme.test')).toEqual(['SEN-1:2', 'SEN-1:3', 'SEN-1:4']);
-      expect(await seen('dave@acme.test')).toEqual(['SEN-1:3', 'SEN-1:4', 'SEN-1:5']);
+        (await storage.listChanges({ limit: 20, email })).items.map((e) => e.id);
+      // carol's stretches closed with the entries removing her; dave's stay open.
+      expect(await seen('carol@acme.test')).toEqual([
+        'SEN-1:2',
+        'SEN-1:3',
+        'SEN-1:4',
+        'SEN-2:2',
+        'SEN-2:3',
+        'SEN-2:4',
+      ]);
+      expect(await seen('dave@acme.test')).toEqual([
+        'SEN-1:3',
+        'SEN-1:4',
+        'SEN-1:5',
+        'SEN-2:3',
+        'SEN-2:4',
+        'SEN-2:5',
+      ]);
     });
 
     it('locked with ifContact reads a license that person is not a contact of as null', async (ctx) => {

@@ -1,5 +1,5 @@
 import type { AuditEntry, LicenseContacts, LicenseStorage } from '@license-contacts/core';
-import { createLicenseContacts, memoryStorage } from '@license-contacts/core';
+import { createLicenseContacts, LicenseContactsError, memoryStorage } from '@license-contacts/core';
 import { demoLicenseInputs, demoPeople, expectUnbrokenHistory } from '@license-contacts/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -174,6 +174,61 @@ describe('service concurrency', () => {
     expect(third?.value.technical).toContain('p2@acme.test');
     expect(third?.value.technical).not.toContain('p4@acme.test');
     await expectUnbrokenChain(service, ID);
+  });
+
+  it('a turn whose commit fails leaves standing what was decided on the license as read: a stranger still gets NOT_FOUND (R4)', async () => {
+    const storage = await seeded();
+    // Every commit under the locks loses to a writer outside them.
+    const losing: LicenseStorage = {
+      ...storage,
+      locked: async (ids, work, options) => {
+        const { value, entries } = await (storage.locked as NonNullable<LicenseStorage['locked']>)(
+          ids,
+          async (read) => {
+            const answer = await work(read);
+            if (answer.commit) throw new LicenseContactsError('CONFLICT', 'changed by someone else');
+            return answer;
+          },
+          options,
+        );
+        return { value, entries };
+      },
+    };
+    const service = createLicenseContacts({ storage: losing, maxRetries: 0 });
+    const api = service.as(alice);
+    const stranger = service.as({ email: 'stranger@else.test' });
+    const person = (email: string) => ({ email, name: 'P', roles: ['technical' as const] });
+    const answers = async (id: string) =>
+      (
+        await Promise.allSettled([
+          api.addContact(id, person('p0@acme.test')), // alone in its turn
+          api.addContact(id, person('carol@acme.test')), // the next turn's first: DUPLICATE on the read
+          stranger.addContact(id, person('s@else.test')),
+          api.addContact(id, person('p1@acme.test')),
+          api.addContact(id, person('carol@acme.test')), // after p1 in its turn: not decided on the read
+        ])
+      ).map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { code: string }).code));
+    expect(await answers(ID)).toEqual(['CONFLICT', 'DUPLICATE', 'NOT_FOUND', 'CONFLICT', 'CONFLICT']);
+    expect((await answers('SEN-0000000'))[2]).toBe('NOT_FOUND');
+    expect((await storage.getLicense(ID))?.version).toBe(1);
+  });
+
+  it('a command queued behind another task on its license runs after that task, in call order', async () => {
+    const service = createLicenseContacts({ storage: await seeded() });
+    const api = service.as(alice);
+    const id = 'SEN-9000001';
+    const add = (email: string) => api.addContact(id, { email, name: 'P', roles: ['technical'] });
+    const results = await Promise.allSettled([
+      add('p0@acme.test'),
+      add('p1@acme.test'),
+      service.createLicense({ id, product: 'Jira', technical: demoPeople.alice, billing: demoPeople.bob }),
+      add('p2@acme.test'),
+      add('p3@acme.test'),
+    ]);
+    expect(
+      results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { code: string }).code)),
+    ).toEqual(['NOT_FOUND', 'NOT_FOUND', 'ok', 'ok', 'ok']);
+    expect((await api.getLicense(id)).version).toBe(3);
   });
 
   it('fails with CONFLICT, changing nothing, only when retries run out', async () => {
