@@ -449,6 +449,47 @@ const AUDIT_COLUMNS: readonly [string, string, (row: NewEntry) => unknown][] = [
   ['requests', 'text', (r) => (r.entry.requests === undefined ? null : JSON.stringify(r.entry.requests))],
 ];
 
+/** An entry's columns as a notification carries them (its place in the commit gives its seq). */
+const NOTIFIED_COLUMNS = AUDIT_COLUMNS.slice(1);
+
+/** PostgreSQL refuses a notification payload of 8000 bytes or more: entries beyond this are read. */
+const NOTIFIED_BYTES = 7_000;
+
+/** An `at` that reads back as it was written (`timestamptz` at millisecond precision, in UTC). */
+const CANONICAL_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * What follows the seq in a commit's notification: its entries, as `listChanges` will answer them,
+ * so a watch that has told the entry before them needs no read. Empty when they do not fit.
+ */
+function notifiedEntries(entries: readonly NewEntry[]): string {
+  if (!entries.every(({ entry }) => CANONICAL_AT.test(entry.at))) return '';
+  const text = ` ${JSON.stringify(entries.map((e) => NOTIFIED_COLUMNS.map(([, , pick]) => pick(e))))}`;
+  // At most three bytes per UTF-16 unit: the exact length is needed only near the limit.
+  if (text.length * 3 > NOTIFIED_BYTES && new TextEncoder().encode(text).length > NOTIFIED_BYTES) return '';
+  return text;
+}
+
+/** A notification's payload: the seq before its commit's entries, and the entries when it carries them. */
+function fromNotification(payload: string): { base: bigint; entries?: AuditEntry[] } | undefined {
+  const space = payload.indexOf(' ');
+  try {
+    const base = BigInt(space < 0 ? payload : payload.slice(0, space));
+    if (space < 0) return { base };
+    const rows = JSON.parse(payload.slice(space + 1)) as unknown[][];
+    const entries = rows.map((values, i) => {
+      const row: Record<string, unknown> = { seq: String(base + BigInt(i + 1)) };
+      NOTIFIED_COLUMNS.forEach(([name], k) => {
+        row[name] = values[k];
+      });
+      return toAuditEntry(row as unknown as AuditRow);
+    });
+    return { base, entries };
+  } catch {
+    return undefined;
+  }
+}
+
 /** A person joining (`joined`) or leaving a license in the entry at `ord`. */
 interface MembershipRow {
   ord: number;
@@ -640,7 +681,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     if (entries.length > 0) feedParts(entries, p, 'l', parts);
     const base = entries.length > 0 ? '(SELECT base FROM s)::text' : 'NULL::text';
     const notify =
-      entries.length > 0 ? `, (SELECT pg_notify(${p(channel)}, base::text) FROM s) AS notified` : '';
+      entries.length > 0
+        ? `, (SELECT pg_notify(${p(channel)}, base::text || ${p(notifiedEntries(entries))}::text) FROM s) AS notified`
+        : '';
     return named(
       `WITH ${parts.join(',\n')}\nSELECT count(*)::integer AS n, ${base} AS base${notify} FROM l`,
       values,
@@ -687,7 +730,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     const parts: string[] = [];
     feedParts(entries, p, null, parts);
     return named(
-      `WITH ${parts.join(',\n')}\nSELECT base::text AS base, pg_notify(${p(channel)}, base::text) AS notified FROM s`,
+      `WITH ${parts.join(',\n')}\nSELECT base::text AS base,
+        pg_notify(${p(channel)}, base::text || ${p(notifiedEntries(entries))}::text) AS notified FROM s`,
       values,
     );
   }
@@ -846,8 +890,10 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   const watches = new Set<() => Promise<void>>();
 
   /**
-   * Follows the feed: LISTEN on a dedicated connection, and on each notification (or after a lost
-   * connection comes back) reads every entry after the last one told, so none is missed or told twice.
+   * Follows the feed: LISTEN on a dedicated connection. A commit's notification carries its entries
+   * when they fit: those right after the last one told are told as they are, without a read. Any
+   * other notification, or a connection that comes back, reads every entry after the last one told,
+   * so none is missed or told twice.
    */
   async function startWatch(
     listener: (entry: AuditEntry) => void,
@@ -855,23 +901,34 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   ): Promise<StorageWatch> {
     let last = opts.after;
     let closed = false;
-    let reading: Promise<void> = Promise.resolve();
+    /** Where to start from is known (reads wait for it). */
+    let running = false;
+    let started = () => {};
+    let reading = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     let pending = false;
+    /** Reads waiting or running: what is notified meanwhile is theirs to read, in order. */
+    let busy = 0;
     /** When the last read started (`performance.now()`). */
     let readAt = Number.NEGATIVE_INFINITY;
     const report = (error: unknown) => opts.onError?.(storageError(error));
+
+    function tell(entry: AuditEntry): void {
+      last = entry.seq;
+      try {
+        listener(entry);
+      } catch (error) {
+        (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+      }
+    }
 
     async function read(): Promise<void> {
       for (;;) {
         const page = await listChanges({ limit: 500, ...(last === undefined ? {} : { after: last }) });
         for (const entry of page.items) {
           if (closed) return;
-          last = entry.seq;
-          try {
-            listener(entry);
-          } catch (error) {
-            (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
-          }
+          tell(entry);
         }
         if (page.nextCursor === undefined) return;
       }
@@ -880,36 +937,59 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     function wake(): void {
       if (pending || closed) return;
       pending = true;
+      busy++;
       reading = reading.then(async () => {
-        const wait = readAt + watchGapMs - performance.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        pending = false;
-        readAt = performance.now();
-        for (let attempt = 0; !closed; attempt++) {
-          try {
-            return await read();
-          } catch (error) {
-            report(error);
-            await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+        try {
+          const wait = readAt + watchGapMs - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          pending = false;
+          readAt = performance.now();
+          for (let attempt = 0; !closed; attempt++) {
+            try {
+              return await read();
+            } catch (error) {
+              report(error);
+              await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+            }
           }
+        } finally {
+          busy--;
         }
       });
     }
+    /** A notification (`undefined`: the connection came back). */
+    function heard(payload: string | undefined): void {
+      if (closed) return;
+      const note = payload === undefined ? undefined : fromNotification(payload);
+      if (note?.entries && running && busy === 0) {
+        const told = last === undefined ? 0n : BigInt(last);
+        if (note.base === told) {
+          for (const entry of note.entries) if (!closed) tell(entry);
+          return;
+        }
+        // A read went past them already.
+        if (note.base + BigInt(note.entries.length) <= told) return;
+      }
+      wake();
+    }
 
     const stopListening = options.pglite
-      ? await listenOnPGlite(options.pglite, wake)
-      : await listenOnPool(options.listenPool ?? (options.pool as PgPoolLike), wake, report, () => closed);
+      ? await listenOnPGlite(options.pglite, heard)
+      : await listenOnPool(options.listenPool ?? (options.pool as PgPoolLike), heard, report, () => closed);
     if (last === undefined) {
       try {
         last = await guarded(position);
       } catch (error) {
         // Not started: nothing listens on.
         closed = true;
+        started();
         await stopListening().catch(() => {});
         throw error;
       }
     }
-    const started = last;
+    const position0 = last;
+    running = true;
+    started();
     if (opts.after !== undefined) wake();
     const stop = async () => {
       if (closed) return;
@@ -919,17 +999,20 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     };
     watches.add(stop);
     return {
-      position: started,
+      position: position0,
       close() {
         void stop();
       },
     };
   }
 
-  async function listenOnPGlite(pglite: PGliteLike, wake: () => void): Promise<() => Promise<void>> {
+  async function listenOnPGlite(
+    pglite: PGliteLike,
+    heard: (payload: string | undefined) => void,
+  ): Promise<() => Promise<void>> {
     if (!pglite.listen)
       throw new LicenseContactsError('STORAGE', 'This PGlite cannot listen for notifications');
-    return guarded(() => (pglite.listen as NonNullable<PGliteLike['listen']>)(channel, wake));
+    return guarded(() => (pglite.listen as NonNullable<PGliteLike['listen']>)(channel, heard));
   }
 
   /**
@@ -938,11 +1021,12 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
    */
   async function listenOnPool(
     pool: PgPoolLike,
-    wake: () => void,
+    heard: (payload: string | undefined) => void,
     report: (error: unknown) => void,
     isClosed: () => boolean,
   ): Promise<() => Promise<void>> {
     let client: { connection: PgClientLike; drop: (error?: unknown) => void } | undefined;
+    const notified = (message: { payload?: string }) => heard(message.payload);
     const connect = async (): Promise<void> => {
       const connection = await pool.connect();
       let released = false;
@@ -950,7 +1034,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       const drop = (error?: unknown) => {
         if (released) return;
         released = true;
-        connection.off?.('notification', wake);
+        connection.off?.('notification', notified);
         connection.off?.('error', lost);
         connection.off?.('end', lost);
         connection.release(error === undefined ? undefined : error instanceof Error ? error : true);
@@ -962,7 +1046,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         report(error ?? new Error('the listening connection ended'));
         void reconnect();
       };
-      connection.on?.('notification', wake);
+      connection.on?.('notification', notified);
       connection.on?.('error', lost);
       connection.on?.('end', lost);
       try {
@@ -979,7 +1063,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         if (isClosed()) return;
         try {
           await connect();
-          wake(); // whatever committed while the connection was down
+          heard(undefined); // whatever committed while the connection was down
         } catch (error) {
           report(error);
         }
