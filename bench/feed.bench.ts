@@ -4,9 +4,11 @@
  *
  * 1. Latency from a commit (the command resolved) to an SSE client of another server instance
  *    (another storage, its own LISTEN connection) and to a webhook receiver: p50 / p99.
- * 2. Commands per second with an SSE client watching and a webhook sender delivering (both in a
- *    process of their own, beside the one taking commands), against the same commands with neither,
- *    in interleaved rounds (min / median / max of the ratio).
+ * 2. Commands per second with a live side running, against the same commands with none (its parts
+ *    taken down, nothing of them running), in interleaved rounds (min / median / max of the ratio).
+ *    A live side is another instance in a process of its own beside the one taking commands, up for
+ *    the whole bench as a deployment's is, with a webhook sender delivering and either a `watch`
+ *    listener (the issue's measure) or an SSE client of its `/events` over HTTP.
  */
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -123,63 +125,101 @@ export default async function (): Promise<void> {
         `p99 ${ms(percentile(hook, 99))} (goal p99 <= 100 ms)`,
     );
 
-    // ---- cost: commands/s with the SSE client and the webhook sender running, and with neither
+    // ---- cost: commands/s with a live side running (a watch listener or an SSE client, and a
+    // webhook sender), and with none
     let k = 0;
     const rate = async () => {
       const start = performance.now();
       for (let i = 0; i < ROUND_COMMANDS / 2; i++) await command(serviceA, 'SEN-RATE', k++);
       return (ROUND_COMMANDS * 1000) / (performance.now() - start);
     };
+    stopSse();
+    await sender.stop();
     /**
-     * Starts the live side in a process of its own (another instance serving an SSE client, a
-     * webhook sender and its receiver), as a deployment runs it; answers the function that stops it.
+     * A live side in a process of its own (another instance whose staff watch has a listener, or
+     * which serves an SSE client; a webhook sender and its receiver), up for the whole bench as a
+     * deployment runs it; each round takes its live parts down (nothing of them left running) and
+     * brings them up again.
      */
-    let starts = 0;
-    /** What the live side did in its rounds: entries told over SSE, webhooks received. */
-    const seen = { told: 0, received: 0, cpu: 0, statements: 0 };
-    const startLive = async () => {
+    const liveSide = async (parts: 'watch' | 'sse') => {
       const child = await start(
         '../../bench/liveSide.ts',
-        { DATABASE_URL: url, LC_SCHEMA: schema, WEBHOOK_SECRET: SECRET, ENDPOINT_ID: `bench-${++starts}` },
-        /^ready$/,
+        {
+          DATABASE_URL: url,
+          LC_SCHEMA: schema,
+          WEBHOOK_SECRET: SECRET,
+          ENDPOINT_ID: `bench-${parts}-${process.pid}`,
+          LIVE_PARTS: parts,
+        },
+        /^up$/,
         60_000,
         true, // the built packages, as the rest of the bench
       );
-      return async () => {
-        await child.kill();
-        const [, told, received, cpu, statements] =
-          /told (\d+), received (\d+), cpu (\d+), statements (\d+)/.exec(child.output()) ?? [];
-        seen.told += Number(told ?? 0);
-        seen.received += Number(received ?? 0);
-        seen.cpu += Number(cpu ?? 0);
-        seen.statements += Number(statements ?? 0);
+      cleanups.push(() => child.kill());
+      /** Sends `signal` and answers the next line matching `answer`. */
+      const ask = async (signal: NodeJS.Signals, answer: RegExp): Promise<string> => {
+        const lines = () =>
+          child
+            .output()
+            .split('\n')
+            .filter((line) => answer.test(line));
+        const before = lines().length;
+        child.process.kill(signal);
+        for (let waited = 0; lines().length === before; waited += 10) {
+          if (waited > 60_000) throw new Error(`the live side did not answer ${signal}:\n${child.output()}`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return lines().at(-1) as string;
+      };
+      /** What it did while up in the measured rounds. */
+      const seen = { told: 0, received: 0, cpu: 0, statements: 0 };
+      return {
+        parts,
+        seen,
+        rates: [] as number[],
+        quiet: [] as number[],
+        async down(counted: boolean) {
+          const line = await ask('SIGUSR1', /^down: /);
+          const [, told, received, cpu, statements] =
+            /told (\d+), received (\d+), cpu (\d+), statements (\d+)/.exec(line) ?? [];
+          if (!counted) return;
+          seen.told += Number(told ?? 0);
+          seen.received += Number(received ?? 0);
+          seen.cpu += Number(cpu ?? 0);
+          seen.statements += Number(statements ?? 0);
+        },
+        up: () => ask('SIGUSR2', /^up$/),
       };
     };
-    stopSse();
-    await sender.stop();
-    let stopLive = await startLive();
-    await rate(); // warm-up with both running
-    const live: number[] = [];
-    const quiet: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      live.push(await rate());
-      await stopLive();
-      quiet.push(await rate());
-      stopLive = await startLive();
+    const sides = [await liveSide('watch'), await liveSide('sse')];
+    // Both start up: one at a time is up in a round, the other down.
+    await (sides[1] as (typeof sides)[number]).down(false);
+    for (const side of sides) {
+      if (side !== sides[0]) await side.up();
+      await rate(); // warm-up with it running
+      await side.down(false);
     }
-    await stopLive();
-    const ratios = live.map((x, i) => x / (quiet[i] as number));
-    console.log(
-      `commands/s with an SSE client and a webhook sender running vs neither (${ROUNDS} interleaved rounds of ` +
-        `${ROUND_COMMANDS}): ratio min / median / max ${formatSpread(ratios)} (goal >= 0.90); ` +
-        `the live side told ${seen.told} entries over SSE and received ${seen.received} webhooks`,
-    );
-    // Steadier than the ratio on a shared machine: what the live side's process spent per entry.
-    console.log(
-      `the live side's process used ${(seen.cpu / 1000).toFixed(0)} ms of CPU: ` +
-        `${(seen.cpu / Math.max(1, seen.told + seen.received)).toFixed(0)} µs per entry told or webhook received; ` +
-        `it sent ${seen.statements} statements to PostgreSQL, ${(seen.statements / Math.max(1, seen.told)).toFixed(2)} per entry told`,
-    );
+    // Each round: one side up, then neither, in turn; a side's ratio is against the quiet run after it.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+        await side.up();
+        side.rates.push(await rate());
+        await side.down(true);
+        side.quiet.push(await rate());
+      }
+    }
+    for (const side of sides) {
+      const ratios = side.rates.map((x, i) => x / (side.quiet[i] as number));
+      const { told, received, cpu, statements } = side.seen;
+      const listener = side.parts === 'watch' ? 'a watch listener' : 'an SSE client over HTTP';
+      console.log(
+        `commands/s with ${listener} and a webhook sender running vs neither (${ROUNDS} interleaved rounds of ` +
+          `${ROUND_COMMANDS}): ratio min / median / max ${formatSpread(ratios)} (goal >= 0.90); ` +
+          `told ${told} entries, received ${received} webhooks; the live side's process used ` +
+          `${(cpu / Math.max(1, told + received)).toFixed(0)} µs of CPU per entry told or webhook received ` +
+          `and sent ${(statements / Math.max(1, told)).toFixed(2)} statements to PostgreSQL per entry told`,
+      );
+    }
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
     await a.close().catch(() => {});

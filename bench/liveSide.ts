@@ -1,9 +1,15 @@
 /**
  * The live side of `pnpm bench feed` in a process of its own, as a deployment runs it beside the
- * instance taking commands: another server instance on `postgresStorage` over DATABASE_URL (schema
- * LC_SCHEMA) with an SSE client of its `/events`, and a webhook sender to a receiver of its own.
- * Prints `ready` once a warm-up entry of its own has been told and delivered; on SIGTERM, what it
- * told and received since, the CPU time (µs) it used and the statements it sent since `ready`.
+ * instance taking commands: another instance on `postgresStorage` over DATABASE_URL (schema
+ * LC_SCHEMA) whose staff `watch` has a listener (LIVE_PARTS=watch), or which serves an SSE client
+ * of its `/events` over HTTP (LIVE_PARTS=sse, the default), and a webhook sender to a receiver of
+ * its own.
+ *
+ * The process stays up for the whole bench, as a deployment's does (its code warm); SIGUSR1 takes
+ * the live parts down (the SSE client, the sender, the instance and their connections: nothing is
+ * left running) and prints what they told and received, the CPU time (µs) the process used and the
+ * statements it sent while they were up; SIGUSR2 brings them up again. Each time they are up, one
+ * entry of their own has been told and delivered before it prints `up`.
  */
 import { createServer } from 'node:http';
 import { createLicenseContacts } from '@license-contacts/core';
@@ -14,7 +20,7 @@ import pg from 'pg';
 import { authenticate, bearer } from '../tests/http/harness';
 import { listen } from './util';
 
-/** Statements this process sent to PostgreSQL (every pool's connections), counted since `ready`. */
+/** Statements this process sent to PostgreSQL (every pool's connections). */
 let statements = 0;
 const open = () => {
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
@@ -28,10 +34,6 @@ const open = () => {
   return postgresStorage({ pool, schema: process.env.LC_SCHEMA as string });
 };
 
-const server = createServer(
-  toNodeListener(createHttpHandler(createLicenseContacts({ storage: open() }), { authenticate })),
-);
-const origin = await listen(server);
 let received = 0;
 const receiver = createServer((req, res) => {
   req.resume();
@@ -42,41 +44,80 @@ const receiver = createServer((req, res) => {
 });
 const hooks = `${await listen(receiver)}/hooks`;
 let told = 0;
-createHttpClient({
-  baseUrl: `${origin}/api`,
-  headers: { Authorization: bearer({ email: 'ops@vendor.test', staff: true }) },
-}).watch(() => told++);
-// An endpoint of its own per start (ENDPOINT_ID), so each starts from the latest entry.
-const sender = createWebhookSender({
-  service: createLicenseContacts({ storage: open() }),
-  endpoints: [
-    { id: process.env.ENDPOINT_ID as string, url: hooks, secret: process.env.WEBHOOK_SECRET as string },
-  ],
-  start: 'latest',
-});
-// The SSE connection and the sender's first read settle first; then one entry of its own goes all the
-// way (told over SSE, delivered as a webhook), so what is measured is the running side, not its start
-// (the modules a first delivery loads, the code it first compiles).
-await new Promise((resolve) => setTimeout(resolve, 500));
-await createLicenseContacts({ storage: open() }).createLicense({
-  id: `SEN-WARM-${process.env.ENDPOINT_ID}`,
-  product: 'Warm-up',
-  technical: { email: 'warm@acme.test', name: 'Warm' },
-  billing: { email: 'warm@acme.test', name: 'Warm' },
-});
-for (let waited = 0; told === 0 || received === 0; waited += 10) {
-  if (waited > 10_000) throw new Error('the warm-up entry was not told and delivered within 10 s');
-  await new Promise((resolve) => setTimeout(resolve, 10));
+let ups = 0;
+const staff = { email: 'ops@vendor.test', staff: true };
+
+/** Brings the live parts up and answers the function that takes them down, each time anew. */
+async function up(): Promise<() => Promise<void>> {
+  const id = `${process.env.ENDPOINT_ID}-${++ups}`;
+  const storages = [open(), open()];
+  const [served, sending] = storages as [ReturnType<typeof open>, ReturnType<typeof open>];
+  const instance = createLicenseContacts({ storage: served });
+  const server = createServer(toNodeListener(createHttpHandler(instance, { authenticate })));
+  const origin = await listen(server);
+  const stopWatching =
+    process.env.LIVE_PARTS === 'watch'
+      ? instance.as(staff).watch(() => told++)
+      : createHttpClient({ baseUrl: `${origin}/api`, headers: { Authorization: bearer(staff) } }).watch(
+          () => told++,
+        );
+  // An endpoint of its own each time, so each starts from the latest entry.
+  const sender = createWebhookSender({
+    service: createLicenseContacts({ storage: sending }),
+    endpoints: [{ id, url: hooks, secret: process.env.WEBHOOK_SECRET as string }],
+    start: 'latest',
+  });
+  // The SSE connection and the sender's first read settle first; then one entry of its own goes all
+  // the way (told over SSE, delivered as a webhook), so what is measured is the running side.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  told = 0;
+  received = 0;
+  const warm = open();
+  await createLicenseContacts({ storage: warm }).createLicense({
+    id: `SEN-WARM-${id}`,
+    product: 'Warm-up',
+    technical: { email: 'warm@acme.test', name: 'Warm' },
+    billing: { email: 'warm@acme.test', name: 'Warm' },
+  });
+  await warm.close();
+  for (let waited = 0; told === 0 || received === 0; waited += 10) {
+    if (waited > 10_000) throw new Error('the warm-up entry was not told and delivered within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return async () => {
+    stopWatching();
+    await sender.stop();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await Promise.all(storages.map((storage) => storage.close()));
+  };
 }
-await new Promise((resolve) => setTimeout(resolve, 200));
-told = 0;
-received = 0;
-statements = 0;
-const cpu = process.cpuUsage();
-console.log('ready');
-process.on('SIGTERM', async () => {
-  await sender.stop();
-  const used = process.cpuUsage(cpu);
-  console.log(`told ${told}, received ${received}, cpu ${used.user + used.system}, statements ${statements}`);
-  process.exit(0);
+
+/** Measures from here: what the live parts did while up. */
+function since() {
+  told = 0;
+  received = 0;
+  statements = 0;
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return `told ${told}, received ${received}, cpu ${used.user + used.system}, statements ${statements}`;
+  };
+}
+
+let down = await up();
+let report = since();
+console.log('up');
+// Signals arrive one at a time: the bench waits for each answer before sending the next.
+process.on('SIGUSR1', async () => {
+  const measured = report();
+  await down();
+  console.log(`down: ${measured}`);
 });
+process.on('SIGUSR2', async () => {
+  down = await up();
+  report = since();
+  console.log('up');
+});
+process.on('SIGTERM', () => process.exit(0));

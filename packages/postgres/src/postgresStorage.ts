@@ -57,10 +57,10 @@ interface CommonOptions {
    */
   listenPool?: PgPoolLike;
   /**
-   * A watch reads the feed at most once per this many milliseconds: commits notified meanwhile come
-   * in one read, so a busy feed costs each watching instance tens of reads a second, not one per
-   * commit. Adds at most this much to the time an entry takes to arrive. Default 10; 0 reads on
-   * every notification.
+   * A watch reads the feed at most once per this many milliseconds: commits notified meanwhile
+   * whose notifications could not carry their entries come in one read, so a busy feed costs each
+   * watching instance tens of reads a second, not one per commit. Adds at most this much to the
+   * time such an entry takes to arrive. Default 10; 0 reads on every such notification.
    */
   watchGapMs?: number;
 }
