@@ -57,10 +57,10 @@ interface CommonOptions {
    */
   listenPool?: PgPoolLike;
   /**
-   * A watch reads the feed at most once per this many milliseconds: commits notified meanwhile
-   * whose notifications could not carry their entries come in one read, so a busy feed costs each
-   * watching instance tens of reads a second, not one per commit. Adds at most this much to the
-   * time such an entry takes to arrive. Default 10; 0 reads on every such notification.
+   * A watch reads the feed at most once per this many milliseconds: commits notified meanwhile come
+   * in one read, so a busy feed costs each watching instance tens of reads a second, not one per
+   * commit. Adds at most this much to the time an entry takes to arrive. Default 10; 0 reads on
+   * every notification.
    */
   watchGapMs?: number;
 }
@@ -449,47 +449,6 @@ const AUDIT_COLUMNS: readonly [string, string, (row: NewEntry) => unknown][] = [
   ['requests', 'text', (r) => (r.entry.requests === undefined ? null : JSON.stringify(r.entry.requests))],
 ];
 
-/** An entry's columns as a notification carries them (its place in the commit gives its seq). */
-const NOTIFIED_COLUMNS = AUDIT_COLUMNS.slice(1);
-
-/** PostgreSQL refuses a notification payload of 8000 bytes or more: entries beyond this are read. */
-const NOTIFIED_BYTES = 7_000;
-
-/** An `at` that reads back as it was written (`timestamptz` at millisecond precision, in UTC). */
-const CANONICAL_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/**
- * What follows the seq in a commit's notification: its entries, as `listChanges` will answer them,
- * so a watch that has told the entry before them needs no read. Empty when they do not fit.
- */
-function notifiedEntries(entries: readonly NewEntry[]): string {
-  if (!entries.every(({ entry }) => CANONICAL_AT.test(entry.at))) return '';
-  const text = ` ${JSON.stringify(entries.map((e) => NOTIFIED_COLUMNS.map(([, , pick]) => pick(e))))}`;
-  // At most three bytes per UTF-16 unit: the exact length is needed only near the limit.
-  if (text.length * 3 > NOTIFIED_BYTES && new TextEncoder().encode(text).length > NOTIFIED_BYTES) return '';
-  return text;
-}
-
-/** A notification's payload: the seq before its commit's entries, and the entries when it carries them. */
-function fromNotification(payload: string): { base: bigint; entries?: AuditEntry[] } | undefined {
-  const space = payload.indexOf(' ');
-  try {
-    const base = BigInt(space < 0 ? payload : payload.slice(0, space));
-    if (space < 0) return { base };
-    const rows = JSON.parse(payload.slice(space + 1)) as unknown[][];
-    const entries = rows.map((values, i) => {
-      const row: Record<string, unknown> = { seq: String(base + BigInt(i + 1)) };
-      NOTIFIED_COLUMNS.forEach(([name], k) => {
-        row[name] = values[k];
-      });
-      return toAuditEntry(row as unknown as AuditRow);
-    });
-    return { base, entries };
-  } catch {
-    return undefined;
-  }
-}
-
 /** A person joining (`joined`) or leaving a license in the entry at `ord`. */
 interface MembershipRow {
   ord: number;
@@ -681,9 +640,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     if (entries.length > 0) feedParts(entries, p, 'l', parts);
     const base = entries.length > 0 ? '(SELECT base FROM s)::text' : 'NULL::text';
     const notify =
-      entries.length > 0
-        ? `, (SELECT pg_notify(${p(channel)}, base::text || ${p(notifiedEntries(entries))}::text) FROM s) AS notified`
-        : '';
+      entries.length > 0 ? `, (SELECT pg_notify(${p(channel)}, base::text) FROM s) AS notified` : '';
     return named(
       `WITH ${parts.join(',\n')}\nSELECT count(*)::integer AS n, ${base} AS base${notify} FROM l`,
       values,
@@ -730,8 +687,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     const parts: string[] = [];
     feedParts(entries, p, null, parts);
     return named(
-      `WITH ${parts.join(',\n')}\nSELECT base::text AS base,
-        pg_notify(${p(channel)}, base::text || ${p(notifiedEntries(entries))}::text) AS notified FROM s`,
+      `WITH ${parts.join(',\n')}\nSELECT base::text AS base, pg_notify(${p(channel)}, base::text) AS notified FROM s`,
       values,
     );
   }
@@ -890,10 +846,10 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   const watches = new Set<() => Promise<void>>();
 
   /**
-   * Follows the feed: LISTEN on a dedicated connection. A commit's notification carries its entries
-   * when they fit: those right after the last one told are told as they are, without a read. Any
-   * other notification, or a connection that comes back, reads every entry after the last one told,
-   * so none is missed or told twice.
+   * Follows the feed: LISTEN on a dedicated connection, and on each notification (or after a lost
+   * connection comes back) reads every entry after the last one told, so none is missed or told twice.
+   * A notification carries only its commit's seq: anyone who can connect may LISTEN and NOTIFY on a
+   * channel, so what is told is what the storage answers, read with the storage's own rights.
    */
   async function startWatch(
     listener: (entry: AuditEntry) => void,
@@ -901,18 +857,22 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   ): Promise<StorageWatch> {
     let last = opts.after;
     let closed = false;
-    /** Where to start from is known (reads wait for it). */
-    let running = false;
+    // Reads wait until where to start from is known (a notification may come before).
     let started = () => {};
     let reading = new Promise<void>((resolve) => {
       started = resolve;
     });
     let pending = false;
-    /** Reads waiting or running: what is notified meanwhile is theirs to read, in order. */
-    let busy = 0;
     /** When the last read started (`performance.now()`). */
     let readAt = Number.NEGATIVE_INFINITY;
-    const report = (error: unknown) => opts.onError?.(storageError(error));
+    const report = (error: unknown) => {
+      try {
+        opts.onError?.(storageError(error));
+      } catch (thrown) {
+        // The reporter's failure is not the watch's: it goes on reading.
+        (globalThis as { reportError?: (e: unknown) => void }).reportError?.(thrown);
+      }
+    };
 
     function tell(entry: AuditEntry): void {
       last = entry.seq;
@@ -937,45 +897,25 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     function wake(): void {
       if (pending || closed) return;
       pending = true;
-      busy++;
       reading = reading.then(async () => {
-        try {
-          const wait = readAt + watchGapMs - performance.now();
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-          pending = false;
-          readAt = performance.now();
-          for (let attempt = 0; !closed; attempt++) {
-            try {
-              return await read();
-            } catch (error) {
-              report(error);
-              await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
-            }
+        const wait = readAt + watchGapMs - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        pending = false;
+        readAt = performance.now();
+        for (let attempt = 0; !closed; attempt++) {
+          try {
+            return await read();
+          } catch (error) {
+            report(error);
+            await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
           }
-        } finally {
-          busy--;
         }
       });
     }
-    /** A notification (`undefined`: the connection came back). */
-    function heard(payload: string | undefined): void {
-      if (closed) return;
-      const note = payload === undefined ? undefined : fromNotification(payload);
-      if (note?.entries && running && busy === 0) {
-        const told = last === undefined ? 0n : BigInt(last);
-        if (note.base === told) {
-          for (const entry of note.entries) if (!closed) tell(entry);
-          return;
-        }
-        // A read went past them already.
-        if (note.base + BigInt(note.entries.length) <= told) return;
-      }
-      wake();
-    }
 
     const stopListening = options.pglite
-      ? await listenOnPGlite(options.pglite, heard)
-      : await listenOnPool(options.listenPool ?? (options.pool as PgPoolLike), heard, report, () => closed);
+      ? await listenOnPGlite(options.pglite, wake)
+      : await listenOnPool(options.listenPool ?? (options.pool as PgPoolLike), wake, report, () => closed);
     if (last === undefined) {
       try {
         last = await guarded(position);
@@ -988,7 +928,6 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       }
     }
     const position0 = last;
-    running = true;
     started();
     if (opts.after !== undefined) wake();
     const stop = async () => {
@@ -1006,13 +945,10 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     };
   }
 
-  async function listenOnPGlite(
-    pglite: PGliteLike,
-    heard: (payload: string | undefined) => void,
-  ): Promise<() => Promise<void>> {
+  async function listenOnPGlite(pglite: PGliteLike, wake: () => void): Promise<() => Promise<void>> {
     if (!pglite.listen)
       throw new LicenseContactsError('STORAGE', 'This PGlite cannot listen for notifications');
-    return guarded(() => (pglite.listen as NonNullable<PGliteLike['listen']>)(channel, heard));
+    return guarded(() => (pglite.listen as NonNullable<PGliteLike['listen']>)(channel, () => wake()));
   }
 
   /**
@@ -1021,12 +957,12 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
    */
   async function listenOnPool(
     pool: PgPoolLike,
-    heard: (payload: string | undefined) => void,
+    wake: () => void,
     report: (error: unknown) => void,
     isClosed: () => boolean,
   ): Promise<() => Promise<void>> {
     let client: { connection: PgClientLike; drop: (error?: unknown) => void } | undefined;
-    const notified = (message: { payload?: string }) => heard(message.payload);
+    const notified = () => wake();
     const connect = async (): Promise<void> => {
       const connection = await pool.connect();
       let released = false;
@@ -1063,7 +999,14 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         if (isClosed()) return;
         try {
           await connect();
-          heard(undefined); // whatever committed while the connection was down
+          if (isClosed()) {
+            // Closed while connecting: the connection, still listening, is discarded.
+            const opened = client as { drop: (error?: unknown) => void } | undefined;
+            client = undefined;
+            opened?.drop(new Error('the watch closed'));
+            return;
+          }
+          wake(); // whatever committed while the connection was down
         } catch (error) {
           report(error);
         }
