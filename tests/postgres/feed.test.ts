@@ -174,6 +174,52 @@ describeWithServer('PostgreSQL server storage close', (url) => {
     }
   });
 
+  it('a commit notified while a watch reads where it starts is not a reason to tell the feed from its beginning', async () => {
+    const pool = testPool(url, 3);
+    const writer = postgresStorage({ pool, schema });
+    await writer.migrate();
+    const service = createLicenseContacts({ storage: writer });
+    const id = `SEN-GATE-${Date.now()}`;
+    const person = { email: 'tech@acme.test', name: 'Tech' };
+    await service.createLicense({ id, product: 'Jira', technical: person, billing: person });
+    // The watching storage's read of where the feed ends waits; a commit lands meanwhile.
+    let committing: Promise<unknown> | undefined;
+    const watching = postgresStorage({
+      pool: {
+        query: async (config) => {
+          if (/SELECT seq::text AS seq FROM/.test((config as { text: string }).text)) {
+            committing = service
+              .as(person)
+              .addContact(id, { email: 'during@acme.test', name: 'During', roles: ['billing'] });
+            await committing;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          return pool.query(config);
+        },
+        connect: () => pool.connect(),
+        end: async () => {},
+      },
+      schema,
+    });
+    const told: AuditEntry[] = [];
+    const watch = await (watching.watch as NonNullable<typeof watching.watch>)((entry) => told.push(entry));
+    try {
+      await committing;
+      await service
+        .as(person)
+        .addContact(id, { email: 'after@acme.test', name: 'After', roles: ['billing'] });
+      const deadline = Date.now() + 5_000;
+      while (told.length < 1 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Only what committed after the position it answered.
+      expect(told.map((e) => e.email)).toEqual(['after@acme.test']);
+    } finally {
+      watch.close();
+      await writer.close();
+    }
+  });
+
   it('a watch that cannot read where the feed ends fails to start and lets its LISTEN connection go', async () => {
     const pool = testPool(url, 2);
     const setup = postgresStorage({ pool, schema });
