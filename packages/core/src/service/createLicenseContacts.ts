@@ -375,8 +375,6 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     /** The command on the license as read or as the one before it left it; throws its refusal. */
     apply(license: License): Applied | null;
     ifContact: string | undefined;
-    /** Its turn's list: the commands that may run with it. */
-    group: Waiting[];
     outcome?: Outcome;
   }
 
@@ -391,21 +389,35 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
    * refuses it alone. Another task queued on the license in between (a multi-license command, a
    * request) keeps its place: the commands behind it wait for their own turn.
    */
-  function inTurn(id: string, job: Omit<Waiting, 'group'>): Promise<License> {
+  function inTurn(id: string, job: Waiting): Promise<License> {
+    // Nobody to share the turn with (or no row-lock path): it runs alone, at once if the license is free.
+    if (!storage.locked || (!waiting.has(id) && queue.isFree(id))) {
+      return queue.run([id], async () => answer(((await runJobs(id, [job])) as [Outcome])[0]));
+    }
     let group = waiting.get(id);
     if (group === undefined) {
       group = [];
       waiting.set(id, group);
     }
-    const queued: Waiting = Object.assign(job, { group });
-    group.push(queued);
+    const mine = group;
+    mine.push(job);
     return queue.run([id], async () => {
       // An earlier turn may have run it already.
-      if (queued.outcome === undefined) await runGroup(id, queued.group);
-      const outcome = queued.outcome as Outcome;
-      if ('error' in outcome) throw outcome.error;
-      return outcome.value;
+      if (job.outcome === undefined) {
+        const jobs = mine.splice(0, MAX_GROUP);
+        if (mine.length === 0 && waiting.get(id) === mine) waiting.delete(id);
+        const outcomes = await runJobs(id, jobs);
+        jobs.forEach((queued, i) => {
+          queued.outcome = outcomes[i] as Outcome;
+        });
+      }
+      return answer(job.outcome as Outcome);
     });
+  }
+
+  function answer(outcome: Outcome): License {
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
   }
 
   /** Queues a task other than a single-license command: the commands queued before it run before it. */
@@ -414,27 +426,23 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     return queue.run(ids, task);
   }
 
-  async function runGroup(id: string, group: Waiting[]): Promise<void> {
-    const jobs = group.splice(0, storage.locked ? MAX_GROUP : 1);
-    if (group.length === 0 && waiting.get(id) === group) waiting.delete(id);
+  /** Runs the commands of one turn: from the known copy if it commits, else as stored; answers each. */
+  async function runJobs(id: string, jobs: readonly Waiting[]): Promise<Outcome[]> {
     /** The last attempt's answers: those decided on the read stand whatever the commit did. */
     const tried: { outcomes?: Outcome[] } = {};
-    let outcomes: Outcome[];
     try {
       const cached = known.get(id);
       const hot = storage.locked !== undefined && contended.has(id);
-      outcomes =
+      return (
         (cached && !hot && (await fromKnown(cached, jobs))) ||
-        (await withRetries(() => fromStorage(id, jobs, tried, cached)));
+        (await withRetries(() => fromStorage(id, jobs, tried, cached)))
+      );
     } catch (error) {
-      outcomes = jobs.map((_, i) => {
+      return jobs.map((_, i) => {
         const decided = tried.outcomes?.[i];
         return decided?.final ? decided : { error };
       });
     }
-    jobs.forEach((job, i) => {
-      job.outcome = outcomes[i] as Outcome;
-    });
   }
 
   /**

@@ -17,6 +17,11 @@ const KEPT_FREE = 4096;
 export class KeyedQueue {
   readonly #slots = new Map<string, Slot>();
 
+  /** Whether nobody holds `key` (a task run on it now starts at once). */
+  isFree(key: string): boolean {
+    return this.#slots.get(key)?.held !== true;
+  }
+
   /** Runs `task` once every key is free, holding them all until it settles. */
   async run<T>(keys: readonly string[], task: () => Promise<T>): Promise<T> {
     const ordered = keys.length === 1 ? keys : [...new Set(keys)].sort();
