@@ -2,8 +2,8 @@
  * The live side of `pnpm bench feed` in a process of its own, as a deployment runs it beside the
  * instance taking commands: another instance on `postgresStorage` over DATABASE_URL (schema
  * LC_SCHEMA) whose staff `watch` has a listener (LIVE_PARTS=watch), or which serves an SSE client
- * of its `/events` over HTTP (LIVE_PARTS=sse, the default), and a webhook sender to a receiver of
- * its own.
+ * of its `/events` over HTTP (LIVE_PARTS=sse, the default), and whose webhook sender delivers to a
+ * receiver of its own: one service, one storage watch, for all of it.
  *
  * The process stays up for the whole bench, as a deployment's does (its code warm); SIGUSR1 takes
  * the live parts down (the SSE client, the sender, the instance and their connections: nothing is
@@ -50,9 +50,9 @@ const staff = { email: 'ops@vendor.test', staff: true };
 /** Brings the live parts up and answers the function that takes them down, each time anew. */
 async function up(): Promise<() => Promise<void>> {
   const id = `${process.env.ENDPOINT_ID}-${++ups}`;
-  const storages = [open(), open()];
-  const [served, sending] = storages as [ReturnType<typeof open>, ReturnType<typeof open>];
-  const instance = createLicenseContacts({ storage: served });
+  // One instance (one storage, one watch) serves the watch or SSE client and sends the webhooks.
+  const storage = open();
+  const instance = createLicenseContacts({ storage });
   const server = createServer(toNodeListener(createHttpHandler(instance, { authenticate })));
   const origin = await listen(server);
   const stopWatching =
@@ -63,7 +63,7 @@ async function up(): Promise<() => Promise<void>> {
         );
   // An endpoint of its own each time, so each starts from the latest entry.
   const sender = createWebhookSender({
-    service: createLicenseContacts({ storage: sending }),
+    service: instance,
     endpoints: [{ id, url: hooks, secret: process.env.WEBHOOK_SECRET as string }],
     start: 'latest',
   });
@@ -90,7 +90,7 @@ async function up(): Promise<() => Promise<void>> {
     await sender.stop();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    await Promise.all(storages.map((storage) => storage.close()));
+    await storage.close();
   };
 }
 
