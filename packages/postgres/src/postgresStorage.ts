@@ -670,9 +670,16 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       FROM s CROSS JOIN ${rowSource(entries, AUDIT_COLUMNS, p, 'e')})`);
     const { joined, left } = membershipsOf(entries);
     if (joined.length > 0) {
-      parts.push(`j AS (INSERT INTO ${memberships} (email, license_id, from_seq, to_seq)
+      // A stretch closed within the commit is rare: the usual statement stays as it was.
+      const closed = joined.some((row) => row.until !== null);
+      parts.push(
+        closed
+          ? `j AS (INSERT INTO ${memberships} (email, license_id, from_seq, to_seq)
         SELECT m.email, m.license_id, s.base + m.ord, s.base + m.until
-        FROM s CROSS JOIN ${rowSource(joined, JOINED_COLUMNS, p, 'm')})`);
+        FROM s CROSS JOIN ${rowSource(joined, JOINED_COLUMNS, p, 'm')})`
+          : `j AS (INSERT INTO ${memberships} (email, license_id, from_seq)
+        SELECT m.email, m.license_id, s.base + m.ord FROM s CROSS JOIN ${rowSource(joined, MEMBERSHIP_COLUMNS, p, 'm')})`,
+      );
     }
     if (left.length > 0) {
       parts.push(`x AS (UPDATE ${memberships} t SET to_seq = s.base + m.ord
