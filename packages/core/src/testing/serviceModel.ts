@@ -779,7 +779,8 @@ const asJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 /**
  * The service against a reference model with random command sequences from insiders, outsiders and
  * staff (invariants R2/R3 after every step), and under injected storage faults (every license wholly
- * before or wholly after a failed command, history agreeing). Failures print the fast-check seed.
+ * before or wholly after a failed command, and commands sent at once to one license each applied
+ * once or not at all; history agreeing). Failures print the fast-check seed.
  */
 export function runServiceModelTests(options: ServiceModelOptions): void {
   const runs = options.runs ?? (Number(globalThis.process?.env?.FC_RUNS) || 1000);
@@ -876,16 +877,62 @@ export function runServiceModelTests(options: ServiceModelOptions): void {
             }
           }
           expect(injected).toBeGreaterThanOrEqual(faults);
-          // Never an entry without its write, nor a write without its entry: each license's history and
-          // its part of the feed are exactly its versions, each change starting where the last one ended.
-          const feed = await allChanges(inner);
-          expect(new Set(feed.map((e) => e.seq)).size).toBe(feed.length);
-          for (const id of LICENSES) {
-            const license = await inner.getLicense(id);
-            const entries = feed.filter((e) => e.licenseId === id);
-            expectUnbrokenHistory(entries, license);
-            expect(asJson(await allAudit(inner, id))).toEqual(asJson(entries));
+          await expectWholeHistories(inner);
+        } finally {
+          await options.destroy?.(inner);
+        }
+      },
+      timeout,
+    );
+
+    it(
+      'commands sent at once to one license, under injected faults, each apply once or not at all',
+      async () => {
+        const inner = await options.create();
+        try {
+          let injected = 0;
+          let seedValue = 7;
+          const random = () => {
+            seedValue = (seedValue * 1103515245 + 12345) % 2147483648;
+            return seedValue / 2147483648;
+          };
+          const pending: Promise<unknown>[] = [];
+          const faulty = createLicenseContacts({
+            storage: faultyStorage(
+              inner,
+              random,
+              0.4,
+              () => injected++,
+              (commit) => pending.push(commit.catch(() => {})),
+            ),
+            maxRetries: 0,
+          });
+          await seed(createLicenseContacts({ storage: inner }), initialModel());
+          const staff = faulty.as({ email: STAFF, staff: true });
+          const rounds = Math.max(10, Math.ceil(faults / 4));
+          for (let round = 0; round < rounds; round++) {
+            const id = LICENSES[round % LICENSES.length] as string;
+            const before = (await inner.getLicense(id)) as License;
+            // Four adds at once: the first runs alone, the rest may share a turn (the row-lock path).
+            const emails = [0, 1, 2, 3].map((k) => `c${round}-${k}@acme.test`);
+            const results = await Promise.all(
+              emails.map((email) =>
+                outcome(() => staff.addContact(id, { email, name: email.slice(0, 5), roles: ['technical'] })),
+              ),
+            );
+            await Promise.all(pending.splice(0));
+            const after = (await inner.getLicense(id)) as License;
+            const present = emails.filter((email) => after.technical.includes(email));
+            // What was answered as done is there; a failure is the storage's (whose commit may have landed).
+            results.forEach((result, k) => {
+              if (result.ok) expect(present).toContain(emails[k]);
+              else expect(result.code).toBe('STORAGE');
+            });
+            // One version per add that landed, nothing else changed.
+            expect(after.version).toBe(before.version + present.length);
           }
+          expect(injected).toBeGreaterThan(0);
+          await expectWholeHistories(inner);
         } finally {
           await options.destroy?.(inner);
         }
@@ -893,4 +940,19 @@ export function runServiceModelTests(options: ServiceModelOptions): void {
       timeout,
     );
   });
+}
+
+/**
+ * Never an entry without its write, nor a write without its entry: each license's history and its
+ * part of the feed are exactly its versions, each change starting where the last one ended.
+ */
+async function expectWholeHistories(storage: LicenseStorage): Promise<void> {
+  const feed = await allChanges(storage);
+  expect(new Set(feed.map((e) => e.seq)).size).toBe(feed.length);
+  for (const id of LICENSES) {
+    const license = await storage.getLicense(id);
+    const entries = feed.filter((e) => e.licenseId === id);
+    expectUnbrokenHistory(entries, license);
+    expect(asJson(await allAudit(storage, id))).toEqual(asJson(entries));
+  }
 }
