@@ -2,6 +2,7 @@
 import type { AuditEntry } from '@license-contacts/core';
 import { createLicenseContacts } from '@license-contacts/core';
 import { postgresStorage } from '@license-contacts/postgres';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithServer, dropSchema, testPool, uniqueSchema } from './server';
 
@@ -114,7 +115,9 @@ describeWithServer('PostgreSQL server storage close', (url) => {
   });
 
   it('a notification names only a seq, and a forged one makes a watch tell nothing that is not in the feed', async () => {
-    const pool = testPool(url, 3);
+    // Its own application name: other test files' watches run on the same server.
+    const name = `lc-forged-${process.pid}`;
+    const pool = new pg.Pool({ connectionString: url, max: 3, application_name: name });
     const storage = postgresStorage({ pool, schema });
     await storage.migrate();
     const service = createLicenseContacts({ storage });
@@ -129,7 +132,8 @@ describeWithServer('PostgreSQL server storage close', (url) => {
     const watch = await (storage.watch as NonNullable<typeof storage.watch>)((entry) => told.push(entry));
     // The channel, as the watch's session listens to it.
     const { rows } = await pool.query(
-      `SELECT query FROM pg_stat_activity WHERE query LIKE 'LISTEN "lc_feed_%' AND datname = current_database()`,
+      `SELECT query FROM pg_stat_activity WHERE query LIKE 'LISTEN "lc_feed_%' AND application_name = $1`,
+      [name],
     );
     const channel = /LISTEN "([^"]+)"/.exec(rows[0]?.query ?? '')?.[1] as string;
     // Another session listens too: anyone who can connect may.
@@ -221,7 +225,8 @@ describeWithServer('PostgreSQL server storage close', (url) => {
   });
 
   it('a watch that cannot read where the feed ends fails to start and lets its LISTEN connection go', async () => {
-    const pool = testPool(url, 2);
+    const name = `lc-unstarted-${process.pid}`;
+    const pool = new pg.Pool({ connectionString: url, max: 2, application_name: name });
     const setup = postgresStorage({ pool, schema });
     await setup.migrate();
     // Statements on the pool fail; the listening connection is taken out of it and works.
@@ -239,7 +244,8 @@ describeWithServer('PostgreSQL server storage close', (url) => {
     expect(pool.totalCount - pool.idleCount).toBe(0);
     // Nothing listens on: a commit notifies no one.
     const { rows } = await pool.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%'`,
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND application_name = $1`,
+      [name],
     );
     expect(rows[0].n).toBe(0);
     await pool.end();

@@ -548,7 +548,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   const contacts = `${s}.license_contacts`;
   const audit = `${s}.audit_entries`;
   const feedPosition = `${s}.feed_position`;
-  // Commits notify this channel with their last seq; `watch` listens to it.
+  // Commits notify this channel with the seq before their first entry; `watch` listens to it.
   const channel = `lc_feed_${statementName(schema)}`;
   const memberships = `${s}.license_memberships`;
   const requestsTable = `${s}.requests`;
@@ -1169,6 +1169,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         }
         return committed(writes, entries, base);
       }),
+
+    multiVersionWrites: true,
 
     async locked<T>(
       wanted: readonly string[],

@@ -378,20 +378,24 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     outcome?: Outcome;
   }
 
+  /** Whether commands may share a turn: the row-lock path, and commits of several versions of a license. */
+  const grouping = storage.locked !== undefined && storage.multiVersionWrites === true;
+
   /** Commands waiting for each license's turn, in arrival order, since the last other task queued on it. */
   const waiting = new Map<string, Waiting[]>();
 
   /**
-   * Runs a command in its license's turn. On the row-lock path the commands queued right behind it
-   * by then run in the same turn, up to MAX_GROUP: one after the other, each on what the one before
+   * Runs a command in its license's turn. On the row-lock path (with `multiVersionWrites`) the
+   * commands queued right behind it by then run in the same turn, up to MAX_GROUP: one after the other, each on what the one before
    * left, in one transaction, so a hot license's writers share one lock and one round trip instead
    * of waiting for the row one by one. Each keeps its own answer, version and entry; a refusal
-   * refuses it alone. Another task queued on the license in between (a multi-license command, a
-   * request) keeps its place: the commands behind it wait for their own turn.
+   * refuses it alone, while a storage failure (or a conflict outlasting the retries) fails those
+   * not decided on the license as read. Another task queued on the license in between (a
+   * multi-license command, a request) keeps its place: the commands behind it wait for their own turn.
    */
   function inTurn(id: string, job: Waiting): Promise<License> {
-    // Nobody to share the turn with (or no row-lock path): it runs alone, at once if the license is free.
-    if (!storage.locked || (!waiting.has(id) && queue.isFree(id))) {
+    // Nobody to share the turn with (or no grouping): it runs alone, at once if the license is free.
+    if (!grouping || (!waiting.has(id) && queue.isFree(id))) {
       return queue.run([id], async () => answer(((await runJobs(id, [job])) as [Outcome])[0]));
     }
     let group = waiting.get(id);

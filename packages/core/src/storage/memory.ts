@@ -397,6 +397,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): LicenseStorag
       return found;
     },
 
+    multiVersionWrites: true,
+
     async locked(ids, work, options) {
       const releases: (() => void)[] = [];
       try {

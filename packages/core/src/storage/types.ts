@@ -4,9 +4,8 @@ import type { AuditEntry, License, NewAuditEntry, Page, RequestState } from '../
 /** One license write of a commit, with the version the writer read. */
 export interface LicenseWrite {
   /**
-   * The new state; its `version` is `expectedVersion` plus the commit's entries on it: one per
-   * command, so `+ 1` (or 1 when created), except that a storage declaring `locked` may be given
-   * several commands of one license in one commit (through `locked` or `commit`).
+   * The new state; its `version` is `expectedVersion + 1` (or 1 when created), or more on a storage
+   * declaring `multiVersionWrites`: one version per entry of the commit on this license.
    */
   license: License;
   /** The version the writer read; `null` creates the license and fails if it exists. */
@@ -254,16 +253,20 @@ export interface LicenseStorage {
    * `SELECT … FOR UPDATE`, in id order, so commands over several licenses cannot deadlock), runs
    * `work` on what it read (`null`: no such license), and commits what `work` answers before letting
    * go, all in one transaction. Writers of one license wait for each other instead of conflicting. A
-   * `work` that throws changes nothing; the commit's compare-and-set still holds (CONFLICT). A
-   * storage declaring it may be given commits (here and through `commit`) carrying several commands
-   * of one license: one write, at its last version, and an entry for each version since
-   * `expectedVersion`, in order.
+   * `work` that throws changes nothing; the commit's compare-and-set still holds (CONFLICT).
    */
   locked?<T>(
     ids: readonly string[],
     work: (licenses: ReadonlyMap<string, License | null>) => LockedWork<T> | Promise<LockedWork<T>>,
     options?: StorageGetOptions,
   ): Promise<{ value: T; entries: AuditEntry[] }>;
+  /**
+   * Optional ability: a commit (through `commit` or `locked`) may carry several commands on one
+   * license: one write at its last version and an entry for each version since `expectedVersion`, in
+   * order. With `locked` too, the commands queued behind a license's turn in one service instance
+   * then share one transaction.
+   */
+  readonly multiVersionWrites?: boolean;
   /** Optional ability: persisted cursors with leases, for feed workers. */
   readonly feedCursors?: FeedCursorStore;
   /** Optional ability: `Idempotency-Key`s shared by every instance (the HTTP handler uses it). */

@@ -176,6 +176,36 @@ describe('service concurrency', () => {
     await expectUnbrokenChain(service, ID);
   });
 
+  it('a storage with locked but without multiVersionWrites is given one command per commit, as before', async () => {
+    const storage = await seeded();
+    const entriesPerCommit: number[] = [];
+    const plain: LicenseStorage = {
+      ...storage,
+      multiVersionWrites: false,
+      commit: (commit) => {
+        entriesPerCommit.push(commit.audit.length);
+        return storage.commit(commit);
+      },
+      locked: (ids, work, options) =>
+        (storage.locked as NonNullable<LicenseStorage['locked']>)(
+          ids,
+          async (read) => {
+            const answer = await work(read);
+            if (answer.commit) entriesPerCommit.push(answer.commit.audit.length);
+            return answer;
+          },
+          options,
+        ),
+    };
+    const api = createLicenseContacts({ storage: plain }).as(alice);
+    const emails = Array.from({ length: 8 }, (_, i) => `one${i}@acme.test`);
+    await Promise.all(
+      emails.map((email) => api.addContact(ID, { email, name: 'One', roles: ['technical'] })),
+    );
+    expect(entriesPerCommit).toEqual(emails.map(() => 1));
+    expect((await api.getLicense(ID)).version).toBe(1 + emails.length);
+  });
+
   it('a turn whose commit fails leaves standing what was decided on the license as read: a stranger still gets NOT_FOUND (R4)', async () => {
     const storage = await seeded();
     // Every commit under the locks loses to a writer outside them.
