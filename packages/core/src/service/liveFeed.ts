@@ -22,23 +22,32 @@ const backoff = (attempt: number) => Math.min(5_000, 100 * 2 ** attempt) * (0.5 
 /** Licenses committed here whose entries the storage's watch has not told yet, at most this many. */
 const MAX_PENDING = 10_000;
 
+/** How long the storage's watch goes on after the last listener left (one may come back soon). */
+const IDLE_MS = 30_000;
+
 /**
  * The live side of the service: the commits of every instance, in seq order. With a storage that can
  * `watch`, everything (this instance's commits too) comes from one shared watch, started when the
- * first listener arrives; without one, this instance's own commits only.
+ * first listener arrives and stopped a while after the last one left (its connection let go); without
+ * one, this instance's own commits only.
  */
 export class LiveFeed {
   readonly #storage: LicenseStorage;
+  readonly #idleMs: number;
   readonly #listeners = new Set<(event: LicenseContactsEvent) => void>();
   /** Licenses this instance committed, by entry id, until their entry is told. */
   readonly #committed = new Map<string, License>();
   #watch: Promise<StorageWatch | undefined> | undefined;
+  /** Which watch is the current one: a stopped one's entries are not told. */
+  #generation = 0;
+  #idle: ReturnType<typeof setTimeout> | undefined;
   #running = false;
   /** The last seq told (or where watching started). */
   #head: string | undefined;
 
-  constructor(storage: LicenseStorage) {
+  constructor(storage: LicenseStorage, idleMs = IDLE_MS) {
     this.#storage = storage;
+    this.#idleMs = idleMs;
   }
 
   /** Whether events come from the storage's watch (every instance) rather than from this one's commits. */
@@ -60,16 +69,22 @@ export class LiveFeed {
   start(): Promise<StorageWatch | undefined> {
     if (this.#watch === undefined) {
       const watch = this.#storage.watch?.bind(this.#storage);
+      const generation = ++this.#generation;
+      const current = () => generation === this.#generation;
       this.#watch = watch
-        ? watch((entry) => this.#tell(entry), { onError: reportError }).then(
+        ? watch((entry) => current() && this.#tell(entry), { onError: reportError }).then(
             (running) => {
-              if (this.#head === undefined || (running.position ?? '') > this.#head)
-                this.#head = running.position;
-              this.#running = true;
+              // Stopped while it started: it ends at once.
+              if (!current()) running.close();
+              else {
+                if (this.#head === undefined || (running.position ?? '') > this.#head)
+                  this.#head = running.position;
+                this.#running = true;
+              }
               return running;
             },
             (error: unknown) => {
-              this.#watch = undefined;
+              if (current()) this.#watch = undefined;
               throw error;
             },
           )
@@ -81,10 +96,31 @@ export class LiveFeed {
   /** Adds a listener of every event; returns the function that removes it. */
   subscribe(listener: (event: LicenseContactsEvent) => void): () => void {
     this.#listeners.add(listener);
+    clearTimeout(this.#idle);
+    this.#idle = undefined;
     this.start().catch(reportError);
     return () => {
-      this.#listeners.delete(listener);
+      if (!this.#listeners.delete(listener) || this.#listeners.size > 0 || this.#idle) return;
+      this.#idle = setTimeout(() => {
+        this.#idle = undefined;
+        if (this.#listeners.size === 0) this.#stop();
+      }, this.#idleMs);
+      (this.#idle as { unref?: () => void }).unref?.();
     };
+  }
+
+  /** Stops the storage's watch (nobody listens): the next listener starts another, from where the feed is then. */
+  #stop(): void {
+    const watch = this.#watch;
+    if (watch === undefined || this.#storage.watch === undefined) return;
+    this.#watch = undefined;
+    this.#generation++;
+    this.#running = false;
+    this.#committed.clear();
+    watch.then(
+      (running) => running?.close(),
+      () => {},
+    );
   }
 
   /** Before a commit: the licenses it writes, so their events can carry them. */
