@@ -74,9 +74,8 @@ export class LiveFeed {
       this.#watch = watch
         ? watch((entry) => current() && this.#tell(entry), { onError: reportError }).then(
             (running) => {
-              // Stopped while it started: it ends at once.
-              if (!current()) running.close();
-              else {
+              // Stopped while it started: `#stop` closes it.
+              if (current()) {
                 if (this.#head === undefined || (running.position ?? '') > this.#head)
                   this.#head = running.position;
                 this.#running = true;
@@ -116,7 +115,6 @@ export class LiveFeed {
     this.#watch = undefined;
     this.#generation++;
     this.#running = false;
-    this.#committed.clear();
     watch.then(
       (running) => running?.close(),
       () => {},
@@ -138,6 +136,8 @@ export class LiveFeed {
       return;
     }
     if (this.watching) return;
+    // Committing while a watch ran, committed after it stopped: told here, so not kept for a watch.
+    if (this.#committed.size > 0) for (const { entry } of applied) this.#committed.delete(entry.id);
     entries.forEach((entry, i) => {
       this.#emit(entry, applied[i]?.license);
     });

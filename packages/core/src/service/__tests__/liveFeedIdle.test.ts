@@ -8,22 +8,26 @@ const JIRA = 'SEN-4821337';
 const staff = { email: 'ops@vendor.test', staff: true };
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A memory storage whose watches are counted: started, and closed. */
-async function counted() {
+/**
+ * A memory storage whose watches are counted: started, and closed. `startMs` delays each start;
+ * `deaf`: a closed watch goes on telling (as a slow one might for a moment).
+ */
+async function counted(options: { startMs?: number; deaf?: boolean } = {}) {
   const storage = memoryStorage();
   const setup = createLicenseContacts({ storage });
   for (const input of demoLicenseInputs) await setup.createLicense(input);
   const watches = { started: 0, closed: 0 };
   const watching: LicenseStorage = {
     ...storage,
-    async watch(listener, options) {
+    async watch(listener, watchOptions) {
       watches.started++;
-      const running = await (storage.watch as NonNullable<LicenseStorage['watch']>)(listener, options);
+      if (options.startMs) await wait(options.startMs);
+      const running = await (storage.watch as NonNullable<LicenseStorage['watch']>)(listener, watchOptions);
       return {
         ...running,
         close() {
           watches.closed++;
-          running.close();
+          if (!options.deaf) running.close();
         },
       };
     },
@@ -58,6 +62,31 @@ describe('the live feed without listeners', () => {
     expect(later.map((e) => e.id)).toEqual([`${JIRA}:4`]);
     expect(told).toEqual([`${JIRA}:2`]);
     third();
+  });
+
+  it('closes a watch stopped while it started once, when it has started', async () => {
+    const { storage, watches } = await counted({ startMs: 60 });
+    const feed = new LiveFeed(storage, 10);
+    feed.subscribe(() => {})();
+    await wait(150);
+    expect(watches).toEqual({ started: 1, closed: 1 });
+    expect(feed.running).toBe(false);
+  });
+
+  it('tells nothing a stopped watch still tells', async () => {
+    const { storage, watches, writer } = await counted({ deaf: true });
+    const feed = new LiveFeed(storage, 10);
+    feed.subscribe(() => {})();
+    await feed.start();
+    await wait(50);
+    expect(watches.closed).toBe(1);
+    const told: string[] = [];
+    const stop = feed.subscribe(({ entry }) => told.push(entry.id));
+    await feed.start();
+    await writer.addContact(JIRA, { ...demoPeople.dan, roles: ['technical'] });
+    // Both watches heard the commit; only the running one tells it.
+    expect(told).toEqual([`${JIRA}:2`]);
+    stop();
   });
 
   it('keeps the watch while anyone listens', async () => {
