@@ -163,6 +163,10 @@ interface AddressRow {
 /** ISO-8601 in UTC with milliseconds, as `Date#toISOString` writes it, whatever the driver's type parsers. */
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** Reports what a caller's callback threw, where the runtime has `reportError`; the watch goes on. */
+const reportError = (error: unknown) =>
+  (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+
 /** Builds the licenses of rows ordered by license id, each with its contact rows. */
 function assemble(rows: readonly LicenseRow[]): License[] {
   const licenses: License[] = [];
@@ -877,7 +881,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         opts.onError?.(storageError(error));
       } catch (thrown) {
         // The reporter's failure is not the watch's: it goes on reading.
-        (globalThis as { reportError?: (e: unknown) => void }).reportError?.(thrown);
+        reportError(thrown);
       }
     };
 
@@ -886,7 +890,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       try {
         listener(entry);
       } catch (error) {
-        (globalThis as { reportError?: (e: unknown) => void }).reportError?.(error);
+        reportError(error);
       }
     }
 
@@ -934,7 +938,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         throw error;
       }
     }
-    const position0 = last;
+    const from = last;
     started();
     if (opts.after !== undefined) wake();
     const stop = async () => {
@@ -945,7 +949,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     };
     watches.add(stop);
     return {
-      position: position0,
+      position: from,
       close() {
         void stop();
       },
@@ -955,7 +959,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   async function listenOnPGlite(pglite: PGliteLike, wake: () => void): Promise<() => Promise<void>> {
     if (!pglite.listen)
       throw new LicenseContactsError('STORAGE', 'This PGlite cannot listen for notifications');
-    return guarded(() => (pglite.listen as NonNullable<PGliteLike['listen']>)(channel, () => wake()));
+    return guarded(() => (pglite.listen as NonNullable<PGliteLike['listen']>)(channel, wake));
   }
 
   /**
@@ -969,7 +973,6 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     isClosed: () => boolean,
   ): Promise<() => Promise<void>> {
     let client: { connection: PgClientLike; drop: (error?: unknown) => void } | undefined;
-    const notified = () => wake();
     const connect = async (): Promise<void> => {
       const connection = await pool.connect();
       let released = false;
@@ -977,7 +980,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       const drop = (error?: unknown) => {
         if (released) return;
         released = true;
-        connection.off?.('notification', notified);
+        connection.off?.('notification', wake);
         connection.off?.('error', lost);
         connection.off?.('end', lost);
         connection.release(error === undefined ? undefined : error instanceof Error ? error : true);
@@ -989,7 +992,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         report(error ?? new Error('the listening connection ended'));
         void reconnect();
       };
-      connection.on?.('notification', notified);
+      connection.on?.('notification', wake);
       connection.on?.('error', lost);
       connection.on?.('end', lost);
       try {

@@ -398,18 +398,14 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
     if (!grouping || (!waiting.has(id) && queue.isFree(id))) {
       return queue.run([id], async () => answer(((await runJobs(id, [job])) as [Outcome])[0]));
     }
-    let group = waiting.get(id);
-    if (group === undefined) {
-      group = [];
-      waiting.set(id, group);
-    }
-    const mine = group;
-    mine.push(job);
+    const group = waiting.get(id) ?? [];
+    waiting.set(id, group);
+    group.push(job);
     return queue.run([id], async () => {
       // An earlier turn may have run it already.
       if (job.outcome === undefined) {
-        const jobs = mine.splice(0, MAX_GROUP);
-        if (mine.length === 0 && waiting.get(id) === mine) waiting.delete(id);
+        const jobs = group.splice(0, MAX_GROUP);
+        if (group.length === 0 && waiting.get(id) === group) waiting.delete(id);
         const outcomes = await runJobs(id, jobs);
         jobs.forEach((queued, i) => {
           queued.outcome = outcomes[i] as Outcome;
@@ -521,7 +517,8 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
       if (value[i]) return;
       const final = applied.length === 0;
       try {
-        if (!job.sees(license)) throw notFound(id);
+        // As read it was seen above; after another command's step it is asked again.
+        if (license !== read && !job.sees(license)) throw notFound(id);
         const step = job.apply(license);
         if (!step) {
           value[i] = { value: license, final };

@@ -683,6 +683,15 @@ export const serviceModelCommands = [
   fc.tuple(actor, license, fc.nat()).map(([a, l, n]) => new PastStep(a, l, n)),
 ];
 
+/** A small deterministic random generator from `seed`, so a failure reproduces. */
+function deterministic(seed: number): () => number {
+  let value = seed;
+  return () => {
+    value = (value * 1103515245 + 12345) % 2147483648;
+    return value / 2147483648;
+  };
+}
+
 /** A storage that fails at random before, during or after a commit (or a locked run), or on a read. */
 function faultyStorage(
   inner: LicenseStorage,
@@ -819,12 +828,7 @@ export function runServiceModelTests(options: ServiceModelOptions): void {
         const inner = await options.create();
         try {
           let injected = 0;
-          let seedValue = 1;
-          const random = () => {
-            // a small deterministic generator, so a failure reproduces
-            seedValue = (seedValue * 1103515245 + 12345) % 2147483648;
-            return seedValue / 2147483648;
-          };
+          const random = deterministic(1);
           let during: Promise<unknown> = Promise.resolve();
           const faulty = createLicenseContacts({
             storage: faultyStorage(
@@ -892,11 +896,7 @@ export function runServiceModelTests(options: ServiceModelOptions): void {
         const inner = await options.create();
         try {
           let injected = 0;
-          let seedValue = 7;
-          const random = () => {
-            seedValue = (seedValue * 1103515245 + 12345) % 2147483648;
-            return seedValue / 2147483648;
-          };
+          const random = deterministic(7);
           const pending: Promise<unknown>[] = [];
           const faulty = createLicenseContacts({
             storage: faultyStorage(

@@ -21,6 +21,10 @@ async function fullHistory(service: LicenseContacts, id: string): Promise<AuditE
   return entries.reverse();
 }
 
+/** The row-lock path of a storage that has it. */
+const lockedOf = (storage: LicenseStorage) =>
+  (storage.locked as NonNullable<LicenseStorage['locked']>).bind(storage);
+
 /** No lost update: each entry starts from the state the previous one ended in, and the license is the last. */
 async function expectUnbrokenChain(service: LicenseContacts, id: string): Promise<void> {
   expectUnbrokenHistory(await fullHistory(service, id), await service.findLicense(id));
@@ -101,7 +105,7 @@ describe('service concurrency', () => {
       // Reading under the row locks is a read too.
       locked: (ids, work, options) => {
         reads++;
-        return (storage.locked as NonNullable<LicenseStorage['locked']>)(ids, work, options);
+        return lockedOf(storage)(ids, work, options);
       },
     };
     const service = createLicenseContacts({ storage: counting });
@@ -127,7 +131,7 @@ describe('service concurrency', () => {
       },
       locked: (ids, work, options) => {
         turns++;
-        return (storage.locked as NonNullable<LicenseStorage['locked']>)(ids, work, options);
+        return lockedOf(storage)(ids, work, options);
       },
     };
     const service = createLicenseContacts({ storage: counting });
@@ -187,7 +191,7 @@ describe('service concurrency', () => {
         return storage.commit(commit);
       },
       locked: (ids, work, options) =>
-        (storage.locked as NonNullable<LicenseStorage['locked']>)(
+        lockedOf(storage)(
           ids,
           async (read) => {
             const answer = await work(read);
@@ -212,7 +216,7 @@ describe('service concurrency', () => {
     const losing: LicenseStorage = {
       ...storage,
       locked: async (ids, work, options) => {
-        const { value, entries } = await (storage.locked as NonNullable<LicenseStorage['locked']>)(
+        const { value, entries } = await lockedOf(storage)(
           ids,
           async (read) => {
             const answer = await work(read);
