@@ -179,7 +179,7 @@ export default async function (): Promise<void> {
         rates: [] as number[],
         quiet: [] as number[],
         async down(counted: boolean) {
-          const line = await ask('SIGUSR1', /^down: /);
+          const line = await ask('SIGHUP', /^down: /);
           const [, told, received, cpu, statements] =
             /told (\d+), received (\d+), cpu (\d+), statements (\d+)/.exec(line) ?? [];
           if (!counted) return;

@@ -5,9 +5,9 @@
  * of its `/events` over HTTP (LIVE_PARTS=sse, the default), and whose webhook sender delivers to a
  * receiver of its own: one service, one storage watch, for all of it.
  *
- * The process stays up for the whole bench, as a deployment's does (its code warm); SIGUSR1 takes
+ * The process stays up for the whole bench, as a deployment's does (its code warm); SIGHUP takes
  * the live parts down (the SSE client, the sender, the instance and their connections: nothing is
- * left running) and prints what they told and received, the CPU time (µs) the process used and the
+ * left running; not SIGUSR1, on which Node.js starts its inspector) and prints what they told and received, the CPU time (µs) the process used and the
  * statements it sent while they were up; SIGUSR2 brings them up again. Each time they are up, one
  * entry of their own has been told and delivered before it prints `up`.
  */
@@ -108,9 +108,9 @@ function since() {
 
 let down = await up();
 let report = since();
-console.log('up');
-// Signals arrive one at a time: the bench waits for each answer before sending the next.
-process.on('SIGUSR1', async () => {
+// Signals arrive one at a time: the bench waits for each answer before sending the next, and sends
+// the first once it read `up`, so the handlers are in place before that is printed.
+process.on('SIGHUP', async () => {
   const measured = report();
   await down();
   console.log(`down: ${measured}`);
@@ -121,3 +121,4 @@ process.on('SIGUSR2', async () => {
   console.log('up');
 });
 process.on('SIGTERM', () => process.exit(0));
+console.log('up');

@@ -123,6 +123,11 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
   let cursor: string | undefined;
   let saved: string | undefined;
   let savedAt = Number.NEGATIVE_INFINITY;
+  /**
+   * `start: 'latest'` is still to be placed: the feed's end is read once, when this worker first
+   * holds a cursor never set (a feed then empty starts at its beginning, taking every later entry).
+   */
+  let placing = options.start === 'latest';
   /** The last page ended the feed and was all done: the next look needs no read unless told of a commit. */
   let atEnd = false;
   let handled = 0;
@@ -271,13 +276,14 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
           await sleep(Math.min(pollMs, leaseMs / 2));
           continue;
         }
-        if (cursor === undefined && options.start === 'latest') {
+        if (placing && cursor === undefined) {
           const head = await headSeq();
           if (head !== undefined) {
             cursor = head;
             if (!(await save())) continue;
           }
         }
+        placing = false;
         // At the feed's end with nothing told since: no read (a poll comes back with `atEnd` unset).
         const idle = atEnd && !told;
         atEnd = false;

@@ -187,6 +187,19 @@ describe('createFeedWorker', () => {
     expect(seen).toEqual([`${JIRA}:2`]);
   });
 
+  it("with start: 'latest' on a feed still empty, handles the first entries committed after it started", async () => {
+    service = createLicenseContacts({ storage: memoryStorage() });
+    const seen: string[] = [];
+    const w = worker({ start: 'latest', handle: (entry) => seen.push(entry.id) });
+    await w.status();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const input of demoLicenseInputs.slice(0, 2)) await service.createLicense(input);
+    const ids = await all();
+    await eventually(() => seen.length === ids.length);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toEqual(ids);
+  });
+
   it('saves its cursor once for many entries done in a row (saveMs), each one with saveMs: 0, and on stop', async () => {
     const moves = { count: 0 };
     const counting = (saveMs: number) => {
