@@ -224,6 +224,61 @@ describeWithServer('PostgreSQL server storage close', (url) => {
     }
   });
 
+  it('a watch reads a burst of commits by polling, LISTEN paused, tells each entry once in order, then listens again', async () => {
+    const pool = testPool(url, 3);
+    const writer = postgresStorage({ pool, schema });
+    const service = createLicenseContacts({ storage: writer });
+    const id = `SEN-BURST-${Date.now()}`;
+    const person = { email: 'tech@acme.test', name: 'Tech' };
+    await service.createLicense({ id, product: 'Jira', technical: person, billing: person });
+    // The notifications the watch's own listening connection receives.
+    let notifications = 0;
+    const watching = postgresStorage({
+      pool,
+      listenPool: {
+        query: (config) => pool.query(config),
+        connect: async () => {
+          const client = await pool.connect();
+          client.on('notification', () => notifications++);
+          return client;
+        },
+        end: async () => {},
+      },
+      schema,
+      watchGapMs: 50,
+    });
+    const told: AuditEntry[] = [];
+    const watch = await (watching.watch as NonNullable<typeof watching.watch>)((entry) => told.push(entry));
+    const eventually = async (predicate: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!predicate() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    try {
+      const BURST = 60;
+      for (let i = 0; i < BURST; i++) {
+        await service
+          .as(person)
+          .addContact(id, { email: `b${i}@acme.test`, name: `B ${i}`, roles: ['billing'] });
+      }
+      await eventually(() => told.length >= BURST);
+      const feed = (await writer.listChanges({ after: watch.position, limit: 500 })).items;
+      expect(told.map((e) => e.id)).toEqual(feed.map((e) => e.id));
+      expect(told).toHaveLength(BURST);
+      // One commit in fifty milliseconds is notified at most: the first and those before the pause took effect.
+      expect(notifications).toBeLessThan(BURST / 4);
+      // Once a read found nothing, it listens again: a lone commit is notified and told.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const before = notifications;
+      await service.as(person).addContact(id, { email: 'lone@acme.test', name: 'Lone', roles: ['billing'] });
+      await eventually(() => told.length > BURST);
+      expect(told.at(-1)?.email).toBe('lone@acme.test');
+      expect(notifications).toBe(before + 1);
+    } finally {
+      watch.close();
+      await writer.close();
+    }
+  });
+
   it('a watch that cannot read where the feed ends fails to start and lets its LISTEN connection go', async () => {
     const name = `lc-unstarted-${process.pid}`;
     const pool = new pg.Pool({ connectionString: url, max: 2, application_name: name });

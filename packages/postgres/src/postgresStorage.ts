@@ -59,10 +59,18 @@ interface CommonOptions {
   /**
    * A watch reads the feed at most once per this many milliseconds: commits notified meanwhile come
    * in one read, so a busy feed costs each watching instance tens of reads a second, not one per
-   * commit. Adds at most this much to the time an entry takes to arrive. Default 10; 0 reads on
-   * every notification.
+   * commit; while such a burst lasts a server's watch stops listening and reads every this many
+   * milliseconds, until a read finds nothing. Adds at most this much to the time an entry takes to
+   * arrive. Default 10; 0 reads on every notification.
    */
   watchGapMs?: number;
+}
+
+/** A watch's hold on the feed's channel: `pause` and `resume` stop and restart its notifications. */
+interface Listening {
+  stop(): Promise<void>;
+  pause?(): Promise<void>;
+  resume?(): Promise<void>;
 }
 
 /** Options of `postgresStorage`: a `pg` pool for a server, or a PGlite instance. */
@@ -894,38 +902,71 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       }
     }
 
-    async function read(): Promise<void> {
+    /** Tells every entry after the last one told; answers how many. */
+    async function read(): Promise<number> {
+      let count = 0;
       for (;;) {
         const page = await listChanges({ limit: 500, ...(last === undefined ? {} : { after: last }) });
         for (const entry of page.items) {
-          if (closed) return;
+          if (closed) return count;
           tell(entry);
+          count++;
         }
-        if (page.nextCursor === undefined) return;
+        if (page.nextCursor === undefined) return count;
       }
     }
-    /** Reads once more after the read running now (notifications arriving meanwhile are one read). */
-    function wake(): void {
+    async function readRetrying(): Promise<number> {
+      for (let attempt = 0; !closed; attempt++) {
+        try {
+          return await read();
+        } catch (error) {
+          report(error);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+        }
+      }
+      return 0;
+    }
+    /**
+     * A burst of commits is being read by polling, LISTEN paused: each commit's notification wakes
+     * this process and its listening backend, which on a busy server costs the committers more than
+     * a read every `watchGapMs` does.
+     */
+    let polling = false;
+    /**
+     * Reads once more after the read running now (notifications arriving meanwhile are one read). A
+     * notification that comes within `watchGapMs` of the last read starts a burst: notifications
+     * stop (UNLISTEN) and a read comes every `watchGapMs` until one finds nothing; then LISTEN again,
+     * and one more read tells what committed before it took effect.
+     */
+    function wake(notified: boolean): void {
       if (pending || closed) return;
       pending = true;
       reading = reading.then(async () => {
         const wait = readAt + watchGapMs - performance.now();
+        if (wait > 0 && notified && !polling && listening.pause) {
+          polling = true;
+          listening.pause().catch(report);
+        }
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         pending = false;
         readAt = performance.now();
-        for (let attempt = 0; !closed; attempt++) {
-          try {
-            return await read();
-          } catch (error) {
-            report(error);
-            await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
-          }
+        const told = await readRetrying();
+        if (!polling || closed) return;
+        if (told > 0) return wake(false);
+        polling = false;
+        try {
+          await (listening.resume as () => Promise<void>)();
+        } catch (error) {
+          // The connection is lost: its replacement LISTENs and reads what it missed.
+          report(error);
+          return;
         }
+        await readRetrying();
       });
     }
 
-    const stopListening = options.pglite
-      ? await listenOnPGlite(options.pglite, wake)
+    const listening = options.pglite
+      ? await listenOnPGlite(options.pglite, () => wake(true))
       : await listenOnPool(options.listenPool ?? (options.pool as PgPoolLike), wake, report, () => closed);
     if (last === undefined) {
       try {
@@ -934,18 +975,18 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         // Not started: nothing listens on.
         closed = true;
         started();
-        await stopListening().catch(() => {});
+        await listening.stop().catch(() => {});
         throw error;
       }
     }
     const from = last;
     started();
-    if (opts.after !== undefined) wake();
+    if (opts.after !== undefined) wake(false);
     const stop = async () => {
       if (closed) return;
       closed = true;
       watches.delete(stop);
-      await stopListening().catch(() => {});
+      await listening.stop().catch(() => {});
     };
     watches.add(stop);
     return {
@@ -956,10 +997,12 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     };
   }
 
-  async function listenOnPGlite(pglite: PGliteLike, wake: () => void): Promise<() => Promise<void>> {
+  /** PGlite runs in this process: its notifications cost a call each, and it always listens. */
+  async function listenOnPGlite(pglite: PGliteLike, wake: () => void): Promise<Listening> {
     if (!pglite.listen)
       throw new LicenseContactsError('STORAGE', 'This PGlite cannot listen for notifications');
-    return guarded(() => (pglite.listen as NonNullable<PGliteLike['listen']>)(channel, wake));
+    const stop = await guarded(() => (pglite.listen as NonNullable<PGliteLike['listen']>)(channel, wake));
+    return { stop };
   }
 
   /**
@@ -968,10 +1011,11 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
    */
   async function listenOnPool(
     pool: PgPoolLike,
-    wake: () => void,
+    wake: (notified: boolean) => void,
     report: (error: unknown) => void,
     isClosed: () => boolean,
-  ): Promise<() => Promise<void>> {
+  ): Promise<Listening> {
+    const notified = () => wake(true);
     let client: { connection: PgClientLike; drop: (error?: unknown) => void } | undefined;
     const connect = async (): Promise<void> => {
       const connection = await pool.connect();
@@ -980,7 +1024,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       const drop = (error?: unknown) => {
         if (released) return;
         released = true;
-        connection.off?.('notification', wake);
+        connection.off?.('notification', notified);
         connection.off?.('error', lost);
         connection.off?.('end', lost);
         connection.release(error === undefined ? undefined : error instanceof Error ? error : true);
@@ -992,7 +1036,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         report(error ?? new Error('the listening connection ended'));
         void reconnect();
       };
-      connection.on?.('notification', wake);
+      connection.on?.('notification', notified);
       connection.on?.('error', lost);
       connection.on?.('end', lost);
       try {
@@ -1016,23 +1060,31 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
             opened?.drop(new Error('the watch closed'));
             return;
           }
-          wake(); // whatever committed while the connection was down
+          wake(false); // whatever committed while the connection was down
         } catch (error) {
           report(error);
         }
       }
     };
     await guarded(connect);
-    return async () => {
-      const current = client;
-      client = undefined;
-      if (!current) return;
-      try {
-        await current.connection.query({ text: `UNLISTEN "${channel}"` });
-        current.drop();
-      } catch (error) {
-        current.drop(error);
-      }
+    /** Sends `statement` on the listening connection, if there is one (a replacement LISTENs anew). */
+    const send = async (statement: 'LISTEN' | 'UNLISTEN') => {
+      await client?.connection.query({ text: `${statement} "${channel}"` });
+    };
+    return {
+      pause: () => send('UNLISTEN'),
+      resume: () => send('LISTEN'),
+      async stop() {
+        const current = client;
+        client = undefined;
+        if (!current) return;
+        try {
+          await current.connection.query({ text: `UNLISTEN "${channel}"` });
+          current.drop();
+        } catch (error) {
+          current.drop(error);
+        }
+      },
     };
   }
 
