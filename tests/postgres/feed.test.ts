@@ -227,6 +227,7 @@ describeWithServer('PostgreSQL server storage close', (url) => {
   it('a watch reads a burst of commits by polling, LISTEN paused, tells each entry once in order, then listens again', async () => {
     const pool = testPool(url, 3);
     const writer = postgresStorage({ pool, schema });
+    await writer.migrate();
     const service = createLicenseContacts({ storage: writer });
     const id = `SEN-BURST-${Date.now()}`;
     const person = { email: 'tech@acme.test', name: 'Tech' };
@@ -261,7 +262,12 @@ describeWithServer('PostgreSQL server storage close', (url) => {
           .addContact(id, { email: `b${i}@acme.test`, name: `B ${i}`, roles: ['billing'] });
       }
       await eventually(() => told.length >= BURST);
-      const feed = (await writer.listChanges({ after: watch.position, limit: 500 })).items;
+      const feed = (
+        await writer.listChanges({
+          limit: 500,
+          ...(watch.position === undefined ? {} : { after: watch.position }),
+        })
+      ).items;
       expect(told.map((e) => e.id)).toEqual(feed.map((e) => e.id));
       expect(told).toHaveLength(BURST);
       // One commit in fifty milliseconds is notified at most: the first and those before the pause took effect.
@@ -273,6 +279,68 @@ describeWithServer('PostgreSQL server storage close', (url) => {
       await eventually(() => told.length > BURST);
       expect(told.at(-1)?.email).toBe('lone@acme.test');
       expect(notifications).toBe(before + 1);
+    } finally {
+      watch.close();
+      await writer.close();
+    }
+  });
+
+  it('a watch whose LISTEN after a burst is refused (the connection still up) replaces the connection and goes on telling', async () => {
+    const pool = testPool(url, 4);
+    const writer = postgresStorage({ pool, schema });
+    await writer.migrate();
+    const service = createLicenseContacts({ storage: writer });
+    const id = `SEN-RESUME-${Date.now()}`;
+    const person = { email: 'tech@acme.test', name: 'Tech' };
+    await service.createLicense({ id, product: 'Jira', technical: person, billing: person });
+    let listens = 0;
+    let connects = 0;
+    const errors: unknown[] = [];
+    const watching = postgresStorage({
+      pool,
+      listenPool: {
+        query: (config) => pool.query(config),
+        connect: async () => {
+          connects++;
+          const client = await pool.connect();
+          const query = client.query.bind(client) as (config: { text: string }) => Promise<unknown>;
+          (client as unknown as { query: unknown }).query = (config: { text: string }) => {
+            // The second LISTEN (the one after the burst) is refused, as a query timeout or a cancel
+            // refuses it; the connection stays up.
+            if (config.text.startsWith('LISTEN') && ++listens === 2) {
+              return Promise.reject(new Error('Query read timeout'));
+            }
+            return query(config);
+          };
+          return client;
+        },
+        end: async () => {},
+      },
+      schema,
+      watchGapMs: 50,
+    });
+    const told: AuditEntry[] = [];
+    const watch = await (watching.watch as NonNullable<typeof watching.watch>)((entry) => told.push(entry), {
+      onError: (error) => errors.push(error),
+    });
+    const eventually = async (predicate: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!predicate() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    try {
+      for (let i = 0; i < 20; i++) {
+        await service
+          .as(person)
+          .addContact(id, { email: `r${i}@acme.test`, name: `R ${i}`, roles: ['billing'] });
+      }
+      await eventually(() => told.length >= 20 && connects === 2);
+      expect(told).toHaveLength(20);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await service.as(person).addContact(id, { email: 'lone@acme.test', name: 'Lone', roles: ['billing'] });
+      await eventually(() => told.length > 20);
+      expect(told.map((e) => e.email).slice(-1)).toEqual(['lone@acme.test']);
+      expect(new Set(told.map((e) => e.id)).size).toBe(21);
+      expect({ connects, errors: errors.length }).toEqual({ connects: 2, errors: 1 });
     } finally {
       watch.close();
       await writer.close();

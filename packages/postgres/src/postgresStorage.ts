@@ -945,7 +945,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         const wait = readAt + watchGapMs - performance.now();
         if (wait > 0 && notified && !polling && listening.pause) {
           polling = true;
-          listening.pause().catch(report);
+          void listening.pause();
         }
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         pending = false;
@@ -954,13 +954,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         if (!polling || closed) return;
         if (told > 0) return wake(false);
         polling = false;
-        try {
-          await (listening.resume as () => Promise<void>)();
-        } catch (error) {
-          // The connection is lost: its replacement LISTENs and reads what it missed.
-          report(error);
-          return;
-        }
+        await (listening.resume as () => Promise<void>)();
         await readRetrying();
       });
     }
@@ -1016,7 +1010,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     isClosed: () => boolean,
   ): Promise<Listening> {
     const notified = () => wake(true);
-    let client: { connection: PgClientLike; drop: (error?: unknown) => void } | undefined;
+    let client:
+      | { connection: PgClientLike; drop: (error?: unknown) => void; lost: (error?: unknown) => void }
+      | undefined;
     const connect = async (): Promise<void> => {
       const connection = await pool.connect();
       let released = false;
@@ -1045,7 +1041,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         drop(error);
         throw error;
       }
-      client = { connection, drop };
+      client = { connection, drop, lost };
     };
     const reconnect = async () => {
       for (let attempt = 0; !isClosed() && client === undefined; attempt++) {
@@ -1067,9 +1063,18 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       }
     };
     await guarded(connect);
-    /** Sends `statement` on the listening connection, if there is one (a replacement LISTENs anew). */
+    /**
+     * Sends `statement` on the listening connection, if there is one (a replacement LISTENs anew).
+     * A connection that refused it (a timeout, a cancel) may still be up, not listening: it is
+     * replaced, as a lost one is, and its replacement LISTENs and reads what it missed.
+     */
     const send = async (statement: 'LISTEN' | 'UNLISTEN') => {
-      await client?.connection.query({ text: `${statement} "${channel}"` });
+      const current = client;
+      try {
+        await current?.connection.query({ text: `${statement} "${channel}"` });
+      } catch (error) {
+        current?.lost(error);
+      }
     };
     return {
       pause: () => send('UNLISTEN'),

@@ -1,5 +1,6 @@
 import { LicenseContactsError, validationError } from '../domain/errors';
 import type { AuditEntry } from '../domain/types';
+import { formatSeq } from '../storage/seq';
 import type { FeedCursorStore } from '../storage/types';
 import type { LicenseContacts } from './createLicenseContacts';
 
@@ -123,11 +124,6 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
   let cursor: string | undefined;
   let saved: string | undefined;
   let savedAt = Number.NEGATIVE_INFINITY;
-  /**
-   * `start: 'latest'` is still to be placed: the feed's end is read once, when this worker first
-   * holds a cursor never set (a feed then empty starts at its beginning, taking every later entry).
-   */
-  let placing = options.start === 'latest';
   /** The last page ended the feed and was all done: the next look needs no read unless told of a commit. */
   let atEnd = false;
   let handled = 0;
@@ -276,14 +272,12 @@ export function createFeedWorker(options: FeedWorkerOptions): FeedWorker {
           await sleep(Math.min(pollMs, leaseMs / 2));
           continue;
         }
-        if (placing && cursor === undefined) {
-          const head = await headSeq();
-          if (head !== undefined) {
-            cursor = head;
-            if (!(await save())) continue;
-          }
+        if (cursor === undefined && options.start === 'latest') {
+          // Placed at the feed's end and saved, so a later holder starts there too; on a feed still
+          // empty that is before its first entry (seq 0: no entry has it).
+          cursor = (await headSeq()) ?? formatSeq(0);
+          if (!(await save())) continue;
         }
-        placing = false;
         // At the feed's end with nothing told since: no read (a poll comes back with `atEnd` unset).
         const idle = atEnd && !told;
         atEnd = false;

@@ -200,6 +200,41 @@ describe('createFeedWorker', () => {
     expect(seen).toEqual(ids);
   });
 
+  it.each([
+    ['holding entries', 1],
+    ['still empty', 0],
+  ])(
+    "with start: 'latest' on a feed %s, a holder that stops renewing hands the entry in hand to the next",
+    async (_, before) => {
+      service = createLicenseContacts({ storage: memoryStorage() });
+      for (const input of demoLicenseInputs.slice(0, before)) await service.createLicense(input);
+      const stuck: AuditEntry[] = [];
+      const hung: (() => void)[] = [];
+      stops.push(async () => {
+        for (const release of hung) release();
+      });
+      // The first holder hangs in its handler, as a crashed one would: it never renews its lease.
+      worker({
+        start: 'latest',
+        holder: 'crashed',
+        leaseMs: 100,
+        handle: (entry) => {
+          stuck.push(entry);
+          return new Promise<void>((resolve) => hung.push(resolve));
+        },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const seen: string[] = [];
+      worker({ start: 'latest', holder: 'healthy', leaseMs: 100, handle: (entry) => seen.push(entry.id) });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const input of demoLicenseInputs.slice(before, before + 2)) await service.createLicense(input);
+      const after = (await all()).slice(before);
+      await eventually(() => stuck.length === 1 && seen.length >= after.length);
+      expect(stuck.map((e) => e.id)).toEqual([after[0]]);
+      expect(seen).toEqual(after);
+    },
+  );
+
   it('saves its cursor once for many entries done in a row (saveMs), each one with saveMs: 0, and on stop', async () => {
     const moves = { count: 0 };
     const counting = (saveMs: number) => {
