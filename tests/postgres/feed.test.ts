@@ -1,6 +1,7 @@
 // @vitest-environment node
 import type { AuditEntry } from '@license-contacts/core';
 import { createLicenseContacts } from '@license-contacts/core';
+import type { PgPoolLike } from '@license-contacts/postgres';
 import { postgresStorage } from '@license-contacts/postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -89,6 +90,36 @@ describeWithServer('PostgreSQL server change feed', (url) => {
 describeWithServer('PostgreSQL server storage close', (url) => {
   const schema = uniqueSchema('close');
 
+  /** Waits until `predicate` holds or 10 s passed (the assertions after it tell which). */
+  async function until(predicate: () => boolean): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!predicate() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  /** A storage writing on `pool` (the schema migrated), its service, and a license `prefix-…` of Tech's. */
+  async function licenseOn(pool: pg.Pool, prefix: string) {
+    const writer = postgresStorage({ pool, schema });
+    await writer.migrate();
+    const service = createLicenseContacts({ storage: writer });
+    const id = `${prefix}-${Date.now()}`;
+    const person = { email: 'tech@acme.test', name: 'Tech' };
+    await service.createLicense({ id, product: 'Jira', technical: person, billing: person });
+    return { writer, service, id, person };
+  }
+
+  /** `pool` as the pool a watch listens through, each connection shown to `prepare` first. */
+  function listenPoolOf(pool: pg.Pool, prepare: (client: pg.PoolClient) => void): PgPoolLike {
+    return {
+      query: (config) => pool.query(config),
+      connect: async () => {
+        const client = await pool.connect();
+        prepare(client);
+        return client;
+      },
+      end: async () => {},
+    };
+  }
+
   afterAll(async () => {
     await dropSchema(url, schema);
   });
@@ -100,10 +131,7 @@ describeWithServer('PostgreSQL server storage close', (url) => {
     const service = createLicenseContacts({ storage });
     const unsubscribe = service.subscribe(() => {});
     // The service's watch holds one LISTEN connection of the pool until the storage closes.
-    const deadline = Date.now() + 5_000;
-    while (pool.totalCount - pool.idleCount !== 1 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await until(() => pool.totalCount - pool.idleCount === 1);
     expect(pool.totalCount - pool.idleCount).toBe(1);
     unsubscribe();
     const closed = await Promise.race([
@@ -161,10 +189,7 @@ describeWithServer('PostgreSQL server storage close', (url) => {
       await service
         .as({ email: 'tech@acme.test' })
         .addContact(id, { email: 'new@acme.test', name: 'New', roles: ['billing'] });
-      const deadline = Date.now() + 5_000;
-      while (told.length < 1 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await until(() => told.length >= 1);
       await new Promise((resolve) => setTimeout(resolve, 100));
       const feed = await storage.listChanges({ limit: 10, after: watch.position as string });
       expect(told).toEqual(feed.items);
@@ -180,12 +205,7 @@ describeWithServer('PostgreSQL server storage close', (url) => {
 
   it('a commit notified while a watch reads where it starts is not a reason to tell the feed from its beginning', async () => {
     const pool = testPool(url, 3);
-    const writer = postgresStorage({ pool, schema });
-    await writer.migrate();
-    const service = createLicenseContacts({ storage: writer });
-    const id = `SEN-GATE-${Date.now()}`;
-    const person = { email: 'tech@acme.test', name: 'Tech' };
-    await service.createLicense({ id, product: 'Jira', technical: person, billing: person });
+    const { writer, service, id, person } = await licenseOn(pool, 'SEN-GATE');
     // The watching storage's read of where the feed ends waits; a commit lands meanwhile.
     let committing: Promise<unknown> | undefined;
     const watching = postgresStorage({
@@ -212,9 +232,7 @@ describeWithServer('PostgreSQL server storage close', (url) => {
       await service
         .as(person)
         .addContact(id, { email: 'after@acme.test', name: 'After', roles: ['billing'] });
-      const deadline = Date.now() + 5_000;
-      while (told.length < 1 && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 10));
+      await until(() => told.length >= 1);
       await new Promise((resolve) => setTimeout(resolve, 100));
       // Only what committed after the position it answered.
       expect(told.map((e) => e.email)).toEqual(['after@acme.test']);
@@ -226,34 +244,17 @@ describeWithServer('PostgreSQL server storage close', (url) => {
 
   it('a watch reads a burst of commits by polling, LISTEN paused, tells each entry once in order, then listens again', async () => {
     const pool = testPool(url, 3);
-    const writer = postgresStorage({ pool, schema });
-    await writer.migrate();
-    const service = createLicenseContacts({ storage: writer });
-    const id = `SEN-BURST-${Date.now()}`;
-    const person = { email: 'tech@acme.test', name: 'Tech' };
-    await service.createLicense({ id, product: 'Jira', technical: person, billing: person });
+    const { writer, service, id, person } = await licenseOn(pool, 'SEN-BURST');
     // The notifications the watch's own listening connection receives.
     let notifications = 0;
     const watching = postgresStorage({
       pool,
-      listenPool: {
-        query: (config) => pool.query(config),
-        connect: async () => {
-          const client = await pool.connect();
-          client.on('notification', () => notifications++);
-          return client;
-        },
-        end: async () => {},
-      },
+      listenPool: listenPoolOf(pool, (client) => client.on('notification', () => notifications++)),
       schema,
       watchGapMs: 50,
     });
     const told: AuditEntry[] = [];
     const watch = await (watching.watch as NonNullable<typeof watching.watch>)((entry) => told.push(entry));
-    const eventually = async (predicate: () => boolean) => {
-      const deadline = Date.now() + 10_000;
-      while (!predicate() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    };
     try {
       const BURST = 60;
       for (let i = 0; i < BURST; i++) {
@@ -261,7 +262,7 @@ describeWithServer('PostgreSQL server storage close', (url) => {
           .as(person)
           .addContact(id, { email: `b${i}@acme.test`, name: `B ${i}`, roles: ['billing'] });
       }
-      await eventually(() => told.length >= BURST);
+      await until(() => told.length >= BURST);
       const feed = (
         await writer.listChanges({
           limit: 500,
@@ -276,7 +277,7 @@ describeWithServer('PostgreSQL server storage close', (url) => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       const before = notifications;
       await service.as(person).addContact(id, { email: 'lone@acme.test', name: 'Lone', roles: ['billing'] });
-      await eventually(() => told.length > BURST);
+      await until(() => told.length > BURST);
       expect(told.at(-1)?.email).toBe('lone@acme.test');
       expect(notifications).toBe(before + 1);
     } finally {
@@ -287,35 +288,24 @@ describeWithServer('PostgreSQL server storage close', (url) => {
 
   it('a watch whose LISTEN after a burst is refused (the connection still up) replaces the connection and goes on telling', async () => {
     const pool = testPool(url, 4);
-    const writer = postgresStorage({ pool, schema });
-    await writer.migrate();
-    const service = createLicenseContacts({ storage: writer });
-    const id = `SEN-RESUME-${Date.now()}`;
-    const person = { email: 'tech@acme.test', name: 'Tech' };
-    await service.createLicense({ id, product: 'Jira', technical: person, billing: person });
+    const { writer, service, id, person } = await licenseOn(pool, 'SEN-RESUME');
     let listens = 0;
     let connects = 0;
     const errors: unknown[] = [];
     const watching = postgresStorage({
       pool,
-      listenPool: {
-        query: (config) => pool.query(config),
-        connect: async () => {
-          connects++;
-          const client = await pool.connect();
-          const query = client.query.bind(client) as (config: { text: string }) => Promise<unknown>;
-          (client as unknown as { query: unknown }).query = (config: { text: string }) => {
-            // The second LISTEN (the one after the burst) is refused, as a query timeout or a cancel
-            // refuses it; the connection stays up.
-            if (config.text.startsWith('LISTEN') && ++listens === 2) {
-              return Promise.reject(new Error('Query read timeout'));
-            }
-            return query(config);
-          };
-          return client;
-        },
-        end: async () => {},
-      },
+      listenPool: listenPoolOf(pool, (client) => {
+        connects++;
+        const query = client.query.bind(client) as (config: { text: string }) => Promise<unknown>;
+        (client as unknown as { query: unknown }).query = (config: { text: string }) => {
+          // The second LISTEN (the one after the burst) is refused, as a query timeout or a cancel
+          // refuses it; the connection stays up.
+          if (config.text.startsWith('LISTEN') && ++listens === 2) {
+            return Promise.reject(new Error('Query read timeout'));
+          }
+          return query(config);
+        };
+      }),
       schema,
       watchGapMs: 50,
     });
@@ -323,21 +313,17 @@ describeWithServer('PostgreSQL server storage close', (url) => {
     const watch = await (watching.watch as NonNullable<typeof watching.watch>)((entry) => told.push(entry), {
       onError: (error) => errors.push(error),
     });
-    const eventually = async (predicate: () => boolean) => {
-      const deadline = Date.now() + 10_000;
-      while (!predicate() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    };
     try {
       for (let i = 0; i < 20; i++) {
         await service
           .as(person)
           .addContact(id, { email: `r${i}@acme.test`, name: `R ${i}`, roles: ['billing'] });
       }
-      await eventually(() => told.length >= 20 && connects === 2);
+      await until(() => told.length >= 20 && connects === 2);
       expect(told).toHaveLength(20);
       await new Promise((resolve) => setTimeout(resolve, 300));
       await service.as(person).addContact(id, { email: 'lone@acme.test', name: 'Lone', roles: ['billing'] });
-      await eventually(() => told.length > 20);
+      await until(() => told.length > 20);
       expect(told.map((e) => e.email).slice(-1)).toEqual(['lone@acme.test']);
       expect(new Set(told.map((e) => e.id)).size).toBe(21);
       expect({ connects, errors: errors.length }).toEqual({ connects: 2, errors: 1 });

@@ -954,7 +954,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
         if (!polling || closed) return;
         if (told > 0) return wake(false);
         polling = false;
-        await (listening.resume as () => Promise<void>)();
+        await listening.resume?.();
         await readRetrying();
       });
     }
