@@ -40,6 +40,8 @@ export function toResponse(answer: PlainAnswer): Response {
 export interface BodySource {
   read(): Promise<Uint8Array | null>;
   cancel(): void;
+  /** The whole body when it has already arrived (a small request usually has), read without waiting. */
+  whole?: Uint8Array[];
 }
 
 /**

@@ -606,6 +606,15 @@ function parseQuery(name: QuerySchemaName, search: string): unknown {
 }
 
 /** Where unexpected failures go by default: the server's log, with the request line and the cause. */
+/** A refusal the portal chose travels as it is; anything else `authenticate` throws is its failure (500). */
+function authenticateFailed(error: unknown): Error {
+  if (error instanceof LicenseContactsError) return error;
+  return new Error('authenticate(request) threw', { cause: error });
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as { then?: unknown } | null)?.then === 'function';
+
 function defaultOnError(error: unknown, request: Request): void {
   let where = request.url;
   try {
@@ -741,15 +750,23 @@ export function createHttpHandler(
     }
   }
 
-  async function actorOf(request: Request): Promise<LicenseContactsApi> {
-    let actor: Actor | null | undefined;
+  /** The Api of the signed-in person: answered at once when `authenticate` answers at once. */
+  function actorOf(request: Request): LicenseContactsApi | Promise<LicenseContactsApi> {
+    let actor: Actor | null | undefined | PromiseLike<Actor | null | undefined>;
     try {
-      actor = await authenticate(request);
+      actor = authenticate(request);
     } catch (error) {
-      // A refusal the portal chose travels as it is; anything else is the portal's failure (500).
-      if (error instanceof LicenseContactsError) throw error;
-      throw new Error('authenticate(request) threw', { cause: error });
+      throw authenticateFailed(error);
     }
+    if (isThenable(actor)) {
+      return Promise.resolve(actor).then(apiOf, (error: unknown) => {
+        throw authenticateFailed(error);
+      });
+    }
+    return apiOf(actor);
+  }
+
+  function apiOf(actor: Actor | null | undefined): LicenseContactsApi {
     if (actor === null || actor === undefined) {
       throw new LicenseContactsError('UNAUTHENTICATED', 'Sign in to continue');
     }
@@ -829,7 +846,8 @@ export function createHttpHandler(
     try {
       if (route.mutation) refuseCrossSite(request);
       // A public route (the API description) is answered to anyone; it never reaches the service.
-      const api = route.public ? (null as unknown as LicenseContactsApi) : await actorOf(request);
+      const signedIn = route.public ? (null as unknown as LicenseContactsApi) : actorOf(request);
+      const api = signedIn instanceof Promise ? await signedIn : signedIn;
       if (route.stream) {
         const body = head
           ? null

@@ -13,6 +13,7 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 function isJsonContentType(header: string | null): boolean {
   if (header === null) return false;
+  if (header === 'application/json') return true;
   const [type = '', ...params] = header.split(';').map((part) => part.trim().toLowerCase());
   if (type !== 'application/json') return false;
   return params.every((p) => !p.startsWith('charset=') || /^charset="?utf-8"?$/.test(p));
@@ -66,6 +67,14 @@ async function collect(source: BodySource, max: number): Promise<Uint8Array> {
     }
     chunks.push(chunk);
   }
+  return joined(chunks, max);
+}
+
+/** Chunks as one array of bytes; PAYLOAD_TOO_LARGE beyond `max`. */
+function joined(chunks: Uint8Array[], max: number): Uint8Array {
+  let total = 0;
+  for (const chunk of chunks) total += chunk.byteLength;
+  if (total > max) throw tooLarge(max);
   if (chunks.length === 1) return chunks[0] as Uint8Array;
   const bytes = new Uint8Array(total);
   let offset = 0;
@@ -103,7 +112,8 @@ export async function readBodyText(request: Request, max: number): Promise<strin
     await discard();
     throw tooLarge(max);
   }
-  const bytes = await collect(direct ? direct() : streamSource(request), max);
+  const source = direct ? direct() : streamSource(request);
+  const bytes = source.whole ? joined(source.whole, max) : await collect(source, max);
   try {
     return UTF8.decode(bytes);
   } catch {

@@ -211,7 +211,8 @@ const kHeaders = Symbol('headers');
 interface LightHeaders {
   /** Lower-case name → value, repeated headers joined with `, ` as `Headers#get` joins them. */
   [kValues]: Record<string, string>;
-  [kRaw]: [string, string][];
+  /** node's raw headers (name, value, name, value…), checked by `lightHeaders`. */
+  [kRaw]: string[];
   [kHeaders]?: Headers;
 }
 
@@ -229,7 +230,12 @@ function realHeaders(headers: Headers): Headers {
   if (!(kRaw in light)) return headers;
   let real = light[kHeaders];
   if (!real) {
-    real = new Headers(light[kRaw]);
+    real = new Headers();
+    const raw = light[kRaw];
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i] as string;
+      if (!name.startsWith(':')) real.append(name, raw[i + 1] as string);
+    }
     light[kHeaders] = real;
   }
   return real;
@@ -261,7 +267,6 @@ delegateTheRest(lightHeadersPrototype, Headers.prototype, realHeaders);
 /** Light headers of node's raw headers; `null` when one of them is not a header `Headers` accepts. */
 function lightHeaders(raw: string[]): Headers | null {
   const values: Record<string, string> = Object.create(null);
-  const pairs: [string, string][] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
     if (name.startsWith(':')) continue; // HTTP/2 pseudo-headers
@@ -271,11 +276,10 @@ function lightHeaders(raw: string[]): Headers | null {
     const key = name.toLowerCase();
     const before = values[key];
     values[key] = before === undefined ? value : `${before}, ${value}`;
-    pairs.push([name, value]);
   }
   const headers = Object.create(lightHeadersPrototype) as LightHeaders;
   headers[kValues] = values;
-  headers[kRaw] = pairs;
+  headers[kRaw] = raw;
   return headers as unknown as Headers;
 }
 
@@ -291,6 +295,7 @@ function nodeBodySource(req: IncomingMessage): BodySource {
     return {
       read: async () => queue.shift() ?? null,
       cancel() {},
+      whole: queue,
     };
   }
   let ended = req.readableEnded;
