@@ -1,10 +1,10 @@
 // @vitest-environment node
 import type { AuditEntry, ContactsStore, LicenseContactsError } from '@license-contacts/core';
 import { createContactsStore } from '@license-contacts/core';
-import { createHttpClient } from '@license-contacts/core/http';
+import { createHttpClient, createHttpHandler } from '@license-contacts/core/http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TestServer } from './harness';
-import { bearer, eventually, PEOPLE, startServer } from './harness';
+import { authenticate, bearer, eventually, PEOPLE, startServer } from './harness';
 
 let server: TestServer;
 
@@ -113,6 +113,58 @@ describe('GET /events', () => {
     }
   });
 
+  it('says where it is (an id: without data, and a position comment), from now and from Last-Event-ID', async () => {
+    const { items } = await server.service.changes();
+    const head = items.at(-1)?.seq as string;
+    const first = items[0]?.seq as string;
+    for (const [headers, expected] of [
+      [alice, head],
+      [{ ...alice, 'Last-Event-ID': first }, first],
+    ] as const) {
+      const stream = await open(headers);
+      try {
+        await eventually(() => stream.blocks.some((block) => block.includes(': position')));
+        const block = stream.blocks.find((b) => b.includes(': position'));
+        expect(block).toBe(`id: ${expected}\n: position ${expected}`);
+      } finally {
+        await stream.close();
+      }
+    }
+  });
+
+  it('lets go of a client that stops reading once about 1 MiB waits for it', async () => {
+    const handler = createHttpHandler(server.service, { authenticate });
+    const response = await handler(
+      new Request(`${server.origin}/api/events`, { headers: { Authorization: bearer(PEOPLE.staff) } }),
+    );
+    expect(response.status).toBe(200);
+    // Nobody reads while thousands of entries (about 400 bytes each) commit.
+    const staffApi = server.service.as(PEOPLE.staff);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 2000; i++) {
+      await staffApi.addContact('SEN-1001', { email: `n${i}@acme.test`, name: `N ${i}`, roles: ['billing'] });
+      await staffApi.removeContact('SEN-1001', `n${i}@acme.test`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Then the stream has ended after the backlog, rather than holding every entry since.
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let bytes = 0;
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const next = await Promise.race([
+        reader.read(),
+        new Promise<'open'>((resolve) =>
+          setTimeout(() => resolve('open'), Math.max(0, deadline - Date.now())),
+        ),
+      ]);
+      if (next === 'open') throw new Error(`the stream is still open after ${bytes} bytes`);
+      if (next.done) break;
+      bytes += next.value.byteLength;
+    }
+    expect(bytes).toBeGreaterThan(1024 * 1024);
+    expect(bytes).toBeLessThan(1.5 * 1024 * 1024);
+  });
+
   it('sends a heartbeat comment when nothing happens', async () => {
     const stream = await open(alice);
     try {
@@ -126,7 +178,8 @@ describe('GET /events', () => {
     const anonymous = await fetch(`${server.origin}/api/events`);
     expect(anonymous.status).toBe(401);
     expect((await anonymous.json()).code).toBe('UNAUTHENTICATED');
-    for (const id of ['abc', '12', '-1', '0000000000000001x', 'SEN-1001:1']) {
+    // 16 digits but beyond any seq (not a safe integer) is no id either: 400, not a field's 422.
+    for (const id of ['abc', '12', '-1', '0000000000000001x', 'SEN-1001:1', '9999999999999999']) {
       const answer = await fetch(`${server.origin}/api/events`, {
         headers: { ...alice, 'Last-Event-ID': id },
       });
@@ -165,6 +218,28 @@ describe('createHttpClient().watch', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(told.map((e) => e.email)).toEqual(['d1@acme.test', 'd2@acme.test', 'd3@acme.test']);
       expect(opened).toBe(2); // once at first, once more on reconnecting
+    } finally {
+      stop();
+    }
+  });
+
+  it('started from now, misses nothing committed while the connection was lost before its first entry', async () => {
+    const told: AuditEntry[] = [];
+    const positions: string[] = [];
+    const stop = client().watch((entry) => told.push(entry), {
+      onOpen: (position) => positions.push(position),
+    });
+    try {
+      await eventually(() => positions.length === 1);
+      server.dropConnections();
+      const api = server.service.as(PEOPLE.insider);
+      await api.addContact('SEN-1001', { email: 'd1@acme.test', name: 'D1', roles: ['billing'] });
+      await api.addContact('SEN-1001', { email: 'd2@acme.test', name: 'D2', roles: ['billing'] });
+      await eventually(() => told.length === 2);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(told.map((e) => e.email)).toEqual(['d1@acme.test', 'd2@acme.test']);
+      // The second open resumed where the first said it was.
+      expect(positions).toEqual([positions[0], positions[0]]);
     } finally {
       stop();
     }

@@ -368,8 +368,12 @@ export interface WatchOptions {
   after?: string;
   /** Called when following the feed fails for a while; it goes on trying and catches up. */
   onError?: (error: unknown) => void;
-  /** Called each time following starts to work: at first, and again once a lost connection is back. */
-  onOpen?: () => void;
+  /**
+   * Called each time following starts to work: at first, and again once a lost connection is back;
+   * `position` is the seq the watch is at (the entries after it follow; `0000000000000000` on an
+   * empty feed), where a watch from now can resume without missing any.
+   */
+  onOpen?: (position: string) => void;
 }
 
 /** Options every call accepts. */

@@ -46,6 +46,8 @@ interface Call {
 }
 
 const CODES = new Set<string>(ERROR_CODES.filter((code) => code !== 'NETWORK'));
+/** The comment in which `/events` says where it is: the seq after which its entries follow. */
+const POSITION = /^position (\d{16})$/;
 
 function network(message: string, cause?: unknown): LicenseContactsError {
   return new LicenseContactsError('NETWORK', message, cause === undefined ? {} : { cause });
@@ -206,7 +208,7 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
   function watch(listener: (entry: AuditEntry) => void, opts?: WatchOptions): () => void {
     const o = optionsOf(opts);
     const onError = typeof o.onError === 'function' ? (o.onError as (error: unknown) => void) : () => {};
-    const onOpen = typeof o.onOpen === 'function' ? (o.onOpen as () => void) : () => {};
+    const onOpen = typeof o.onOpen === 'function' ? (o.onOpen as (position: string) => void) : () => {};
     let last = typeof o.after === 'string' ? o.after : undefined;
     const controller = new AbortController();
     let failures = 0;
@@ -227,13 +229,20 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
       }
       // Open again: the next loss waits from the shortest pause anew.
       failures = 0;
-      try {
-        onOpen();
-      } catch (error) {
-        reportError(error);
-      }
       const parser = createParser({
+        onComment(comment) {
+          // Where the stream is: a watch from now resumes from there, missing nothing meanwhile.
+          const position = POSITION.exec(comment)?.[1];
+          if (position === undefined) return;
+          if (last === undefined || position > last) last = position;
+          try {
+            onOpen(position);
+          } catch (error) {
+            reportError(error);
+          }
+        },
         onEvent(event) {
+          if (event.event !== undefined) return;
           let entry: AuditEntry;
           try {
             entry = JSON.parse(event.data) as AuditEntry;

@@ -175,13 +175,15 @@ function idempotencyOf(
   return shared ? new SharedIdempotency(shared, options ?? {}) : new IdempotencyCache(options ?? {});
 }
 
-/** Entries queued for a slow `/events` client beyond which it is dropped (it reconnects and catches up). */
+/** Bytes queued for a slow `/events` client beyond which it is dropped (it reconnects and catches up). */
 const MAX_EVENT_BACKLOG = 1024 * 1024;
 const SEQ = /^\d{16}$/;
 
 /**
  * `GET /events`: the actor's feed as server-sent events, `id:` the entry's seq, from `Last-Event-ID`
  * (or `?after=`) or from now, with a comment every `heartbeatMs` so proxies keep the connection.
+ * Once following, an `id:` without data (and a `: position <seq>` comment) says where the stream is,
+ * so a client that started from now and loses the connection resumes from there, missing nothing.
  */
 function eventStream(
   api: LicenseContactsApi,
@@ -197,51 +199,69 @@ function eventStream(
   }
   const encoder = new TextEncoder();
   let stop = () => {};
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      let open = true;
-      /** What was sent in this turn of the event loop: entries told together go out as one chunk. */
-      let pending = '';
-      const flush = () => {
-        const text = pending;
-        pending = '';
-        if (!open) return;
-        // A client that reads slower than changes come is let go: it reconnects and catches up.
-        if ((controller.desiredSize ?? 0) < -MAX_EVENT_BACKLOG) return close();
-        controller.enqueue(encoder.encode(text));
-      };
-      const send = (text: string) => {
-        if (!open) return;
-        if (pending === '') queueMicrotask(flush);
-        pending += text;
-      };
-      const unwatch = api.watch(
-        (entry) => send(`id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`),
-        after === undefined ? { onError } : { after, onError },
-      );
-      const timer = setInterval(() => send(': heartbeat\n\n'), heartbeatMs);
-      (timer as { unref?: () => void }).unref?.();
-      const close = () => {
-        if (!open) return;
-        open = false;
-        unwatch();
-        clearInterval(timer);
-        request.signal.removeEventListener('abort', close);
-        try {
-          controller.close();
-        } catch {
-          // already closed by the reader
-        }
-      };
-      stop = close;
-      request.signal.addEventListener('abort', close);
-      // The reconnection delay for EventSource clients, and a first byte through buffering proxies.
-      send('retry: 2000\n: connected\n\n');
-    },
-    cancel() {
-      stop();
-    },
-  });
+  try {
+    return events();
+  } catch (error) {
+    // A cursor of the right shape that is no seq (beyond what a seq can be): the same refusal.
+    if (error instanceof LicenseContactsError && error.code === 'VALIDATION') {
+      throw new LicenseContactsError('BAD_REQUEST', 'Last-Event-ID is not an id this stream sent');
+    }
+    throw error;
+  }
+
+  function events(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          let open = true;
+          /** What was sent in this turn of the event loop: entries told together go out as one chunk. */
+          let pending = '';
+          const flush = () => {
+            const text = pending;
+            pending = '';
+            if (!open) return;
+            // A client that reads slower than changes come is let go: it reconnects and catches up.
+            if ((controller.desiredSize ?? 0) < -MAX_EVENT_BACKLOG) return close();
+            controller.enqueue(encoder.encode(text));
+          };
+          const send = (text: string) => {
+            if (!open) return;
+            if (pending === '') queueMicrotask(flush);
+            pending += text;
+          };
+          const unwatch = api.watch((entry) => send(`id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`), {
+            ...(after === undefined ? {} : { after }),
+            onError,
+            // No data, so no message: an EventSource takes the id as its last, and readers of the
+            // entries see nothing new; the comment says it to parsers that drop such an id.
+            onOpen: (position) => send(`id: ${position}\n: position ${position}\n\n`),
+          });
+          const timer = setInterval(() => send(': heartbeat\n\n'), heartbeatMs);
+          (timer as { unref?: () => void }).unref?.();
+          const close = () => {
+            if (!open) return;
+            open = false;
+            unwatch();
+            clearInterval(timer);
+            request.signal.removeEventListener('abort', close);
+            try {
+              controller.close();
+            } catch {
+              // already closed by the reader
+            }
+          };
+          stop = close;
+          request.signal.addEventListener('abort', close);
+          // The reconnection delay for EventSource clients, and a first byte through buffering proxies.
+          send('retry: 2000\n: connected\n\n');
+        },
+        cancel() {
+          stop();
+        },
+      },
+      { highWaterMark: 0, size: (chunk) => chunk.byteLength },
+    );
+  }
 }
 
 /** Search parameters read by name; a repeated one is a malformed query string. */
@@ -605,7 +625,6 @@ function parseQuery(name: QuerySchemaName, search: string): unknown {
   return parsed;
 }
 
-/** Where unexpected failures go by default: the server's log, with the request line and the cause. */
 /** A refusal the portal chose travels as it is; anything else `authenticate` throws is its failure (500). */
 function authenticateFailed(error: unknown): Error {
   if (error instanceof LicenseContactsError) return error;
@@ -615,6 +634,7 @@ function authenticateFailed(error: unknown): Error {
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof (value as { then?: unknown } | null)?.then === 'function';
 
+/** Where unexpected failures go by default: the server's log, with the request line and the cause. */
 function defaultOnError(error: unknown, request: Request): void {
   let where = request.url;
   try {

@@ -184,7 +184,7 @@ function operation(route: AnyRoute): Record<string, unknown> {
               schema: {
                 type: 'string',
                 description:
-                  'Events `id: <seq>` / `data: <AuditEntry as JSON>`, a `: heartbeat` comment every 15 s',
+                  'Events `id: <seq>` / `data: <AuditEntry as JSON>`; once following, `id: <seq>` without data and a `: position <seq>` comment (where the stream is); a `: heartbeat` comment every 15 s',
               },
               'x-event-data': jsonSchemaOf(route.response, 'output'),
             },

@@ -1054,7 +1054,7 @@ export function createLicenseContacts(options: LicenseContactsOptions = {}): Lic
           {
             ...(o.after === undefined ? {} : { after: o.after as string }),
             ...(typeof o.onError === 'function' ? { onError: o.onError as (error: unknown) => void } : {}),
-            ...(typeof o.onOpen === 'function' ? { onOpen: o.onOpen as () => void } : {}),
+            ...(typeof o.onOpen === 'function' ? { onOpen: o.onOpen as (position: string) => void } : {}),
           },
         );
       },

@@ -1,5 +1,6 @@
 import { reportError } from '../domain/errors';
 import type { AuditEntry, License, WatchOptions } from '../domain/types';
+import { formatSeq } from '../storage/seq';
 import type { LicenseStorage, StorageWatch } from '../storage/types';
 
 /** What the service tells subscribers after each commit. */
@@ -290,7 +291,8 @@ export function watchActor(
       members = null;
       return;
     }
-    if (!closed) callback(() => options.onOpen?.());
+    const position = last ?? formatSeq(0);
+    if (!closed) callback(() => options.onOpen?.(position));
   })();
   // From `after`, or whatever committed while starting: one read brings it in.
   schedule();

@@ -866,7 +866,15 @@ export function createContactsStore(
           incoming.push(entry);
           takeInSoon();
         },
-        { ...(lastSeq === undefined ? {} : { after: lastSeq }), onError, onOpen: liveAgain },
+        {
+          ...(lastSeq === undefined ? {} : { after: lastSeq }),
+          onError,
+          // Where a watch from now is: a later watch (after a failure) resumes from there.
+          onOpen: (position: string) => {
+            if (current()) lastSeq ??= position;
+            liveAgain();
+          },
+        },
       );
       // An api that answers `watch` with a promise (a proxy, a stub) cannot be stopped; its failure is a state.
       const answer = stop as unknown as PromiseLike<unknown> | undefined;

@@ -69,18 +69,39 @@ const TYPES: Record<string, string> = {
   removeContact: 'contact.removed',
   setMain: 'main.changed',
   replaceContact: 'contact.replaced',
+  invite: 'license.invite',
+  requestTransfer: 'license.requestTransfer',
+  declineRequest: 'license.declineRequest',
+  cancelRequest: 'license.cancelRequest',
 };
 
-/** The webhook event type of an entry: `contact.added`, `main.changed`…; other actions `license.<action>`. */
-export function webhookType(entry: Pick<AuditEntry, 'action'>): string {
+/** What an accepted request did: an invitation adds a contact, a transfer changes a main contact. */
+const ACCEPTED: Record<string, string> = {
+  invitation: 'contact.added',
+  transfer: 'main.changed',
+};
+
+/**
+ * The webhook event type of an entry, by what it changed: `contact.added` (also an accepted
+ * invitation), `main.changed` (also an accepted transfer), `contact.removed`…; the other actions
+ * `license.<action>`.
+ */
+export function webhookType(
+  entry: Pick<AuditEntry, 'action'> & Partial<Pick<AuditEntry, 'requests'>>,
+): string {
+  if (entry.action === 'acceptRequest') {
+    const kind = entry.requests?.[0]?.kind;
+    return (kind === undefined ? undefined : ACCEPTED[kind]) ?? 'license.acceptRequest';
+  }
   return TYPES[entry.action] ?? `license.${entry.action}`;
 }
 
-/** The event types entries can have, for `actions`. */
-export const WEBHOOK_TYPES: readonly string[] = Object.freeze(Object.values(TYPES));
+/** Every event type an entry can have, the values `actions` accepts. */
+export const WEBHOOK_TYPES: readonly string[] = Object.freeze([
+  ...new Set([...Object.values(TYPES), ...Object.values(ACCEPTED), 'license.acceptRequest']),
+]);
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const TYPE = /^[a-z]+(?:\.[a-zA-Z]+)+$/;
 
 function parseEndpoint(value: unknown, i: number, seen: Set<string>): WebhookEndpoint & { signer: Webhook } {
   const field = `endpoints.${i}`;
@@ -112,11 +133,12 @@ function parseEndpoint(value: unknown, i: number, seen: Set<string>): WebhookEnd
   }
   if (
     actions !== undefined &&
-    (!Array.isArray(actions) || actions.some((a) => typeof a !== 'string' || !TYPE.test(a)))
+    (!Array.isArray(actions) || actions.some((a) => typeof a !== 'string' || !WEBHOOK_TYPES.includes(a)))
   ) {
+    // A misspelt type would match nothing, and the endpoint would wait for events that never come.
     throw validationError(
       `${field}.actions`,
-      `${field}.actions must be a list of event types such as contact.added`,
+      `${field}.actions must be a list of event types: ${WEBHOOK_TYPES.join(', ')}`,
     );
   }
   return {

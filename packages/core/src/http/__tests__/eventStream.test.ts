@@ -20,6 +20,8 @@ it('sends the entries of one commit in one chunk of the event stream', async () 
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   expect(decoder.decode((await reader.read()).value)).toContain(': connected');
+  // Where the stream is, once it follows the feed: before any entry.
+  expect(decoder.decode((await reader.read()).value)).toMatch(/^id: \d{16}\n: position \d{16}\n\n$/);
   // Offboarding Alice changes both licenses in one commit: two entries, told together.
   await service.as(staff).replaceContact('alice@acme.test', { email: 'carol@acme.test', name: 'Carol' });
   const chunk = decoder.decode((await reader.read()).value);

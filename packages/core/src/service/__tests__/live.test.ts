@@ -150,6 +150,25 @@ describe('api.watch', () => {
     stop();
   });
 
+  it('tells onOpen where it is: the head of the feed from now, the given seq with after, zero on an empty feed', async () => {
+    const positions: string[] = [];
+    const { items } = await service.changes();
+    const head = items.at(-1)?.seq as string;
+    const first = items[0]?.seq as string;
+    const stops = [
+      service.as(carol).watch(() => {}, { onOpen: (position) => positions.push(`now ${position}`) }),
+      service
+        .as(carol)
+        .watch(() => {}, { after: first, onOpen: (position) => positions.push(`after ${position}`) }),
+      createLicenseContacts()
+        .as(staff)
+        .watch(() => {}, { onOpen: (position) => positions.push(`empty ${position}`) }),
+    ];
+    await eventually(() => positions.length === 3);
+    expect(positions.sort()).toEqual([`after ${first}`, 'empty 0000000000000000', `now ${head}`]);
+    for (const stop of stops) stop();
+  });
+
   it('goes on telling when its onOpen throws, and reports what it threw', async () => {
     const reported: unknown[] = [];
     const holder = globalThis as { reportError?: (e: unknown) => void };

@@ -47,7 +47,7 @@ function drivenApi(api: LicenseContactsApi) {
     watches,
     tell: (entry: AuditEntry) => listener?.(entry),
     fail: (error: unknown) => onError?.(error),
-    open: () => watches.at(-1)?.options?.onOpen?.(),
+    open: (position = '0000000000000000') => watches.at(-1)?.options?.onOpen?.(position),
   };
 }
 
@@ -183,6 +183,18 @@ describe('createContactsStore (live)', () => {
     const again = store.observe({ type: 'list' });
     expect(driven.watches).toHaveLength(2);
     expect(driven.watches[1]?.options?.after).toBe(entry.seq);
+    again();
+  });
+
+  it('resumes from where its first watch said it was, when it was told no entry before stopping', async () => {
+    const { driven, store } = drivenStore();
+    const first = store.observe({ type: 'list' });
+    await store.ensureList();
+    driven.open('0000000000000042');
+    first();
+    await vi.waitFor(() => expect(driven.watches[0]?.stopped).toBe(true));
+    const again = store.observe({ type: 'list' });
+    expect(driven.watches[1]?.options?.after).toBe('0000000000000042');
     again();
   });
 

@@ -6,7 +6,7 @@ import type { LicenseContacts } from '@license-contacts/core';
 import { createLicenseContacts, LicenseContactsError, memoryStorage } from '@license-contacts/core';
 import { demoLicenseInputs, demoPeople } from '@license-contacts/core/testing';
 import type { WebhookPayload, WebhookSender } from '@license-contacts/core/webhooks';
-import { createWebhookSender, webhookType } from '@license-contacts/core/webhooks';
+import { createWebhookSender, WEBHOOK_TYPES, webhookType } from '@license-contacts/core/webhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -213,6 +213,46 @@ describe('createWebhookSender', () => {
       'contact.replaced',
       'license.invite',
     ]);
+  });
+
+  it('names an accepted invitation contact.added and an accepted transfer main.changed, as an endpoint filters them', async () => {
+    const gina = { email: 'gina@partner.test', name: 'Gina Partner' };
+    const invitation = await service.as(alice).invite(JIRA, { ...gina, roles: ['technical'] });
+    await service.as(gina).acceptRequest(invitation.id);
+    const transfer = await service.as(gina).requestTransfer(JIRA, 'technical', gina.email);
+    await service.as(alice).acceptRequest(transfer.id);
+    const entries = (await service.changes()).items.slice(-4);
+    expect(entries.map((entry) => [entry.action, webhookType(entry)])).toEqual([
+      ['invite', 'license.invite'],
+      ['acceptRequest', 'contact.added'],
+      ['requestTransfer', 'license.requestTransfer'],
+      ['acceptRequest', 'main.changed'],
+    ]);
+    for (const type of entries.map(webhookType)) expect(WEBHOOK_TYPES).toContain(type);
+
+    const hooks = await receiver();
+    cleanups.push(hooks.close);
+    sender({
+      endpoints: [{ id: 'crm', url: hooks.url, secret: SECRET, actions: ['contact.added', 'main.changed'] }],
+    });
+    await eventually(() => hooks.delivered().some((r) => r.id === entries[3]?.id));
+    const told = hooks.delivered().map((r) => r.id);
+    expect(told).toContain(entries[1]?.id);
+    expect(told).not.toContain(entries[0]?.id);
+    expect(told).not.toContain(entries[2]?.id);
+  });
+
+  it('refuses an actions list naming a type no entry has (a misspelt one would never match)', () => {
+    const endpoint = {
+      id: 'crm',
+      url: 'https://crm.example/hooks',
+      secret: SECRET,
+      actions: ['contact.addded'],
+    };
+    expect(() => createWebhookSender({ service, endpoints: [endpoint] })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION', field: 'endpoints.0.actions' }),
+    );
+    sender({ endpoints: [{ ...endpoint, actions: [...WEBHOOK_TYPES] }] });
   });
 
   it('refuses an endpoint that is not http(s), a secret that is not whsec_, and other bad input, with VALIDATION', () => {
