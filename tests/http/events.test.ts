@@ -1,4 +1,6 @@
 // @vitest-environment node
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { AuditEntry, ContactsStore, LicenseContactsError } from '@license-contacts/core';
 import { createContactsStore } from '@license-contacts/core';
 import { createHttpClient, createHttpHandler } from '@license-contacts/core/http';
@@ -242,6 +244,35 @@ describe('createHttpClient().watch', () => {
       expect(positions).toEqual([positions[0], positions[0]]);
     } finally {
       stop();
+    }
+  });
+
+  it('takes a stream that goes silent (no heartbeat) for lost, and connects again from where it was', async () => {
+    // A proxy that keeps the connection open but passes nothing more: an entry, then silence.
+    const asked: (string | undefined)[] = [];
+    const silent = createServer((req, res) => {
+      asked.push(req.headers['last-event-id'] as string | undefined);
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      if (asked.length === 1)
+        res.write(`id: 0000000000000007\ndata: ${JSON.stringify({ seq: '0000000000000007' })}\n\n`);
+      else res.write(': connected\n\n');
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const told: string[] = [];
+    const stop = createHttpClient({
+      baseUrl: `http://127.0.0.1:${port}/api`,
+      reconnectDelay: () => 10,
+      silentMs: 150,
+    }).watch((entry) => told.push(entry.seq));
+    try {
+      await eventually(() => asked.length >= 2);
+      expect(told).toEqual(['0000000000000007']);
+      expect(asked.slice(0, 2)).toEqual([undefined, '0000000000000007']);
+    } finally {
+      stop();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 

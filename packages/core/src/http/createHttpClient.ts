@@ -34,6 +34,12 @@ export interface HttpClientOptions {
   retryDelay?: (attempt: number) => number;
   /** Milliseconds before `watch` reconnects after `attempt` failures in a row; default 0.5–1 × 2^attempt s, at most 30 s. */
   reconnectDelay?: (attempt: number) => number;
+  /**
+   * Milliseconds `watch` waits for anything (an entry, a heartbeat) before it takes a silent stream
+   * for lost and reconnects (a proxy that drops a connection without closing it); default 45 s,
+   * three of the server's 15 s heartbeats.
+   */
+  silentMs?: number;
 }
 
 interface Call {
@@ -199,6 +205,7 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
   const reconnectDelay =
     options.reconnectDelay ??
     ((attempt: number) => Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2));
+  const silentMs = options.silentMs ?? 45_000;
 
   /**
    * Follows `GET /events`: parses the stream, tells each entry once, and reconnects with
@@ -260,10 +267,18 @@ export function createHttpClient(options: HttpClientOptions): LicenseContactsApi
         },
       });
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        parser.feed(value);
+      let silence: ReturnType<typeof setTimeout> | undefined;
+      try {
+        for (;;) {
+          clearTimeout(silence);
+          // Nothing for that long, not even a heartbeat: the connection is gone; connect again.
+          silence = setTimeout(() => void reader.cancel().catch(() => {}), silentMs);
+          const { done, value } = await reader.read();
+          if (done) return;
+          parser.feed(value);
+        }
+      } finally {
+        clearTimeout(silence);
       }
     }
 
