@@ -89,11 +89,8 @@ const ACCEPTED: Record<string, string> = {
 export function webhookType(
   entry: Pick<AuditEntry, 'action'> & Partial<Pick<AuditEntry, 'requests'>>,
 ): string {
-  if (entry.action === 'acceptRequest') {
-    const kind = entry.requests?.[0]?.kind;
-    return (kind === undefined ? undefined : ACCEPTED[kind]) ?? 'license.acceptRequest';
-  }
-  return TYPES[entry.action] ?? `license.${entry.action}`;
+  const accepted = entry.action === 'acceptRequest' ? ACCEPTED[entry.requests?.[0]?.kind ?? ''] : undefined;
+  return accepted ?? TYPES[entry.action] ?? `license.${entry.action}`;
 }
 
 /** Every event type an entry can have, the values `actions` accepts. */
