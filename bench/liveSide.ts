@@ -3,7 +3,8 @@
  * instance taking commands: another instance on `postgresStorage` over DATABASE_URL (schema
  * LC_SCHEMA) whose staff `watch` has a listener (LIVE_PARTS=watch), or which serves an SSE client
  * of its `/events` over HTTP (LIVE_PARTS=sse, the default), and whose webhook sender delivers to a
- * receiver of its own: one service, one storage watch, for all of it.
+ * receiver of its own: one service, one storage watch, for all of it. LIVE_PARTS=none is the
+ * control: the process, its instance and its server up, but no listener and no sender.
  *
  * The process stays up for the whole bench, as a deployment's does (its code warm); SIGHUP takes
  * the live parts down (the SSE client, the sender, the instance and their connections: nothing is
@@ -55,18 +56,24 @@ async function up(): Promise<() => Promise<void>> {
   const instance = createLicenseContacts({ storage });
   const server = createServer(toNodeListener(createHttpHandler(instance, { authenticate })));
   const origin = await listen(server);
+  const parts = process.env.LIVE_PARTS ?? 'sse';
   const stopWatching =
-    process.env.LIVE_PARTS === 'watch'
-      ? instance.as(staff).watch(() => told++)
-      : createHttpClient({ baseUrl: `${origin}/api`, headers: { Authorization: bearer(staff) } }).watch(
-          () => told++,
-        );
+    parts === 'none'
+      ? () => {}
+      : parts === 'watch'
+        ? instance.as(staff).watch(() => told++)
+        : createHttpClient({ baseUrl: `${origin}/api`, headers: { Authorization: bearer(staff) } }).watch(
+            () => told++,
+          );
   // An endpoint of its own each time, so each starts from the latest entry.
-  const sender = createWebhookSender({
-    service: instance,
-    endpoints: [{ id, url: hooks, secret: process.env.WEBHOOK_SECRET as string }],
-    start: 'latest',
-  });
+  const sender =
+    parts === 'none'
+      ? { stop: async () => {} }
+      : createWebhookSender({
+          service: instance,
+          endpoints: [{ id, url: hooks, secret: process.env.WEBHOOK_SECRET as string }],
+          start: 'latest',
+        });
   // The SSE connection and the sender's first read settle first; then one entry of its own goes all
   // the way (told over SSE, delivered as a webhook), so what is measured is the running side.
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -80,7 +87,7 @@ async function up(): Promise<() => Promise<void>> {
     billing: { email: 'warm@acme.test', name: 'Warm' },
   });
   await warm.close();
-  for (let waited = 0; told === 0 || received === 0; waited += 10) {
+  for (let waited = 0; parts !== 'none' && (told === 0 || received === 0); waited += 10) {
     if (waited > 10_000) throw new Error('the warm-up entry was not told and delivered within 10 s');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
