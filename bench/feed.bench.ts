@@ -148,14 +148,15 @@ export default async function (): Promise<void> {
      * deployment runs it; each round takes its live parts down (nothing of them left running) and
      * brings them up again.
      */
-    const liveSide = async (parts: 'watch' | 'sse' | 'none') => {
+    const liveSide = async (parts: 'watch' | 'sse' | 'none', saveMs?: number) => {
       const child = await start(
         '../../bench/liveSide.ts',
         {
           DATABASE_URL: url,
           LC_SCHEMA: schema,
           WEBHOOK_SECRET: SECRET,
-          ENDPOINT_ID: `bench-${parts}-${process.pid}`,
+          ENDPOINT_ID: `bench-${parts}-${saveMs ?? 0}-${process.pid}`,
+          ...(saveMs === undefined ? {} : { SAVE_MS: String(saveMs) }),
           LIVE_PARTS: parts,
         },
         /^up$/,
@@ -182,6 +183,7 @@ export default async function (): Promise<void> {
       const seen = { told: 0, received: 0, cpu: 0, statements: 0 };
       return {
         parts,
+        saveMs,
         seen,
         rates: [] as number[],
         quiet: [] as number[],
@@ -198,7 +200,14 @@ export default async function (): Promise<void> {
         up: () => ask('SIGUSR2', /^up$/),
       };
     };
-    const sides = [await liveSide('watch'), await liveSide('sse'), await liveSide('none')];
+    // The sender as created by default (its cursor saved after every delivery), and once saving it
+    // once a second, the trade-off `saveMs` offers (a crash sends again up to a second's deliveries).
+    const sides = [
+      await liveSide('watch'),
+      await liveSide('sse'),
+      await liveSide('watch', 1_000),
+      await liveSide('none'),
+    ];
     // All start up: one at a time is up in a round, the others down.
     for (const side of sides.slice(1)) await side.down(false);
     for (const side of sides) {
@@ -226,8 +235,10 @@ export default async function (): Promise<void> {
         continue;
       }
       const listener = side.parts === 'watch' ? 'a watch listener' : 'an SSE client over HTTP';
+      const sender =
+        side.saveMs === undefined ? 'a webhook sender' : `a webhook sender with saveMs ${side.saveMs}`;
       console.log(
-        `commands/s with ${listener} and a webhook sender running vs neither (${ROUNDS} interleaved rounds of ` +
+        `commands/s with ${listener} and ${sender} running vs neither (${ROUNDS} interleaved rounds of ` +
           `${ROUND_COMMANDS}): ratio min / median / max ${formatSpread(ratios)} (goal >= 0.90); ` +
           `told ${told} entries, received ${received} webhooks; the live side's process used ` +
           `${(cpu / Math.max(1, told + received)).toFixed(0)} µs of CPU per entry told or webhook received ` +

@@ -4,7 +4,8 @@
  * LC_SCHEMA) whose staff `watch` has a listener (LIVE_PARTS=watch), or which serves an SSE client
  * of its `/events` over HTTP (LIVE_PARTS=sse, the default), and whose webhook sender delivers to a
  * receiver of its own: one service, one storage watch, for all of it. LIVE_PARTS=none is the
- * control: the process, its instance and its server up, but no listener and no sender.
+ * control: the process, its instance and its server up, but no listener and no sender. SAVE_MS is
+ * the sender's `saveMs` (default its own).
  *
  * The process stays up for the whole bench, as a deployment's does (its code warm); SIGHUP takes
  * the live parts down (the SSE client, the sender, the instance and their connections: nothing is
@@ -73,6 +74,7 @@ async function up(): Promise<() => Promise<void>> {
           service: instance,
           endpoints: [{ id, url: hooks, secret: process.env.WEBHOOK_SECRET as string }],
           start: 'latest',
+          ...(process.env.SAVE_MS === undefined ? {} : { saveMs: Number(process.env.SAVE_MS) }),
         });
   // The SSE connection and the sender's first read settle first; then one entry of its own goes all
   // the way (told over SSE, delivered as a webhook), so what is measured is the running side.
